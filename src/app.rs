@@ -1,0 +1,266 @@
+//! Wires a parsed command line to the engine: resolve targets, run the pool, print, exit code.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::cli;
+use crate::config::{self, ConfigError};
+use crate::exit::ExitCode;
+use crate::git;
+use crate::ops;
+use crate::outcome::{Outcome, RepoReport, RunReport, Summary};
+use crate::pool::{self, Event};
+use crate::report::{self, Layout, Printer, RunHeader};
+use crate::settings::{Color, Command, Format, Settings};
+use crate::targets::{self, Repo, TargetError, WhereFilter};
+
+/// A problem with the request itself: nothing was touched (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error(transparent)]
+    Targets(#[from] TargetError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot read the current directory: {0}")]
+    Cwd(std::io::Error),
+}
+
+/// The whole program: parses `args`, runs, prints, and returns the exit code.
+pub fn run_from_args<I, T>(args: I) -> std::process::ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::parse(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::Usage.into()
+            } else {
+                ExitCode::Success.into()
+            };
+        }
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(err) => {
+            report::print_error(&UsageError::Cwd(err).to_string());
+            return ExitCode::Usage.into();
+        }
+    };
+    let settings = cli.into_settings(&cwd);
+    apply_color(settings.color);
+    pool::install_interrupt_handler();
+    match run(&settings, &cwd) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            report::print_error(&err.to_string());
+            ExitCode::Usage.into()
+        }
+    }
+}
+
+fn apply_color(color: Color) {
+    let choice = match color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+}
+
+/// Runs validated settings from `cwd`. Per-repository failures are in the exit code, not `Err`.
+pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
+    let start = Instant::now();
+    let config = config::load(&settings.selection.root)?;
+    let (root, mut repos) = targets::select(&settings.selection, cwd, &config)?;
+    if !settings.selection.filters.is_empty() {
+        repos = keep_where(
+            repos,
+            &settings.selection.filters,
+            settings.workers(usize::MAX),
+        );
+    }
+    let workers = settings.workers(repos.len());
+    let header = RunHeader {
+        command: settings.command.name(),
+        run_id: None,
+        root,
+        dry_run: settings.dry_run,
+        total: repos.len(),
+        workers,
+    };
+    let run = match &settings.command {
+        Command::List => list(settings, header, &repos, start),
+        Command::Status => in_pool(
+            settings,
+            header,
+            &repos,
+            Layout::Table,
+            start,
+            ops::status::status,
+        ),
+        Command::Exec { argv } => {
+            let timeout = settings.timeout;
+            in_pool(
+                settings,
+                header,
+                &repos,
+                Layout::Blocks,
+                start,
+                |repo: &Repo| ops::exec::exec(repo, argv, timeout),
+            )
+        }
+    };
+    let mut code = if run.summary.failed > 0 {
+        ExitCode::Failure
+    } else {
+        ExitCode::Success
+    };
+    if run.interrupted {
+        code = code.merge(ExitCode::Interrupted);
+    }
+    Ok(code)
+}
+
+/// `list`: nothing runs per repository; names (or the JSON document) are printed at once.
+fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) -> RunReport {
+    let reports: Vec<RepoReport> = repos
+        .iter()
+        .map(|repo| RepoReport::new(repo, Outcome::Unchanged, ""))
+        .collect();
+    let run = RunReport {
+        command: header.command.to_owned(),
+        run_id: None,
+        root: header.root.clone(),
+        dry_run: header.dry_run,
+        summary: Summary::of(&reports, start.elapsed()),
+        repos: reports,
+        interrupted: false,
+    };
+    match settings.format {
+        Format::Human => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for repo in repos {
+                let line = if settings.verbosity == crate::settings::Verbosity::Verbose {
+                    format!("{}\t{}\n", repo.name, repo.path.display())
+                } else {
+                    format!("{}\n", repo.name)
+                };
+                if out.write_all(line.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+        _ => {
+            let mut printer =
+                Printer::new(settings.format, settings.verbosity, Layout::Lines, header);
+            printer.start();
+            for report in &run.repos {
+                printer.finished(report);
+            }
+            printer.finish(&run);
+        }
+    }
+    run
+}
+
+/// Runs `work` over `repos` on the pool, with the printer on its own thread.
+fn in_pool<F>(
+    settings: &Settings,
+    header: RunHeader,
+    repos: &[Repo],
+    layout: Layout,
+    start: Instant,
+    work: F,
+) -> RunReport
+where
+    F: Fn(&Repo) -> RepoReport + Sync,
+{
+    let (events, received) = crossbeam_channel::bounded::<Event>(256);
+    let (format, verbosity, workers) = (settings.format, settings.verbosity, header.workers);
+    let total = repos.len();
+    std::thread::scope(|scope| {
+        let printer = scope.spawn(move || {
+            let run_header = header.clone();
+            let mut printer = Printer::new(format, verbosity, layout, header);
+            printer.start();
+            let mut slots: Vec<Option<RepoReport>> = vec![None; total];
+            for Event::Finished { index, report } in received {
+                printer.finished(&report);
+                slots[index] = Some(report);
+            }
+            let reports: Vec<RepoReport> = slots.into_iter().flatten().collect();
+            let run = RunReport {
+                command: run_header.command.to_owned(),
+                run_id: run_header.run_id,
+                root: run_header.root,
+                dry_run: run_header.dry_run,
+                summary: Summary::of(&reports, start.elapsed()),
+                interrupted: pool::interrupted() && reports.len() < total,
+                repos: reports,
+            };
+            printer.finish(&run);
+            run
+        });
+        pool::run(repos, workers, work, &events);
+        drop(events);
+        printer.join().unwrap_or_else(|_| RunReport {
+            command: settings.command.name().to_owned(),
+            run_id: None,
+            root: settings.selection.root.clone(),
+            dry_run: settings.dry_run,
+            repos: Vec::new(),
+            summary: Summary::default(),
+            interrupted: pool::interrupted(),
+        })
+    })
+}
+
+/// Keeps the repositories whose state satisfies every filter. One that cannot be read satisfies
+/// none, so it is left out rather than acted on blindly.
+fn keep_where(repos: Vec<Repo>, filters: &[WhereFilter], workers: usize) -> Vec<Repo> {
+    let keep = pool::map(&repos, workers, |repo| matches_all(repo, filters));
+    repos
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(repo, keep)| keep.then_some(repo))
+        .collect()
+}
+
+fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> bool {
+    let Ok(opened) = git::open(&repo.path) else {
+        return false;
+    };
+    let needs_status = filters
+        .iter()
+        .any(|f| !matches!(f, WhereFilter::Has(_) | WhereFilter::Branch(_)));
+    let status = if needs_status {
+        match git::read_status_of(&opened) {
+            Ok(status) => Some(status),
+            Err(_) => return false,
+        }
+    } else {
+        None
+    };
+    filters.iter().all(|filter| match filter {
+        WhereFilter::Has(path) => git::tracks(&opened, path).unwrap_or(false),
+        WhereFilter::Branch(name) => opened
+            .head_name()
+            .ok()
+            .flatten()
+            .is_some_and(|head| head.shorten() == name.as_str()),
+        _ => status.as_ref().is_some_and(|s| match filter {
+            WhereFilter::Dirty => s.is_dirty(),
+            WhereFilter::Clean => !s.is_dirty(),
+            WhereFilter::Ahead => s.ahead > 0,
+            WhereFilter::Behind => s.behind > 0,
+            WhereFilter::Detached => s.branch.is_none(),
+            WhereFilter::NoUpstream => s.branch.is_some() && s.upstream.is_none(),
+            WhereFilter::Has(_) | WhereFilter::Branch(_) => false,
+        }),
+    })
+}

@@ -1,0 +1,249 @@
+//! The clap definitions, and their translation into [`Settings`]. Nothing else sees clap types.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::settings::{self, Selection, Settings, Verbosity};
+use crate::targets::{Shard, WhereFilter};
+
+const EXAMPLES: &str = "\
+Examples:
+  git batch status                        state of every repository under this folder
+  git batch -C ~/src status -w dirty      only the repositories with uncommitted changes
+  git batch list -t '@api-*' -x api-old   the repositories whose names match a glob
+  git batch exec -- git log -1 --oneline  run a command in each repository
+  git batch status --format json          the same, for scripts
+  git batch status --shard 2/4            the second quarter of the fleet, for a CI matrix";
+
+/// Run one git operation over many repositories at once.
+#[derive(Debug, Parser)]
+#[command(
+    name = "git-batch",
+    bin_name = "git batch",
+    version,
+    about,
+    after_help = EXAMPLES,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// The folder scanned for repositories [default: the current directory]
+    #[arg(short = 'C', long = "root", value_name = "DIR", global = true)]
+    root: Option<PathBuf>,
+
+    /// How deep to look for `.git`, as `find ROOT -maxdepth N -name .git`
+    #[arg(long, value_name = "N", default_value_t = 2, global = true)]
+    depth: usize,
+
+    /// Which repositories: @all-repos, @GLOB, @GROUP, a,b,c, a list file or a folder
+    #[arg(
+        short = 't',
+        long = "targets",
+        value_name = "SPEC",
+        default_value = "@all-repos",
+        global = true
+    )]
+    targets: String,
+
+    /// Leave out repositories whose names match GLOB (repeatable)
+    #[arg(short = 'x', long, value_name = "GLOB", global = true)]
+    exclude: Vec<String>,
+
+    /// Keep repositories in STATE: dirty, clean, ahead, behind, detached, no-upstream,
+    /// branch=NAME, has=PATH (repeatable; all must hold)
+    #[arg(short = 'w', long = "where", value_name = "STATE", global = true,
+          value_parser = parse_where)]
+    filters: Vec<WhereFilter>,
+
+    /// Keep slice K of N (1-based) of the repositories, by a stable hash of their names
+    #[arg(long, value_name = "K/N", global = true, value_parser = parse_shard)]
+    shard: Option<Shard>,
+
+    /// Worker threads [default: the number of repositories, at most 8]
+    #[arg(short = 'j', long = "parallel", value_name = "N", global = true,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    parallel: Option<u16>,
+
+    /// Report what would happen; change nothing at all
+    #[arg(short = 'n', long, global = true)]
+    dry_run: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
+    format: Format,
+
+    /// When to colour output (NO_COLOR and CLICOLOR are honoured with `auto`)
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN", global = true)]
+    color: Color,
+
+    /// Print only failures and the summary
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+
+    /// Print more about each repository
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    /// Seconds allowed per repository for anything that can wait (a network, a command)
+    #[arg(long, value_name = "SECS", default_value_t = 300, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+
+    /// Most network operations at once against one remote host
+    #[arg(long, value_name = "N", default_value_t = 4, global = true,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    per_host: u16,
+}
+
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    /// Print the resolved repositories, one a line
+    List,
+    /// Show branch, upstream, ahead/behind, changes and state of each repository
+    Status,
+    /// Run a command in each repository (no shell: write `sh -c '…'` for one)
+    #[command(after_help = "Examples:\n  git batch exec -- git fetch --prune\n  \
+                            git batch exec -t @web -- sh -c 'make lint && make test'")]
+    Exec {
+        /// The command and its arguments
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "CMD"
+        )]
+        argv: Vec<OsString>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_where(value: &str) -> Result<WhereFilter, String> {
+    value.parse()
+}
+
+fn parse_shard(value: &str) -> Result<Shard, String> {
+    value.parse()
+}
+
+/// Parses `args` (with the program name first). Errors are clap's, ready to print.
+pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    Cli::try_parse_from(args)
+}
+
+impl Cli {
+    /// Resolves the parsed arguments against the current directory into plain settings.
+    pub fn into_settings(self, cwd: &std::path::Path) -> Settings {
+        let g = self.global;
+        let root = match g.root {
+            Some(root) if root.is_absolute() => root,
+            Some(root) => cwd.join(root),
+            None => cwd.to_path_buf(),
+        };
+        let command = match self.command {
+            CliCommand::List => settings::Command::List,
+            CliCommand::Status => settings::Command::Status,
+            CliCommand::Exec { argv } => settings::Command::Exec { argv },
+        };
+        Settings {
+            command,
+            selection: Selection {
+                root,
+                depth: g.depth,
+                targets: g.targets,
+                exclude: g.exclude,
+                filters: g.filters,
+                shard: g.shard,
+            },
+            parallel: g.parallel.map(usize::from),
+            dry_run: g.dry_run,
+            format: match g.format {
+                Format::Human => settings::Format::Human,
+                Format::Json => settings::Format::Json,
+                Format::Jsonl => settings::Format::Jsonl,
+            },
+            color: match g.color {
+                Color::Auto => settings::Color::Auto,
+                Color::Always => settings::Color::Always,
+                Color::Never => settings::Color::Never,
+            },
+            verbosity: if g.quiet {
+                Verbosity::Quiet
+            } else if g.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+            timeout: Duration::from_secs(g.timeout),
+            per_host: usize::from(g.per_host),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_go_before_or_after_the_command() {
+        let before = parse(["git-batch", "-t", "a,b", "status"]).expect("parses");
+        let after = parse(["git-batch", "status", "-t", "a,b"]).expect("parses");
+        assert_eq!(before.global.targets, "a,b");
+        assert_eq!(after.global.targets, "a,b");
+    }
+
+    #[test]
+    fn exec_keeps_the_command_verbatim() {
+        let cli =
+            parse(["git-batch", "exec", "--", "git", "log", "-1", "--format=%h"]).expect("parses");
+        let CliCommand::Exec { argv } = cli.command else {
+            panic!("not exec")
+        };
+        assert_eq!(argv, ["git", "log", "-1", "--format=%h"]);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["git-batch", "status", "--shard", "0/4"][..],
+            &["git-batch", "status", "-w", "sparkly"],
+            &["git-batch", "status", "-j", "0"],
+            &["git-batch", "exec"],
+            &["git-batch", "status", "-q", "-v"],
+        ] {
+            assert!(parse(args.iter().copied()).is_err(), "{args:?} should fail");
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The repository layer. Reading (HEAD, branch, upstream, ahead/behind, changes) happens in
+//! process with gix, so that reading never runs a program a repository's configuration names.
+
+use std::path::Path;
+
+use gix::bstr::ByteSlice;
+use gix::status::index_worktree;
+use serde::Serialize;
+
+/// What a repository is in the middle of, or how its working tree stands, as one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RepoState {
+    /// On a branch with an upstream, nothing to commit.
+    Clean,
+    /// Staged, unstaged or untracked changes.
+    Dirty,
+    /// HEAD names a commit, not a branch.
+    Detached,
+    Rebasing,
+    Merging,
+    CherryPicking,
+    Reverting,
+    Bisecting,
+    /// `git am` is applying patches.
+    ApplyingMailbox,
+    /// On a branch without an upstream, nothing to commit.
+    NoUpstream,
+}
+
+impl RepoState {
+    /// The word used in tables and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepoState::Clean => "clean",
+            RepoState::Dirty => "dirty",
+            RepoState::Detached => "detached",
+            RepoState::Rebasing => "rebasing",
+            RepoState::Merging => "merging",
+            RepoState::CherryPicking => "cherry-picking",
+            RepoState::Reverting => "reverting",
+            RepoState::Bisecting => "bisecting",
+            RepoState::ApplyingMailbox => "applying-mailbox",
+            RepoState::NoUpstream => "no-upstream",
+        }
+    }
+
+    /// Whether the repository is in the middle of an operation that a batch change must not touch.
+    pub fn in_progress(self) -> bool {
+        matches!(
+            self,
+            RepoState::Rebasing
+                | RepoState::Merging
+                | RepoState::CherryPicking
+                | RepoState::Reverting
+                | RepoState::Bisecting
+                | RepoState::ApplyingMailbox
+        )
+    }
+}
+
+/// A repository's state, as `git status --porcelain=v2 --branch` would describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepoStatus {
+    /// The branch HEAD points to; `None` when detached.
+    pub branch: Option<String>,
+    /// The upstream's short name (`origin/main`); `None` when there is none.
+    pub upstream: Option<String>,
+    /// Commits on HEAD that the upstream lacks.
+    pub ahead: u64,
+    /// Commits on the upstream that HEAD lacks.
+    pub behind: u64,
+    /// Paths whose index entry differs from HEAD.
+    pub staged: u64,
+    /// Tracked paths whose working-tree file differs from the index (conflicts included).
+    pub unstaged: u64,
+    /// Untracked paths, an untracked folder counting once, as `git status` shows them.
+    pub untracked: u64,
+    pub state: RepoState,
+    /// The commit HEAD points to, in hex; `None` before the first commit.
+    pub head: Option<String>,
+}
+
+impl RepoStatus {
+    /// Any staged, unstaged or untracked change.
+    pub fn is_dirty(&self) -> bool {
+        self.staged + self.unstaged + self.untracked > 0
+    }
+}
+
+/// A repository that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReadError(String);
+
+impl ReadError {
+    fn from_gix(context: &str, err: impl std::fmt::Display) -> Self {
+        ReadError(format!("{context}: {err}"))
+    }
+}
+
+/// Opens the repository whose working tree is `path`, for reading.
+pub fn open(path: &Path) -> Result<gix::Repository, ReadError> {
+    // Full trust is not asked for: gix applies git's `safe.directory` rules as git would.
+    let options = gix::open::Options::default();
+    let mut repo = gix::open_opts(path, options)
+        .map_err(|err| ReadError::from_gix("cannot open repository", err))?;
+    disable_filter_drivers(&mut repo)?;
+    Ok(repo)
+}
+
+/// Removes `filter.<driver>.*` from the in-memory configuration: comparing a changed file with
+/// the index would otherwise run the repository's `clean`/`process` programs, and reading must
+/// never run a program that the repository's configuration names. The file on disk is untouched.
+fn disable_filter_drivers(repo: &mut gix::Repository) -> Result<(), ReadError> {
+    let has_filters = repo
+        .config_snapshot()
+        .plumbing()
+        .sections_by_name("filter")
+        .is_some_and(|mut sections| sections.next().is_some());
+    if !has_filters {
+        return Ok(());
+    }
+    let mut config = repo.config_snapshot_mut();
+    let ids: Vec<_> = config
+        .sections_and_ids_by_name("filter")
+        .into_iter()
+        .flatten()
+        .map(|(_, id)| id)
+        .collect();
+    for id in ids {
+        config.remove_section_by_id(id);
+    }
+    config
+        .commit()
+        .map_err(|err| ReadError::from_gix("cannot read configuration", err))?;
+    Ok(())
+}
+
+/// Reads the repository's full status in process. Never writes (not even the index's stat cache).
+pub fn read_status(path: &Path) -> Result<RepoStatus, ReadError> {
+    let repo = open(path)?;
+    read_status_of(&repo)
+}
+
+/// [`read_status`] on an opened repository.
+pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
+    let head = repo
+        .head()
+        .map_err(|err| ReadError::from_gix("cannot read HEAD", err))?;
+    let head_id = head.id().map(gix::Id::detach);
+    let branch_ref = head.referent_name().map(ToOwned::to_owned);
+    let branch = branch_ref
+        .as_ref()
+        .map(|name| name.shorten().to_str_lossy().into_owned());
+
+    let upstream_ref = match &branch_ref {
+        Some(name) => repo
+            .branch_remote_tracking_ref_name(name.as_ref(), gix::remote::Direction::Fetch)
+            .transpose()
+            .map_err(|err| ReadError::from_gix("cannot resolve the upstream", err))?,
+        None => None,
+    };
+    let upstream = upstream_ref
+        .as_ref()
+        .map(|name| name.shorten().to_str_lossy().into_owned());
+
+    let (ahead, behind) = match (&upstream_ref, head_id) {
+        (Some(name), Some(head_id)) => {
+            let upstream_id = repo
+                .try_find_reference(name.as_ref())
+                .map_err(|err| ReadError::from_gix("cannot read the upstream", err))?
+                .and_then(|mut reference| reference.peel_to_id().ok())
+                .map(gix::Id::detach);
+            match upstream_id {
+                Some(upstream_id) => ahead_behind(repo, head_id, upstream_id)?,
+                // Configured but never fetched, or deleted on the remote ("gone").
+                None => (0, 0),
+            }
+        }
+        _ => (0, 0),
+    };
+
+    let changes = count_changes(repo)?;
+    let state = match repo.state() {
+        Some(in_progress) => in_progress_state(in_progress),
+        None if branch.is_none() => RepoState::Detached,
+        None if changes.staged + changes.unstaged + changes.untracked > 0 => RepoState::Dirty,
+        None if upstream.is_none() => RepoState::NoUpstream,
+        None => RepoState::Clean,
+    };
+    Ok(RepoStatus {
+        branch,
+        upstream,
+        ahead,
+        behind,
+        staged: changes.staged,
+        unstaged: changes.unstaged,
+        untracked: changes.untracked,
+        state,
+        head: head_id.map(|id| id.to_string()),
+    })
+}
+
+fn in_progress_state(in_progress: gix::state::InProgress) -> RepoState {
+    use gix::state::InProgress;
+    match in_progress {
+        InProgress::Rebase | InProgress::RebaseInteractive | InProgress::ApplyMailboxRebase => {
+            RepoState::Rebasing
+        }
+        InProgress::Merge => RepoState::Merging,
+        InProgress::CherryPick | InProgress::CherryPickSequence => RepoState::CherryPicking,
+        InProgress::Revert | InProgress::RevertSequence => RepoState::Reverting,
+        InProgress::Bisect => RepoState::Bisecting,
+        InProgress::ApplyMailbox => RepoState::ApplyingMailbox,
+    }
+}
+
+fn ahead_behind(
+    repo: &gix::Repository,
+    head: gix::ObjectId,
+    upstream: gix::ObjectId,
+) -> Result<(u64, u64), ReadError> {
+    if head == upstream {
+        return Ok((0, 0));
+    }
+    let count = |tip: gix::ObjectId, hidden: gix::ObjectId| -> Result<u64, ReadError> {
+        let walk = repo
+            .rev_walk([tip])
+            .with_hidden([hidden])
+            .all()
+            .map_err(|err| ReadError::from_gix("cannot walk history", err))?;
+        let mut n = 0;
+        for commit in walk {
+            commit.map_err(|err| ReadError::from_gix("cannot walk history", err))?;
+            n += 1;
+        }
+        Ok(n)
+    };
+    Ok((count(head, upstream)?, count(upstream, head)?))
+}
+
+#[derive(Debug, Default)]
+struct Changes {
+    staged: u64,
+    unstaged: u64,
+    untracked: u64,
+}
+
+fn count_changes(repo: &gix::Repository) -> Result<Changes, ReadError> {
+    let status_err = |err| ReadError::from_gix("cannot compute status", err);
+    let mut changes = Changes::default();
+    if repo.workdir().is_none() {
+        return Ok(changes);
+    }
+    let iter = repo
+        .status(gix::progress::Discard)
+        .map_err(status_err)?
+        .index_worktree_rewrites(None)
+        .into_iter(None)
+        .map_err(status_err)?;
+    for item in iter {
+        match item.map_err(status_err)? {
+            gix::status::Item::TreeIndex(_) => changes.staged += 1,
+            gix::status::Item::IndexWorktree(item) => match item {
+                index_worktree::Item::Modification { status, .. } => {
+                    use gix::status::plumbing::index_as_worktree::EntryStatus;
+                    match status {
+                        EntryStatus::Change(_)
+                        | EntryStatus::Conflict { .. }
+                        | EntryStatus::IntentToAdd => changes.unstaged += 1,
+                        EntryStatus::NeedsUpdate(_) => {}
+                    }
+                }
+                index_worktree::Item::DirectoryContents { entry, .. } => {
+                    if entry.status == gix::dir::entry::Status::Untracked {
+                        changes.untracked += 1;
+                    }
+                }
+                index_worktree::Item::Rewrite { .. } => {
+                    // Rename tracking between index and worktree is off above.
+                    changes.unstaged += 1;
+                }
+            },
+        }
+    }
+    Ok(changes)
+}
+
+/// Whether `rela_path` (with `/`) is tracked in the repository's index.
+pub fn tracks(repo: &gix::Repository, rela_path: &str) -> Result<bool, ReadError> {
+    let index = repo
+        .index_or_empty()
+        .map_err(|err| ReadError::from_gix("cannot read the index", err))?;
+    Ok(index
+        .entry_by_path(rela_path.as_bytes().as_bstr())
+        .is_some())
+}

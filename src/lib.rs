@@ -1,0 +1,21 @@
+//! git-batch runs one git operation over many sibling repositories at once, on a pool of worker
+//! threads, and reports per repository and in total.
+//!
+//! The binary is a thin shell around [`run_from_args`]; every operation is a plain function in
+//! [`ops`] that can be called, and tested, without the command line.
+
+pub mod cli;
+pub mod config;
+pub mod exit;
+pub mod git;
+pub mod ops;
+pub mod outcome;
+pub mod pool;
+pub mod process;
+pub mod report;
+pub mod settings;
+pub mod targets;
+
+mod app;
+
+pub use app::run_from_args;

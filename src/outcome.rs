@@ -1,0 +1,151 @@
+//! What happened in one repository, and in a whole run: the serde types every output is derived from.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::git::RepoStatus;
+use crate::targets::Repo;
+
+/// How one repository ended. Exactly one per repository and run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Work was done.
+    Changed,
+    /// Nothing to do.
+    Unchanged,
+    /// Not safe or not applicable; the message says why.
+    Skipped,
+    /// Something went wrong; the message carries git's (or the command's) own error.
+    Failed,
+}
+
+/// Fields that a command adds to each repository's entry.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Details {
+    /// The command adds nothing.
+    None,
+    /// `status`: the repository's state.
+    Status(RepoStatus),
+    /// `exec`: the command's exit code and captured output.
+    Exec(ExecDetails),
+}
+
+/// What `exec` adds to a repository's entry.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExecDetails {
+    /// The command's exit code; `null` when it was killed by a signal, timed out or never started.
+    pub exit_code: Option<i32>,
+    /// Everything the command wrote to standard output (lossily decoded as UTF-8).
+    pub stdout: String,
+    /// Everything the command wrote to standard error (lossily decoded as UTF-8).
+    pub stderr: String,
+}
+
+/// One repository's entry in a run's report.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RepoReport {
+    /// The repository's name relative to the root.
+    pub name: String,
+    /// Its absolute path.
+    pub path: PathBuf,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// A short human sentence: what was done, or the reason for a skip or failure.
+    pub message: String,
+    /// Wall time spent on this repository.
+    pub duration_ms: u64,
+    /// Command-specific fields, flattened into the entry.
+    #[serde(flatten)]
+    pub details: Details,
+}
+
+impl RepoReport {
+    /// A report for `repo` with the given outcome and message, and no command fields.
+    pub fn new(repo: &Repo, outcome: Outcome, message: impl Into<String>) -> Self {
+        RepoReport {
+            name: repo.name.clone(),
+            path: repo.path.clone(),
+            outcome,
+            message: message.into(),
+            duration_ms: 0,
+            details: Details::None,
+        }
+    }
+
+    /// A failure with its reason.
+    pub fn failed(repo: &Repo, reason: impl Into<String>) -> Self {
+        Self::new(repo, Outcome::Failed, reason)
+    }
+
+    /// Attaches command fields.
+    #[must_use]
+    pub fn with_details(mut self, details: Details) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Records how long the repository took.
+    #[must_use]
+    pub fn timed(mut self, elapsed: Duration) -> Self {
+        self.duration_ms = millis(elapsed);
+        self
+    }
+}
+
+/// Counts of outcomes over a run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub changed: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub total: usize,
+    pub duration_ms: u64,
+}
+
+impl Summary {
+    /// Counts the outcomes of `reports`.
+    pub fn of(reports: &[RepoReport], elapsed: Duration) -> Self {
+        let mut summary = Summary {
+            duration_ms: millis(elapsed),
+            ..Summary::default()
+        };
+        for report in reports {
+            summary.add(report.outcome);
+        }
+        summary
+    }
+
+    fn add(&mut self, outcome: Outcome) {
+        self.total += 1;
+        match outcome {
+            Outcome::Changed => self.changed += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Failed => self.failed += 1,
+        }
+    }
+}
+
+/// The whole run, as `--format json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub command: String,
+    pub run_id: Option<String>,
+    pub root: PathBuf,
+    pub dry_run: bool,
+    /// Sorted by name, whatever order the workers finished in.
+    pub repos: Vec<RepoReport>,
+    pub summary: Summary,
+    /// Set when Ctrl-C stopped the run before every repository was handed out.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+pub(crate) fn millis(elapsed: Duration) -> u64 {
+    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,411 @@
+//! The one place that prints. It owns stdout for the whole run: the header, a live progress bar
+//! on a terminal, a line (or an output block) per finished repository, the summary, or the JSON.
+
+use std::io::Write;
+
+use anstream::AutoStream;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use owo_colors::OwoColorize;
+use unicode_width::UnicodeWidthStr;
+
+use crate::git::{RepoState, RepoStatus};
+use crate::outcome::{Details, Outcome, RepoReport, RunReport, Summary};
+use crate::settings::{Format, Verbosity};
+
+/// What the printer needs to know about the run before the first repository finishes.
+#[derive(Debug, Clone)]
+pub struct RunHeader {
+    pub command: &'static str,
+    pub run_id: Option<String>,
+    pub root: std::path::PathBuf,
+    pub dry_run: bool,
+    pub total: usize,
+    pub workers: usize,
+}
+
+/// How a command's results are laid out for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A line per repository as it finishes.
+    Lines,
+    /// A line per repository, then its captured output as one block.
+    Blocks,
+    /// Nothing while running; one aligned table, sorted, at the end.
+    Table,
+}
+
+/// Prints a run. Created, used and dropped on the printer thread.
+pub struct Printer {
+    format: Format,
+    verbosity: Verbosity,
+    layout: Layout,
+    header: RunHeader,
+    out: AutoStream<std::io::Stdout>,
+    bar: Option<ProgressBar>,
+    finished: usize,
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer")
+            .field("format", &self.format)
+            .field("layout", &self.layout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Printer {
+    pub fn new(format: Format, verbosity: Verbosity, layout: Layout, header: RunHeader) -> Self {
+        let show_bar = format == Format::Human && verbosity != Verbosity::Quiet && header.total > 1;
+        let bar = show_bar.then(|| {
+            // Hidden by indicatif itself when stderr is not a terminal.
+            let bar = ProgressBar::with_draw_target(
+                Some(header.total as u64),
+                ProgressDrawTarget::stderr_with_hz(15),
+            );
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} {elapsed} {msg}")
+            {
+                bar.set_style(style.progress_chars("━╸─"));
+            }
+            bar
+        });
+        Printer {
+            format,
+            verbosity,
+            layout,
+            header,
+            out: anstream::stdout(),
+            bar,
+            finished: 0,
+        }
+    }
+
+    /// Prints the header line (human) or the start event (jsonl).
+    pub fn start(&mut self) {
+        match self.format {
+            Format::Human if self.verbosity != Verbosity::Quiet => {
+                let h = &self.header;
+                let line = format!(
+                    "{}: {} {} under {}, {} {}{}",
+                    h.command,
+                    h.total,
+                    plural(h.total, "repository", "repositories"),
+                    h.root.display(),
+                    h.workers,
+                    plural(h.workers, "worker", "workers"),
+                    if h.dry_run { ", dry run" } else { "" },
+                );
+                self.emit(&format!("{}\n", line.bold()));
+            }
+            Format::Jsonl => {
+                let h = &self.header;
+                let event = serde_json::json!({
+                    "event": "start", "command": h.command, "run_id": h.run_id,
+                    "root": h.root, "dry_run": h.dry_run, "total": h.total, "workers": h.workers,
+                });
+                self.emit(&format!("{event}\n"));
+            }
+            _ => {}
+        }
+    }
+
+    /// Reports one finished repository.
+    pub fn finished(&mut self, report: &RepoReport) {
+        self.finished += 1;
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.finished as u64);
+            bar.set_message(report.name.clone());
+        }
+        match self.format {
+            Format::Json => {}
+            Format::Jsonl => {
+                let mut event = serde_json::to_value(report).unwrap_or_default();
+                if let Some(map) = event.as_object_mut() {
+                    map.insert("event".into(), "repo".into());
+                }
+                self.emit(&format!("{event}\n"));
+            }
+            Format::Human => {
+                if self.layout == Layout::Table {
+                    return;
+                }
+                let quiet_skip = self.verbosity == Verbosity::Quiet
+                    && matches!(report.outcome, Outcome::Changed | Outcome::Unchanged);
+                if quiet_skip {
+                    return;
+                }
+                let mut text = self.repo_line(report);
+                if self.layout == Layout::Blocks {
+                    if let Details::Exec(exec) = &report.details {
+                        for stream in [&exec.stdout, &exec.stderr] {
+                            text.push_str(stream);
+                            if !stream.is_empty() && !stream.ends_with('\n') {
+                                text.push('\n');
+                            }
+                        }
+                    }
+                }
+                self.emit(&text);
+            }
+        }
+    }
+
+    fn repo_line(&self, report: &RepoReport) -> String {
+        let counter = format!("({}/{})", self.finished, self.header.total);
+        let duration = if self.verbosity == Verbosity::Verbose {
+            format!(" {}ms", report.duration_ms)
+        } else {
+            String::new()
+        };
+        let detail = |message: &str| {
+            if message.is_empty() || self.verbosity != Verbosity::Verbose {
+                String::new()
+            } else {
+                format!(": {message}")
+            }
+        };
+        match report.outcome {
+            Outcome::Changed | Outcome::Unchanged => format!(
+                "{} {}{} {}{}\n",
+                "✓".green(),
+                report.name,
+                detail(&report.message),
+                counter.dimmed(),
+                duration.dimmed()
+            ),
+            Outcome::Skipped => format!(
+                "{} {}: skipped, {} {}{}\n",
+                "–".yellow(),
+                report.name,
+                report.message,
+                counter.dimmed(),
+                duration.dimmed()
+            ),
+            Outcome::Failed => format!(
+                "{} {}: {} {}{}\n",
+                "✗".red(),
+                report.name,
+                report.message.red(),
+                counter.dimmed(),
+                duration.dimmed()
+            ),
+        }
+    }
+
+    /// Prints the end of the run: the table (status), the summary and the failures, or the JSON
+    /// document, or the summary event.
+    pub fn finish(mut self, run: &RunReport) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        match self.format {
+            Format::Json => {
+                let text = serde_json::to_string_pretty(run).unwrap_or_default();
+                self.emit(&format!("{text}\n"));
+            }
+            Format::Jsonl => {
+                let mut event = serde_json::to_value(&run.summary).unwrap_or_default();
+                if let Some(map) = event.as_object_mut() {
+                    map.insert("event".into(), "summary".into());
+                    map.insert("interrupted".into(), run.interrupted.into());
+                }
+                self.emit(&format!("{event}\n"));
+            }
+            Format::Human => {
+                if self.layout == Layout::Table {
+                    let table = status_table(&run.repos, self.verbosity);
+                    self.emit(&table);
+                }
+                let text = summary_text(run, self.verbosity);
+                self.emit(&text);
+            }
+        }
+        let _ = self.out.flush();
+    }
+
+    fn emit(&mut self, text: &str) {
+        let out = &mut self.out;
+        let mut write = || {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// The closing lines of a human report: counts, time, and every failure again.
+fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
+    let Summary {
+        changed,
+        unchanged,
+        skipped,
+        failed,
+        total,
+        duration_ms,
+    } = run.summary;
+    let mut text = String::new();
+    if verbosity != Verbosity::Quiet || failed > 0 || run.interrupted {
+        text.push_str(&format!(
+            "{} changed, {} unchanged, {} skipped, {} failed, {} total in {:.2}s\n",
+            changed,
+            unchanged,
+            skipped,
+            if failed > 0 {
+                failed.red().bold().to_string()
+            } else {
+                failed.to_string()
+            },
+            total,
+            duration_ms as f64 / 1000.0
+        ));
+    }
+    if run.interrupted {
+        text.push_str(&format!(
+            "{} interrupted: repositories not yet started were left alone\n",
+            "!".yellow().bold()
+        ));
+    }
+    let failures: Vec<_> = run
+        .repos
+        .iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .collect();
+    if !failures.is_empty() {
+        text.push_str(&format!("{}\n", "failures:".red().bold()));
+        for report in failures {
+            text.push_str(&format!(
+                "  {} {}: {}\n",
+                "✗".red(),
+                report.name,
+                report.message
+            ));
+        }
+    }
+    text
+}
+
+/// The aligned status table, one row per repository, in name order.
+fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
+    let rows: Vec<(String, Vec<String>, Option<RepoState>)> = repos
+        .iter()
+        .map(|report| match &report.details {
+            Details::Status(status) => (
+                report.name.clone(),
+                status_cells(status),
+                Some(status.state),
+            ),
+            _ => (report.name.clone(), vec![report.message.clone()], None),
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let headings = [
+        "repository",
+        "branch",
+        "upstream",
+        "sync",
+        "changes",
+        "state",
+    ];
+    let mut widths: Vec<usize> = headings.iter().map(|h| h.width()).collect();
+    for (name, cells, state) in &rows {
+        widths[0] = widths[0].max(name.width());
+        if state.is_some() {
+            for (i, cell) in cells.iter().enumerate() {
+                widths[i + 1] = widths[i + 1].max(cell.width());
+            }
+        }
+    }
+    let mut text = String::new();
+    if verbosity != Verbosity::Quiet {
+        let line: Vec<String> = headings
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| pad(h, *w))
+            .collect();
+        text.push_str(&format!("{}\n", line.join("  ").trim_end().dimmed()));
+    }
+    for (name, cells, state) in rows {
+        let mut line = pad(&name, widths[0]);
+        match state {
+            Some(state) => {
+                for (i, cell) in cells.iter().enumerate().take(4) {
+                    line.push_str("  ");
+                    line.push_str(&pad(cell, widths[i + 1]));
+                }
+                line.push_str("  ");
+                line.push_str(&paint_state(state));
+            }
+            None => {
+                line.push_str("  ");
+                line.push_str(&format!("{} {}", "✗".red(), cells.join(" ").red()));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+fn status_cells(status: &RepoStatus) -> Vec<String> {
+    let branch = match (&status.branch, &status.head) {
+        (Some(branch), _) => branch.clone(),
+        (None, Some(head)) => format!("({})", head.get(..7).unwrap_or(head)),
+        (None, None) => "(none)".to_owned(),
+    };
+    let upstream = status.upstream.clone().unwrap_or_else(|| "-".to_owned());
+    let sync = match (status.ahead, status.behind) {
+        (0, 0) if status.upstream.is_some() => "=".to_owned(),
+        (0, 0) => String::new(),
+        (a, 0) => format!("↑{a}"),
+        (0, b) => format!("↓{b}"),
+        (a, b) => format!("↑{a} ↓{b}"),
+    };
+    let mut changes = Vec::new();
+    if status.staged > 0 {
+        changes.push(format!("+{}", status.staged));
+    }
+    if status.unstaged > 0 {
+        changes.push(format!("~{}", status.unstaged));
+    }
+    if status.untracked > 0 {
+        changes.push(format!("?{}", status.untracked));
+    }
+    vec![
+        branch,
+        upstream,
+        sync,
+        changes.join(" "),
+        status.state.as_str().to_owned(),
+    ]
+}
+
+fn paint_state(state: RepoState) -> String {
+    let word = state.as_str();
+    match state {
+        RepoState::Clean => word.green().to_string(),
+        RepoState::Dirty => word.yellow().to_string(),
+        RepoState::NoUpstream => word.cyan().to_string(),
+        _ => word.red().bold().to_string(),
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(text.width());
+    format!("{text}{}", " ".repeat(fill))
+}
+
+/// Prints a usage or configuration error the way every git-batch error looks.
+pub fn print_error(message: &str) {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {message}", "error:".red().bold());
+}

@@ -1,0 +1,535 @@
+//! Finding repositories under the root and narrowing them down: target specs, exclusion,
+//! `--where` filters (parsed here, applied by the caller, which has the status reader) and shards.
+
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+
+use globset::{Glob, GlobBuilder, GlobMatcher};
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::settings::Selection;
+
+/// One repository found under the root.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Repo {
+    /// The path relative to the root with `/` separators (`.` for the root itself), or the
+    /// absolute path for a repository named by path outside the root.
+    pub name: String,
+    /// The absolute path of the working tree.
+    pub path: PathBuf,
+}
+
+/// Why a selection could not be resolved. Every variant is a usage error (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("root folder {0} does not exist or cannot be read")]
+    RootNotFound(PathBuf),
+    #[error("no repository matches `{spec}` under {root}")]
+    NoMatch { spec: String, root: PathBuf },
+    #[error("group `{group}` in .git-batch.toml: `{member}` matches no repository under {root}")]
+    EmptyGroupMember {
+        group: String,
+        member: String,
+        root: PathBuf,
+    },
+    #[error("bad glob `{glob}`: {source}")]
+    BadGlob {
+        glob: String,
+        source: globset::Error,
+    },
+    #[error("cannot read the target list {path}: {source}")]
+    ListFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "`@failed` needs the run journal, which arrives with the first mutating command; \
+         name the repositories instead"
+    )]
+    FailedNeedsJournal,
+}
+
+/// A target spec as typed after `-t`, classified but not yet resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// `@all-repos`
+    AllRepos,
+    /// `@failed`
+    Failed,
+    /// `@NAME`: a group of `.git-batch.toml` when one has that name, else a glob.
+    GroupOrGlob(String),
+    /// `a,b,c`: names or paths.
+    List(Vec<String>),
+    /// One word: a name, a path to a repository, a list file or a folder to scan.
+    Single(String),
+}
+
+impl TargetSpec {
+    /// Classifies a spec. Never fails: whether the words name anything is decided on resolution.
+    pub fn parse(spec: &str) -> TargetSpec {
+        let spec = spec.trim();
+        match spec.strip_prefix('@') {
+            Some("all-repos") => TargetSpec::AllRepos,
+            Some("failed") => TargetSpec::Failed,
+            Some(pattern) => TargetSpec::GroupOrGlob(pattern.to_owned()),
+            None if spec.contains(',') => TargetSpec::List(
+                spec.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            None => TargetSpec::Single(spec.to_owned()),
+        }
+    }
+}
+
+/// Slice `index` (1-based) of `count` of the fleet.
+///
+/// A repository belongs to slice `fnv1a_64(name) % count + 1`, where `name` is its UTF-8 name
+/// relative to the root. FNV-1a is fixed by its definition, so the split is the same on every
+/// machine and version, and adding a repository moves no other between shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the repository called `name` falls in this slice.
+    pub fn contains(&self, name: &str) -> bool {
+        fnv1a_64(name.as_bytes()) % self.count + 1 == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{value}` is not a shard: write K/N with 1 <= K <= N, e.g. 2/4");
+        let (k, n) = value.split_once('/').ok_or_else(bad)?;
+        let index: u64 = k.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// The 64-bit FNV-1a hash (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
+pub fn fnv1a_64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A `--where` condition on a repository's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhereFilter {
+    Dirty,
+    Clean,
+    Ahead,
+    Behind,
+    Detached,
+    NoUpstream,
+    Branch(String),
+    /// A tracked file at this repository-relative path.
+    Has(String),
+}
+
+impl FromStr for WhereFilter {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(match value {
+            "dirty" => WhereFilter::Dirty,
+            "clean" => WhereFilter::Clean,
+            "ahead" => WhereFilter::Ahead,
+            "behind" => WhereFilter::Behind,
+            "detached" => WhereFilter::Detached,
+            "no-upstream" => WhereFilter::NoUpstream,
+            _ => match value.split_once('=') {
+                Some(("branch", name)) if !name.is_empty() => WhereFilter::Branch(name.to_owned()),
+                Some(("has", path)) => WhereFilter::Has(confined_path(path)?),
+                _ => {
+                    return Err(format!(
+                        "`{value}` is not a state: use dirty, clean, ahead, behind, detached, \
+                         no-upstream, branch=NAME or has=PATH"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+/// Checks that `path` stays inside a repository: relative, without `..`. Returns it with `/`.
+pub fn confined_path(path: &str) -> Result<String, String> {
+    let p = Path::new(path);
+    if path.is_empty() || p.is_absolute() {
+        return Err(format!(
+            "`{path}` must be a path relative to the repository"
+        ));
+    }
+    let mut parts = Vec::new();
+    for component in p.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            _ => return Err(format!("`{path}` may not leave the repository (no `..`)")),
+        }
+    }
+    if parts.is_empty() {
+        return Err(format!("`{path}` names no file"));
+    }
+    Ok(parts.join("/"))
+}
+
+/// Whether `dir` holds a `.git` folder or gitfile (a symbolic link named `.git` does not count).
+pub fn is_repository(dir: &Path) -> bool {
+    fs::symlink_metadata(dir.join(".git")).is_ok_and(|meta| meta.is_dir() || meta.is_file())
+}
+
+/// Finds the repositories under `root` as `find ROOT -maxdepth DEPTH -name .git` would:
+/// folders up to `depth - 1` below the root that hold `.git`. Never enters `.git`, never follows
+/// symbolic links. Sorted by name. Folders that cannot be read are passed over.
+pub fn discover(root: &Path, depth: usize) -> Vec<Repo> {
+    if depth == 0 {
+        return Vec::new();
+    }
+    let walker = WalkDir::new(root)
+        .max_depth(depth - 1)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|entry| entry.file_name() != ".git");
+    let mut repos: Vec<Repo> = walker
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_dir() && is_repository(entry.path()))
+        .map(|entry| Repo {
+            name: name_under(root, entry.path()).unwrap_or_else(|| lossy(entry.path())),
+            path: entry.into_path(),
+        })
+        .collect();
+    repos.sort();
+    repos
+}
+
+/// The `/`-separated name of `path` relative to `root`, `.` for the root; `None` outside it.
+fn name_under(root: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    let parts: Vec<_> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    Some(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
+}
+
+fn lossy(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// A glob over names: without `/` it matches the last component, with `/` the whole name.
+#[derive(Debug, Clone)]
+pub struct NameGlob {
+    matcher: GlobMatcher,
+    whole_name: bool,
+}
+
+impl NameGlob {
+    pub fn new(glob: &str) -> Result<Self, TargetError> {
+        let matcher = GlobBuilder::new(glob)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map(|g: Glob| g.compile_matcher())
+            .map_err(|source| TargetError::BadGlob {
+                glob: glob.to_owned(),
+                source,
+            })?;
+        Ok(NameGlob {
+            matcher,
+            whole_name: glob.contains('/'),
+        })
+    }
+
+    pub fn is_match(&self, name: &str) -> bool {
+        if self.whole_name {
+            self.matcher.is_match(name)
+        } else {
+            self.matcher
+                .is_match(name.rsplit('/').next().unwrap_or(name))
+        }
+    }
+}
+
+/// Resolves a selection into the canonical root and the sorted, deduplicated repositories it
+/// names (before `--where`, which needs to read each repository).
+pub fn select(
+    selection: &Selection,
+    cwd: &Path,
+    config: &Config,
+) -> Result<(PathBuf, Vec<Repo>), TargetError> {
+    let root = fs::canonicalize(&selection.root)
+        .map_err(|_| TargetError::RootNotFound(selection.root.clone()))?;
+    if !root.is_dir() {
+        return Err(TargetError::RootNotFound(selection.root.clone()));
+    }
+    let resolver = Resolver {
+        root: &root,
+        cwd,
+        depth: selection.depth,
+        found: discover(&root, selection.depth),
+    };
+    let mut repos = match TargetSpec::parse(&selection.targets) {
+        TargetSpec::AllRepos => resolver.found.clone(),
+        TargetSpec::Failed => return Err(TargetError::FailedNeedsJournal),
+        TargetSpec::GroupOrGlob(name) => match config.groups.get(&name) {
+            Some(members) => resolver.group(&name, members)?,
+            None => resolver.glob(&selection.targets, &name)?,
+        },
+        TargetSpec::List(items) => items
+            .iter()
+            .map(|item| resolver.item(item))
+            .collect::<Result<_, _>>()?,
+        TargetSpec::Single(word) => resolver.single(&word)?,
+    };
+    let excludes = selection
+        .exclude
+        .iter()
+        .map(|glob| NameGlob::new(glob))
+        .collect::<Result<Vec<_>, _>>()?;
+    repos.retain(|repo| !excludes.iter().any(|glob| glob.is_match(&repo.name)));
+    if let Some(shard) = selection.shard {
+        repos.retain(|repo| shard.contains(&repo.name));
+    }
+    repos.sort();
+    repos.dedup_by(|a, b| a.path == b.path);
+    Ok((root, repos))
+}
+
+struct Resolver<'a> {
+    root: &'a Path,
+    cwd: &'a Path,
+    depth: usize,
+    found: Vec<Repo>,
+}
+
+impl Resolver<'_> {
+    fn no_match(&self, spec: &str) -> TargetError {
+        TargetError::NoMatch {
+            spec: spec.to_owned(),
+            root: self.root.to_path_buf(),
+        }
+    }
+
+    fn glob(&self, spec: &str, pattern: &str) -> Result<Vec<Repo>, TargetError> {
+        let glob = NameGlob::new(pattern)?;
+        let repos: Vec<Repo> = self
+            .found
+            .iter()
+            .filter(|repo| glob.is_match(&repo.name))
+            .cloned()
+            .collect();
+        if repos.is_empty() {
+            return Err(self.no_match(spec));
+        }
+        Ok(repos)
+    }
+
+    fn group(&self, group: &str, members: &[String]) -> Result<Vec<Repo>, TargetError> {
+        let mut repos = Vec::new();
+        for member in members {
+            let matched = if let Some(repo) = self.by_name(member) {
+                vec![repo]
+            } else {
+                self.glob(member, member).unwrap_or_default()
+            };
+            if matched.is_empty() {
+                return Err(TargetError::EmptyGroupMember {
+                    group: group.to_owned(),
+                    member: member.clone(),
+                    root: self.root.to_path_buf(),
+                });
+            }
+            repos.extend(matched);
+        }
+        Ok(repos)
+    }
+
+    fn by_name(&self, name: &str) -> Option<Repo> {
+        let name = name.trim_end_matches('/');
+        let name = name.strip_prefix("./").unwrap_or(name);
+        let name = if name.is_empty() { "." } else { name };
+        self.found.iter().find(|repo| repo.name == name).cloned()
+    }
+
+    /// One word of a list: a name found under the root, or a path to a repository.
+    fn item(&self, item: &str) -> Result<Repo, TargetError> {
+        if let Some(repo) = self.by_name(item) {
+            return Ok(repo);
+        }
+        self.repository_at(&self.cwd.join(item))
+            .ok_or_else(|| self.no_match(item))
+    }
+
+    fn repository_at(&self, path: &Path) -> Option<Repo> {
+        let path = fs::canonicalize(path).ok()?;
+        if !path.is_dir() || !is_repository(&path) {
+            return None;
+        }
+        Some(Repo {
+            name: name_under(self.root, &path).unwrap_or_else(|| lossy(&path)),
+            path,
+        })
+    }
+
+    fn single(&self, word: &str) -> Result<Vec<Repo>, TargetError> {
+        if let Some(repo) = self.by_name(word) {
+            return Ok(vec![repo]);
+        }
+        let path = self.cwd.join(word);
+        if path.is_file() {
+            return self.list_file(&path);
+        }
+        if let Some(repo) = self.repository_at(&path) {
+            return Ok(vec![repo]);
+        }
+        if path.is_dir() {
+            // A folder that is not itself a repository: scan it instead of the root.
+            let folder = fs::canonicalize(&path).map_err(|_| self.no_match(word))?;
+            let repos: Vec<Repo> = discover(&folder, self.depth)
+                .into_iter()
+                .map(|repo| Repo {
+                    name: name_under(self.root, &repo.path).unwrap_or(repo.name),
+                    path: repo.path,
+                })
+                .collect();
+            if repos.is_empty() {
+                return Err(self.no_match(word));
+            }
+            return Ok(repos);
+        }
+        Err(self.no_match(word))
+    }
+
+    fn list_file(&self, path: &Path) -> Result<Vec<Repo>, TargetError> {
+        let text = fs::read_to_string(path).map_err(|source| TargetError::ListFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        // Paths in a list file are relative to the file's folder, as a user reading it expects.
+        let base = path.parent().unwrap_or(self.cwd);
+        let relative = Resolver {
+            root: self.root,
+            cwd: base,
+            depth: self.depth,
+            found: Vec::new(),
+        };
+        let mut repos = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let repo = match self.by_name(line) {
+                Some(repo) => repo,
+                None => relative
+                    .repository_at(&base.join(line))
+                    .ok_or_else(|| self.no_match(line))?,
+            };
+            repos.push(repo);
+        }
+        Ok(repos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn specs_are_classified() {
+        assert_eq!(TargetSpec::parse("@all-repos"), TargetSpec::AllRepos);
+        assert_eq!(TargetSpec::parse("@failed"), TargetSpec::Failed);
+        assert_eq!(
+            TargetSpec::parse("@rsr-*"),
+            TargetSpec::GroupOrGlob("rsr-*".into())
+        );
+        assert_eq!(
+            TargetSpec::parse("a, b,,c"),
+            TargetSpec::List(vec!["a".into(), "b".into(), "c".into()])
+        );
+        assert_eq!(TargetSpec::parse("."), TargetSpec::Single(".".into()));
+        assert_eq!(
+            TargetSpec::parse("repos.txt"),
+            TargetSpec::Single("repos.txt".into())
+        );
+    }
+
+    #[test]
+    fn fnv1a_matches_the_published_test_vectors() {
+        assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a_64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!("2/4".parse(), Ok(Shard { index: 2, count: 4 }));
+        for bad in ["0/4", "5/4", "1/0", "x/2", "3", "1/-2", ""] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn where_parsing() {
+        assert_eq!("dirty".parse(), Ok(WhereFilter::Dirty));
+        assert_eq!("no-upstream".parse(), Ok(WhereFilter::NoUpstream));
+        assert_eq!(
+            "branch=feat/x".parse(),
+            Ok(WhereFilter::Branch("feat/x".into()))
+        );
+        assert_eq!(
+            "has=./src/lib.rs".parse(),
+            Ok(WhereFilter::Has("src/lib.rs".into()))
+        );
+        for bad in ["has=../x", "has=/etc/passwd", "branch=", "nope", "has="] {
+            assert!(bad.parse::<WhereFilter>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn globs_without_a_slash_match_the_last_component() {
+        let glob = NameGlob::new("api-*").expect("valid");
+        assert!(glob.is_match("api-users"));
+        assert!(glob.is_match("team/api-users"));
+        assert!(!glob.is_match("api-x/web"));
+        let glob = NameGlob::new("team/*").expect("valid");
+        assert!(glob.is_match("team/web"));
+        assert!(!glob.is_match("other/web"));
+        assert!(!glob.is_match("team/deep/web"));
+    }
+
+    proptest! {
+        #[test]
+        fn every_name_falls_in_exactly_one_shard(name in "\\PC{0,40}", count in 1u64..64) {
+            let hits = (1..=count)
+                .filter(|index| Shard { index: *index, count }.contains(&name))
+                .count();
+            prop_assert_eq!(hits, 1);
+        }
+
+        #[test]
+        fn list_specs_keep_every_item(items in proptest::collection::vec("[a-z0-9_.-]{1,12}", 2..8)) {
+            let spec = items.join(",");
+            prop_assert_eq!(TargetSpec::parse(&spec), TargetSpec::List(items));
+        }
+    }
+}
