@@ -111,19 +111,14 @@ enum CliCommand {
     List,
     /// Show branch, upstream, ahead/behind, changes and state of each repository
     Status,
-    /// Run a command in each repository (no shell: write `sh -c '…'` for one)
-    #[command(after_help = "Examples:\n  git batch exec -- git fetch --prune\n  \
-                            git batch exec -t @web -- sh -c 'make lint && make test'")]
-    Exec {
-        /// The command and its arguments
-        #[arg(
-            required = true,
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            value_name = "CMD"
-        )]
-        argv: Vec<OsString>,
-    },
+    /// Run a command in each repository: `exec -- CMD [ARGS…]` (no shell: write `sh -c '…'`)
+    #[command(
+        override_usage = "git batch exec [OPTIONS] -- CMD [ARGS]...",
+        after_help = "Everything after `--` is the command, run as argv in each repository.\n\n\
+                      Examples:\n  git batch exec -- git fetch --prune\n  \
+                      git batch exec -j4 -t @web -- sh -c 'make lint && make test'"
+    )]
+    Exec,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -148,28 +143,69 @@ fn parse_shard(value: &str) -> Result<Shard, String> {
     value.parse()
 }
 
+/// The parsed command line: clap's part, and the command after `--` for `exec`.
+#[derive(Debug)]
+pub struct Parsed {
+    cli: Cli,
+    trailing: Vec<OsString>,
+}
+
 /// Parses `args` (with the program name first). Errors are clap's, ready to print.
-pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+///
+/// Everything after the first `--` is set aside before clap sees the rest: it is `exec`'s
+/// command, verbatim. (Left to clap, a trailing positional swallows attached short options
+/// such as `-j4` that come before the `--`.)
+pub fn parse<I, T>(args: I) -> Result<Parsed, clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    Cli::try_parse_from(args)
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let trailing = match args.iter().position(|arg| arg == "--") {
+        Some(at) => {
+            let trailing = args.split_off(at + 1);
+            args.pop();
+            trailing
+        }
+        None => Vec::new(),
+    };
+    let cli = Cli::try_parse_from(&args)?;
+    let is_exec = matches!(cli.command, CliCommand::Exec);
+    if is_exec && trailing.is_empty() {
+        return Err(command_error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "exec needs the command to run after `--`: git batch exec -- CMD [ARGS]...",
+        ));
+    }
+    if !is_exec && !trailing.is_empty() {
+        return Err(command_error(
+            clap::error::ErrorKind::UnknownArgument,
+            "only `exec` takes a command after `--`",
+        ));
+    }
+    Ok(Parsed { cli, trailing })
 }
 
-impl Cli {
+fn command_error(kind: clap::error::ErrorKind, message: &str) -> clap::Error {
+    use clap::CommandFactory;
+    Cli::command().error(kind, message)
+}
+
+impl Parsed {
     /// Resolves the parsed arguments against the current directory into plain settings.
     pub fn into_settings(self, cwd: &std::path::Path) -> Settings {
-        let g = self.global;
+        let g = self.cli.global;
         let root = match g.root {
             Some(root) if root.is_absolute() => root,
             Some(root) => cwd.join(root),
             None => cwd.to_path_buf(),
         };
-        let command = match self.command {
+        let command = match self.cli.command {
             CliCommand::List => settings::Command::List,
             CliCommand::Status => settings::Command::Status,
-            CliCommand::Exec { argv } => settings::Command::Exec { argv },
+            CliCommand::Exec => settings::Command::Exec {
+                argv: self.trailing,
+            },
         };
         Settings {
             command,
@@ -220,18 +256,33 @@ mod tests {
     fn global_flags_go_before_or_after_the_command() {
         let before = parse(["git-batch", "-t", "a,b", "status"]).expect("parses");
         let after = parse(["git-batch", "status", "-t", "a,b"]).expect("parses");
-        assert_eq!(before.global.targets, "a,b");
-        assert_eq!(after.global.targets, "a,b");
+        assert_eq!(before.cli.global.targets, "a,b");
+        assert_eq!(after.cli.global.targets, "a,b");
     }
 
     #[test]
     fn exec_keeps_the_command_verbatim() {
-        let cli =
-            parse(["git-batch", "exec", "--", "git", "log", "-1", "--format=%h"]).expect("parses");
-        let CliCommand::Exec { argv } = cli.command else {
-            panic!("not exec")
-        };
-        assert_eq!(argv, ["git", "log", "-1", "--format=%h"]);
+        let parsed = parse(["git-batch", "exec", "--", "git", "log", "--", "-1"]).expect("parses");
+        assert!(matches!(parsed.cli.command, CliCommand::Exec));
+        assert_eq!(parsed.trailing, ["git", "log", "--", "-1"]);
+    }
+
+    #[test]
+    fn flags_before_the_separator_belong_to_git_batch() {
+        let parsed = parse([
+            "git-batch",
+            "exec",
+            "-j4",
+            "-ta,b",
+            "--",
+            "sh",
+            "-c",
+            "echo -n x",
+        ])
+        .expect("parses");
+        assert_eq!(parsed.cli.global.parallel, Some(4));
+        assert_eq!(parsed.cli.global.targets, "a,b");
+        assert_eq!(parsed.trailing, ["sh", "-c", "echo -n x"]);
     }
 
     #[test]
@@ -241,6 +292,9 @@ mod tests {
             &["git-batch", "status", "-w", "sparkly"],
             &["git-batch", "status", "-j", "0"],
             &["git-batch", "exec"],
+            &["git-batch", "exec", "--"],
+            &["git-batch", "exec", "make"],
+            &["git-batch", "status", "--", "make"],
             &["git-batch", "status", "-q", "-v"],
         ] {
             assert!(parse(args.iter().copied()).is_err(), "{args:?} should fail");

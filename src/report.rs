@@ -296,6 +296,7 @@ fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
 fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
     let rows: Vec<(String, Vec<String>, Option<RepoState>)> = repos
         .iter()
+        .filter(|report| verbosity != Verbosity::Quiet || needs_attention(report))
         .map(|report| match &report.details {
             Details::Status(status) => (
                 report.name.clone(),
@@ -354,6 +355,16 @@ fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
         text.push('\n');
     }
     text
+}
+
+/// Whether a repository is anything but clean and in step with its upstream (`status -q`).
+fn needs_attention(report: &RepoReport) -> bool {
+    match &report.details {
+        Details::Status(status) => {
+            status.state != RepoState::Clean || status.ahead > 0 || status.behind > 0
+        }
+        _ => true,
+    }
 }
 
 fn status_cells(status: &RepoStatus) -> Vec<String> {
