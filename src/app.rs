@@ -139,6 +139,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
         summary: Summary::of(&reports, start.elapsed()),
         repos: reports,
         interrupted: false,
+        not_started: 0,
     };
     match settings.format {
         Format::Human => {
@@ -201,6 +202,7 @@ where
                 dry_run: run_header.dry_run,
                 summary: Summary::of(&reports, start.elapsed()),
                 interrupted: pool::interrupted() && reports.len() < total,
+                not_started: total - reports.len(),
                 repos: reports,
             };
             printer.finish(&run);
@@ -216,6 +218,7 @@ where
             repos: Vec::new(),
             summary: Summary::default(),
             interrupted: pool::interrupted(),
+            not_started: total,
         })
     })
 }

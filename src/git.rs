@@ -155,10 +155,7 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         .map(|name| name.shorten().to_str_lossy().into_owned());
 
     let upstream_ref = match &branch_ref {
-        Some(name) => repo
-            .branch_remote_tracking_ref_name(name.as_ref(), gix::remote::Direction::Fetch)
-            .transpose()
-            .map_err(|err| ReadError::from_gix("cannot resolve the upstream", err))?,
+        Some(name) => upstream_of(repo, name.as_ref())?,
         None => None,
     };
     let upstream = upstream_ref
@@ -200,6 +197,27 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         state,
         head: head_id.map(|id| id.to_string()),
     })
+}
+
+/// The full name of `branch`'s upstream: its remote-tracking branch, or, when
+/// `branch.<name>.remote` is `.` (`git branch --track X main`), the local branch that
+/// `branch.<name>.merge` names, as `git status` reports it.
+fn upstream_of(
+    repo: &gix::Repository,
+    branch: &gix::refs::FullNameRef,
+) -> Result<Option<gix::refs::FullName>, ReadError> {
+    let fetch = gix::remote::Direction::Fetch;
+    let tracks_local = repo
+        .branch_remote_name(branch.shorten(), fetch)
+        .is_some_and(|remote| remote.as_bstr() == ".");
+    let upstream = if tracks_local {
+        repo.branch_remote_ref_name(branch, fetch)
+    } else {
+        repo.branch_remote_tracking_ref_name(branch, fetch)
+    };
+    upstream
+        .transpose()
+        .map_err(|err| ReadError::from_gix("cannot resolve the upstream", err))
 }
 
 fn in_progress_state(in_progress: gix::state::InProgress) -> RepoState {

@@ -144,6 +144,13 @@ pub struct RunReport {
     /// Set when Ctrl-C stopped the run before every repository was handed out.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// How many selected repositories were never started because of Ctrl-C.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_started: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub(crate) fn millis(elapsed: Duration) -> u64 {

@@ -209,6 +209,7 @@ impl Printer {
                 if let Some(map) = event.as_object_mut() {
                     map.insert("event".into(), "summary".into());
                     map.insert("interrupted".into(), run.interrupted.into());
+                    map.insert("not_started".into(), run.not_started.into());
                 }
                 self.emit(&format!("{event}\n"));
             }
@@ -269,8 +270,11 @@ fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
     }
     if run.interrupted {
         text.push_str(&format!(
-            "{} interrupted: repositories not yet started were left alone\n",
-            "!".yellow().bold()
+            "{} interrupted: {} of {} {} not started, left alone\n",
+            "!".yellow().bold(),
+            run.not_started,
+            run.not_started + total,
+            plural(run.not_started + total, "repository", "repositories"),
         ));
     }
     let failures: Vec<_> = run

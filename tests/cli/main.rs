@@ -1,1 +1,9 @@
-//! Integration tests: the real binary on fleets of real repositories.
+//! Integration tests: the real `git-batch` binary on fleets of real repositories with real bare
+//! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
+
+mod exec;
+mod fixture;
+mod interrupt;
+mod output;
+mod status;
+mod targets;

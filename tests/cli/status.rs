@@ -1,0 +1,586 @@
+//! `status` against git itself: for a repository in every state, git-batch's JSON fields must
+//! say what `git status --porcelain=v2 --branch` says. Also: reading runs no program that a
+//! repository's configuration names, writes nothing, survives corrupt repositories, and does
+//! not depend on the number of workers.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::fixture::{Fleet, GitStatus, names, repo};
+
+/// One repository per state `status` distinguishes, each name saying what it is.
+fn every_state() -> Fleet {
+    let fleet = Fleet::new();
+    for name in [
+        "clean",
+        "dirty",
+        "staged",
+        "staged and unstaged",
+        "deleted",
+        "untracked",
+        "untracked folder",
+        "ahead",
+        "behind",
+        "diverged",
+        "detached",
+        "rebasing",
+        "merging",
+        "no upstream",
+        "renamed",
+        "locked",
+        "délta",
+    ] {
+        fleet.add_repo(name);
+    }
+    fleet.make_dirty("dirty");
+    fleet.stage("staged");
+    fleet.make_dirty("staged and unstaged");
+    fleet.git(&fleet.path("staged and unstaged"), &["add", "README.md"]);
+    fleet.make_dirty("staged and unstaged");
+    fs::remove_file(fleet.path("deleted").join("README.md")).expect("delete a tracked file");
+    fleet.add_untracked("untracked");
+    fleet.add_untracked_folder("untracked folder");
+    fleet.make_ahead("ahead", 2);
+    fleet.make_behind("behind", 3);
+    fleet.make_ahead("diverged", 1);
+    fleet.make_behind("diverged", 2);
+    fleet.detach("detached");
+    fleet.start_conflicting_rebase("rebasing");
+    fleet.start_conflicting_merge("merging");
+    fleet.git(
+        &fleet.path("no upstream"),
+        &["checkout", "-q", "-b", "topic"],
+    );
+    fleet.git(&fleet.path("renamed"), &["mv", "README.md", "README.txt"]);
+    fleet.make_dirty("locked");
+    fleet.lock_index("locked");
+    fleet.make_ahead("délta", 1);
+    fleet.add_untracked("délta");
+    fleet.add_repo_without_remote("no remote");
+    fleet.add_unborn("unborn");
+    fleet.add_unborn("unborn with files");
+    fleet.write("unborn with files", "first.txt", "first\n");
+    fleet.git(&fleet.path("unborn with files"), &["add", "first.txt"]);
+    fleet.add_untracked("unborn with files");
+    fleet
+}
+
+/// The state word git-batch should report, derived from git's own view of the repository.
+fn expected_state(fleet: &Fleet, name: &str, git: &GitStatus) -> &'static str {
+    let git_dir = fleet.path(name).join(".git");
+    if git_dir.join("rebase-merge").exists() || git_dir.join("rebase-apply").exists() {
+        "rebasing"
+    } else if git_dir.join("MERGE_HEAD").exists() {
+        "merging"
+    } else if git_dir.join("CHERRY_PICK_HEAD").exists() {
+        "cherry-picking"
+    } else if git_dir.join("REVERT_HEAD").exists() {
+        "reverting"
+    } else if git_dir.join("BISECT_LOG").exists() {
+        "bisecting"
+    } else if git.branch.is_none() {
+        "detached"
+    } else if git.staged + git.unstaged + git.untracked > 0 {
+        "dirty"
+    } else if git.upstream.is_none() {
+        "no-upstream"
+    } else {
+        "clean"
+    }
+}
+
+/// Runs `status --format json` and compares every repository with `git status`; returns the
+/// document and a description of each disagreement.
+fn compare_with_git(fleet: &Fleet) -> (Value, Vec<String>) {
+    // git-batch reads first: `git status` may refresh the index, which would hide a mistake.
+    let output = fleet
+        .cmd()
+        .args(["status", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut mismatches = Vec::new();
+    for name in names(&document) {
+        let entry = repo(&document, &name);
+        assert_eq!(entry["outcome"], "unchanged", "{entry}");
+        let git = fleet.porcelain(&name);
+        let ours = GitStatus::of_json(entry);
+        if ours != git {
+            mismatches.push(format!(
+                "{name}:\n  git-batch {ours:?}\n  git       {git:?}"
+            ));
+        }
+        let state = expected_state(fleet, &name, &git);
+        if entry["state"] != state {
+            mismatches.push(format!(
+                "{name}: state {} where git says {state}",
+                entry["state"]
+            ));
+        }
+    }
+    (document, mismatches)
+}
+
+#[test]
+fn every_state_matches_git_status_porcelain_v2() {
+    let fleet = every_state();
+    let (document, mismatches) = compare_with_git(&fleet);
+    assert_eq!(names(&document).len(), 20);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+
+    // The oracle itself must see the states the fixture meant to build.
+    let git = |name: &str| fleet.porcelain(name);
+    assert_eq!(git("untracked folder").untracked, 1, "a folder counts once");
+    assert_eq!(git("renamed").staged, 1, "a rename is one staged change");
+    assert_eq!((git("diverged").ahead, git("diverged").behind), (1, 2));
+    assert_eq!(
+        (
+            git("staged and unstaged").staged,
+            git("staged and unstaged").unstaged
+        ),
+        (1, 1)
+    );
+    assert_eq!(git("merging").unstaged, 1, "the conflict");
+    assert_eq!(git("detached").branch, None);
+    assert_eq!(git("unborn").branch.as_deref(), Some("main"));
+    assert_eq!(repo(&document, "rebasing")["branch"], Value::Null);
+    assert_eq!(repo(&document, "unborn")["head"], Value::Null);
+}
+
+/// Rarer states, each a place where an in-process reader could part ways with git.
+fn edge_states() -> Fleet {
+    let fleet = Fleet::new();
+    for name in [
+        "intent to add",
+        "staged deletion",
+        "mode change",
+        "ignored",
+        "empty folder",
+        "nested repository",
+        "skip worktree",
+        "assume unchanged",
+        "slashed branch",
+        "tracks a local branch",
+        "upstream gone",
+        "cherry-picking",
+        "apply rebase",
+        "bisecting",
+        "submodule dirty",
+        "submodule moved",
+        "shallow",
+    ] {
+        fleet.add_repo(name);
+    }
+    let git = |name: &str, args: &[&str]| fleet.git(&fleet.path(name), args);
+    fleet.write("intent to add", "later.txt", "later\n");
+    git("intent to add", &["add", "-N", "later.txt"]);
+    git("staged deletion", &["rm", "-q", "README.md"]);
+    git("mode change", &["update-index", "--chmod=+x", "README.md"]);
+    fleet.write("mode change", "README.md", "# mode change\nand a change\n");
+    // Ignored by .gitignore, by info/exclude and by the (sealed) global excludes file.
+    fleet.commit_file("ignored", ".gitignore", "*.log\n", "ignore logs");
+    fleet.write("ignored", "debug.log", "noise\n");
+    fleet.write("ignored", "logs/only.log", "noise\n");
+    fleet.write("ignored", ".git/info/exclude", "*.tmp\n");
+    fleet.write("ignored", "scratch.tmp", "noise\n");
+    let global_ignore = fleet.home.join(".config/git/ignore");
+    fs::create_dir_all(global_ignore.parent().expect("a parent")).expect("mkdir");
+    fs::write(&global_ignore, "*.globally-ignored\n").expect("write the global excludes");
+    fleet.write("ignored", "x.globally-ignored", "noise\n");
+    fs::create_dir_all(fleet.path("empty folder").join("nothing/inside")).expect("mkdir");
+    git("nested repository", &["init", "-q", "inner"]);
+    fleet.commit_file(
+        "skip worktree",
+        "skipped.txt",
+        "skipped\n",
+        "add skipped.txt",
+    );
+    git(
+        "skip worktree",
+        &["update-index", "--skip-worktree", "skipped.txt"],
+    );
+    fs::remove_file(fleet.path("skip worktree").join("skipped.txt")).expect("rm");
+    git(
+        "assume unchanged",
+        &["update-index", "--assume-unchanged", "README.md"],
+    );
+    fleet.make_dirty("assume unchanged");
+    git("slashed branch", &["checkout", "-q", "-b", "feature/x"]);
+    git(
+        "slashed branch",
+        &["push", "-q", "-u", "origin", "feature/x"],
+    );
+    fleet.make_ahead("slashed branch", 1);
+    git(
+        "tracks a local branch",
+        &["checkout", "-q", "-b", "work", "--track", "main"],
+    );
+    fleet.make_ahead("tracks a local branch", 2);
+    git("upstream gone", &["checkout", "-q", "-b", "gone"]);
+    git("upstream gone", &["push", "-q", "-u", "origin", "gone"]);
+    git(
+        "upstream gone",
+        &["push", "-q", "origin", "--delete", "gone"],
+    );
+    git("upstream gone", &["fetch", "-q", "--prune"]);
+    fleet.commit_file("cherry-picking", "c.txt", "base\n", "base");
+    git("cherry-picking", &["checkout", "-q", "-b", "side"]);
+    fleet.commit_file("cherry-picking", "c.txt", "side\n", "side");
+    git("cherry-picking", &["checkout", "-q", "main"]);
+    fleet.commit_file("cherry-picking", "c.txt", "main\n", "main");
+    let picked = fleet.git_output(&fleet.path("cherry-picking"), &["cherry-pick", "side"]);
+    assert!(
+        !picked.status.success(),
+        "the cherry-pick should stop on a conflict"
+    );
+    fleet.commit_file("apply rebase", "c.txt", "base\n", "base");
+    git("apply rebase", &["checkout", "-q", "-b", "side"]);
+    fleet.commit_file("apply rebase", "c.txt", "side\n", "side");
+    git("apply rebase", &["checkout", "-q", "main"]);
+    fleet.commit_file("apply rebase", "c.txt", "main\n", "main");
+    let rebased = fleet.git_output(&fleet.path("apply rebase"), &["rebase", "--apply", "side"]);
+    assert!(
+        !rebased.status.success(),
+        "the rebase should stop on a conflict"
+    );
+    fleet.make_ahead("bisecting", 2);
+    git("bisecting", &["bisect", "start", "HEAD", "HEAD~2"]);
+    for name in ["submodule dirty", "submodule moved"] {
+        let sub_remote = fleet.remotes.join(format!("{name}-sub.git"));
+        let sub_remote = sub_remote.to_str().expect("UTF-8");
+        fleet.git(&fleet.base, &["init", "-q", "--bare", sub_remote]);
+        fleet.git(&fleet.base, &["clone", "-q", sub_remote, "seed"]);
+        fleet.git(
+            &fleet.base.join("seed"),
+            &["commit", "-q", "--allow-empty", "-m", "seed"],
+        );
+        fleet.git(&fleet.base.join("seed"), &["push", "-q", "origin", "HEAD"]);
+        fs::remove_dir_all(fleet.base.join("seed")).expect("rm");
+        // Local clones of submodules are refused unless allowed (CVE-2022-39253).
+        let add = [
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            sub_remote,
+            "sub",
+        ];
+        git(name, &add);
+        git(name, &["commit", "-q", "-m", "add a submodule"]);
+    }
+    fleet.write("submodule dirty", "sub/inside.txt", "untracked inside\n");
+    let sub = fleet.path("submodule moved").join("sub");
+    fleet.git(&sub, &["commit", "-q", "--allow-empty", "-m", "moved on"]);
+    // A shallow clone whose upstream diverged below the shallow boundary (CI clones like this).
+    fleet.make_ahead("shallow", 2);
+    git("shallow", &["push", "-q"]);
+    git("shallow", &["checkout", "-q", "-b", "other", "HEAD~2"]);
+    fleet.commit_file("shallow", "other.txt", "other\n", "other");
+    git("shallow", &["push", "-q", "origin", "other"]);
+    fs::remove_dir_all(fleet.path("shallow")).expect("rm");
+    let url = format!("file://{}", fleet.remotes.join("shallow.git").display());
+    let clone = [
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--no-single-branch",
+        &url,
+        "shallow",
+    ];
+    fleet.git(&fleet.root, &clone);
+    git("shallow", &["branch", "-q", "-u", "origin/other"]);
+    fleet.add_worktree("mode change", "worktree");
+    fleet.make_dirty("worktree");
+    fleet.add_unborn("empty clone");
+    let remote = fleet.remotes.join("empty.git");
+    fleet.git(
+        &fleet.base,
+        &["init", "-q", "--bare", remote.to_str().expect("UTF-8")],
+    );
+    fs::remove_dir_all(fleet.path("empty clone")).expect("rm");
+    fleet.git(
+        &fleet.root,
+        &[
+            "clone",
+            "-q",
+            remote.to_str().expect("UTF-8"),
+            "empty clone",
+        ],
+    );
+    fleet
+}
+
+#[test]
+fn rarer_states_match_git_status_porcelain_v2() {
+    let fleet = edge_states();
+    let (document, mismatches) = compare_with_git(&fleet);
+    assert_eq!(names(&document).len(), 19);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    let git = |name: &str| fleet.porcelain(name);
+    assert_eq!(git("ignored").untracked, 0, "the oracle ignores them too");
+    assert_eq!(git("nested repository").untracked, 1);
+    assert_eq!(
+        git("upstream gone").upstream.as_deref(),
+        Some("origin/gone")
+    );
+    assert_eq!(git("tracks a local branch").ahead, 2);
+    assert_eq!(
+        git("submodule dirty").unstaged,
+        1,
+        "untracked content inside"
+    );
+    assert_eq!(git("submodule moved").unstaged, 1, "a new commit inside");
+    let shallow = git("shallow");
+    assert_eq!((shallow.ahead, shallow.behind), (1, 1), "{shallow:?}");
+}
+
+/// Writes an executable script at `path` that creates `marker` and passes its input through.
+fn marker_script(path: &Path, marker: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(
+        path,
+        format!("#!/bin/sh\ntouch '{}'\nexec cat\n", marker.display()),
+    )
+    .expect("write a script");
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).expect("chmod +x");
+}
+
+#[test]
+fn reading_runs_no_program_the_repository_configuration_names() {
+    let fleet = Fleet::new();
+    fleet.add_repo("trap");
+    // Committed before the driver exists, so git itself runs nothing while the trap is built.
+    fleet.commit_file("trap", ".gitattributes", "* filter=evil\n", "attributes");
+    let markers = fleet.base.join("markers");
+    fs::create_dir(&markers).expect("mkdir");
+    let mut config = Vec::new();
+    for (key, script) in [
+        ("core.fsmonitor", "fsmonitor"),
+        ("filter.evil.clean", "clean"),
+        ("filter.evil.smudge", "smudge"),
+        ("filter.evil.process", "process"),
+    ] {
+        let path = fleet.base.join(format!("{script}.sh"));
+        marker_script(&path, &markers.join(script));
+        config.push((key, path));
+    }
+    for (key, path) in &config {
+        fleet.git(
+            &fleet.path("trap"),
+            &["config", key, path.to_str().expect("UTF-8")],
+        );
+    }
+    fleet.make_dirty("trap");
+    let marked = || fs::read_dir(&markers).expect("read markers").count();
+    assert_eq!(marked(), 0, "building the trap ran none of it");
+
+    let document = fleet.json(&["status"]);
+    let trap = repo(&document, "trap");
+    assert_eq!(trap["outcome"], "unchanged", "{trap}");
+    assert_eq!(trap["unstaged"], 1, "{trap}");
+    let document = fleet.json(&["-w", "dirty", "list"]);
+    assert_eq!(names(&document), ["trap"]);
+    let ran: Vec<_> = fs::read_dir(&markers)
+        .expect("read markers")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert!(ran.is_empty(), "git-batch ran {ran:?}");
+
+    // The trap is armed: git itself runs these programs on the same repository.
+    let _ = fleet.git_output(&fleet.path("trap"), &["status", "--porcelain"]);
+    assert!(marked() > 0, "git status should have sprung the trap");
+}
+
+#[test]
+fn a_corrupt_repository_fails_with_a_reason_and_the_others_still_show() {
+    let fleet = Fleet::new();
+    for name in ["bad head", "bad index", "fine", "zeta"] {
+        fleet.add_repo(name);
+    }
+    // A worktree whose main repository is gone: its `.git` file points nowhere.
+    fs::create_dir(fleet.path("broken gitfile")).expect("mkdir");
+    fs::write(
+        fleet.path("broken gitfile").join(".git"),
+        "gitdir: /nonexistent/.git/worktrees/x\n",
+    )
+    .expect("write a gitfile");
+    fs::write(fleet.path("bad head").join(".git/HEAD"), "garbage\n").expect("corrupt HEAD");
+    fs::write(fleet.path("bad index").join(".git/index"), "DIRC garbage").expect("corrupt index");
+
+    let output = fleet
+        .cmd()
+        .args(["status", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        names(&document),
+        ["bad head", "bad index", "broken gitfile", "fine", "zeta"]
+    );
+    for name in ["bad head", "bad index", "broken gitfile"] {
+        let entry = repo(&document, name);
+        assert_eq!(entry["outcome"], "failed", "{entry}");
+        assert!(
+            entry["message"].as_str().is_some_and(|m| m.len() > 10),
+            "a failure says why: {entry}"
+        );
+    }
+    for name in ["fine", "zeta"] {
+        assert_eq!(repo(&document, name)["state"], "clean");
+    }
+    assert_eq!(document["summary"]["failed"], 3);
+    assert_eq!(document["summary"]["unchanged"], 2);
+
+    let output = fleet
+        .cmd()
+        .args(["status", "--color", "never"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let failures = stdout
+        .split("failures:")
+        .nth(1)
+        .expect("a failures section");
+    assert!(failures.contains("✗ bad head: "), "{stdout}");
+    assert!(failures.contains("✗ bad index: "), "{stdout}");
+    assert!(stdout.contains("zeta"), "{stdout}");
+}
+
+/// Every file under `dir`: its bytes and modification time.
+fn snapshot_files(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in fs::read_dir(&folder).expect("read a folder") {
+            let entry = entry.expect("an entry");
+            let meta = fs::symlink_metadata(entry.path()).expect("metadata");
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else {
+                let bytes = fs::read(entry.path()).unwrap_or_default();
+                files.insert(entry.path(), (bytes, meta.modified().expect("mtime")));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn status_writes_nothing_not_even_the_index_stat_cache() {
+    let fleet = Fleet::new();
+    fleet.add_repo("touched");
+    fleet.add_untracked("touched");
+    // Same content, newer mtime: git would refresh the index's stat data and write it back.
+    let readme = fs::File::options()
+        .append(true)
+        .open(fleet.path("touched").join("README.md"))
+        .expect("open README.md");
+    readme
+        .set_modified(SystemTime::now() + Duration::from_secs(5))
+        .expect("touch README.md");
+    drop(readme);
+    let repo_dir = fleet.path("touched");
+    let index_before = fs::metadata(repo_dir.join(".git/index")).expect("index");
+    let before = snapshot_files(&repo_dir);
+
+    fleet.cmd().arg("status").assert().success();
+    fleet
+        .cmd()
+        .args(["status", "--format", "json"])
+        .assert()
+        .success();
+    fleet.cmd().args(["-w", "dirty", "list"]).assert().success();
+
+    let index_after = fs::metadata(repo_dir.join(".git/index")).expect("index");
+    assert_eq!(
+        index_before.modified().expect("mtime"),
+        index_after.modified().expect("mtime"),
+        "the index was rewritten"
+    );
+    let after = snapshot_files(&repo_dir);
+    let changed: Vec<_> = after
+        .iter()
+        .filter(|(path, state)| before.get(*path) != Some(state))
+        .map(|(path, _)| path)
+        .chain(before.keys().filter(|path| !after.contains_key(*path)))
+        .collect();
+    assert!(changed.is_empty(), "status changed {changed:?}");
+}
+
+/// A status document with every `duration_ms` removed.
+fn without_durations(mut document: Value) -> Value {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.remove("duration_ms");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut document);
+    document
+}
+
+#[test]
+fn one_worker_and_eight_give_the_same_document() {
+    let fleet = Fleet::new();
+    for i in 0..16 {
+        let name = format!("repo {i:02}");
+        fleet.add_repo_without_remote(&name);
+        match i % 4 {
+            0 => fleet.make_dirty(&name),
+            1 => fleet.add_untracked_folder(&name),
+            2 => fleet.detach(&name),
+            _ => {}
+        }
+    }
+    let serial = without_durations(fleet.json(&["status", "-j1"]));
+    let parallel = without_durations(fleet.json(&["status", "-j8"]));
+    assert_eq!(serial["repos"].as_array().map(Vec::len), Some(16));
+    assert_eq!(serial, parallel);
+}
+
+#[test]
+fn status_exit_codes_follow_the_contract() {
+    let fleet = Fleet::new();
+    fleet.add_repo("alpha");
+    fleet.add_repo("beta");
+    fleet.make_dirty("beta");
+    // Dirty is a state, not a failure.
+    fleet.cmd().arg("status").assert().code(0);
+    fleet
+        .cmd()
+        .args(["status", "--bogus-flag"])
+        .assert()
+        .code(2);
+    fleet
+        .cmd()
+        .args(["status", "--shard", "0/4"])
+        .assert()
+        .code(2);
+    fleet.cmd().args(["status", "-j", "0"]).assert().code(2);
+    fleet
+        .cmd()
+        .args(["status", "--format", "yaml"])
+        .assert()
+        .code(2);
+    fleet.cmd().arg("--help").assert().code(0);
+    fs::write(fleet.path("alpha").join(".git/HEAD"), "garbage\n").expect("corrupt HEAD");
+    fleet.cmd().arg("status").assert().code(1);
+}

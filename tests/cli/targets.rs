@@ -1,0 +1,464 @@
+//! Which repositories a run works on: discovery (`--depth`, worktrees, symbolic links), every
+//! target spec form of the contract, `--exclude`, `--where` and `--shard`, and the usage errors
+//! (exit 2, naming the culprit) when a target matches nothing.
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use crate::fixture::{Fleet, names, strings};
+
+/// Repositories at depth 2 (found by default) and at depth 3 (`api-x/web`, `team/*`), with a
+/// space and a non-ASCII letter among the names. No remotes: discovery does not need them.
+fn named_fleet() -> Fleet {
+    let fleet = Fleet::new();
+    for name in [
+        "alpha",
+        "beta",
+        "api-users",
+        "gamma ray",
+        "délta",
+        "team/web",
+        "team/api-orders",
+        "api-x/web",
+    ] {
+        fleet.add_repo_without_remote(name);
+    }
+    fleet
+}
+
+const DEPTH_2: &[&str] = &["alpha", "api-users", "beta", "délta", "gamma ray"];
+
+/// Runs `git-batch ARGS list` from the root, expecting exit 2; returns stderr.
+fn usage_error(fleet: &Fleet, args: &[&str]) -> String {
+    let output = fleet.cmd().args(args).arg("list").output().expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?} should be a usage error; stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(output.stdout.is_empty(), "a usage error prints no result");
+    String::from_utf8(output.stderr).expect("UTF-8 stderr")
+}
+
+#[test]
+fn all_repos_is_the_default_and_lists_every_repository_in_name_order() {
+    let fleet = named_fleet();
+    assert_eq!(fleet.list::<&str>(&[]), strings(DEPTH_2));
+    assert_eq!(fleet.list(&["-t", "@all-repos"]), strings(DEPTH_2));
+    let document = fleet.json(&["list"]);
+    assert_eq!(names(&document), strings(DEPTH_2));
+    assert_eq!(
+        document["repos"][4]["path"],
+        fleet.path("gamma ray").to_str().expect("UTF-8 path")
+    );
+}
+
+#[test]
+fn a_glob_without_a_slash_matches_the_last_component() {
+    let fleet = named_fleet();
+    assert_eq!(
+        fleet.list(&["--depth", "3", "-t", "@api-*"]),
+        strings(&["api-users", "team/api-orders"])
+    );
+    assert_eq!(
+        fleet.list(&["-t", "@*a"]),
+        strings(&["alpha", "beta", "délta"])
+    );
+}
+
+#[test]
+fn a_glob_with_a_slash_matches_the_whole_name() {
+    let fleet = named_fleet();
+    assert_eq!(
+        fleet.list(&["--depth", "3", "-t", "@team/*"]),
+        strings(&["team/api-orders", "team/web"])
+    );
+    assert_eq!(
+        fleet.list(&["--depth", "3", "-t", "@*/web"]),
+        strings(&["api-x/web", "team/web"])
+    );
+}
+
+#[test]
+fn a_comma_list_names_repositories_with_spaces_and_accents() {
+    let fleet = named_fleet();
+    assert_eq!(
+        fleet.list(&["-t", "gamma ray,délta,alpha"]),
+        strings(&["alpha", "délta", "gamma ray"])
+    );
+    assert_eq!(fleet.list(&["-t", "gamma ray"]), strings(&["gamma ray"]));
+    assert_eq!(fleet.list(&["-t", "délta"]), strings(&["délta"]));
+}
+
+#[test]
+fn a_comma_list_takes_paths_to_repositories_beyond_the_depth() {
+    let fleet = named_fleet();
+    assert_eq!(
+        fleet.list(&["-t", "./beta,team/web"]),
+        strings(&["beta", "team/web"])
+    );
+}
+
+#[test]
+fn names_are_relative_to_the_root_and_paths_to_the_current_folder() {
+    let fleet = named_fleet();
+    let base = &fleet.base;
+    assert_eq!(
+        fleet.list_in(base, &["-C", "root", "-t", "alpha,root/beta"]),
+        strings(&["alpha", "beta"])
+    );
+    // The same repository named three ways is listed once.
+    assert_eq!(
+        fleet.list(&["-t", "alpha,./alpha,alpha/"]),
+        strings(&["alpha"])
+    );
+    // A repository outside the root is named by its absolute path.
+    fleet.git(base, &["init", "-q", "outside"]);
+    let outside = base.join("outside");
+    assert_eq!(
+        fleet.list(&["-t", &format!("alpha,{}", outside.display())]),
+        strings(&[outside.to_str().expect("UTF-8"), "alpha"]),
+        "sorted by name, and `/` sorts first"
+    );
+}
+
+#[test]
+fn a_list_file_skips_comments_and_blank_lines() {
+    let fleet = named_fleet();
+    let list = fleet.base.join("targets.txt");
+    // Paths in the file are relative to the file's own folder.
+    fs::write(
+        &list,
+        "# the fleet\n\nalpha\n   \n# beta\n  gamma ray  \nroot/team/web\n",
+    )
+    .expect("write the list");
+    assert_eq!(
+        fleet.list(&["-t", "../targets.txt"]),
+        strings(&["alpha", "gamma ray", "team/web"])
+    );
+    assert_eq!(
+        fleet.list(&["-t", list.to_str().expect("UTF-8")]),
+        strings(&["alpha", "gamma ray", "team/web"])
+    );
+}
+
+#[test]
+fn a_folder_is_scanned_instead_of_the_root() {
+    let fleet = named_fleet();
+    assert_eq!(
+        fleet.list(&["-t", "team"]),
+        strings(&["team/api-orders", "team/web"])
+    );
+}
+
+#[test]
+fn dot_inside_a_repository_is_that_repository() {
+    let fleet = named_fleet();
+    let alpha = fleet.path("alpha");
+    assert_eq!(fleet.list_in(&alpha, &["-t", "."]), strings(&["."]));
+    let output = fleet
+        .cmd_in(&alpha)
+        .args(["-t", ".", "status", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(names(&document), strings(&["."]));
+    assert_eq!(document["repos"][0]["path"], alpha.to_str().expect("UTF-8"));
+    // From the parent folder, `-C ..` and `-t .` still mean the repository the hook runs in.
+    assert_eq!(
+        fleet.list_in(&alpha, &["-C", "..", "-t", "."]),
+        strings(&["alpha"])
+    );
+}
+
+#[test]
+fn a_worktree_counts_as_a_repository() {
+    let fleet = Fleet::new();
+    fleet.add_repo("alpha");
+    fleet.add_worktree("alpha", "alpha-wt");
+    assert_eq!(fleet.list::<&str>(&[]), strings(&["alpha", "alpha-wt"]));
+    let document = fleet.json(&["status"]);
+    let worktree = crate::fixture::repo(&document, "alpha-wt");
+    assert_eq!(worktree["outcome"], "unchanged", "{worktree}");
+    assert_eq!(worktree["branch"], "wt-alpha-wt");
+    assert_eq!(worktree["state"], "no-upstream");
+}
+
+#[test]
+fn symbolic_links_are_not_followed() {
+    let fleet = Fleet::new();
+    fleet.add_repo_without_remote("alpha");
+    // A link to a repository inside the root, and one to a folder of repositories outside it.
+    fleet.symlink("alpha-link", &fleet.path("alpha"));
+    let elsewhere = fleet.base.join("elsewhere");
+    fleet.git(&fleet.base, &["init", "-q", "elsewhere/hidden"]);
+    fleet.symlink("elsewhere-link", &elsewhere);
+    // A folder whose `.git` is a symbolic link to a real one is not a repository either.
+    fs::create_dir(fleet.path("fake")).expect("mkdir");
+    std::os::unix::fs::symlink(fleet.path("alpha/.git"), fleet.path("fake/.git"))
+        .expect("symlink .git");
+    assert_eq!(fleet.list(&["--depth", "4"]), strings(&["alpha"]));
+}
+
+/// `find ROOT -maxdepth N -name .git`, as names relative to ROOT: the contract's definition.
+fn find_maxdepth(root: &std::path::Path, depth: usize) -> Vec<String> {
+    let output = std::process::Command::new("find")
+        .arg(root)
+        .args(["-maxdepth", &depth.to_string(), "-name", ".git"])
+        .output()
+        .expect("run find");
+    let mut found: Vec<String> = String::from_utf8(output.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|line| {
+            let dir = line.strip_suffix("/.git").expect("ends in /.git");
+            let rel = dir
+                .strip_prefix(root.to_str().expect("UTF-8"))
+                .expect("under root");
+            match rel.trim_start_matches('/') {
+                "" => ".".to_owned(),
+                rel => rel.to_owned(),
+            }
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn depth_means_find_maxdepth() {
+    let fleet = Fleet::new();
+    // The root itself is a repository, with others at every depth below it.
+    fleet.add_repo_without_remote(".");
+    for name in ["a", "x/b", "x/y/c", "x/y/z/d"] {
+        fleet.add_repo_without_remote(name);
+    }
+    let expected: [&[&str]; 5] = [
+        &["."],
+        &[".", "a"],
+        &[".", "a", "x/b"],
+        &[".", "a", "x/b", "x/y/c"],
+        &[".", "a", "x/b", "x/y/c", "x/y/z/d"],
+    ];
+    for (depth, expected) in (1..=5).zip(expected) {
+        let listed = fleet.list(&["--depth", &depth.to_string()]);
+        assert_eq!(listed, strings(expected), "--depth {depth}");
+        assert_eq!(
+            listed,
+            find_maxdepth(&fleet.root, depth),
+            "--depth {depth} vs find"
+        );
+    }
+    assert_eq!(
+        fleet.list::<&str>(&[]),
+        strings(&[".", "a"]),
+        "the default is 2"
+    );
+}
+
+#[test]
+fn exclude_is_repeatable_and_takes_globs() {
+    let fleet = named_fleet();
+    assert_eq!(
+        fleet.list(&["-x", "alpha", "-x", "g*", "--exclude", "d*"]),
+        strings(&["api-users", "beta"])
+    );
+    assert_eq!(
+        fleet.list(&["--depth", "3", "-t", "@*web", "-x", "team/*"]),
+        strings(&["api-x/web"])
+    );
+}
+
+#[test]
+fn a_group_wins_over_a_glob_of_the_same_spelling() {
+    let fleet = named_fleet();
+    fs::write(
+        fleet.root.join(".git-batch.toml"),
+        "[groups]\n\"api-*\" = [\"beta\"]\nweb = [\"alpha\", \"gamma*\"]\n\
+         stale = [\"alpha\", \"retired-repo\"]\n",
+    )
+    .expect("write the config");
+    assert_eq!(fleet.list(&["-t", "@api-*"]), strings(&["beta"]));
+    assert_eq!(
+        fleet.list(&["-t", "@web"]),
+        strings(&["alpha", "gamma ray"])
+    );
+    // Without a group of that name, `@…` is still a glob.
+    assert_eq!(fleet.list(&["-t", "@be*"]), strings(&["beta"]));
+    // A group member that matches nothing is an error naming it, like any target.
+    let stderr = usage_error(&fleet, &["-t", "@stale"]);
+    assert!(stderr.contains("retired-repo"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_key_in_the_config_is_a_usage_error_naming_it() {
+    let fleet = named_fleet();
+    fs::write(
+        fleet.root.join(".git-batch.toml"),
+        "[grups]\nweb = [\"alpha\"]\n",
+    )
+    .expect("write the config");
+    let stderr = usage_error(&fleet, &[]);
+    assert!(stderr.contains("grups"), "{stderr}");
+}
+
+#[test]
+fn a_target_that_matches_nothing_is_a_usage_error_naming_it() {
+    let fleet = named_fleet();
+    fs::create_dir(fleet.root.join("empty-folder")).expect("mkdir");
+    fs::write(fleet.base.join("list.txt"), "alpha\nno-such-repo\n").expect("write");
+    for (spec, culprit) in [
+        ("nope", "nope"),
+        ("alpha,nope", "nope"),
+        ("@nope-*", "nope-*"),
+        ("./no/such/folder", "no/such/folder"),
+        ("empty-folder", "empty-folder"),
+        ("../list.txt", "no-such-repo"),
+    ] {
+        let stderr = usage_error(&fleet, &["-t", spec]);
+        assert!(stderr.contains(culprit), "-t {spec}: {stderr}");
+    }
+    let stderr = usage_error(&fleet, &["-C", "no-such-root"]);
+    assert!(stderr.contains("no-such-root"), "{stderr}");
+}
+
+#[test]
+fn failed_needs_the_journal_and_is_a_usage_error_for_now() {
+    let fleet = named_fleet();
+    let stderr = usage_error(&fleet, &["-t", "@failed"]);
+    assert!(stderr.contains("@failed"), "{stderr}");
+}
+
+/// One repository per state that `--where` can ask about.
+fn state_fleet() -> Fleet {
+    let fleet = Fleet::new();
+    for name in [
+        "clean",
+        "dirty",
+        "staged",
+        "untracked",
+        "ahead",
+        "behind",
+        "detached",
+    ] {
+        fleet.add_repo(name);
+    }
+    fleet.make_dirty("dirty");
+    fleet.stage("staged");
+    fleet.add_untracked("untracked");
+    fleet.make_ahead("ahead", 1);
+    fleet.commit_file("ahead", "docs/guide.md", "guide\n", "add a guide");
+    fleet.make_behind("behind", 2);
+    fleet.detach("detached");
+    fleet.add_repo_without_remote("local");
+    fleet.add_repo("feature");
+    fleet.git(&fleet.path("feature"), &["checkout", "-q", "-b", "feature"]);
+    fleet
+}
+
+#[test]
+fn where_keeps_repositories_by_state() {
+    let fleet = state_fleet();
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["-w", "dirty"], &["dirty", "staged", "untracked"]),
+        (
+            &["-w", "clean"],
+            &["ahead", "behind", "clean", "detached", "feature", "local"],
+        ),
+        (&["-w", "ahead"], &["ahead"]),
+        (&["-w", "behind"], &["behind"]),
+        (&["-w", "detached"], &["detached"]),
+        (&["-w", "no-upstream"], &["feature", "local"]),
+        (&["-w", "branch=feature"], &["feature"]),
+        (
+            &["--where", "branch=main"],
+            &[
+                "ahead",
+                "behind",
+                "clean",
+                "dirty",
+                "local",
+                "staged",
+                "untracked",
+            ],
+        ),
+        (&["-w", "has=docs/guide.md"], &["ahead"]),
+        (&["-w", "has=./docs/guide.md"], &["ahead"]),
+        (&["-w", "clean", "-w", "no-upstream"], &["feature", "local"]),
+        (&["-w", "dirty", "-w", "has=staged.txt"], &["staged"]),
+        (&["-w", "ahead", "-w", "behind"], &[]),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(fleet.list(args), strings(expected), "{args:?}");
+    }
+    // A file that exists but is not tracked does not count for `has=`.
+    assert_eq!(fleet.list(&["-w", "has=untracked.txt"]), strings(&[]));
+}
+
+#[test]
+fn where_refuses_paths_that_leave_the_repository() {
+    let fleet = named_fleet();
+    for state in ["has=../alpha/README.md", "has=/etc/passwd", "sparkly"] {
+        let output = fleet
+            .cmd()
+            .args(["-w", state, "list"])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "-w {state}");
+    }
+}
+
+/// The documented shard hash, FNV-1a 64: a repository is in slice `hash(name) % N + 1`.
+fn fnv1a_64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn shards(fleet: &Fleet, count: u64) -> Vec<Vec<String>> {
+    (1..=count)
+        .map(|index| fleet.list(&["--shard", &format!("{index}/{count}")]))
+        .collect()
+}
+
+#[test]
+fn shards_cover_the_fleet_exactly_once_and_stay_put() {
+    let fleet = Fleet::new();
+    let mut all: Vec<String> = (1..=12).map(|i| format!("repo-{i:02}")).collect();
+    all.extend(["gamma ray".to_owned(), "délta".to_owned()]);
+    for name in &all {
+        fleet.add_repo_without_remote(name);
+    }
+    all.sort();
+    let mut before = Vec::new();
+    for count in 1..=5 {
+        let slices = shards(&fleet, count);
+        let mut seen = BTreeSet::new();
+        for (index, slice) in (1..).zip(&slices) {
+            for name in slice {
+                assert!(
+                    seen.insert(name.clone()),
+                    "{name} is in two of {count} shards"
+                );
+                assert_eq!(
+                    fnv1a_64(name.as_bytes()) % count + 1,
+                    index,
+                    "{name} is not in the documented shard of {count}"
+                );
+            }
+        }
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), all, "{count} shards");
+        before.push(slices);
+    }
+    // Adding a repository moves no other between shards.
+    fleet.add_repo_without_remote("newcomer");
+    for (count, old) in (1..=5).zip(&before) {
+        let new = shards(&fleet, count);
+        for (old, mut new) in old.iter().zip(new) {
+            new.retain(|name| name != "newcomer");
+            assert_eq!(&new, old, "{count} shards after adding a repository");
+        }
+    }
+}
