@@ -102,8 +102,11 @@ impl ReadError {
 /// Opens the repository whose working tree is `path`, for reading.
 pub fn open(path: &Path) -> Result<gix::Repository, ReadError> {
     // Full trust is not asked for: gix applies git's `safe.directory` rules as git would.
-    let options = gix::open::Options::default();
-    let mut repo = gix::open_opts(path, options)
+    // `index.skipHash` only skips verifying the index's trailing checksum on read, which git
+    // itself does not verify outside `fsck` either; nothing here writes an index.
+    let options = gix::open::Options::default().config_overrides(["index.skipHash=true"]);
+    // Naming `.git` (folder or gitfile) directly spares gix from probing `path` first.
+    let mut repo = gix::open_opts(path.join(".git"), options)
         .map_err(|err| ReadError::from_gix("cannot open repository", err))?;
     disable_filter_drivers(&mut repo)?;
     Ok(repo)
@@ -178,7 +181,16 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         _ => (0, 0),
     };
 
-    let changes = count_changes(repo)?;
+    let head_tree = match head_id {
+        Some(id) => Some(
+            repo.find_commit(id)
+                .and_then(|commit| commit.tree_id())
+                .map_err(|err| ReadError::from_gix("cannot read HEAD's commit", err))?
+                .detach(),
+        ),
+        None => None,
+    };
+    let changes = count_changes(repo, head_tree)?;
     let state = match repo.state() {
         Some(in_progress) => in_progress_state(in_progress),
         None if branch.is_none() => RepoState::Detached,
@@ -265,19 +277,50 @@ struct Changes {
     untracked: u64,
 }
 
-fn count_changes(repo: &gix::Repository) -> Result<Changes, ReadError> {
+fn count_changes(
+    repo: &gix::Repository,
+    head_tree: Option<gix::ObjectId>,
+) -> Result<Changes, ReadError> {
     let status_err = |err| ReadError::from_gix("cannot compute status", err);
     let mut changes = Changes::default();
     if repo.workdir().is_none() {
         return Ok(changes);
     }
-    let iter = repo
+    let index = repo
+        .index_or_empty()
+        .map_err(|err| ReadError::from_gix("cannot read the index", err))?;
+    // git keeps a cache of tree ids in the index (the TREE extension) and drops an entry as soon
+    // as a path below it is staged. A valid root entry equal to HEAD's tree therefore proves that
+    // nothing is staged, and the comparison of HEAD's tree with the index can be skipped.
+    let nothing_staged = match (index.tree(), head_tree) {
+        (Some(cached), Some(head_tree)) => cached.num_entries.is_some() && cached.id == head_tree,
+        _ => false,
+    };
+    let has_submodules = index
+        .entries()
+        .iter()
+        .any(|entry| entry.mode == gix::index::entry::Mode::COMMIT);
+    let mut platform = repo
         .status(gix::progress::Discard)
         .map_err(status_err)?
-        .index_worktree_rewrites(None)
-        .into_iter(None)
-        .map_err(status_err)?;
-    for item in iter {
+        .index(gix::worktree::IndexPersistedOrInMemory::Persisted(index))
+        .index_worktree_rewrites(None);
+    if !has_submodules {
+        // Without gitlinks in the index there is no submodule to look at; saying so spares
+        // reading `.gitmodules` and the submodule configuration.
+        platform = platform.index_worktree_submodules(None);
+    }
+    let items: Box<dyn Iterator<Item = gix::Result<gix::status::Item>>> = if nothing_staged {
+        Box::new(
+            platform
+                .into_index_worktree_iter(Vec::new())
+                .map_err(status_err)?
+                .map(|item| item.map(gix::status::Item::IndexWorktree)),
+        )
+    } else {
+        Box::new(platform.into_iter(None).map_err(status_err)?)
+    };
+    for item in items {
         match item.map_err(status_err)? {
             gix::status::Item::TreeIndex(_) => changes.staged += 1,
             gix::status::Item::IndexWorktree(item) => match item {

@@ -26,6 +26,11 @@ pub struct Repo {
 pub enum TargetError {
     #[error("root folder {0} does not exist or cannot be read")]
     RootNotFound(PathBuf),
+    #[error(
+        "no repository under {root} (looked for `.git` down to --depth {depth}); \
+         run from the folder that holds your repositories, or pass -C DIR"
+    )]
+    NoRepositories { root: PathBuf, depth: usize },
     #[error("no repository matches `{spec}` under {root}")]
     NoMatch { spec: String, root: PathBuf },
     #[error("group `{group}` in .git-batch.toml: `{member}` matches no repository under {root}")]
@@ -287,6 +292,12 @@ pub fn select(
         found: discover(&root, selection.depth),
     };
     let mut repos = match TargetSpec::parse(&selection.targets) {
+        TargetSpec::AllRepos if resolver.found.is_empty() => {
+            return Err(TargetError::NoRepositories {
+                root,
+                depth: selection.depth,
+            });
+        }
         TargetSpec::AllRepos => resolver.found.clone(),
         TargetSpec::Failed => return Err(TargetError::FailedNeedsJournal),
         TargetSpec::GroupOrGlob(name) => match config.groups.get(&name) {

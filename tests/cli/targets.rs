@@ -462,3 +462,17 @@ fn shards_cover_the_fleet_exactly_once_and_stay_put() {
         }
     }
 }
+
+#[test]
+fn a_root_without_repositories_is_a_usage_error_that_says_where_it_looked() {
+    let fleet = Fleet::new();
+    fs::create_dir(fleet.root.join("not-a-repo")).expect("mkdir");
+    let stderr = usage_error(&fleet, &[]);
+    assert!(stderr.contains("no repository under"), "{stderr}");
+    assert!(stderr.contains("--depth 2"), "{stderr}");
+    assert!(stderr.contains("-C DIR"), "{stderr}");
+    // A shard or an exclusion that leaves nothing is not an error: the fleet exists.
+    fleet.add_repo_without_remote("only");
+    let document = fleet.json(&["-x", "only", "list"]);
+    assert_eq!(document["summary"]["total"], 0);
+}
