@@ -77,13 +77,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     let config = config::load(&settings.selection.root)?;
     let (root, mut repos) = targets::select(&settings.selection, cwd, &config)?;
     if !settings.selection.filters.is_empty() {
-        repos = keep_where(
-            repos,
-            &settings.selection.filters,
-            settings.workers(usize::MAX),
-        );
+        let workers = settings.workers(repos.len(), true);
+        repos = keep_where(repos, &settings.selection.filters, workers);
     }
-    let workers = settings.workers(repos.len());
+    let workers = settings.workers(repos.len(), settings.command.is_local_read());
     let header = RunHeader {
         command: settings.command.name(),
         run_id: None,

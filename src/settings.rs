@@ -15,6 +15,12 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the command only reads repositories in process (no child process, no network):
+    /// its work is bound by the CPU, so workers beyond the number of cores only add contention.
+    pub fn is_local_read(&self) -> bool {
+        matches!(self, Command::List | Command::Status)
+    }
+
     /// The command's name as the user types it and as JSON reports it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -83,10 +89,70 @@ pub struct Settings {
 pub const MAX_DEFAULT_WORKERS: usize = 8;
 
 impl Settings {
-    /// The number of worker threads for `repo_count` repositories.
-    pub fn workers(&self, repo_count: usize) -> usize {
-        self.parallel
-            .unwrap_or_else(|| repo_count.min(MAX_DEFAULT_WORKERS))
-            .max(1)
+    /// The number of worker threads for `repo_count` repositories: `-j` when given; otherwise one
+    /// per repository, at most 8, and for work that only reads in process (`status`, `--where`),
+    /// also at most one per core.
+    pub fn workers(&self, repo_count: usize, local_read: bool) -> usize {
+        let default = || {
+            let cap = if local_read {
+                MAX_DEFAULT_WORKERS.min(cores())
+            } else {
+                MAX_DEFAULT_WORKERS
+            };
+            repo_count.min(cap)
+        };
+        self.parallel.unwrap_or_else(default).max(1)
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(parallel: Option<usize>) -> Settings {
+        Settings {
+            command: Command::Status,
+            selection: Selection {
+                root: PathBuf::from("/"),
+                depth: 2,
+                targets: "@all-repos".into(),
+                exclude: Vec::new(),
+                filters: Vec::new(),
+                shard: None,
+            },
+            parallel,
+            dry_run: false,
+            format: Format::Human,
+            color: Color::Never,
+            verbosity: Verbosity::Normal,
+            timeout: Duration::from_secs(300),
+            per_host: 4,
+        }
+    }
+
+    #[test]
+    fn workers_default_to_one_per_repository_at_most_eight() {
+        let s = settings(None);
+        assert_eq!(s.workers(3, false), 3);
+        assert_eq!(s.workers(500, false), 8);
+        assert_eq!(s.workers(0, false), 1);
+    }
+
+    #[test]
+    fn local_reads_use_no_more_workers_than_cores() {
+        let s = settings(None);
+        assert_eq!(s.workers(500, true), cores().min(8));
+        assert_eq!(s.workers(1, true), 1);
+    }
+
+    #[test]
+    fn an_explicit_count_wins() {
+        let s = settings(Some(16));
+        assert_eq!(s.workers(3, true), 16);
+        assert_eq!(s.workers(3, false), 16);
     }
 }

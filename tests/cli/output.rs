@@ -48,6 +48,9 @@ fn snapshot(fleet: &Fleet, name: &str, args: &[&str]) {
     settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": "[ms]""#);
     settings.add_filter(r#""duration_ms":\d+"#, r#""duration_ms":"[ms]""#);
     settings.add_filter(r"total in \d+\.\d+s", "total in [ELAPSED]s");
+    // `status` defaults to one worker per core (see settings.rs), which differs between machines.
+    settings.add_filter(r", \d+ (workers?)", ", [N] $1");
+    settings.add_filter(r#""workers":\d+"#, r#""workers":"[N]""#);
     settings.set_description(format!("git-batch {}", args.join(" ")));
     settings.bind(|| insta::assert_snapshot!(name, rendered));
 }
