@@ -24,6 +24,8 @@ pub enum UsageError {
     Config(#[from] ConfigError),
     #[error("cannot read the current directory: {0}")]
     Cwd(std::io::Error),
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
 }
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
@@ -75,7 +77,32 @@ fn apply_color(color: Color) {
 pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     let start = Instant::now();
     let config = config::load(&settings.selection.root)?;
-    let (root, mut repos) = targets::select(&settings.selection, cwd, &config)?;
+    let journal = crate::journal::Journal::open();
+    let last_failed = |root: &Path| -> Result<Vec<std::path::PathBuf>, String> {
+        let last = journal.last(root).map_err(|err| err.to_string())?;
+        let failed: Vec<_> = last.failed().map(|repo| repo.path.clone()).collect();
+        if failed.is_empty() {
+            return Err(format!(
+                "the last run on this root ({}) had no failures",
+                last.run_id
+            ));
+        }
+        Ok(failed)
+    };
+    if let Command::Runs = settings.command {
+        let root = std::fs::canonicalize(&settings.selection.root)
+            .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
+        crate::mutation::print_runs(settings, &root, &journal)?;
+        return Ok(ExitCode::Success);
+    }
+    if let Command::Undo { run_id, push } = &settings.command {
+        let root = std::fs::canonicalize(&settings.selection.root)
+            .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
+        let run =
+            crate::mutation::undo(settings, &root, &journal, run_id.as_deref(), *push, start)?;
+        return Ok(exit_code(&run));
+    }
+    let (root, mut repos) = targets::select(&settings.selection, cwd, &config, last_failed)?;
     if !settings.selection.filters.is_empty() {
         let workers = settings.workers(repos.len(), true);
         repos = keep_where(repos, &settings.selection.filters, workers);
@@ -88,6 +115,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         dry_run: settings.dry_run,
         total: repos.len(),
         workers,
+        notes: Vec::new(),
     };
     let run = match &settings.command {
         Command::List => list(settings, header, &repos, start),
@@ -110,7 +138,27 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 |repo: &Repo| ops::exec::exec(repo, argv, timeout),
             )
         }
+        Command::Sync {
+            message,
+            pull,
+            push,
+        } => {
+            let options = ops::sync::SyncOptions {
+                message: message.clone(),
+                pull: *pull,
+                push: *push,
+                dry_run: settings.dry_run,
+                timeout: settings.timeout,
+                run_id: String::new(),
+            };
+            crate::mutation::sync(settings, header, &repos, options, &journal, start)?
+        }
+        Command::Undo { .. } | Command::Runs => unreachable!("handled above"),
     };
+    Ok(exit_code(&run))
+}
+
+fn exit_code(run: &RunReport) -> ExitCode {
     let mut code = if run.summary.failed > 0 {
         ExitCode::Failure
     } else {
@@ -119,7 +167,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     if run.interrupted {
         code = code.merge(ExitCode::Interrupted);
     }
-    Ok(code)
+    code
 }
 
 /// `list`: nothing runs per repository; names (or the JSON document) are printed at once.
@@ -137,6 +185,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
         repos: reports,
         interrupted: false,
         not_started: 0,
+        notes: Vec::new(),
     };
     match settings.format {
         Format::Human => {
@@ -167,7 +216,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
 }
 
 /// Runs `work` over `repos` on the pool, with the printer on its own thread.
-fn in_pool<F>(
+pub(crate) fn in_pool<F>(
     settings: &Settings,
     header: RunHeader,
     repos: &[Repo],
@@ -200,6 +249,7 @@ where
                 summary: Summary::of(&reports, start.elapsed()),
                 interrupted: pool::interrupted() && reports.len() < total,
                 not_started: total - reports.len(),
+                notes: run_header.notes,
                 repos: reports,
             };
             printer.finish(&run);
@@ -216,6 +266,7 @@ where
             summary: Summary::default(),
             interrupted: pool::interrupted(),
             not_started: total,
+            notes: Vec::new(),
         })
     })
 }

@@ -111,6 +111,41 @@ enum CliCommand {
     List,
     /// Show branch, upstream, ahead/behind, changes and state of each repository
     Status,
+    /// Commit every change, optionally rebase onto the upstream, and push
+    #[command(
+        after_help = "Clean repositories with nothing to push are left alone without \
+                            running git. A failure before the push puts the repository back \
+                            as it was; `git batch undo` takes a whole run back.\n\n\
+                            Examples:\n  git batch sync -m 'docs: fix typo'\n  \
+                            git batch sync --pull -t @failed\n  git batch sync -n"
+    )]
+    Sync {
+        /// The commit message
+        #[arg(short, long, default_value = "chore: batch update")]
+        message: String,
+        /// Fetch and rebase onto the upstream before pushing
+        #[arg(long)]
+        pull: bool,
+        /// Commit, but do not push
+        #[arg(long)]
+        no_push: bool,
+    },
+    /// Put the repositories of a run back as they were before it
+    #[command(
+        after_help = "Commits the run made are undone and their content comes back as \
+                            uncommitted changes. A repository whose HEAD moved since is \
+                            skipped. A pushed commit is reverted only with --push, by a new \
+                            commit and a normal push, never by force."
+    )]
+    Undo {
+        /// The run to undo [default: the last run on this root]
+        run_id: Option<String>,
+        /// Revert pushed commits with a new commit, and push it
+        #[arg(long)]
+        push: bool,
+    },
+    /// List the runs recorded for this root
+    Runs,
     /// Run a command in each repository: `exec -- CMD [ARGS…]` (no shell: write `sh -c '…'`)
     #[command(
         override_usage = "git batch exec [OPTIONS] -- CMD [ARGS]...",
@@ -206,6 +241,17 @@ impl Parsed {
             CliCommand::Exec => settings::Command::Exec {
                 argv: self.trailing,
             },
+            CliCommand::Sync {
+                message,
+                pull,
+                no_push,
+            } => settings::Command::Sync {
+                message,
+                pull,
+                push: !no_push,
+            },
+            CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
+            CliCommand::Runs => settings::Command::Runs,
         };
         Settings {
             command,

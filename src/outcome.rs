@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::git::RepoStatus;
 use crate::targets::Repo;
 
 /// How one repository ended. Exactly one per repository and run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Work was done.
@@ -32,6 +32,8 @@ pub enum Details {
     Status(RepoStatus),
     /// `exec`: the command's exit code and captured output.
     Exec(ExecDetails),
+    /// `sync`: HEAD before and after, the commit made, whether it was pushed.
+    Sync(crate::ops::sync::SyncDetails),
 }
 
 /// What `exec` adds to a repository's entry.
@@ -144,6 +146,9 @@ pub struct RunReport {
     /// Set when Ctrl-C stopped the run before every repository was handed out.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// Things said once for the whole run (a host that refused).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// How many selected repositories were never started because of Ctrl-C.
     #[serde(skip_serializing_if = "is_zero")]
     pub not_started: usize,

@@ -56,10 +56,25 @@ pub fn prepare(command: &mut Command, dir: &std::path::Path) {
         .current_dir(dir)
         // Nothing may wait on a password or a question: no stdin, and git told not to ask.
         .stdin(Stdio::null())
-        .env("GIT_TERMINAL_PROMPT", "0")
-        // Own process group: Ctrl-C at the terminal reaches git-batch alone, which lets the
-        // children in flight finish instead of dying halfway through a write.
-        .process_group(0);
+        .env("GIT_TERMINAL_PROMPT", "0");
+    detach_from_terminal(command);
+}
+
+/// Starts the child in a session of its own, without a controlling terminal. That does two
+/// things: Ctrl-C at the terminal reaches git-batch alone, which lets the children in flight
+/// finish instead of dying halfway through a write; and programs that would ask for a password
+/// on `/dev/tty` even with no standard input (ssh does) cannot, and fail at once instead.
+/// The session id is the child's pid, so its process group can still be signalled.
+#[allow(unsafe_code)]
+fn detach_from_terminal(command: &mut Command) {
+    // SAFETY: the closure runs in the forked child before exec and calls only setsid(2), which
+    // is async-signal-safe, allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(|| {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
 }
 
 /// Runs `command` (already [`prepare`]d) to completion or until `timeout`, capturing its output.

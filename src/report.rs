@@ -21,6 +21,8 @@ pub struct RunHeader {
     pub dry_run: bool,
     pub total: usize,
     pub workers: usize,
+    /// Things said once for the whole run (a host that refused), printed after the header.
+    pub notes: Vec<String>,
 }
 
 /// How a command's results are laid out for people.
@@ -87,7 +89,7 @@ impl Printer {
             Format::Human if self.verbosity != Verbosity::Quiet => {
                 let h = &self.header;
                 let line = format!(
-                    "{}: {} {} under {}, {} {}{}",
+                    "{}: {} {} under {}, {} {}{}{}",
                     h.command,
                     h.total,
                     plural(h.total, "repository", "repositories"),
@@ -95,8 +97,23 @@ impl Printer {
                     h.workers,
                     plural(h.workers, "worker", "workers"),
                     if h.dry_run { ", dry run" } else { "" },
+                    h.run_id
+                        .as_ref()
+                        .map(|id| format!(", run {id}"))
+                        .unwrap_or_default(),
                 );
-                self.emit(&format!("{}\n", line.bold()));
+                let mut text = format!("{}\n", line.bold());
+                for note in &self.header.notes {
+                    text.push_str(&format!("{} {note}\n", "!".yellow().bold()));
+                }
+                self.emit(&text);
+            }
+            Format::Human => {
+                let mut text = String::new();
+                for note in &self.header.notes {
+                    text.push_str(&format!("{} {note}\n", "!".yellow().bold()));
+                }
+                self.emit(&text);
             }
             Format::Jsonl => {
                 let h = &self.header;
@@ -104,9 +121,16 @@ impl Printer {
                     "event": "start", "command": h.command, "run_id": h.run_id,
                     "root": h.root, "dry_run": h.dry_run, "total": h.total, "workers": h.workers,
                 });
-                self.emit(&format!("{event}\n"));
+                let mut text = format!("{event}\n");
+                for note in &h.notes {
+                    text.push_str(&format!(
+                        "{}\n",
+                        serde_json::json!({"event": "note", "note": note})
+                    ));
+                }
+                self.emit(&text);
             }
-            _ => {}
+            Format::Json => {}
         }
     }
 
@@ -158,19 +182,23 @@ impl Printer {
         } else {
             String::new()
         };
-        let detail = |message: &str| {
-            if message.is_empty() || self.verbosity != Verbosity::Verbose {
-                String::new()
-            } else {
-                format!(": {message}")
-            }
+        // What was done is worth a line when something was done (`committed 3 files, pushed`);
+        // exec's blocks speak for themselves, and "nothing to do" only with -v.
+        let says_what = match report.outcome {
+            Outcome::Changed => self.layout == Layout::Lines,
+            _ => self.verbosity == Verbosity::Verbose,
+        };
+        let detail = if report.message.is_empty() || !says_what {
+            String::new()
+        } else {
+            format!(": {}", report.message)
         };
         match report.outcome {
             Outcome::Changed | Outcome::Unchanged => format!(
                 "{} {}{} {}{}\n",
                 "✓".green(),
                 report.name,
-                detail(&report.message),
+                detail,
                 counter.dimmed(),
                 duration.dimmed()
             ),

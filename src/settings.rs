@@ -11,14 +11,26 @@ use crate::targets::{Shard, WhereFilter};
 pub enum Command {
     List,
     Status,
-    Exec { argv: Vec<OsString> },
+    Exec {
+        argv: Vec<OsString>,
+    },
+    Sync {
+        message: String,
+        pull: bool,
+        push: bool,
+    },
+    Undo {
+        run_id: Option<String>,
+        push: bool,
+    },
+    Runs,
 }
 
 impl Command {
     /// Whether the command only reads repositories in process (no child process, no network):
     /// its work is bound by the CPU, so workers beyond the number of cores only add contention.
     pub fn is_local_read(&self) -> bool {
-        matches!(self, Command::List | Command::Status)
+        matches!(self, Command::List | Command::Status | Command::Runs)
     }
 
     /// The command's name as the user types it and as JSON reports it.
@@ -27,6 +39,9 @@ impl Command {
             Command::List => "list",
             Command::Status => "status",
             Command::Exec { .. } => "exec",
+            Command::Sync { .. } => "sync",
+            Command::Undo { .. } => "undo",
+            Command::Runs => "runs",
         }
     }
 }

@@ -49,11 +49,8 @@ pub enum TargetError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "`@failed` needs the run journal, which arrives with the first mutating command; \
-         name the repositories instead"
-    )]
-    FailedNeedsJournal,
+    #[error("`@failed`: {0}")]
+    Failed(String),
 }
 
 /// A target spec as typed after `-t`, classified but not yet resolved.
@@ -274,11 +271,13 @@ impl NameGlob {
 }
 
 /// Resolves a selection into the canonical root and the sorted, deduplicated repositories it
-/// names (before `--where`, which needs to read each repository).
+/// names (before `--where`, which needs to read each repository). `failed` answers `@failed`:
+/// given the canonical root, the paths of the repositories that failed in its last run.
 pub fn select(
     selection: &Selection,
     cwd: &Path,
     config: &Config,
+    failed: impl FnOnce(&Path) -> Result<Vec<PathBuf>, String>,
 ) -> Result<(PathBuf, Vec<Repo>), TargetError> {
     let root = fs::canonicalize(&selection.root)
         .map_err(|_| TargetError::RootNotFound(selection.root.clone()))?;
@@ -299,7 +298,17 @@ pub fn select(
             });
         }
         TargetSpec::AllRepos => resolver.found.clone(),
-        TargetSpec::Failed => return Err(TargetError::FailedNeedsJournal),
+        TargetSpec::Failed => {
+            let paths = failed(&root).map_err(TargetError::Failed)?;
+            let mut repos = Vec::new();
+            for path in paths {
+                let repo = resolver.repository_at(&path).ok_or_else(|| {
+                    TargetError::Failed(format!("{} is no longer a repository", path.display()))
+                })?;
+                repos.push(repo);
+            }
+            repos
+        }
         TargetSpec::GroupOrGlob(name) => match config.groups.get(&name) {
             Some(members) => resolver.group(&name, members)?,
             None => resolver.glob(&selection.targets, &name)?,

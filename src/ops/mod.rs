@@ -2,3 +2,5 @@
 
 pub mod exec;
 pub mod status;
+pub mod sync;
+pub mod undo;

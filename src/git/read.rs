@@ -1,5 +1,5 @@
-//! The repository layer. Reading (HEAD, branch, upstream, ahead/behind, changes) happens in
-//! process with gix, so that reading never runs a program a repository's configuration names.
+//! Reading a repository in process with gix, so that reading never runs a program that the
+//! repository's configuration names, and never writes.
 
 use std::path::Path;
 
@@ -356,4 +356,70 @@ pub fn tracks(repo: &gix::Repository, rela_path: &str) -> Result<bool, ReadError
     Ok(index
         .entry_by_path(rela_path.as_bytes().as_bstr())
         .is_some())
+}
+
+/// Where a branch pushes and what it tracks, from the repository's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracking {
+    /// The remote `git push` uses for the branch (`branch.<name>.pushRemote`,
+    /// `remote.pushDefault`, then `branch.<name>.remote`); `.` for a local upstream.
+    pub push_remote: String,
+    /// The remote the upstream is fetched from (`branch.<name>.remote`).
+    pub fetch_remote: String,
+    /// The branch on the remote (`branch.<name>.merge`), e.g. `refs/heads/main`.
+    pub merge_ref: String,
+    /// The local ref that mirrors it, e.g. `refs/remotes/origin/main`.
+    pub tracking_ref: Option<String>,
+    /// The URL pushes go to, after `insteadOf` rewrites; `None` for a local upstream.
+    pub push_url: Option<String>,
+}
+
+/// The tracking configuration of HEAD's branch, when it has an upstream.
+pub fn tracking_of_head(repo: &gix::Repository) -> Result<Option<Tracking>, ReadError> {
+    let Some(branch) = repo
+        .head_name()
+        .map_err(|err| ReadError::from_gix("cannot read HEAD", err))?
+    else {
+        return Ok(None);
+    };
+    let fetch = gix::remote::Direction::Fetch;
+    let push = gix::remote::Direction::Push;
+    let short = branch.shorten();
+    let Some(fetch_remote) = repo.branch_remote_name(short, fetch) else {
+        return Ok(None);
+    };
+    let fetch_remote = fetch_remote.as_bstr().to_str_lossy().into_owned();
+    let Some(merge_ref) = repo
+        .branch_remote_ref_name(branch.as_ref(), fetch)
+        .transpose()
+        .map_err(|err| ReadError::from_gix("cannot resolve the upstream", err))?
+    else {
+        return Ok(None);
+    };
+    let push_remote = repo.branch_remote_name(short, push).map_or_else(
+        || fetch_remote.clone(),
+        |name| name.as_bstr().to_str_lossy().into_owned(),
+    );
+    let tracking_ref = upstream_of(repo, branch.as_ref())?.map(|name| name.as_bstr().to_string());
+    let push_url = if push_remote == "." {
+        None
+    } else {
+        repo.find_remote(push_remote.as_str())
+            .ok()
+            .and_then(|remote| remote.url(push).map(|url| url.to_bstring().to_string()))
+    };
+    Ok(Some(Tracking {
+        push_remote,
+        fetch_remote,
+        merge_ref: merge_ref.as_bstr().to_string(),
+        tracking_ref,
+        push_url,
+    }))
+}
+
+/// The path of the repository's index lock, present while a git process changes the index.
+pub fn index_lock_path(repo: &gix::Repository) -> std::path::PathBuf {
+    let mut path = repo.index_path().into_os_string();
+    path.push(".lock");
+    path.into()
 }

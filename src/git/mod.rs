@@ -1,0 +1,10 @@
+//! The repository layer: gix for reading (HEAD, branch, upstream, ahead/behind, changes), in
+//! process; the `git` program for what needs credentials, hooks or the user's configuration
+//! (add, commit, fetch, rebase, push), always through [`run::git`].
+
+mod read;
+pub mod remote;
+pub mod run;
+
+pub use read::*;
+pub use run::{Git, GitError, GitOutput};

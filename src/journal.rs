@@ -1,0 +1,326 @@
+//! The run journal: an id per mutating run, a record of what it did to each repository (in the
+//! user's state folder), backup refs inside each repository, and the lock that keeps two runs
+//! off one root.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::Outcome;
+
+/// Refs under which a run keeps each repository's state before it, named by run id.
+pub const BACKUP_REF_PREFIX: &str = "refs/git-batch/backup/";
+/// The tree of the index before the run, so that undo can restore what was staged.
+pub const INDEX_REF_PREFIX: &str = "refs/git-batch/index/";
+
+/// A journal that cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot use the run journal in {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("run journal file {path} is damaged: {message}")]
+    Damaged { path: PathBuf, message: String },
+    #[error("no run `{0}` in the journal for this root (see `git batch runs`)")]
+    UnknownRun(String),
+    #[error("the journal holds no run on this root yet")]
+    NoRuns,
+    #[error(
+        "another git-batch run is working on {root} (pid {pid}); wait for it to finish, \
+         or remove {lock} if no such process exists"
+    )]
+    Busy {
+        root: PathBuf,
+        pid: String,
+        lock: PathBuf,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What one run did to one repository.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RepoRecord {
+    pub name: String,
+    pub path: PathBuf,
+    pub outcome: Outcome,
+    pub message: String,
+    /// HEAD before the run touched the repository (also in the backup ref).
+    pub head_before: Option<String>,
+    /// The tree of the index before the run (also in the index ref).
+    pub index_tree: Option<String>,
+    /// HEAD when the run left it.
+    pub head_after: Option<String>,
+    /// The commit this run made, if it made one.
+    pub commit: Option<String>,
+    /// Whether the run pushed.
+    pub pushed: bool,
+    /// The branch the run worked on.
+    pub branch: Option<String>,
+}
+
+/// One run, as kept in the journal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub root: PathBuf,
+    pub command: String,
+    /// RFC 3339, UTC.
+    pub started: String,
+    /// Milliseconds since the Unix epoch, to order runs started within one second.
+    pub started_ms: u64,
+    pub finished: Option<String>,
+    pub repos: Vec<RepoRecord>,
+    /// The run that undid this one.
+    #[serde(default)]
+    pub undone_by: Option<String>,
+    /// For an `undo` run: the run it undid.
+    #[serde(default)]
+    pub undoes: Option<String>,
+}
+
+impl RunRecord {
+    /// A new, empty record for a run of `command` on `root`, with a fresh id.
+    pub fn start(root: &Path, command: &str) -> RunRecord {
+        let now = SystemTime::now();
+        RunRecord {
+            run_id: new_run_id(now),
+            root: root.to_path_buf(),
+            command: command.to_owned(),
+            started: rfc3339(now),
+            started_ms: unix_ms(now),
+            finished: None,
+            repos: Vec::new(),
+            undone_by: None,
+            undoes: None,
+        }
+    }
+
+    /// The repositories that failed in this run.
+    pub fn failed(&self) -> impl Iterator<Item = &RepoRecord> {
+        self.repos.iter().filter(|r| r.outcome == Outcome::Failed)
+    }
+}
+
+/// The folder that holds git-batch's state: `$XDG_STATE_HOME/git-batch`, by default
+/// `~/.local/state/git-batch`.
+pub fn state_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+            home.join(".local").join("state")
+        });
+    base.join("git-batch")
+}
+
+/// The journal of runs, stored as one JSON file per run.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    dir: PathBuf,
+}
+
+impl Journal {
+    /// The journal in the user's state folder.
+    pub fn open() -> Journal {
+        Journal {
+            dir: state_dir().join("runs"),
+        }
+    }
+
+    fn file(&self, run_id: &str) -> PathBuf {
+        self.dir.join(format!("{run_id}.json"))
+    }
+
+    /// Writes (or rewrites) a run's record, atomically.
+    pub fn save(&self, record: &RunRecord) -> Result<(), JournalError> {
+        fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
+        let path = self.file(&record.run_id);
+        let text = serde_json::to_string_pretty(record).map_err(|err| JournalError::Damaged {
+            path: path.clone(),
+            message: err.to_string(),
+        })?;
+        let temporary = self.dir.join(format!(".{}.json.tmp", record.run_id));
+        fs::write(&temporary, text).map_err(io_error(&temporary))?;
+        fs::rename(&temporary, &path).map_err(io_error(&path))
+    }
+
+    /// Every run recorded for `root`, oldest first. Damaged files are passed over.
+    pub fn runs_for(&self, root: &Path) -> Result<Vec<RunRecord>, JournalError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(io_error(&self.dir)(err)),
+        };
+        let mut runs: Vec<RunRecord> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .filter_map(|path| fs::read_to_string(&path).ok())
+            .filter_map(|text| serde_json::from_str::<RunRecord>(&text).ok())
+            .filter(|run| run.root == root)
+            .collect();
+        runs.sort_by(|a, b| (a.started_ms, &a.run_id).cmp(&(b.started_ms, &b.run_id)));
+        Ok(runs)
+    }
+
+    /// The run `run_id` on `root`.
+    pub fn load(&self, root: &Path, run_id: &str) -> Result<RunRecord, JournalError> {
+        self.runs_for(root)?
+            .into_iter()
+            .find(|run| run.run_id == run_id)
+            .ok_or_else(|| JournalError::UnknownRun(run_id.to_owned()))
+    }
+
+    /// The last run on `root` that `undo` would take back: not an undo, not yet undone.
+    pub fn last_undoable(&self, root: &Path) -> Result<RunRecord, JournalError> {
+        self.runs_for(root)?
+            .into_iter()
+            .rev()
+            .find(|run| run.undoes.is_none() && run.undone_by.is_none())
+            .ok_or(JournalError::NoRuns)
+    }
+
+    /// The last run on `root`, whatever it was (for `@failed`).
+    pub fn last(&self, root: &Path) -> Result<RunRecord, JournalError> {
+        self.runs_for(root)?.pop().ok_or(JournalError::NoRuns)
+    }
+}
+
+/// Holds the root's lock for as long as it lives; two runs never work on one root at once.
+#[derive(Debug)]
+pub struct RootLock {
+    _lock: nix::fcntl::Flock<fs::File>,
+}
+
+impl RootLock {
+    /// Takes the lock of `root`, waiting up to `patience` for another run to finish.
+    pub fn acquire(root: &Path, patience: Duration) -> Result<RootLock, JournalError> {
+        use nix::fcntl::{Flock, FlockArg};
+        use std::io::Write;
+        let dir = state_dir().join("locks");
+        fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        let key = crate::targets::fnv1a_64(root.as_os_str().as_encoded_bytes());
+        let path = dir.join(format!("{key:016x}.lock"));
+        let give_up = Instant::now() + patience;
+        loop {
+            let file = fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(io_error(&path))?;
+            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Ok(mut lock) => {
+                    // Who holds it, for the message the next run prints.
+                    let _ = lock.set_len(0);
+                    let _ = write!(lock, "{}", std::process::id());
+                    return Ok(RootLock { _lock: lock });
+                }
+                Err((_, errno)) if errno == nix::errno::Errno::EWOULDBLOCK => {
+                    if Instant::now() >= give_up {
+                        let pid = fs::read_to_string(&path).unwrap_or_default();
+                        return Err(JournalError::Busy {
+                            root: root.to_path_buf(),
+                            pid: pid.trim().to_owned(),
+                            lock: path,
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err((_, errno)) => return Err(io_error(&path)(io::Error::from(errno))),
+            }
+        }
+    }
+}
+
+/// A run id: the UTC time of the run and a short suffix, `20261126T101500Z-3f2a`.
+fn new_run_id(now: SystemTime) -> String {
+    let nanos = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let suffix = crate::targets::fnv1a_64(format!("{}-{nanos}", std::process::id()).as_bytes());
+    let (y, mo, d, h, mi, s) = civil(now);
+    format!(
+        "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{:04x}",
+        suffix & 0xffff
+    )
+}
+
+fn rfc3339(now: SystemTime) -> String {
+    let (y, mo, d, h, mi, s) = civil(now);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// Formats `now` as RFC 3339 UTC, for records and listings.
+pub fn timestamp_now() -> String {
+    rfc3339(SystemTime::now())
+}
+
+fn unix_ms(now: SystemTime) -> u64 {
+    now.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Year, month, day, hour, minute, second (UTC) of `time`, by Howard Hinnant's
+/// `civil_from_days` algorithm.
+fn civil(time: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let as_u32 = |v: i64| u32::try_from(v).unwrap_or(0);
+    (
+        year,
+        as_u32(month),
+        as_u32(day),
+        as_u32(rem / 3600),
+        as_u32(rem % 3600 / 60),
+        as_u32(rem % 60),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn civil_dates_match_known_instants() {
+        assert_eq!(civil(at(0)), (1970, 1, 1, 0, 0, 0));
+        assert_eq!(civil(at(951_782_400)), (2000, 2, 29, 0, 0, 0));
+        assert_eq!(civil(at(1_795_682_100)), (2026, 11, 26, 8, 35, 0));
+        assert_eq!(rfc3339(at(1_709_210_096)), "2024-02-29T12:34:56Z");
+    }
+
+    #[test]
+    fn run_ids_sort_by_time_and_have_the_documented_shape() {
+        let id = new_run_id(at(1_795_682_100));
+        assert!(id.starts_with("20261126T083500Z-"), "{id}");
+        assert_eq!(id.len(), "20261126T103500Z-3f2a".len());
+        assert!(new_run_id(at(1_795_682_100)) < new_run_id(at(1_795_682_101)));
+    }
+}

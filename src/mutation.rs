@@ -1,0 +1,288 @@
+//! What every mutating run shares: the root lock, the run record written before the first
+//! repository is touched and completed after the last, and the host probe that keeps a host
+//! that refuses us from being asked once per repository. Also `runs` and `undo`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::app::{UsageError, in_pool};
+use crate::git::Git;
+use crate::hosts::{HostGate, host_refusal_fix};
+use crate::journal::{Journal, RepoRecord, RootLock, RunRecord};
+use crate::ops;
+use crate::ops::sync::{Plan, SyncOptions};
+use crate::outcome::{Details, Outcome, RepoReport, RunReport};
+use crate::pool;
+use crate::report::{Layout, RunHeader};
+use crate::settings::{Format, Settings};
+use crate::targets::Repo;
+
+/// How long a run waits for another run on the same root before refusing.
+const LOCK_PATIENCE: Duration = Duration::from_secs(3);
+
+/// `sync` over `repos`: plan in process, probe each remote host once, then work.
+pub fn sync(
+    settings: &Settings,
+    mut header: RunHeader,
+    repos: &[Repo],
+    mut options: SyncOptions,
+    journal: &Journal,
+    start: Instant,
+) -> Result<RunReport, UsageError> {
+    // A dry run writes nothing at all: no lock file, no record, no ref.
+    let _lock = if settings.dry_run {
+        None
+    } else {
+        Some(RootLock::acquire(&header.root, LOCK_PATIENCE)?)
+    };
+    let mut record = RunRecord::start(&header.root, "sync");
+    if !settings.dry_run {
+        options.run_id = record.run_id.clone();
+        header.run_id = Some(record.run_id.clone());
+    }
+    let plans = pool::map(repos, settings.workers(repos.len(), true), |repo| {
+        ops::sync::plan(repo, &options)
+    });
+    let refused = if settings.dry_run {
+        BTreeMap::new()
+    } else {
+        probe_hosts(repos, &plans, settings)
+    };
+    header.notes = refused
+        .iter()
+        .map(|(host, (message, fix))| {
+            format!("{host} refused ({message}); its repositories were not tried. Fix: {fix}")
+        })
+        .collect();
+    let has_work = plans.iter().any(|plan| matches!(plan, Plan::Work(_)));
+    if !settings.dry_run && has_work {
+        journal.save(&record)?;
+    }
+    let gate = HostGate::new(settings.per_host);
+    let index_of: BTreeMap<&Path, usize> = repos
+        .iter()
+        .enumerate()
+        .map(|(i, repo)| (repo.path.as_path(), i))
+        .collect();
+    let run = in_pool(
+        settings,
+        header,
+        repos,
+        Layout::Lines,
+        start,
+        |repo: &Repo| {
+            let plan = &plans[index_of[repo.path.as_path()]];
+            match plan
+                .host()
+                .and_then(|host| refused.get(host).map(|r| (host, r)))
+            {
+                Some((host, _)) => RepoReport::failed(
+                    repo,
+                    format!("not tried: {host} refused (see the note above)"),
+                ),
+                None => ops::sync::sync(repo, plan, &options, &gate),
+            }
+        },
+    );
+    if !settings.dry_run && has_work {
+        record.repos = run.repos.iter().map(repo_record).collect();
+        record.finished = Some(crate::journal::timestamp_now());
+        journal.save(&record)?;
+    }
+    Ok(run)
+}
+
+/// Tries each remote host once (`git ls-remote` in its first repository), in parallel. Returns
+/// the hosts that refused, with git's message and the fix.
+fn probe_hosts(
+    repos: &[Repo],
+    plans: &[Plan],
+    settings: &Settings,
+) -> BTreeMap<String, (String, String)> {
+    let mut first_of_host: BTreeMap<String, (Repo, ops::sync::Work)> = BTreeMap::new();
+    for (repo, plan) in repos.iter().zip(plans) {
+        if let Plan::Work(work) = plan {
+            if let Some(host) = &work.host {
+                if host != "local" {
+                    first_of_host
+                        .entry(host.clone())
+                        .or_insert_with(|| (repo.clone(), (**work).clone()));
+                }
+            }
+        }
+    }
+    let probes: Vec<(String, Repo, ops::sync::Work)> = first_of_host
+        .into_iter()
+        .map(|(host, (repo, work))| (host, repo, work))
+        .collect();
+    let probe_repos: Vec<Repo> = probes.iter().map(|(_, repo, _)| repo.clone()).collect();
+    let answers = pool::map(&probe_repos, probe_repos.len().max(1), |repo| {
+        let (_, _, work) = probes
+            .iter()
+            .find(|(_, r, _)| r.path == repo.path)
+            .expect("probed repositories come from the probe list");
+        let Some(tracking) = &work.tracking else {
+            return None;
+        };
+        let git = Git::new(&repo.path, settings.timeout);
+        match git.check(&["ls-remote", &tracking.push_remote, &tracking.merge_ref]) {
+            Ok(()) => None,
+            Err(err) => host_refusal_fix(err.message())
+                .map(|fix| (err.message().to_owned(), fix.to_owned())),
+        }
+    });
+    probes
+        .into_iter()
+        .zip(answers)
+        .filter_map(|((host, _, _), answer)| answer.map(|refusal| (host, refusal)))
+        .collect()
+}
+
+fn repo_record(report: &RepoReport) -> RepoRecord {
+    let details = match &report.details {
+        Details::Sync(details) => Some(details),
+        _ => None,
+    };
+    RepoRecord {
+        name: report.name.clone(),
+        path: report.path.clone(),
+        outcome: report.outcome,
+        message: report.message.clone(),
+        head_before: details.and_then(|d| d.head_before.clone()),
+        index_tree: details.and_then(|d| d.index_tree.clone()),
+        head_after: details.and_then(|d| d.head_after.clone()),
+        commit: details.and_then(|d| d.commit.clone()),
+        pushed: details.is_some_and(|d| d.pushed),
+        branch: details.and_then(|d| d.branch.clone()),
+    }
+}
+
+/// `runs`: the journal's runs for this root, oldest first.
+pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result<(), UsageError> {
+    use owo_colors::OwoColorize;
+    use std::io::Write;
+    let runs = journal.runs_for(root)?;
+    let mut out = anstream::stdout();
+    if settings.format != Format::Human {
+        let listed: Vec<serde_json::Value> = runs
+            .iter()
+            .map(|run| {
+                let count = |outcome| run.repos.iter().filter(|r| r.outcome == outcome).count();
+                serde_json::json!({
+                    "run_id": run.run_id, "command": run.command, "started": run.started,
+                    "finished": run.finished, "undone_by": run.undone_by, "undoes": run.undoes,
+                    "changed": count(Outcome::Changed), "unchanged": count(Outcome::Unchanged),
+                    "skipped": count(Outcome::Skipped), "failed": count(Outcome::Failed),
+                    "total": run.repos.len(),
+                })
+            })
+            .collect();
+        let document = serde_json::json!({"command": "runs", "root": root, "runs": listed});
+        let _ = writeln!(out, "{document}");
+        return Ok(());
+    }
+    if runs.is_empty() {
+        let _ = writeln!(out, "no runs recorded for {}", root.display());
+        return Ok(());
+    }
+    for run in &runs {
+        let count = |outcome| run.repos.iter().filter(|r| r.outcome == outcome).count();
+        let state = match (&run.undone_by, &run.finished) {
+            (Some(by), _) => format!(" (undone by {by})"),
+            (None, None) => " (did not finish)".to_owned(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{}  {}  {:<6} {} changed, {} skipped, {} failed, {} total{}",
+            run.run_id.bold(),
+            run.started,
+            run.command,
+            count(Outcome::Changed),
+            count(Outcome::Skipped),
+            count(Outcome::Failed).to_string().red(),
+            run.repos.len(),
+            state.yellow()
+        );
+    }
+    Ok(())
+}
+
+/// `undo [RUN_ID]`: puts each repository the run changed back as it was before it.
+pub fn undo(
+    settings: &Settings,
+    root: &Path,
+    journal: &Journal,
+    run_id: Option<&str>,
+    push: bool,
+    start: Instant,
+) -> Result<RunReport, UsageError> {
+    let _lock = if settings.dry_run {
+        None
+    } else {
+        Some(RootLock::acquire(root, LOCK_PATIENCE)?)
+    };
+    let mut target = match run_id {
+        Some(id) => journal.load(root, id)?,
+        None => journal.last_undoable(root)?,
+    };
+    let entries: Vec<RepoRecord> = target
+        .repos
+        .iter()
+        .filter(|r| r.head_before.is_some() && r.head_before != r.head_after)
+        .cloned()
+        .collect();
+    let repos: Vec<Repo> = entries
+        .iter()
+        .map(|r| Repo {
+            name: r.name.clone(),
+            path: r.path.clone(),
+        })
+        .collect();
+    let mut record = RunRecord::start(root, "undo");
+    record.undoes = Some(target.run_id.clone());
+    let header = RunHeader {
+        command: "undo",
+        run_id: (!settings.dry_run).then(|| record.run_id.clone()),
+        root: root.to_path_buf(),
+        dry_run: settings.dry_run,
+        total: repos.len(),
+        workers: settings.workers(repos.len(), false),
+        notes: vec![format!(
+            "undoing run {} ({})",
+            target.run_id, target.command
+        )],
+    };
+    let options = ops::undo::UndoOptions {
+        run_id: target.run_id.clone(),
+        push,
+        dry_run: settings.dry_run,
+        timeout: settings.timeout,
+    };
+    let gate = HostGate::new(settings.per_host);
+    let run = in_pool(
+        settings,
+        header,
+        &repos,
+        Layout::Lines,
+        start,
+        |repo: &Repo| {
+            let entry = entries
+                .iter()
+                .find(|e| e.path == repo.path)
+                .expect("every undone repository comes from the run record");
+            ops::undo::undo(repo, entry, &options, &gate)
+        },
+    );
+    if !settings.dry_run {
+        record.repos = run.repos.iter().map(repo_record).collect();
+        record.finished = Some(crate::journal::timestamp_now());
+        journal.save(&record)?;
+        if run.summary.failed == 0 && run.summary.skipped == 0 && !run.interrupted {
+            target.undone_by = Some(record.run_id.clone());
+            journal.save(&target)?;
+        }
+    }
+    Ok(run)
+}

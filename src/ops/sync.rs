@@ -1,0 +1,400 @@
+//! `sync`: commit every change (`git add -A`, `git commit`), optionally rebase onto the
+//! upstream (`--pull`), and push — never forcing, never losing uncommitted work, and putting a
+//! repository back as it was when something fails before the push.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::git::{self, Git, GitError, RepoStatus, Tracking};
+use crate::hosts::HostGate;
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX};
+use crate::outcome::{Details, Outcome, RepoReport};
+use crate::targets::Repo;
+
+/// How to sync.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub message: String,
+    pub pull: bool,
+    pub push: bool,
+    pub dry_run: bool,
+    pub timeout: Duration,
+    pub run_id: String,
+}
+
+/// What `sync` adds to a repository's entry (and what the journal keeps).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct SyncDetails {
+    pub branch: Option<String>,
+    pub head_before: Option<String>,
+    pub head_after: Option<String>,
+    /// The commit this run made, if it made one.
+    pub commit: Option<String>,
+    /// How many paths the commit changed.
+    pub files: usize,
+    pub pushed: bool,
+    /// The tree of the index before the run, for undo; not shown.
+    #[serde(skip)]
+    pub index_tree: Option<String>,
+}
+
+/// What the read-only look at a repository decided, before anything is written.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// Nothing to do; the message says why.
+    Unchanged(String),
+    /// Not safe or not applicable.
+    Skip(String),
+    /// The repository could not be read.
+    Fail(String),
+    Work(Box<Work>),
+}
+
+/// The work a repository needs.
+#[derive(Debug, Clone)]
+pub struct Work {
+    pub status: RepoStatus,
+    pub commit: bool,
+    pub tracking: Option<Tracking>,
+    /// The host network work talks to (`local` for paths); `None` without network work.
+    pub host: Option<String>,
+}
+
+impl Plan {
+    /// The host this plan will talk to, if any.
+    pub fn host(&self) -> Option<&str> {
+        match self {
+            Plan::Work(work) => work.host.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Decides, reading in process only, what `sync` would do in `repo`. Spawns nothing.
+pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
+    let opened = match git::open(&repo.path) {
+        Ok(opened) => opened,
+        Err(err) => return Plan::Fail(err.to_string()),
+    };
+    if git::index_lock_path(&opened).exists() {
+        return Plan::Skip(
+            "index.lock present: another git process is running here, or one crashed \
+             (remove the lock once no git runs)"
+                .into(),
+        );
+    }
+    let status = match git::read_status_of(&opened) {
+        Ok(status) => status,
+        Err(err) => return Plan::Fail(err.to_string()),
+    };
+    if status.state.in_progress() {
+        return Plan::Skip(format!(
+            "{} in progress: finish or abort it first",
+            status.state.as_str()
+        ));
+    }
+    if status.branch.is_none() {
+        return Plan::Skip("detached HEAD: check out a branch first".into());
+    }
+    if status.head.is_none() {
+        return Plan::Skip("no commit yet: make the first commit by hand".into());
+    }
+    let tracking = match git::tracking_of_head(&opened) {
+        Ok(tracking) => tracking,
+        Err(err) => return Plan::Fail(err.to_string()),
+    };
+    let network = options.push || options.pull;
+    if network && tracking.is_none() {
+        return Plan::Skip(
+            "no upstream: set one (git push -u REMOTE BRANCH), or sync with --no-push".into(),
+        );
+    }
+    let commit = status.is_dirty();
+    let push = options.push && (commit || status.ahead > 0 || options.pull);
+    if !commit && !push && !options.pull {
+        return Plan::Unchanged(if status.ahead > 0 {
+            format!("nothing to commit; {} unpushed (--no-push)", status.ahead)
+        } else {
+            "nothing to commit, nothing to push".into()
+        });
+    }
+    let host = if options.push || options.pull {
+        tracking.as_ref().map(|t| {
+            t.push_url
+                .as_deref()
+                .map_or_else(|| "local".to_owned(), git::remote::host_of)
+        })
+    } else {
+        None
+    };
+    Plan::Work(Box::new(Work {
+        status,
+        commit,
+        tracking,
+        host,
+    }))
+}
+
+/// Syncs `repo` as `plan` decided. Never called for a refused host.
+pub fn sync(repo: &Repo, plan: &Plan, options: &SyncOptions, gate: &HostGate) -> RepoReport {
+    let work = match plan {
+        Plan::Unchanged(message) => return RepoReport::new(repo, Outcome::Unchanged, message),
+        Plan::Skip(reason) => return RepoReport::new(repo, Outcome::Skipped, reason),
+        Plan::Fail(reason) => return RepoReport::failed(repo, reason),
+        Plan::Work(work) => work,
+    };
+    if options.dry_run {
+        return dry_run(repo, work, options);
+    }
+    let mut details = SyncDetails {
+        branch: work.status.branch.clone(),
+        head_before: work.status.head.clone(),
+        ..SyncDetails::default()
+    };
+    let git = Git::new(&repo.path, options.timeout);
+    let result = Syncer {
+        git: &git,
+        work,
+        options,
+        gate,
+        details: &mut details,
+    }
+    .run();
+    let (outcome, message) = match result {
+        Ok(message) => (Outcome::Changed, message),
+        Err(failure) => (Outcome::Failed, failure),
+    };
+    details.head_after = git.read(&["rev-parse", "--verify", "-q", "HEAD"]).ok();
+    RepoReport::new(repo, outcome, message).with_details(Details::Sync(details))
+}
+
+fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
+    let s = &work.status;
+    let mut parts = Vec::new();
+    if work.commit {
+        parts.push(format!(
+            "would commit ({} staged, {} unstaged, {} untracked)",
+            s.staged, s.unstaged, s.untracked
+        ));
+    }
+    if options.pull {
+        parts.push("would fetch and rebase onto the upstream".to_owned());
+    }
+    if options.push && (work.commit || s.ahead > 0 || options.pull) {
+        parts.push(format!(
+            "would push to {}",
+            s.upstream.as_deref().unwrap_or("the upstream")
+        ));
+    }
+    RepoReport::new(repo, Outcome::Changed, parts.join(", ")).with_details(Details::Sync(
+        SyncDetails {
+            branch: s.branch.clone(),
+            head_before: s.head.clone(),
+            head_after: s.head.clone(),
+            ..SyncDetails::default()
+        },
+    ))
+}
+
+struct Syncer<'a> {
+    git: &'a Git<'a>,
+    work: &'a Work,
+    options: &'a SyncOptions,
+    gate: &'a HostGate,
+    details: &'a mut SyncDetails,
+}
+
+impl Syncer<'_> {
+    fn run(mut self) -> Result<String, String> {
+        let head = self.details.head_before.clone().unwrap_or_default();
+        let id = &self.options.run_id;
+        let backup_ref = format!("{BACKUP_REF_PREFIX}{id}");
+        self.git
+            .check(&["update-ref", &backup_ref, &head])
+            .map_err(|err| err.to_string())?;
+        let mut done = Vec::new();
+        if self.work.commit {
+            let files = self.commit()?;
+            done.push(format!(
+                "committed {files} {}",
+                plural(files, "file", "files")
+            ));
+        }
+        if self.options.pull {
+            if let Err(failure) = self.pull() {
+                return Err(self.restore(failure));
+            }
+            done.push("rebased onto the upstream".to_owned());
+        }
+        if self.options.push
+            && (self.work.commit || self.work.status.ahead > 0 || self.options.pull)
+        {
+            match self.push() {
+                Ok(true) => {
+                    self.details.pushed = true;
+                    done.push("pushed".to_owned());
+                }
+                Ok(false) => done.push("up to date with the upstream".to_owned()),
+                Err(failure) => {
+                    let kept = if self.work.commit {
+                        "; the commit stays local (undo restores the changes)"
+                    } else {
+                        ""
+                    };
+                    return Err(format!("{failure}{kept}"));
+                }
+            }
+        }
+        Ok(done.join(", "))
+    }
+
+    /// `git add -A` and `git commit`, with the index saved first so that a refused commit
+    /// leaves the staging area exactly as it was. Returns the number of paths committed.
+    fn commit(&mut self) -> Result<usize, String> {
+        let git = self.git;
+        let id = &self.options.run_id;
+        // The tree of the index as the user left it: what undo (or a failure) restores as
+        // "staged". `write-tree` only adds objects; it changes neither the index nor HEAD.
+        let index_tree = git.read(&["write-tree"]).map_err(|err| err.to_string())?;
+        git.check(&[
+            "update-ref",
+            &format!("{INDEX_REF_PREFIX}{id}"),
+            &index_tree,
+        ])
+        .map_err(|err| err.to_string())?;
+        self.details.index_tree = Some(index_tree.clone());
+        let restore_index = |failure: String| -> String {
+            match git.check(&["read-tree", &index_tree]) {
+                Ok(()) => format!("{failure}; the changes are uncommitted, as before"),
+                Err(err) => format!("{failure}; restoring the staging area also failed: {err}"),
+            }
+        };
+        git.check(&["add", "-A"])
+            .map_err(|err| restore_index(err.to_string()))?;
+        let names = git
+            .read(&["diff", "--cached", "--name-only", "-z"])
+            .map_err(|err| restore_index(err.to_string()))?;
+        let files = names.split('\0').filter(|name| !name.is_empty()).count();
+        if files == 0 {
+            return Err(restore_index(
+                "nothing to commit after `git add -A` (only changes git does not commit, such as \
+                 in a submodule)"
+                    .into(),
+            ));
+        }
+        // The repository's own hooks and signing settings apply, as they would by hand.
+        git.check(&["commit", "--quiet", "-m", &self.options.message])
+            .map_err(|err| restore_index(commit_failure(&err)))?;
+        self.details.commit = git.read(&["rev-parse", "HEAD"]).ok();
+        self.details.files = files;
+        Ok(files)
+    }
+
+    fn tracking(&self) -> Result<&Tracking, String> {
+        self.work
+            .tracking
+            .as_ref()
+            .ok_or_else(|| "no upstream".to_owned())
+    }
+
+    /// Fetches the upstream and rebases onto it. A conflict aborts the rebase.
+    fn pull(&mut self) -> Result<(), String> {
+        let tracking = self.tracking()?.clone();
+        {
+            let _permit = self
+                .gate
+                .enter(self.work.host.as_deref().unwrap_or("local"));
+            if tracking.fetch_remote != "." {
+                self.git
+                    .check(&["fetch", "--quiet", "--no-tags", &tracking.fetch_remote])
+                    .map_err(|err| network_failure(&err))?;
+            }
+        }
+        let onto = tracking
+            .tracking_ref
+            .clone()
+            .unwrap_or_else(|| tracking.merge_ref.clone());
+        if let Err(err) = self.git.check(&["rebase", "--quiet", &onto]) {
+            let _ = self.git.check(&["rebase", "--abort"]);
+            return Err(format!(
+                "rebase onto {} stopped on a conflict ({}); aborted",
+                short_ref(&onto),
+                err.message()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Pushes HEAD to the upstream branch. `Ok(false)` when there was nothing to push.
+    fn push(&mut self) -> Result<bool, String> {
+        let tracking = self.tracking()?.clone();
+        let refspec = format!("HEAD:{}", tracking.merge_ref);
+        let _permit = self
+            .gate
+            .enter(self.work.host.as_deref().unwrap_or("local"));
+        match self
+            .git
+            .run(&["push", "--porcelain", &tracking.push_remote, &refspec])
+        {
+            Ok(output) => Ok(!output.stdout.contains("[up to date]")),
+            Err(err) => {
+                let message = err.message().to_owned();
+                if message.contains("[rejected]") || message.contains("non-fast-forward") {
+                    Err(format!(
+                        "push rejected: the remote has commits this repository lacks; \
+                         rerun with --pull to rebase onto them ({message})"
+                    ))
+                } else {
+                    Err(network_failure(&err))
+                }
+            }
+        }
+    }
+
+    /// Puts the repository back as it was before the run (HEAD, staging area; the working tree
+    /// was never changed), after a failure before the push. Returns the message to report.
+    fn restore(&mut self, failure: String) -> String {
+        let Some(head) = self.details.head_before.clone() else {
+            return failure;
+        };
+        let mut steps = vec![self.git.check(&["reset", "--soft", &head])];
+        if let Some(tree) = &self.details.index_tree {
+            steps.push(self.git.check(&["read-tree", tree]));
+        }
+        match steps.into_iter().find_map(Result::err) {
+            None => {
+                self.details.commit = None;
+                format!("{failure}; the repository is as it was before the run")
+            }
+            Some(err) => format!(
+                "{failure}; restoring it failed ({err}): git batch undo {} retries",
+                self.options.run_id
+            ),
+        }
+    }
+}
+
+fn commit_failure(err: &GitError) -> String {
+    match err {
+        GitError::Failed { message, .. } => format!("commit refused: {message}"),
+        other => other.to_string(),
+    }
+}
+
+fn network_failure(err: &GitError) -> String {
+    match crate::hosts::host_refusal_fix(err.message()) {
+        Some(fix) => format!("{err} — {fix}"),
+        None => err.to_string(),
+    }
+}
+
+fn short_ref(name: &str) -> &str {
+    name.strip_prefix("refs/remotes/")
+        .or_else(|| name.strip_prefix("refs/heads/"))
+        .unwrap_or(name)
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}

@@ -1,0 +1,180 @@
+//! `undo`: take back what a run did to one repository. Commits the run made are undone and their
+//! content comes back as uncommitted changes, staged as it was; a pushed commit is reverted by a
+//! new commit and a normal push, only when asked (`--push`), never by force.
+
+use std::time::Duration;
+
+use crate::git::{self, Git};
+use crate::hosts::HostGate;
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord};
+use crate::ops::sync::SyncDetails;
+use crate::outcome::{Details, Outcome, RepoReport};
+use crate::targets::Repo;
+
+/// How to undo.
+#[derive(Debug, Clone)]
+pub struct UndoOptions {
+    /// The run being undone.
+    pub run_id: String,
+    /// Revert pushed commits with a new commit and push it.
+    pub push: bool,
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+/// Undoes, in `repo`, what the run recorded in `entry` did.
+pub fn undo(repo: &Repo, entry: &RepoRecord, options: &UndoOptions, gate: &HostGate) -> RepoReport {
+    let (Some(before), Some(after)) = (&entry.head_before, &entry.head_after) else {
+        return RepoReport::new(repo, Outcome::Unchanged, "the run changed nothing here");
+    };
+    let opened = match git::open(&repo.path) {
+        Ok(opened) => opened,
+        Err(err) => return RepoReport::failed(repo, err.to_string()),
+    };
+    let status = match git::read_status_of(&opened) {
+        Ok(status) => status,
+        Err(err) => return RepoReport::failed(repo, err.to_string()),
+    };
+    let skip = |reason: String| RepoReport::new(repo, Outcome::Skipped, reason);
+    if status.head.as_deref() != Some(after.as_str()) {
+        return skip(format!(
+            "HEAD moved since the run (it left {}, now {}): undo by hand",
+            short(after),
+            status.head.as_deref().map_or("nothing", short)
+        ));
+    }
+    if status.branch != entry.branch {
+        return skip(format!(
+            "on branch {} now, the run worked on {}",
+            status.branch.as_deref().unwrap_or("(detached)"),
+            entry.branch.as_deref().unwrap_or("(detached)")
+        ));
+    }
+    if status.state.in_progress() {
+        return skip(format!("{} in progress", status.state.as_str()));
+    }
+    if git::index_lock_path(&opened).exists() {
+        return skip("index.lock present: another git process is running here".into());
+    }
+    if status.staged > 0 {
+        return skip(
+            "changes were staged since the run: commit or unstage them, then undo again".into(),
+        );
+    }
+    let git = Git::new(&repo.path, options.timeout);
+    let details = Details::Sync(SyncDetails {
+        branch: entry.branch.clone(),
+        head_before: Some(after.clone()),
+        ..SyncDetails::default()
+    });
+    let done = |outcome: Outcome, message: String| {
+        let mut details = details.clone();
+        if let Details::Sync(d) = &mut details {
+            d.head_after = git.read(&["rev-parse", "HEAD"]).ok();
+        }
+        RepoReport::new(repo, outcome, message).with_details(details)
+    };
+    if entry.pushed {
+        if !options.push {
+            return skip(
+                "the run pushed this commit: `git batch undo --push` reverts it on the remote \
+                 with a new commit"
+                    .into(),
+            );
+        }
+        let Some(commit) = &entry.commit else {
+            return skip(
+                "the run only pushed commits that were already there; nothing of its own to revert"
+                    .into(),
+            );
+        };
+        if options.dry_run {
+            return RepoReport::new(
+                repo,
+                Outcome::Changed,
+                format!(
+                    "would revert {} with a new commit and push it",
+                    short(commit)
+                ),
+            );
+        }
+        return match revert_and_push(&git, &opened, commit, gate) {
+            Ok(message) => done(Outcome::Changed, message),
+            Err(failure) => done(Outcome::Failed, failure),
+        };
+    }
+    if options.dry_run {
+        return RepoReport::new(
+            repo,
+            Outcome::Changed,
+            format!(
+                "would move {} back to {} and restore the changes as uncommitted",
+                entry.branch.as_deref().unwrap_or("HEAD"),
+                short(before)
+            ),
+        );
+    }
+    // The working tree is left alone: it still holds every byte the run committed. Moving the
+    // branch back and restoring the saved index makes those bytes uncommitted again, staged
+    // exactly as they were before the run, untracked files untracked again.
+    if let Err(err) = git.check(&["reset", "--soft", before]) {
+        return done(Outcome::Failed, err.to_string());
+    }
+    if let Some(tree) = &entry.index_tree {
+        if let Err(err) = git.check(&["read-tree", tree]) {
+            return done(Outcome::Failed, err.to_string());
+        }
+    }
+    let id = &options.run_id;
+    let _ = git.check(&["update-ref", "-d", &format!("{BACKUP_REF_PREFIX}{id}")]);
+    let _ = git.check(&["update-ref", "-d", &format!("{INDEX_REF_PREFIX}{id}")]);
+    done(
+        Outcome::Changed,
+        format!(
+            "back at {}; the run's changes are uncommitted again",
+            short(before)
+        ),
+    )
+}
+
+fn revert_and_push(
+    git: &Git<'_>,
+    opened: &gix::Repository,
+    commit: &str,
+    gate: &HostGate,
+) -> Result<String, String> {
+    let tracking = git::tracking_of_head(opened)
+        .map_err(|err| err.to_string())?
+        .ok_or_else(|| "the branch has no upstream any more".to_owned())?;
+    git.check(&["revert", "--no-edit", commit]).map_err(|err| {
+        let _ = git.check(&["revert", "--abort"]);
+        format!("revert of {} stopped: {err}", short(commit))
+    })?;
+    let host = tracking
+        .push_url
+        .as_deref()
+        .map_or_else(|| "local".to_owned(), git::remote::host_of);
+    let _permit = gate.enter(&host);
+    git.check(&[
+        "push",
+        "--porcelain",
+        &tracking.push_remote,
+        &format!("HEAD:{}", tracking.merge_ref),
+    ])
+    .map_err(|err| {
+        format!(
+            "reverted {} locally, but the push failed: {err}; push by hand once fixed",
+            short(commit)
+        )
+    })?;
+    Ok(format!(
+        "reverted {} with a new commit and pushed it; its changes remain in history \
+         (git cherry-pick -n {} brings them back)",
+        short(commit),
+        short(commit)
+    ))
+}
+
+fn short(id: &str) -> &str {
+    id.get(..7).unwrap_or(id)
+}
