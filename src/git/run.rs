@@ -21,10 +21,27 @@ pub enum GitError {
         code: Option<i32>,
         /// git's standard error (or output), trimmed.
         message: String,
+        /// git's standard output, whole (`push --porcelain` reports rejections there).
+        stdout: String,
     },
 }
 
 impl GitError {
+    /// Whether git said, on either stream, that the remote refused a non-fast-forward update.
+    pub fn is_push_rejection(&self) -> bool {
+        let GitError::Failed {
+            message, stdout, ..
+        } = self
+        else {
+            return false;
+        };
+        [message, stdout].iter().any(|text| {
+            text.contains("[rejected]")
+                || text.contains("(fetch first)")
+                || text.contains("(non-fast-forward)")
+        })
+    }
+
     /// git's message alone, for matching on known failures.
     pub fn message(&self) -> &str {
         match self {
@@ -97,6 +114,7 @@ impl<'a> Git<'a> {
                 command: command_line,
                 code: status.and_then(|s| s.code()),
                 message: summarize(&stderr, &stdout),
+                stdout,
             }),
         }
     }

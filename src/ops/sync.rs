@@ -161,11 +161,19 @@ pub fn sync(repo: &Repo, plan: &Plan, options: &SyncOptions, gate: &HostGate) ->
         details: &mut details,
     }
     .run();
+    details.head_after = git.read(&["rev-parse", "--verify", "-q", "HEAD"]).ok();
     let (outcome, message) = match result {
+        // `--pull` on a repository that had nothing to commit and was not behind.
+        Ok(_)
+            if details.commit.is_none()
+                && !details.pushed
+                && details.head_after == details.head_before =>
+        {
+            (Outcome::Unchanged, "already up to date".to_owned())
+        }
         Ok(message) => (Outcome::Changed, message),
         Err(failure) => (Outcome::Failed, failure),
     };
-    details.head_after = git.read(&["rev-parse", "--verify", "-q", "HEAD"]).ok();
     RepoReport::new(repo, outcome, message).with_details(Details::Sync(details))
 }
 
@@ -338,17 +346,12 @@ impl Syncer<'_> {
             .run(&["push", "--porcelain", &tracking.push_remote, &refspec])
         {
             Ok(output) => Ok(!output.stdout.contains("[up to date]")),
-            Err(err) => {
-                let message = err.message().to_owned();
-                if message.contains("[rejected]") || message.contains("non-fast-forward") {
-                    Err(format!(
-                        "push rejected: the remote has commits this repository lacks; \
-                         rerun with --pull to rebase onto them ({message})"
-                    ))
-                } else {
-                    Err(network_failure(&err))
-                }
-            }
+            Err(err) if err.is_push_rejection() => Err(
+                "push rejected: the remote has commits this repository lacks; \
+                 rerun with --pull to rebase onto them"
+                    .to_owned(),
+            ),
+            Err(err) => Err(network_failure(&err)),
         }
     }
 
