@@ -98,8 +98,29 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     if let Command::Undo { run_id, push } = &settings.command {
         let root = std::fs::canonicalize(&settings.selection.root)
             .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
-        let run =
-            crate::mutation::undo(settings, &root, &journal, run_id.as_deref(), *push, start)?;
+        // Without a narrowing flag, undo takes back the whole run; with one, only the run's
+        // repositories that the selection names.
+        let selection = &settings.selection;
+        let narrowed = selection.targets != "@all-repos"
+            || !selection.exclude.is_empty()
+            || !selection.filters.is_empty()
+            || selection.shard.is_some();
+        let only = if narrowed {
+            let (_, mut repos) = targets::select(selection, cwd, &config, last_failed)?;
+            if !selection.filters.is_empty() {
+                let workers = settings.workers(repos.len(), true);
+                repos = keep_where(repos, &selection.filters, workers);
+            }
+            Some(repos.into_iter().map(|repo| repo.path).collect())
+        } else {
+            None
+        };
+        let request = crate::mutation::UndoRequest {
+            run_id: run_id.as_deref(),
+            push: *push,
+            only,
+        };
+        let run = crate::mutation::undo(settings, &root, &journal, &request, start)?;
         return Ok(exit_code(&run));
     }
     let (root, mut repos) = targets::select(&settings.selection, cwd, &config, last_failed)?;

@@ -209,15 +209,26 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
     Ok(())
 }
 
+/// What `undo` was asked to take back.
+#[derive(Debug, Clone)]
+pub struct UndoRequest<'a> {
+    /// The run; `None` for the last run on the root that is not undone.
+    pub run_id: Option<&'a str>,
+    /// Revert pushed commits with a new commit and push it.
+    pub push: bool,
+    /// Only these repositories of the run (from `-t`, `-x`, `-w`, `--shard`); `None` for all.
+    pub only: Option<Vec<std::path::PathBuf>>,
+}
+
 /// `undo [RUN_ID]`: puts each repository the run changed back as it was before it.
 pub fn undo(
     settings: &Settings,
     root: &Path,
     journal: &Journal,
-    run_id: Option<&str>,
-    push: bool,
+    request: &UndoRequest<'_>,
     start: Instant,
 ) -> Result<RunReport, UsageError> {
+    let (run_id, push) = (request.run_id, request.push);
     let _lock = if settings.dry_run {
         None
     } else {
@@ -227,12 +238,22 @@ pub fn undo(
         Some(id) => journal.load(root, id)?,
         None => journal.last_undoable(root)?,
     };
-    let entries: Vec<RepoRecord> = target
+    let changed: Vec<&RepoRecord> = target
         .repos
         .iter()
         .filter(|r| r.head_before.is_some() && r.head_before != r.head_after)
-        .cloned()
         .collect();
+    let entries: Vec<RepoRecord> = changed
+        .iter()
+        .filter(|r| {
+            request
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&r.path))
+        })
+        .map(|r| (*r).clone())
+        .collect();
+    let whole_run = entries.len() == changed.len();
     let repos: Vec<Repo> = entries
         .iter()
         .map(|r| Repo {
@@ -279,7 +300,7 @@ pub fn undo(
         record.repos = run.repos.iter().map(repo_record).collect();
         record.finished = Some(crate::journal::timestamp_now());
         journal.save(&record)?;
-        if run.summary.failed == 0 && run.summary.skipped == 0 && !run.interrupted {
+        if whole_run && run.summary.failed == 0 && run.summary.skipped == 0 && !run.interrupted {
             target.undone_by = Some(record.run_id.clone());
             journal.save(&target)?;
         }

@@ -1,6 +1,6 @@
 //! The repository layer: gix for reading (HEAD, branch, upstream, ahead/behind, changes), in
 //! process; the `git` program for what needs credentials, hooks or the user's configuration
-//! (add, commit, fetch, rebase, push), always through [`run::git`].
+//! (add, commit, fetch, rebase, push), always through [`run::Git`].
 
 mod read;
 pub mod remote;

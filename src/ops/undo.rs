@@ -82,7 +82,8 @@ pub fn undo(repo: &Repo, entry: &RepoRecord, options: &UndoOptions, gate: &HostG
                     .into(),
             );
         }
-        let Some(commit) = &entry.commit else {
+        // The run's own commit is HEAD as the run left it (after a rebase, the rebased one).
+        let Some(commit) = entry.commit.as_ref().map(|_| after) else {
             return skip(
                 "the run only pushed commits that were already there; nothing of its own to revert"
                     .into(),
@@ -113,6 +114,17 @@ pub fn undo(repo: &Repo, entry: &RepoRecord, options: &UndoOptions, gate: &HostG
                 short(before)
             ),
         );
+    }
+    // A run that pulled moved HEAD past its own commit (a rebase or a fast-forward), and the
+    // working tree with it. Take the upstream's changes back out of the working tree first, or
+    // they would come back looking like the user's own: `reset --keep` moves to the run's own
+    // commit (the old HEAD when it made none) and refuses rather than overwrite a file that
+    // changed since.
+    let own = entry.commit.as_deref().unwrap_or(before);
+    if own != after {
+        if let Err(err) = git.check(&["reset", "--keep", own]) {
+            return done(Outcome::Failed, err.to_string());
+        }
     }
     // The working tree is left alone: it still holds every byte the run committed. Moving the
     // branch back and restoring the saved index makes those bytes uncommitted again, staged

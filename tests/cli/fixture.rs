@@ -204,7 +204,8 @@ impl Fleet {
         self.root.join(name)
     }
 
-    fn remote_path(&self, name: &str) -> PathBuf {
+    /// The bare remote of the repository called `name`.
+    pub fn remote_path(&self, name: &str) -> PathBuf {
         self.remotes
             .join(format!("{}.git", name.replace('/', "__")))
     }
@@ -306,8 +307,8 @@ impl Fleet {
         }
     }
 
-    /// `n` commits pushed to the remote from a second clone, then fetched here (not merged).
-    pub fn make_behind(&self, name: &str, n: usize) {
+    /// A second clone of `name`'s remote, up to date with it, to push from elsewhere.
+    fn other_clone(&self, name: &str) -> PathBuf {
         let other = self
             .scratch
             .join(format!("{}-other", name.replace('/', "__")));
@@ -325,6 +326,26 @@ impl Fleet {
         } else {
             self.git(&other, &["pull", "-q", "--ff-only"]);
         }
+        other
+    }
+
+    /// Commits `file` with `content` from a second clone and pushes it, without fetching it
+    /// here: the remote is ahead and this repository does not know it yet. Returns the commit.
+    pub fn advance_remote(&self, name: &str, file: &str, content: &str) -> String {
+        let other = self.other_clone(name);
+        fs::write(other.join(file), content).expect("write in the second clone");
+        self.git(&other, &["add", "--", file]);
+        self.git(
+            &other,
+            &["commit", "-q", "-m", &format!("remote change to {file}")],
+        );
+        self.git(&other, &["push", "-q", "origin", "HEAD"]);
+        self.remote_head(name)
+    }
+
+    /// `n` commits pushed to the remote from a second clone, then fetched here (not merged).
+    pub fn make_behind(&self, name: &str, n: usize) {
+        let other = self.other_clone(name);
         for i in 0..n {
             let file = format!("behind-{i}.txt");
             fs::write(other.join(&file), "from elsewhere\n").expect("write in the second clone");
@@ -409,10 +430,68 @@ impl Fleet {
         std::os::unix::fs::symlink(target, self.path(link)).expect("create a symbolic link");
     }
 
+    /// The commit HEAD names in `name` (the repository must have one).
+    pub fn head(&self, name: &str) -> String {
+        self.git(&self.path(name), &["rev-parse", "HEAD"])
+            .trim()
+            .to_owned()
+    }
+
+    /// The commit `main` names in `name`'s bare remote.
+    pub fn remote_head(&self, name: &str) -> String {
+        self.git(&self.remote_path(name), &["rev-parse", "refs/heads/main"])
+            .trim()
+            .to_owned()
+    }
+
+    /// Installs `.git/hooks/HOOK` in `name`: a `sh` script running `body`.
+    pub fn hook(&self, name: &str, hook: &str, body: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.path(name).join(".git/hooks").join(hook);
+        fs::create_dir_all(path.parent().expect("a hooks folder")).expect("create .git/hooks");
+        fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write the hook");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod the hook");
+    }
+
+    /// Copies the repository `template` and its bare remote to each of `names`, pointing each
+    /// copy's `origin` at its own remote: a large fleet without thousands of git calls.
+    pub fn add_copies(&self, template: &str, names: &[String]) {
+        let template_remote = self.remote_path(template);
+        let from = template_remote.to_str().expect("a UTF-8 temporary path");
+        for name in names {
+            copy_tree(&self.path(template), &self.path(name));
+            copy_tree(&template_remote, &self.remote_path(name));
+            let config = self.path(name).join(".git/config");
+            let text = fs::read_to_string(&config).expect("read .git/config");
+            let to = self.remote_path(name);
+            let text = text.replace(from, to.to_str().expect("a UTF-8 temporary path"));
+            fs::write(&config, text).expect("write .git/config");
+        }
+    }
+
     /// Runs `git status --porcelain=v2 --branch` in `name` and parses what it says.
     pub fn porcelain(&self, name: &str) -> GitStatus {
         let text = self.git(&self.path(name), &["status", "--porcelain=v2", "--branch"]);
         GitStatus::parse(&text)
+    }
+}
+
+/// Copies the folder `from` to `to` (files keep their mode; symbolic links are not expected),
+/// leaving out git's sample hooks and reflogs: creating files is what makes copies slow.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create a copy's folder");
+    for entry in fs::read_dir(from).expect("read a folder to copy") {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name();
+        if name == "logs" || name.to_string_lossy().ends_with(".sample") {
+            continue;
+        }
+        let target = to.join(name);
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy a file");
+        }
     }
 }
 

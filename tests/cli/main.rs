@@ -1,9 +1,14 @@
 //! Integration tests: the real `git-batch` binary on fleets of real repositories with real bare
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
+mod concurrency;
 mod exec;
 mod fixture;
 mod interrupt;
+mod network;
+mod observe;
 mod output;
 mod status;
+mod sync;
 mod targets;
+mod undo;

@@ -1,0 +1,215 @@
+//! `sync` under interruption and contention: Ctrl-C in the middle of a 150-repository run leaves
+//! every repository either fully synced or untouched, and a rerun finishes the rest; a second
+//! run on the same root waits briefly, then refuses with a message naming the first.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::fixture::Fleet;
+
+/// A `pre-commit` hook body that, in the repositories named, leaves a mark in `marks` and then
+/// holds the commit until `release` exists (at most 20 s), so a test can act while the run is
+/// in the middle of those repositories.
+fn holding_hook(names: &[&str], marks: &Path, release: &Path) -> String {
+    format!(
+        "name=$(basename \"$PWD\")\ncase \" {} \" in *\" $name \"*)\n\
+         touch '{marks}'/\"$name\"\ni=0\n\
+         while [ ! -e '{release}' ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done;;\nesac",
+        names.join(" "),
+        marks = marks.display(),
+        release = release.display()
+    )
+}
+
+/// Waits (at most 20 s) until `count` marks are in `marks`.
+fn wait_for_marks(marks: &Path, count: usize) {
+    let start = Instant::now();
+    while fs::read_dir(marks).map_or(0, Iterator::count) < count {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the hooks never ran"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits (at most 30 s) for `child` and returns its exit code, stdout and stderr; past that it
+/// is killed and the test fails.
+fn finish(child: Child) -> (Option<i32>, String, String) {
+    let pid = child.id().to_string();
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let Ok(output) = result.recv_timeout(Duration::from_secs(30)) else {
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        panic!("git-batch did not finish within 30 s");
+    };
+    let output = output.expect("wait for git-batch");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn spawn_sync(fleet: &Fleet, args: &[&str]) -> Child {
+    fleet
+        .batch_in(&fleet.root)
+        .args(["--format", "json", "sync"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn git-batch")
+}
+
+/// Where a repository of the interrupted fleet ended up.
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    /// One commit on top of the original, on the remote, nothing left uncommitted.
+    Synced,
+    /// The original commit, nothing pushed, the change still uncommitted.
+    Untouched,
+}
+
+fn end_of(fleet: &Fleet, name: &str, original: &str) -> End {
+    // Synced or not, the user's change is in the working tree.
+    let readme = fs::read_to_string(fleet.path(name).join("README.md")).expect("README.md");
+    assert!(
+        readme.ends_with("an unstaged change\n"),
+        "{name} lost its change"
+    );
+    let status = fleet.git(
+        &fleet.path(name),
+        &[
+            "--no-optional-locks",
+            "status",
+            "--porcelain=v2",
+            "--branch",
+        ],
+    );
+    let head = status
+        .lines()
+        .find_map(|line| line.strip_prefix("# branch.oid "))
+        .expect("a HEAD")
+        .to_owned();
+    let changes: Vec<&str> = status.lines().filter(|l| !l.starts_with('#')).collect();
+    let remote = fleet.remote_head(name);
+    if head == original && remote == original && changes.len() == 1 {
+        assert!(changes[0].starts_with("1 .M ") && changes[0].ends_with(" README.md"));
+        return End::Untouched;
+    }
+    let parent = fleet.git(&fleet.path(name), &["rev-parse", "HEAD^"]);
+    assert!(
+        changes.is_empty() && remote == head && parent.trim() == original,
+        "{name} is half done: HEAD {head}, remote {remote}, status {status}"
+    );
+    End::Synced
+}
+
+#[test]
+fn ctrl_c_in_a_150_repository_sync_leaves_each_synced_or_untouched_and_a_rerun_finishes() {
+    let fleet = Fleet::new();
+    let names: Vec<String> = (0..150).map(|i| format!("repo-{i:03}")).collect();
+    let (marks, release) = (fleet.base.join("marks"), fleet.base.join("release"));
+    fs::create_dir(&marks).expect("mkdir marks");
+    fleet.add_repo(&names[0]);
+    // The two workers will be holding repo-040 and repo-041 when Ctrl-C comes.
+    let hook = holding_hook(&["repo-040", "repo-041"], &marks, &release);
+    fleet.hook(&names[0], "pre-commit", &hook);
+    fleet.add_copies(&names[0], &names[1..]);
+    let original = fleet.head(&names[0]);
+    for name in &names {
+        fleet.make_dirty(name);
+    }
+
+    let child = spawn_sync(&fleet, &["-j2"]);
+    wait_for_marks(&marks, 2);
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success());
+    // Let the handler raise the flag before the held commits go on.
+    std::thread::sleep(Duration::from_millis(300));
+    fs::write(&release, "").expect("release the hooks");
+    let (code, stdout, stderr) = finish(child);
+    assert_eq!(code, Some(130), "stderr: {stderr}");
+    let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
+    assert_eq!(document["interrupted"], true);
+
+    let ends: Vec<End> = names.iter().map(|n| end_of(&fleet, n, &original)).collect();
+    let synced = ends.iter().filter(|e| **e == End::Synced).count();
+    // Everything before the two held repositories was done, the two in flight were finished,
+    // and the run stopped there (give or take the time the handler took).
+    assert!(ends[..42].iter().all(|end| *end == End::Synced), "{ends:?}");
+    assert!(
+        (42..100).contains(&synced),
+        "{synced} synced: the run was not stopped"
+    );
+    assert_eq!(ends[149], End::Untouched);
+    assert_eq!(
+        document["summary"]["changed"], synced,
+        "every synced one reported"
+    );
+    assert_eq!(document["summary"]["total"], synced, "{stdout}");
+
+    let (code, stdout, stderr) = finish(spawn_sync(&fleet, &[]));
+    assert_eq!(code, Some(0), "stdout {stdout} stderr {stderr}");
+    let rerun: Value = serde_json::from_str(&stdout).expect("the JSON document");
+    assert_eq!(rerun["summary"]["changed"], 150 - synced);
+    assert_eq!(rerun["summary"]["unchanged"], synced);
+    for name in &names {
+        assert_eq!(end_of(&fleet, name, &original), End::Synced, "{name}");
+    }
+}
+
+#[test]
+fn a_second_run_on_the_same_root_waits_then_refuses_and_the_first_completes() {
+    let fleet = Fleet::new();
+    let (marks, release) = (fleet.base.join("marks"), fleet.base.join("release"));
+    fs::create_dir(&marks).expect("mkdir marks");
+    for name in ["a", "b"] {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+    }
+    fleet.hook("a", "pre-commit", &holding_hook(&["a"], &marks, &release));
+
+    let first = spawn_sync(&fleet, &["-j1"]);
+    let pid = first.id();
+    wait_for_marks(&marks, 1);
+    let start = Instant::now();
+    let second = fleet.cmd().arg("sync").output().expect("run git-batch");
+    let waited = start.elapsed();
+    fs::write(&release, "").expect("release the hook");
+
+    assert_eq!(second.status.code(), Some(2), "{second:?}");
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        message.contains(&format!(
+            "another git-batch run is working on {} (pid {pid})",
+            fleet.root.display()
+        )),
+        "{message}"
+    );
+    assert!(
+        waited >= Duration::from_secs(2),
+        "it did not wait: {waited:?}"
+    );
+    assert!(second.stdout.is_empty(), "it did nothing");
+
+    let (code, stdout, stderr) = finish(first);
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
+    assert_eq!(document["summary"]["changed"], 2, "{document:#}");
+    for name in ["a", "b"] {
+        assert_eq!(fleet.remote_head(name), fleet.head(name));
+    }
+    let runs = fleet.json(&["runs"]);
+    assert_eq!(runs["runs"].as_array().map(Vec::len), Some(1), "{runs:#}");
+}

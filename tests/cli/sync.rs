@@ -1,0 +1,389 @@
+//! `sync` on real fleets with real bare remotes: what it commits and pushes, every repository it
+//! must skip before writing anything, a remote ahead with and without `--pull`, a conflicting
+//! pull and a refusing hook that leave the repository exactly as it was, and `--dry-run`.
+
+use serde_json::Value;
+
+use crate::fixture::{Fleet, repo};
+use crate::observe::{FolderImage, GitShim, UserState};
+
+/// `git log -1 --format=FORMAT REV` in `name`.
+fn show(fleet: &Fleet, name: &str, format: &str, rev: &str) -> String {
+    let format = format!("--format={format}");
+    fleet
+        .git(&fleet.path(name), &["log", "-1", &format, rev])
+        .trim()
+        .to_owned()
+}
+
+/// Staged, unstaged and untracked work in `name`.
+fn make_all_kinds_dirty(fleet: &Fleet, name: &str) {
+    fleet.make_dirty(name);
+    fleet.stage(name);
+    fleet.add_untracked(name);
+}
+
+fn outcome_and_message(document: &Value, name: &str) -> (String, String) {
+    let entry = repo(document, name);
+    (
+        entry["outcome"].as_str().expect("an outcome").to_owned(),
+        entry["message"].as_str().expect("a message").to_owned(),
+    )
+}
+
+#[test]
+fn dirty_repositories_are_committed_and_pushed_ahead_ones_pushed_the_rest_left_alone() {
+    let fleet = Fleet::new();
+    for name in [
+        "clean", "dirty", "ahead", "detached", "locked", "merging", "rebasing",
+    ] {
+        fleet.add_repo(name);
+    }
+    fleet.add_repo_without_remote("no-remote");
+    fleet.add_unborn("unborn");
+    make_all_kinds_dirty(&fleet, "dirty");
+    fleet.make_ahead("ahead", 2);
+    fleet.detach("detached");
+    fleet.make_dirty("detached");
+    fleet.make_dirty("locked");
+    fleet.lock_index("locked");
+    fleet.start_conflicting_merge("merging");
+    fleet.start_conflicting_rebase("rebasing");
+    fleet.make_dirty("no-remote");
+    fleet.add_untracked("unborn");
+
+    let skipped = [
+        ("detached", "detached HEAD"),
+        ("locked", "index.lock"),
+        ("merging", "merging in progress"),
+        ("rebasing", "rebasing in progress"),
+        ("no-remote", "no upstream"),
+        ("unborn", "no commit yet"),
+    ];
+    let untouched: Vec<(&str, UserState, FolderImage)> = skipped
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(["clean"])
+        .map(|name| {
+            let state = UserState::of(&fleet, name);
+            (name, state, FolderImage::of(&fleet.path(name)))
+        })
+        .collect();
+    let dirty_before = UserState::of(&fleet, "dirty");
+    let ahead_head = fleet.head("ahead");
+
+    let document = fleet.json_exit(&["sync", "-m", "sync everything"], 0);
+
+    assert!(document["run_id"].is_string(), "{document:#}");
+    assert_eq!(document["dry_run"], false);
+    let count = |outcome: &str| document["summary"][outcome].as_u64();
+    let counts = ["changed", "unchanged", "skipped", "failed"].map(count);
+    assert_eq!(counts, [2, 1, 6, 0].map(Some), "{document:#}");
+    for (name, reason) in skipped {
+        let (outcome, message) = outcome_and_message(&document, name);
+        assert_eq!(outcome, "skipped", "{name}: {message}");
+        assert!(message.contains(reason), "{name}: {message}");
+    }
+    assert_eq!(outcome_and_message(&document, "clean").0, "unchanged");
+    // Skipped before anything was written, and a clean repository not even looked at by git:
+    // not a byte of either changed, `.git` included (no backup ref, no index refresh).
+    for (name, state, image) in &untouched {
+        assert_eq!(&UserState::of(&fleet, name), state, "{name} changed");
+        let changes = image.changes(&FolderImage::of(&fleet.path(name)));
+        assert!(changes.is_empty(), "{name}: {changes:?} were written");
+    }
+
+    let dirty = repo(&document, "dirty");
+    assert_eq!(dirty["outcome"], "changed", "{dirty}");
+    assert_eq!(dirty["message"], "committed 3 files, pushed", "{dirty}");
+    let head = fleet.head("dirty");
+    assert_eq!(dirty["branch"], "main");
+    assert_eq!(dirty["head_before"].as_str(), dirty_before.head.as_deref());
+    assert_eq!(dirty["head_after"], head.as_str());
+    assert_eq!(dirty["commit"], head.as_str());
+    assert_eq!(dirty["files"], 3);
+    assert_eq!(dirty["pushed"], true);
+    assert_eq!(
+        fleet.remote_head("dirty"),
+        head,
+        "the commit reached the remote"
+    );
+    assert_eq!(show(&fleet, "dirty", "%s", "HEAD"), "sync everything");
+    assert_eq!(
+        Some(show(&fleet, "dirty", "%P", "HEAD")),
+        dirty_before.head,
+        "one commit on top of the old HEAD"
+    );
+    let after = UserState::of(&fleet, "dirty");
+    assert!(!after.is_dirty(), "everything was committed: {after:?}");
+    assert_eq!(
+        after.files, dirty_before.files,
+        "the working tree kept every byte"
+    );
+    assert_eq!(
+        fleet.git(&fleet.path("dirty"), &["show", "HEAD:untracked.txt"]),
+        "untracked\n"
+    );
+
+    let ahead = repo(&document, "ahead");
+    assert_eq!(ahead["outcome"], "changed", "{ahead}");
+    assert_eq!(ahead["message"], "pushed", "{ahead}");
+    assert_eq!(ahead["commit"], Value::Null, "no commit of its own");
+    assert_eq!(fleet.head("ahead"), ahead_head);
+    assert_eq!(fleet.remote_head("ahead"), ahead_head);
+
+    assert_eq!(fleet.journal_files().len(), 1, "one run recorded");
+    assert_eq!(fleet.batch_refs("dirty").len(), 2, "backup and index refs");
+}
+
+#[test]
+fn clean_up_to_date_repositories_spawn_no_git_at_all() {
+    let fleet = Fleet::new();
+    for name in ["a", "b", "c"] {
+        fleet.add_repo(name);
+    }
+    fleet.make_ahead("c", 1);
+    let shim = GitShim::new(&fleet);
+    let run = |args: &[&str]| {
+        let output = fleet
+            .batch_in(&fleet.root)
+            .env("PATH", shim.path_env())
+            .args(args)
+            .output()
+            .expect("run git-batch");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    // `c` is ahead but --no-push keeps it local: nothing to do anywhere.
+    let stdout = run(&["--color", "never", "sync", "--no-push"]);
+    assert!(stdout.contains("3 unchanged"), "{stdout}");
+    assert_eq!(shim.calls(), Vec::<String>::new(), "git was spawned");
+    assert!(fleet.journal_files().is_empty(), "a run that did nothing");
+
+    // The shim sees the git calls that are made.
+    run(&["-t", "c", "sync"]);
+    assert!(
+        shim.calls().iter().any(|call| call.starts_with("push")),
+        "{:?}",
+        shim.calls()
+    );
+}
+
+#[test]
+fn no_push_commits_locally_with_the_default_message() {
+    let fleet = Fleet::new();
+    fleet.add_repo("dirty");
+    fleet.add_repo_without_remote("no-remote");
+    fleet.make_dirty("dirty");
+    fleet.add_untracked("no-remote");
+    let remote_before = fleet.remote_head("dirty");
+    let files_before = ["dirty", "no-remote"].map(|name| UserState::of(&fleet, name).files);
+
+    let document = fleet.json_exit(&["sync", "--no-push"], 0);
+
+    for (name, files) in ["dirty", "no-remote"].iter().zip(files_before) {
+        assert_eq!(UserState::of(&fleet, name).files, files, "{name}");
+        let entry = repo(&document, name);
+        assert_eq!(entry["outcome"], "changed", "{entry}");
+        assert_eq!(entry["pushed"], false, "{entry}");
+        assert_eq!(show(&fleet, name, "%s", "HEAD"), "chore: batch update");
+        assert!(!UserState::of(&fleet, name).is_dirty());
+    }
+    assert_eq!(fleet.remote_head("dirty"), remote_before, "nothing pushed");
+    assert_eq!(fleet.porcelain("dirty").ahead, 1);
+}
+
+#[test]
+fn a_rejected_push_fails_with_the_pull_hint_and_keeps_the_commit_which_undo_takes_back() {
+    let fleet = Fleet::new();
+    fleet.add_repo("behind");
+    fleet.add_repo("fine");
+    make_all_kinds_dirty(&fleet, "behind");
+    fleet.make_dirty("fine");
+    let remote = fleet.advance_remote("behind", "elsewhere.txt", "from elsewhere\n");
+    let before = UserState::of(&fleet, "behind");
+
+    let document = fleet.json_exit(&["sync"], 1);
+
+    let (outcome, message) = outcome_and_message(&document, "behind");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("rejected"), "{message}");
+    assert!(message.contains("--pull"), "{message}");
+    assert_eq!(
+        fleet.remote_head("behind"),
+        remote,
+        "the remote was not forced"
+    );
+    assert_eq!(
+        Some(show(&fleet, "behind", "%P", "HEAD")),
+        before.head,
+        "the commit stays local"
+    );
+    assert_eq!(UserState::of(&fleet, "behind").files, before.files);
+    assert_eq!(outcome_and_message(&document, "fine").0, "changed");
+
+    // Nothing is lost: the run's commit comes back as the uncommitted work it was.
+    let undo = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome_and_message(&undo, "fine").0, "skipped", "pushed");
+    assert_eq!(UserState::of(&fleet, "behind"), before);
+}
+
+#[test]
+fn pull_rebases_onto_a_remote_ahead_then_pushes() {
+    let fleet = Fleet::new();
+    for name in ["dirty", "clean-behind"] {
+        fleet.add_repo(name);
+    }
+    make_all_kinds_dirty(&fleet, "dirty");
+    let theirs = fleet.advance_remote("dirty", "elsewhere.txt", "from elsewhere\n");
+    let behind = fleet.advance_remote("clean-behind", "elsewhere.txt", "from elsewhere\n");
+    let before = UserState::of(&fleet, "dirty");
+
+    let document = fleet.json_exit(&["sync", "--pull", "-m", "mine"], 0);
+
+    let dirty = repo(&document, "dirty");
+    assert_eq!(dirty["outcome"], "changed", "{dirty}");
+    assert_eq!(
+        dirty["message"],
+        "committed 3 files, rebased onto the upstream, pushed"
+    );
+    let head = fleet.head("dirty");
+    assert_eq!(fleet.remote_head("dirty"), head);
+    assert_eq!(
+        show(&fleet, "dirty", "%P", "HEAD"),
+        theirs,
+        "on top of theirs"
+    );
+    assert_eq!(show(&fleet, "dirty", "%s", "HEAD"), "mine");
+    let after = UserState::of(&fleet, "dirty");
+    assert!(!after.is_dirty(), "{after:?}");
+    for (path, content) in &before.files {
+        assert_eq!(after.files.get(path), Some(content), "{}", path.display());
+    }
+    assert!(
+        after
+            .files
+            .contains_key(std::path::Path::new("elsewhere.txt"))
+    );
+
+    let clean = repo(&document, "clean-behind");
+    assert_eq!(
+        fleet.head("clean-behind"),
+        behind,
+        "fast-forwarded: {clean}"
+    );
+    assert_eq!(fleet.remote_head("clean-behind"), behind);
+}
+
+#[test]
+fn a_conflicting_pull_aborts_and_leaves_the_repository_exactly_as_it_was() {
+    let fleet = Fleet::new();
+    fleet.add_repo("conflict");
+    fleet.commit_file("conflict", "shared.txt", "base\n", "add shared.txt");
+    fleet.git(&fleet.path("conflict"), &["push", "-q"]);
+    let remote = fleet.advance_remote("conflict", "shared.txt", "theirs\n");
+    // Staged one way and changed again on top (`MM`), plus staged, unstaged and untracked work.
+    fleet.write("conflict", "shared.txt", "mine, staged\n");
+    fleet.git(&fleet.path("conflict"), &["add", "shared.txt"]);
+    fleet.write("conflict", "shared.txt", "mine, staged, then edited\n");
+    make_all_kinds_dirty(&fleet, "conflict");
+    let before = UserState::of(&fleet, "conflict");
+
+    let document = fleet.json_exit(&["sync", "--pull"], 1);
+
+    let (outcome, message) = outcome_and_message(&document, "conflict");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("conflict"), "{message}");
+    assert!(message.contains("as it was before the run"), "{message}");
+    assert_eq!(UserState::of(&fleet, "conflict"), before);
+    let git_dir = fleet.path("conflict").join(".git");
+    assert!(!git_dir.join("rebase-merge").exists() && !git_dir.join("rebase-apply").exists());
+    assert_eq!(fleet.remote_head("conflict"), remote);
+}
+
+#[test]
+fn a_commit_refused_by_a_hook_fails_with_its_message_and_restores_the_staging_area() {
+    let fleet = Fleet::new();
+    fleet.add_repo("guarded");
+    fleet.add_repo("open");
+    make_all_kinds_dirty(&fleet, "guarded");
+    fleet.write("guarded", "staged.txt", "staged, then edited\n");
+    fleet.make_dirty("open");
+    fleet.hook(
+        "guarded",
+        "pre-commit",
+        "echo 'commits here need a ticket number' >&2\nexit 1",
+    );
+    let remote = fleet.remote_head("guarded");
+    let before = UserState::of(&fleet, "guarded");
+    let porcelain = |fleet: &Fleet| {
+        fleet.git(
+            &fleet.path("guarded"),
+            &["--no-optional-locks", "status", "--porcelain=v2"],
+        )
+    };
+    let status_before = porcelain(&fleet);
+
+    let document = fleet.json_exit(&["sync"], 1);
+
+    let (outcome, message) = outcome_and_message(&document, "guarded");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("commit refused"), "{message}");
+    assert!(message.contains("ticket number"), "{message}");
+    assert_eq!(porcelain(&fleet), status_before);
+    assert_eq!(UserState::of(&fleet, "guarded"), before);
+    assert_eq!(fleet.remote_head("guarded"), remote);
+    assert_eq!(outcome_and_message(&document, "open").0, "changed");
+}
+
+#[test]
+fn dry_run_reports_what_it_would_do_and_writes_nothing_at_all() {
+    let fleet = Fleet::new();
+    for name in ["clean", "dirty", "ahead", "detached"] {
+        fleet.add_repo(name);
+    }
+    make_all_kinds_dirty(&fleet, "dirty");
+    fleet.make_ahead("ahead", 1);
+    fleet.detach("detached");
+    let image = FolderImage::of(&fleet.base);
+
+    let document = fleet.json_exit(&["sync", "-n"], 0);
+    assert_eq!(document["dry_run"], true);
+    assert_eq!(document["run_id"], Value::Null);
+    assert_eq!(
+        outcome_and_message(&document, "dirty"),
+        (
+            "changed".to_owned(),
+            "would commit (1 staged, 1 unstaged, 1 untracked), would push to origin/main"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        outcome_and_message(&document, "ahead").1,
+        "would push to origin/main"
+    );
+    assert_eq!(outcome_and_message(&document, "clean").0, "unchanged");
+    assert_eq!(outcome_and_message(&document, "detached").0, "skipped");
+    let pull = fleet.json_exit(&["sync", "--pull", "--dry-run", "-t", "dirty"], 0);
+    assert!(
+        outcome_and_message(&pull, "dirty")
+            .1
+            .contains("would fetch and rebase onto the upstream"),
+        "{pull:#}"
+    );
+    let human = fleet
+        .cmd()
+        .args(["--color", "never", "sync", "-n"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&human.stdout).contains("would commit"));
+
+    // Not a byte written anywhere: repositories, remotes, the journal, the lock folder.
+    let changes = image.changes(&FolderImage::of(&fleet.base));
+    assert!(changes.is_empty(), "a dry run wrote {changes:?}");
+    assert!(fleet.journal_files().is_empty());
+    assert!(!fleet.home.join(".local/state/git-batch").exists());
+    for name in ["clean", "dirty", "ahead", "detached"] {
+        assert!(fleet.batch_refs(name).is_empty(), "{name}");
+    }
+}
