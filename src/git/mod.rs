@@ -3,6 +3,7 @@
 //! (add, commit, fetch, rebase, push), always through [`run::Git`].
 
 mod read;
+pub mod refs;
 pub mod remote;
 pub mod run;
 

@@ -94,6 +94,11 @@ impl RepoStatus {
 pub struct ReadError(String);
 
 impl ReadError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ReadError(message.into())
+    }
+
     fn from_gix(context: &str, err: impl std::fmt::Display) -> Self {
         ReadError(format!("{context}: {err}"))
     }

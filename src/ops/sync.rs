@@ -161,7 +161,7 @@ pub fn sync(repo: &Repo, plan: &Plan, options: &SyncOptions, gate: &HostGate) ->
         details: &mut details,
     }
     .run();
-    details.head_after = git.read(&["rev-parse", "--verify", "-q", "HEAD"]).ok();
+    details.head_after = git::refs::head_id(&repo.path).ok().flatten();
     let (outcome, message) = match result {
         // `--pull` on a repository that had nothing to commit and was not behind.
         Ok(_)
@@ -215,13 +215,10 @@ struct Syncer<'a> {
 
 impl Syncer<'_> {
     fn run(mut self) -> Result<String, String> {
-        let head = self.details.head_before.clone().unwrap_or_default();
-        let id = &self.options.run_id;
-        let backup_ref = format!("{BACKUP_REF_PREFIX}{id}");
-        self.git
-            .check(&["update-ref", &backup_ref, &head])
-            .map_err(|err| err.to_string())?;
         let mut done = Vec::new();
+        if !self.work.commit {
+            self.save_refs()?;
+        }
         if self.work.commit {
             let files = self.commit()?;
             done.push(format!(
@@ -261,17 +258,11 @@ impl Syncer<'_> {
     /// leaves the staging area exactly as it was. Returns the number of paths committed.
     fn commit(&mut self) -> Result<usize, String> {
         let git = self.git;
-        let id = &self.options.run_id;
         // The tree of the index as the user left it: what undo (or a failure) restores as
         // "staged". `write-tree` only adds objects; it changes neither the index nor HEAD.
         let index_tree = git.read(&["write-tree"]).map_err(|err| err.to_string())?;
-        git.check(&[
-            "update-ref",
-            &format!("{INDEX_REF_PREFIX}{id}"),
-            &index_tree,
-        ])
-        .map_err(|err| err.to_string())?;
         self.details.index_tree = Some(index_tree.clone());
+        self.save_refs()?;
         let restore_index = |failure: String| -> String {
             match git.check(&["read-tree", &index_tree]) {
                 Ok(()) => format!("{failure}; the changes are uncommitted, as before"),
@@ -280,21 +271,25 @@ impl Syncer<'_> {
         };
         git.check(&["add", "-A"])
             .map_err(|err| restore_index(err.to_string()))?;
-        let names = git
-            .read(&["diff", "--cached", "--name-only", "-z"])
-            .map_err(|err| restore_index(err.to_string()))?;
-        let files = names.split('\0').filter(|name| !name.is_empty()).count();
-        if files == 0 {
-            return Err(restore_index(
-                "nothing to commit after `git add -A` (only changes git does not commit, such as \
-                 in a submodule)"
-                    .into(),
-            ));
-        }
-        // The repository's own hooks and signing settings apply, as they would by hand.
-        git.check(&["commit", "--quiet", "-m", &self.options.message])
-            .map_err(|err| restore_index(commit_failure(&err)))?;
-        self.details.commit = git.read(&["rev-parse", "HEAD"]).ok();
+        // The repository's own hooks and signing settings apply, as they would by hand. Not
+        // `--quiet`: the summary line ("3 files changed") is how the files are counted.
+        let output = git
+            .run(&["commit", "--no-status", "-m", &self.options.message])
+            .map_err(|err| {
+                if err.message().contains("nothing to commit")
+                    || err.message().contains("nothing added to commit")
+                {
+                    restore_index(
+                        "nothing to commit after `git add -A` (only changes git does not \
+                         commit, such as in a submodule)"
+                            .into(),
+                    )
+                } else {
+                    restore_index(commit_failure(&err))
+                }
+            })?;
+        let files = files_changed(&output.stdout);
+        self.details.commit = git::refs::head_id(git.dir()).ok().flatten();
         self.details.files = files;
         Ok(files)
     }
@@ -304,6 +299,20 @@ impl Syncer<'_> {
             .tracking
             .as_ref()
             .ok_or_else(|| "no upstream".to_owned())
+    }
+
+    /// Records HEAD before the run (and the index's tree, once known) in the repository's
+    /// backup refs, in process.
+    fn save_refs(&self) -> Result<(), String> {
+        let id = &self.options.run_id;
+        let mut refs = Vec::new();
+        if let Some(head) = &self.details.head_before {
+            refs.push((format!("{BACKUP_REF_PREFIX}{id}"), head.clone()));
+        }
+        if let Some(tree) = &self.details.index_tree {
+            refs.push((format!("{INDEX_REF_PREFIX}{id}"), tree.clone()));
+        }
+        git::refs::write_refs(self.git.dir(), &refs).map_err(|err| err.to_string())
     }
 
     /// Fetches the upstream and rebases onto it. A conflict aborts the rebase.
@@ -378,6 +387,20 @@ impl Syncer<'_> {
     }
 }
 
+/// The number of files in `git commit`'s summary line (` 3 files changed, …`); 0 if absent.
+fn files_changed(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .rev()
+        .find_map(|line| {
+            let (count, rest) = line.trim().split_once(' ')?;
+            (rest.starts_with("file changed") || rest.starts_with("files changed"))
+                .then(|| count.parse().ok())
+                .flatten()
+        })
+        .unwrap_or(0)
+}
+
 fn commit_failure(err: &GitError) -> String {
     match err {
         GitError::Failed { message, .. } => format!("commit refused: {message}"),
@@ -400,4 +423,22 @@ fn short_ref(name: &str) -> &str {
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::files_changed;
+
+    #[test]
+    fn files_are_counted_from_the_commit_summary() {
+        let out = "[main 3f2a9c1] chore: batch update\n 3 files changed, 4 insertions(+)\n \
+                   create mode 100644 new.txt\n";
+        assert_eq!(files_changed(out), 3);
+        assert_eq!(
+            files_changed("[main 1] x\n 1 file changed, 1 deletion(-)\n"),
+            1
+        );
+        assert_eq!(files_changed("hook said: 9 files changed\n"), 0);
+        assert_eq!(files_changed(""), 0);
+    }
 }

@@ -1,0 +1,46 @@
+//! git-batch's own refs (`refs/git-batch/…`), written in process: they need no credentials,
+//! hooks or user configuration, and a spawned `git update-ref` per ref costs more than the rest
+//! of a small repository's sync.
+
+use std::path::Path;
+
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+
+use super::ReadError;
+
+/// Points each `(name, id)` at its object, creating or overwriting it, in one transaction.
+pub fn write_refs(path: &Path, refs: &[(String, String)]) -> Result<(), ReadError> {
+    let repo = super::open(path)?;
+    let mut edits = Vec::with_capacity(refs.len());
+    for (name, id) in refs {
+        let id = gix::ObjectId::from_hex(id.as_bytes())
+            .map_err(|err| ReadError::new(format!("bad object id {id}: {err}")))?;
+        let name = gix::refs::FullName::try_from(name.as_str())
+            .map_err(|err| ReadError::new(format!("bad ref name {name}: {err}")))?;
+        edits.push(RefEdit {
+            change: Change::Update {
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: "git-batch".into(),
+                },
+                expected: PreviousValue::Any,
+                new: gix::refs::Target::Object(id),
+            },
+            name,
+            deref: false,
+        });
+    }
+    repo.edit_references(edits)
+        .map_err(|err| ReadError::new(format!("cannot write git-batch's refs: {err}")))?;
+    Ok(())
+}
+
+/// The commit HEAD points to, in hex, read in process.
+pub fn head_id(path: &Path) -> Result<Option<String>, ReadError> {
+    let repo = super::open(path)?;
+    let head = repo
+        .head()
+        .map_err(|err| ReadError::new(format!("cannot read HEAD: {err}")))?;
+    Ok(head.id().map(|id| id.to_string()))
+}
