@@ -93,9 +93,7 @@ impl<'a> Git<'a> {
             // Messages are parsed (push rejections, rebase conflicts): keep them in English.
             .env("LC_ALL", "C")
             .env("LANGUAGE", "C")
-            // ssh's graphical password programs and the Git Credential Manager must not ask
-            // either; without a terminal, ssh itself cannot (see process::prepare).
-            .env("SSH_ASKPASS_REQUIRE", "never")
+            // The Git Credential Manager must not open a window either (ssh: process::prepare).
             .env("GCM_INTERACTIVE", "never");
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
