@@ -79,6 +79,9 @@ pub struct RepoStatus {
     pub state: RepoState,
     /// The commit HEAD points to, in hex; `None` before the first commit.
     pub head: Option<String>,
+    /// The tree of HEAD's commit, in hex (not printed).
+    #[serde(skip)]
+    pub head_tree: Option<String>,
 }
 
 impl RepoStatus {
@@ -213,6 +216,7 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         untracked: changes.untracked,
         state,
         head: head_id.map(|id| id.to_string()),
+        head_tree: head_tree.map(|id| id.to_string()),
     })
 }
 

@@ -259,8 +259,12 @@ impl Syncer<'_> {
     fn commit(&mut self) -> Result<usize, String> {
         let git = self.git;
         // The tree of the index as the user left it: what undo (or a failure) restores as
-        // "staged". `write-tree` only adds objects; it changes neither the index nor HEAD.
-        let index_tree = git.read(&["write-tree"]).map_err(|err| err.to_string())?;
+        // "staged". With nothing staged that is HEAD's tree, already known; otherwise
+        // `write-tree` makes it (it only adds objects; it changes neither the index nor HEAD).
+        let index_tree = match (&self.work.status.head_tree, self.work.status.staged) {
+            (Some(head_tree), 0) => head_tree.clone(),
+            _ => git.read(&["write-tree"]).map_err(|err| err.to_string())?,
+        };
         self.details.index_tree = Some(index_tree.clone());
         self.save_refs()?;
         let restore_index = |failure: String| -> String {
@@ -273,8 +277,18 @@ impl Syncer<'_> {
             .map_err(|err| restore_index(err.to_string()))?;
         // The repository's own hooks and signing settings apply, as they would by hand. Not
         // `--quiet`: the summary line ("3 files changed") is how the files are counted.
+        // `maintenance.auto=false`: git would start a detached housekeeping process after each
+        // commit; a batch run would leave hundreds racing each other once it ends. The next
+        // commit made by hand runs it as usual.
         let output = git
-            .run(&["commit", "--no-status", "-m", &self.options.message])
+            .run(&[
+                "-c",
+                "maintenance.auto=false",
+                "commit",
+                "--no-status",
+                "-m",
+                &self.options.message,
+            ])
             .map_err(|err| {
                 if err.message().contains("nothing to commit")
                     || err.message().contains("nothing added to commit")
