@@ -1,16 +1,28 @@
 #!/usr/bin/env python3
-"""Timing and reporting helper for bench/status.sh (python3 standard library only).
+"""Timing and reporting helper for bench/status.sh and bench/sync.sh (python3 stdlib only).
 
 Subcommands:
-  bench   --size N --runs R --dirty D --results FILE -- LABEL ARGV... :: LABEL ARGV... :: ...
+  bench   --size N --runs R --dirty D --results FILE [--reset CMD] [--verify CMD]
+          -- LABEL ARGV... :: LABEL ARGV... :: ...
           Runs in the current directory. One untimed, checked warm-up run per contender, then R
           rounds that run every contender once, round-robin (the starting contender rotates each
           round). Wall time comes from a monotonic clock; CPU time and max RSS from wait4()
           (that max RSS includes the pre-exec image, i.e. this Python process's own size, so it
           is only an upper bound).
+          --reset CMD: a bash command run, untimed, before every run (warm-ups included), for
+          contenders that change what they work on (sync). --verify CMD: a bash command run
+          after each contender's warm-up, with BENCH_LABEL set; a non-zero exit stops the
+          benchmark (it checks that the contender did the work).
           Appends one JSON line per contender to FILE.
   report  --results FILE [--rss-kb KB] [--rss-size N] [--rss-source TEXT]
-          Prints the table, the ratios and the goals of the benchmark with PASS/MISS.
+          Prints the status table, the ratios and the goals of the benchmark with PASS/MISS.
+  sync-report --results FILE
+          The same for bench/sync.sh.
+  verify-sync --repos DIR --remotes DIR --base SHA --dirty-every K [--message MSG]
+          Checks a fleet after one sync: repositories numbered i with i % K == 0 (none when K is
+          0) have exactly one new commit on top of SHA, with MSG, pushed to their bare remote
+          (REMOTES/NAME.git) and a clean work tree; every other repository and its remote are
+          still at SHA.
 """
 
 import argparse
@@ -32,12 +44,29 @@ DESCRIPTIONS = {
     "list": "(e) git-batch list",
 }
 
+# The contenders of bench/sync.sh. "clean-*" run on a fleet where nothing is to do.
+SYNC_DESCRIPTIONS = {
+    "sync": "(a) git-batch sync",
+    "loop-serial": "(b) sync_repos.sh loop, serial",
+    "loop-parallel": "(c) sync_repos.sh loop, parallel -j 8",
+    "loop-xargs": "(c) sync_repos.sh loop, xargs -P 8",
+    "clean-sync": "(d) git-batch sync, all clean",
+    "clean-loop-serial": "    sync_repos.sh loop serial, all clean",
+    "clean-loop-parallel": "    sync_repos.sh loop parallel -j 8, clean",
+    "clean-loop-xargs": "    sync_repos.sh loop xargs -P 8, clean",
+}
+
 # Goals from the performance section of the issue.
 GOAL_STATUS_S = 0.5
 GOAL_SPEEDUP_VS_XARGS = 4.0
 GOAL_RSS_MB = 100.0
 GOAL_LIST_S = 0.050
 GOAL_SIZE = 1000
+
+# Goals of sync, from the performance section of its issue.
+GOAL_SYNC_SPEEDUP_VS_PARALLEL = 3.0
+GOAL_SYNC_CLEAN_S = 0.100
+GOAL_SYNC_CLEAN_SIZE = 100
 
 
 def parse_contenders(words):
@@ -118,25 +147,64 @@ def check_warmup(label, size, dirty, code, out, err):
     return None
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def busy_cpu_s():
+    """CPU seconds the whole machine has spent busy (Linux /proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def describe(label):
+    return DESCRIPTIONS.get(label) or SYNC_DESCRIPTIONS.get(label) or label
+
+
+def run_hook(what, command, label):
+    """Runs a --reset or --verify command (bash); exits the benchmark when it fails."""
+    if not command:
+        return
+    env = dict(os.environ, BENCH_LABEL=label)
+    done = subprocess.run(["bash", "-c", command], stdin=subprocess.DEVNULL, env=env, check=False)
+    if done.returncode != 0:
+        sys.exit(f"lib.py: {what} for {label!r} failed (exit code {done.returncode})")
+
+
 def cmd_bench(args):
     contenders = parse_contenders(args.contenders)
     if not contenders:
         sys.exit("lib.py: no contenders")
     for label, argv in contenders:
+        run_hook("the reset", args.reset, label)
         _, _, _, code, out, err = run_once(argv, capture=True)
         problem = check_warmup(label, args.size, args.dirty, code, out, err)
         if problem:
             sys.exit(f"lib.py: warm-up of {label!r} on {args.size} repositories: {problem}")
-    samples = {label: {"wall": [], "cpu": [], "rss": []} for label, _ in contenders}
+        run_hook("the check of the warm-up run", args.verify, label)
+    samples = {label: {"wall": [], "cpu": [], "rss": [], "other": []} for label, _ in contenders}
     for round_no in range(args.runs):
         shift = round_no % len(contenders)
         for label, argv in contenders[shift:] + contenders[:shift]:
+            run_hook("the reset", args.reset, label)
+            busy_before = busy_cpu_s()
             wall, cpu, rss, code, _, _ = run_once(argv)
+            busy_after = busy_cpu_s()
             if code != 0:
                 sys.exit(f"lib.py: {label!r} exited with {code} in round {round_no + 1}")
             samples[label]["wall"].append(wall)
             samples[label]["cpu"].append(cpu)
             samples[label]["rss"].append(rss)
+            # CPU the machine spent outside the timed process tree while it ran: other programs,
+            # and the kernel's own threads (write-back, journal) working for the contender.
+            if busy_before is not None and busy_after is not None:
+                samples[label]["other"].append(max(0.0, busy_after - busy_before - cpu))
         print(f"  round {round_no + 1}/{args.runs} done", file=sys.stderr)
     with open(args.results, "a", encoding="utf-8") as results:
         for label, _ in contenders:
@@ -147,11 +215,13 @@ def cmd_bench(args):
                 "wall_s": s["wall"],
                 "cpu_s": s["cpu"],
                 "maxrss_kb": s["rss"],
+                "other_cpu_s": s["other"],
             }
             results.write(json.dumps(row) + "\n")
             print(
-                f"  {DESCRIPTIONS.get(label, label):<44} median {fmt_s(statistics.median(s['wall']))}"
-                f"  min {fmt_s(min(s['wall']))}",
+                f"  {describe(label):<44} median {fmt_s(statistics.median(s['wall']))}"
+                f"  min {fmt_s(min(s['wall']))}"
+                + (f"  other cpu {fmt_s(statistics.median(s['other']))}" if s["other"] else ""),
                 file=sys.stderr,
             )
 
@@ -238,6 +308,167 @@ def cmd_report(args):
         print(f"  list wall < {GOAL_LIST_S * 1000:.0f} ms          {missing}")
 
 
+def other_cpu(row):
+    other = row.get("other_cpu_s") or []
+    return fmt_s(statistics.median(other)) if other else "n/a"
+
+
+def cmd_sync_report(args):
+    rows = []
+    with open(args.results, encoding="utf-8") as results:
+        for line in results:
+            if line.strip():
+                rows.append(json.loads(line))
+    table = {(r["size"], r["label"]): r for r in rows}
+    runs = max((len(r["wall_s"]) for r in rows), default=0)
+
+    def median(size, label):
+        row = table.get((size, label))
+        return statistics.median(row["wall_s"]) if row else None
+
+    dirty_labels = ["sync", "loop-serial", "loop-parallel", "loop-xargs"]
+    clean_labels = ["clean-sync", "clean-loop-serial", "clean-loop-parallel", "clean-loop-xargs"]
+    dirty_sizes = sorted({r["size"] for r in rows if r["label"] in dirty_labels})
+    clean_sizes = sorted({r["size"] for r in rows if r["label"] in clean_labels})
+
+    print()
+    print(f"Wall time, median and min of {runs} runs, each on a fleet reset from its pristine copy "
+          f"(untimed);")
+    print("cpu = user+sys of the whole process tree, median (cpu > wall means work ran in parallel)")
+    print("other = CPU the machine spent outside the timed process tree meanwhile, median (other")
+    print("programs, and kernel threads such as write-back); much above 0 means the figure is noisy")
+    header = (f"{'repos':>5}  {'contender':<44} {'median':>10} {'min':>10} {'cpu':>10}"
+              f" {'other':>10}")
+    print(header)
+    print("-" * len(header))
+    for sizes, labels in ((dirty_sizes, dirty_labels), (clean_sizes, clean_labels)):
+        for size in sizes:
+            for label in labels:
+                row = table.get((size, label))
+                if not row:
+                    continue
+                print(
+                    f"{size:>5}  {SYNC_DESCRIPTIONS[label]:<44}"
+                    f" {fmt_s(statistics.median(row['wall_s'])):>10}"
+                    f" {fmt_s(min(row['wall_s'])):>10} {fmt_s(statistics.median(row['cpu_s'])):>10}"
+                    f" {other_cpu(row):>10}"
+                )
+            print()
+
+    def ratio(x, y):
+        return f"{x / y:.2f}x" if x and y else "n/a"
+
+    print("Ratios of medians (how many times faster git-batch sync is), fleets 20% dirty:")
+    print(f"{'repos':>5}  {'(b)/(a) serial':>15} {'(c)/(a) -j 8':>13} {'per repo (a)':>13}"
+          f" {'per repo (c)':>13}")
+    for size in dirty_sizes:
+        a, b = median(size, "sync"), median(size, "loop-serial")
+        c = median(size, "loop-parallel") or median(size, "loop-xargs")
+        per_a = f"{a / size * 1e3:.2f} ms" if a else "n/a"
+        per_c = f"{c / size * 1e3:.2f} ms" if c else "n/a"
+        print(f"{size:>5}  {ratio(b, a):>15} {ratio(c, a):>13} {per_a:>13} {per_c:>13}")
+    for size in clean_sizes:
+        a = median(size, "clean-sync")
+        b = median(size, "clean-loop-serial")
+        c = median(size, "clean-loop-parallel") or median(size, "clean-loop-xargs")
+        print(f"{size:>5}  {ratio(b, a):>15} {ratio(c, a):>13}   (clean fleet)")
+
+    print()
+    print("Goals (from the issue):")
+    for size in dirty_sizes:
+        a = median(size, "sync")
+        if (size, "loop-parallel") in table:
+            c, how = median(size, "loop-parallel"), "parallel -j 8"
+        else:
+            c, how = median(size, "loop-xargs"), "xargs -P 8"
+        goal = f"sync >= {GOAL_SYNC_SPEEDUP_VS_PARALLEL:.0f}x faster than loop {how}, {size} repos"
+        if a and c:
+            speedup = c / a
+            print(f"  {goal:<54} {speedup:>9.2f}x   "
+                  f"{verdict(speedup >= GOAL_SYNC_SPEEDUP_VS_PARALLEL)}")
+        else:
+            print(f"  {goal:<54} n/a")
+    goal = f"sync of {GOAL_SYNC_CLEAN_SIZE} clean repos < {GOAL_SYNC_CLEAN_S * 1000:.0f} ms"
+    clean = median(GOAL_SYNC_CLEAN_SIZE, "clean-sync")
+    if clean is not None:
+        print(f"  {goal:<54} {fmt_s(clean).strip():>10}   {verdict(clean < GOAL_SYNC_CLEAN_S)}")
+    else:
+        print(f"  {goal:<54} n/a (no {GOAL_SYNC_CLEAN_SIZE}-repository clean fleet measured)")
+
+
+def git_out(*argv):
+    """git's stdout, stripped; None when it fails."""
+    done = subprocess.run(["git", *argv], stdin=subprocess.DEVNULL, capture_output=True,
+                          check=False)
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace").strip()
+
+
+def verify_repo(repos, remotes, name, dirty, base, message):
+    """What is wrong with one repository after a sync, or None."""
+    work = os.path.join(repos, name)
+    remote = os.path.join(remotes, name + ".git")
+    log = git_out("-C", work, "log", "-2", "--format=%H %P%x00%s")
+    tip = git_out("-C", remote, "rev-parse", "--verify", "-q", "refs/heads/main")
+    if log is None or tip is None:
+        return "cannot read HEAD or the remote's main"
+    head, _, subject = log.splitlines()[0].partition("\0")
+    head, _, parents = head.partition(" ")
+    if not dirty:
+        if head != base:
+            return f"clean, but HEAD moved to {head[:12]}"
+        if tip != base:
+            return f"clean, but its remote moved to {tip[:12]}"
+        return None
+    if head == base:
+        return "dirty, but nothing was committed"
+    if parents != base:
+        return f"HEAD {head[:12]} is not one commit on top of the old HEAD (parents: {parents})"
+    if subject != message:
+        return f"the new commit's message is {subject!r}"
+    if tip != head:
+        return f"the new commit is not on the remote (remote main at {tip[:12]})"
+    left = git_out("-C", work, "status", "--porcelain")
+    if left:
+        return f"changes left after the sync: {left.splitlines()[:3]}"
+    return None
+
+
+def cmd_verify_sync(args):
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = sorted(n for n in os.listdir(args.repos) if os.path.isdir(os.path.join(args.repos, n)))
+    if not names:
+        sys.exit(f"lib.py: no repositories in {args.repos}")
+
+    def is_dirty(name):
+        number = int(name.rsplit("-", 1)[1])
+        return args.dirty_every > 0 and number % args.dirty_every == 0
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        problems = list(pool.map(
+            lambda n: verify_repo(args.repos, args.remotes, n, is_dirty(n), args.base,
+                                  args.message),
+            names,
+        ))
+    wrong = [(n, p) for n, p in zip(names, problems) if p]
+    committed = sum(1 for n in names if is_dirty(n))
+    label = os.environ.get("BENCH_LABEL", "?")
+    if wrong:
+        print(f"  check of {label}: {len(wrong)} of {len(names)} repositories wrong:", file=sys.stderr)
+        for name, problem in wrong[:10]:
+            print(f"    {name}: {problem}", file=sys.stderr)
+        sys.exit(1)
+    if committed:
+        print(f"  check of {label}: OK, {committed} dirty repositories got exactly one commit, "
+              f"pushed, work tree clean; the other {len(names) - committed} and their remotes "
+              f"untouched", file=sys.stderr)
+    else:
+        print(f"  check of {label}: OK, none of the {len(names)} repositories or their remotes "
+              f"changed", file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -246,12 +477,22 @@ def main():
     bench.add_argument("--runs", type=int, required=True)
     bench.add_argument("--dirty", type=int, required=True)
     bench.add_argument("--results", required=True)
+    bench.add_argument("--reset", default="")
+    bench.add_argument("--verify", default="")
     bench.add_argument("contenders", nargs=argparse.REMAINDER)
     report = sub.add_parser("report")
     report.add_argument("--results", required=True)
     report.add_argument("--rss-kb", type=int, default=0)
     report.add_argument("--rss-size", type=int, default=0)
     report.add_argument("--rss-source", default="/usr/bin/time -f %M")
+    sync_report = sub.add_parser("sync-report")
+    sync_report.add_argument("--results", required=True)
+    verify = sub.add_parser("verify-sync")
+    verify.add_argument("--repos", required=True)
+    verify.add_argument("--remotes", required=True)
+    verify.add_argument("--base", required=True)
+    verify.add_argument("--dirty-every", type=int, required=True)
+    verify.add_argument("--message", default="chore: batch update")
     args = parser.parse_args()
     if args.command == "bench":
         if args.contenders and args.contenders[0] == "--":
@@ -259,6 +500,10 @@ def main():
         if args.runs < 1:
             sys.exit("lib.py: --runs must be at least 1")
         cmd_bench(args)
+    elif args.command == "sync-report":
+        cmd_sync_report(args)
+    elif args.command == "verify-sync":
+        cmd_verify_sync(args)
     else:
         cmd_report(args)
 
