@@ -141,6 +141,29 @@ impl Journal {
         self.dir.join(format!("{run_id}.json"))
     }
 
+    /// Where a run appends each repository's record as it finishes, until the run's record is
+    /// complete: a run killed outright (SIGKILL, a crash) can still be undone from it.
+    fn progress_file(&self, run_id: &str) -> PathBuf {
+        self.dir.join(format!("{run_id}.progress.jsonl"))
+    }
+
+    /// Appends one finished repository to the run's progress log (one line, one write).
+    pub fn append_progress(&self, run_id: &str, repo: &RepoRecord) -> Result<(), JournalError> {
+        use std::io::Write;
+        let path = self.progress_file(run_id);
+        let mut line = serde_json::to_string(repo).map_err(|err| JournalError::Damaged {
+            path: path.clone(),
+            message: err.to_string(),
+        })?;
+        line.push('\n');
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        file.write_all(line.as_bytes()).map_err(io_error(&path))
+    }
+
     /// Writes (or rewrites) a run's record, atomically.
     pub fn save(&self, record: &RunRecord) -> Result<(), JournalError> {
         fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
@@ -151,7 +174,30 @@ impl Journal {
         })?;
         let temporary = self.dir.join(format!(".{}.json.tmp", record.run_id));
         fs::write(&temporary, text).map_err(io_error(&temporary))?;
-        fs::rename(&temporary, &path).map_err(io_error(&path))
+        fs::rename(&temporary, &path).map_err(io_error(&path))?;
+        if record.finished.is_some() {
+            // The record now holds every repository; the progress log has served.
+            let _ = fs::remove_file(self.progress_file(&record.run_id));
+        }
+        Ok(())
+    }
+
+    /// A record whose run never finished gets the repositories its progress log kept.
+    fn with_progress(&self, mut record: RunRecord) -> RunRecord {
+        if record.finished.is_none() {
+            if let Ok(text) = fs::read_to_string(self.progress_file(&record.run_id)) {
+                let kept: Vec<RepoRecord> = text
+                    .lines()
+                    .filter_map(|line| serde_json::from_str(line).ok())
+                    .collect();
+                for repo in kept {
+                    if !record.repos.iter().any(|r| r.path == repo.path) {
+                        record.repos.push(repo);
+                    }
+                }
+            }
+        }
+        record
     }
 
     /// Every run recorded for `root`, oldest first. Damaged files are passed over.
@@ -168,6 +214,7 @@ impl Journal {
             .filter_map(|path| fs::read_to_string(&path).ok())
             .filter_map(|text| serde_json::from_str::<RunRecord>(&text).ok())
             .filter(|run| run.root == root)
+            .map(|run| self.with_progress(run))
             .collect();
         runs.sort_by(|a, b| (a.started_ms, &a.run_id).cmp(&(b.started_ms, &b.run_id)));
         Ok(runs)

@@ -81,7 +81,14 @@ pub fn sync(
                     repo,
                     format!("not tried: {host} refused (see the note above)"),
                 ),
-                None => ops::sync::sync(repo, plan, &options, &gate),
+                None => {
+                    let report = ops::sync::sync(repo, plan, &options, &gate);
+                    if !settings.dry_run && matches!(plan, Plan::Work(_)) {
+                        // Kept as soon as it is known, so a run killed outright can be undone.
+                        let _ = journal.append_progress(&options.run_id, &repo_record(&report));
+                    }
+                    report
+                }
             }
         },
     );

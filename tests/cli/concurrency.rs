@@ -213,3 +213,40 @@ fn a_second_run_on_the_same_root_waits_then_refuses_and_the_first_completes() {
     let runs = fleet.json(&["runs"]);
     assert_eq!(runs["runs"].as_array().map(Vec::len), Some(1), "{runs:#}");
 }
+
+#[test]
+fn a_run_killed_outright_can_still_be_undone_from_its_progress_log() {
+    let fleet = Fleet::new();
+    let names = ["a", "b", "c"];
+    for name in names {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+    }
+    let original: Vec<String> = names.iter().map(|name| fleet.head(name)).collect();
+    let marks = fleet.base.join("marks");
+    fs::create_dir(&marks).expect("mkdir marks");
+    let release = fleet.base.join("release");
+    // `c` holds its commit until released; `a` and `b` finish first (-j1, name order).
+    let hook = holding_hook(&["c"], &marks, &release);
+    for name in names {
+        fleet.hook(name, "pre-commit", &hook);
+    }
+    let child = spawn_sync(&fleet, &["-j1", "--no-push"]);
+    wait_for_marks(&marks, 1);
+    // No chance to clean up: the run's record is never completed.
+    let _ = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status();
+    let (code, _, _) = finish(child);
+    assert_eq!(code, None, "killed by a signal");
+    fs::write(&release, "").expect("release the hook");
+    // The hook of `c` may still finish its commit after the kill; what the run recorded as done
+    // (`a`, `b`) must come back.
+    let undo = fleet.json(&["-t", "a,b", "undo"]);
+    assert_eq!(undo["summary"]["changed"], 2, "{undo:#}");
+    for (name, head) in names.iter().zip(&original).take(2) {
+        assert_eq!(&fleet.head(name), head, "{name} is back where it was");
+        let status = fleet.porcelain(name);
+        assert!(status.unstaged > 0, "{name}'s change is uncommitted again");
+    }
+}
