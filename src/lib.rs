@@ -10,6 +10,7 @@ pub mod exit;
 pub mod git;
 pub mod hosts;
 pub mod journal;
+pub mod license;
 pub mod mutation;
 pub mod ops;
 pub mod outcome;
