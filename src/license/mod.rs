@@ -1,3 +1,5 @@
 //! License declarations: SPDX expressions and their rewriting, for `license-update`.
 
+pub mod declarations;
 pub mod expr;
+pub mod text;
