@@ -2,4 +2,5 @@
 
 pub mod declarations;
 pub mod expr;
+pub mod manifests;
 pub mod text;
