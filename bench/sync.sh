@@ -95,7 +95,8 @@ else
     (cd "$crate" && cargo build --release --locked --quiet)
     bin="${CARGO_TARGET_DIR:-$crate/target}/release/git-batch"
     if built_from="$(git -C "$crate" rev-parse --short HEAD 2>/dev/null)"; then
-        if [[ -n "$(git -C "$crate" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]]; then
+        changed="$(git -C "$crate" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)"
+        if [[ -n "$changed" ]]; then
             built_from+=" with uncommitted changes"
         fi
         note "built from commit $built_from"
@@ -246,16 +247,19 @@ export -f reset_fleet
 export shards
 
 # The per-repository body of sync_repos.sh, as people write it.
-body='git add -A && if ! git diff --cached --quiet; then git commit -qm "'"$message"'"; fi && git push -q'
+body='git add -A && if ! git diff --cached --quiet; then git commit -qm "'"$message"'"; fi'
+body+=' && git push -q'
 # shellcheck disable=SC2016 # expanded by the child shell
-serial_loop='for d in $(find . -maxdepth 2 -name .git); do (cd "$(dirname "$d")" && '"$body"'); done'
+serial_loop='for d in $(find . -maxdepth 2 -name .git); do'
+serial_loop+=' (cd "$(dirname "$d")" && '"$body"'); done'
 if [[ "$fanout" == "parallel" ]]; then
     fanout_label="loop-parallel"
     fanout_loop='find . -maxdepth 2 -name .git | parallel -j 8 '\''cd {//} && '"$body"\'
 else
     fanout_label="loop-xargs"
     # shellcheck disable=SC2016 # expanded by the child shell
-    fanout_loop='find . -maxdepth 2 -name .git | xargs -P 8 -n 1 sh -c '\''cd "$(dirname "$0")" && '"$body"\'
+    fanout_loop='find . -maxdepth 2 -name .git | xargs -P 8 -n 1 sh -c '
+    fanout_loop+=\''cd "$(dirname "$0")" && '"$body"\'
 fi
 
 results="$tmp/results.jsonl"
@@ -292,9 +296,8 @@ bench_fleet() {
     started="$(date +%s.%N)"
     reset_fleet "$fleet"
     finished="$(date +%s.%N)"
-    note "one reset (rm -rf work, cp -a pristine work, index refresh, sync; untimed, before every run): $(
-        awk -v a="$started" -v b="$finished" 'BEGIN { printf "%.1f s", b - a }'
-    )"
+    note "one reset, untimed, before every run (rm -rf work, cp -a pristine work, index refresh," \
+        "sync): $(awk -v a="$started" -v b="$finished" 'BEGIN { printf "%.1f s", b - a }')"
     note "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
     (
         # The folder is made anew by every reset, so each child shell enters it itself.
@@ -324,8 +327,8 @@ fi
 python3 "$lib" sync-report --results "$results"
 
 if [[ -n "$keep" ]]; then
-    printf '\nkept: a fleet of %s repositories in %s/pristine (as built) and %s/work (after the last run)\n' \
-        "$largest" "$keep" "$keep"
+    printf '\nkept: a fleet of %s repositories in %s/pristine (as built)' "$largest" "$keep"
+    printf ' and %s/work (after the last run)\n' "$keep"
     printf 'try:  rm -rf %s/work && cp -a %s/pristine %s/work && %s sync -C %s/work/repos\n' \
         "$keep" "$keep" "$keep" "$bin_source" "$keep"
 fi
