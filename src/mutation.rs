@@ -107,42 +107,31 @@ fn probe_hosts(
     plans: &[Plan],
     settings: &Settings,
 ) -> BTreeMap<String, (String, String)> {
-    let mut first_of_host: BTreeMap<String, (Repo, ops::sync::Work)> = BTreeMap::new();
+    // The first repository of each remote host (paths need no probe: nothing can refuse).
+    let mut first_of_host: BTreeMap<&str, (&Repo, &ops::sync::Work)> = BTreeMap::new();
     for (repo, plan) in repos.iter().zip(plans) {
         if let Plan::Work(work) = plan {
-            if let Some(host) = &work.host {
-                if host != "local" {
-                    first_of_host
-                        .entry(host.clone())
-                        .or_insert_with(|| (repo.clone(), (**work).clone()));
-                }
+            if let Some(host) = work.host.as_deref().filter(|host| *host != "local") {
+                first_of_host.entry(host).or_insert((repo, work));
             }
         }
     }
-    let probes: Vec<(String, Repo, ops::sync::Work)> = first_of_host
+    let probes: Vec<(&str, &Repo, &ops::sync::Work)> = first_of_host
         .into_iter()
         .map(|(host, (repo, work))| (host, repo, work))
         .collect();
-    let probe_repos: Vec<Repo> = probes.iter().map(|(_, repo, _)| repo.clone()).collect();
-    let answers = pool::map(&probe_repos, probe_repos.len().max(1), |repo| {
-        let (_, _, work) = probes
-            .iter()
-            .find(|(_, r, _)| r.path == repo.path)
-            .expect("probed repositories come from the probe list");
-        let Some(tracking) = &work.tracking else {
-            return None;
-        };
+    let answers = pool::map(&probes, probes.len(), |(_, repo, work)| {
+        let tracking = work.tracking.as_ref()?;
         let git = Git::new(&repo.path, settings.timeout);
-        match git.check(&["ls-remote", &tracking.push_remote, &tracking.merge_ref]) {
-            Ok(()) => None,
-            Err(err) => host_refusal_fix(err.message())
-                .map(|fix| (err.message().to_owned(), fix.to_owned())),
-        }
+        let err = git
+            .check(&["ls-remote", &tracking.push_remote, &tracking.merge_ref])
+            .err()?;
+        host_refusal_fix(err.message()).map(|fix| (err.message().to_owned(), fix.to_owned()))
     });
     probes
         .into_iter()
         .zip(answers)
-        .filter_map(|((host, _, _), answer)| answer.map(|refusal| (host, refusal)))
+        .filter_map(|((host, _, _), answer)| answer.map(|refusal| (host.to_owned(), refusal)))
         .collect()
 }
 

@@ -81,25 +81,26 @@ where
     report.timed(start.elapsed())
 }
 
-/// Applies `f` to every repository on `workers` threads and returns the results in input order.
-/// For preliminary reads (`--where`), which report nothing per repository.
-pub fn map<T, F>(repos: &[Repo], workers: usize, f: F) -> Vec<T>
+/// Applies `f` to every item on `workers` threads and returns the results in input order.
+/// For preliminary reads (`--where`, sync's plans, host probes), which report nothing.
+pub fn map<I, T, F>(items: &[I], workers: usize, f: F) -> Vec<T>
 where
+    I: Sync,
     T: Send,
-    F: Fn(&Repo) -> T + Sync,
+    F: Fn(&I) -> T + Sync,
 {
     let next = AtomicUsize::new(0);
     let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers.clamp(1, repos.len().max(1)))
+        let handles: Vec<_> = (0..workers.clamp(1, items.len().max(1)))
             .map(|_| {
                 scope.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
                         let index = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(repo) = repos.get(index) else {
+                        let Some(item) = items.get(index) else {
                             break mine;
                         };
-                        mine.push((index, f(repo)));
+                        mine.push((index, f(item)));
                     }
                 })
             })

@@ -81,28 +81,29 @@ impl Parser<'_, '_> {
     }
 
     fn expression(&mut self) -> Result<Node, String> {
-        let mut terms = vec![self.and()?];
-        while self.peek_operator("OR") {
-            self.at += 1;
-            terms.push(self.and()?);
-        }
-        Ok(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Node::Or(terms)
-        })
+        self.joined("OR", Self::and, Node::Or)
     }
 
     fn and(&mut self) -> Result<Node, String> {
-        let mut terms = vec![self.with()?];
-        while self.peek_operator("AND") {
+        self.joined("AND", Self::with, Node::And)
+    }
+
+    /// `term (OPERATOR term)*`, one node when there is a single term.
+    fn joined(
+        &mut self,
+        operator: &str,
+        term: fn(&mut Self) -> Result<Node, String>,
+        node: fn(Vec<Node>) -> Node,
+    ) -> Result<Node, String> {
+        let mut terms = vec![term(self)?];
+        while self.peek_operator(operator) {
             self.at += 1;
-            terms.push(self.with()?);
+            terms.push(term(self)?);
         }
         Ok(if terms.len() == 1 {
             terms.remove(0)
         } else {
-            Node::And(terms)
+            node(terms)
         })
     }
 

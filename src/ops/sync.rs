@@ -10,6 +10,7 @@ use crate::git::{self, Git, GitError, RepoStatus, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX};
 use crate::outcome::{Details, Outcome, RepoReport};
+use crate::report::plural;
 use crate::targets::Repo;
 
 /// How to sync.
@@ -433,10 +434,6 @@ fn short_ref(name: &str) -> &str {
     name.strip_prefix("refs/remotes/")
         .or_else(|| name.strip_prefix("refs/heads/"))
         .unwrap_or(name)
-}
-
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]
