@@ -26,6 +26,15 @@ pub enum UsageError {
     Cwd(std::io::Error),
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
+    /// A request that cannot be carried out as given (a bad id, a missing file).
+    #[error("{0}")]
+    Request(String),
+}
+
+/// A content operation, validated before any repository is looked at.
+enum ContentOp {
+    License(ops::license::LicenseUpdate),
+    Replace(ops::replace::FileReplace),
 }
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
@@ -123,6 +132,37 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         let run = crate::mutation::undo(settings, &root, &journal, &request, start)?;
         return Ok(exit_code(&run));
     }
+    let mut notes = Vec::new();
+    let content = match &settings.command {
+        Command::LicenseUpdate {
+            old,
+            new,
+            license_file,
+            ids_only,
+            ..
+        } => {
+            let (update, said) = ops::license::LicenseUpdate::from_request(
+                old,
+                new,
+                license_file.as_deref(),
+                *ids_only,
+            )
+            .map_err(UsageError::Request)?;
+            notes = said;
+            Some(ContentOp::License(update))
+        }
+        Command::FileReplace {
+            pattern,
+            replacement,
+            create,
+            to,
+            ..
+        } => Some(ContentOp::Replace(
+            ops::replace::FileReplace::from_request(pattern, replacement, *create, to.as_deref())
+                .map_err(UsageError::Request)?,
+        )),
+        _ => None,
+    };
     let (root, mut repos) = targets::select(&settings.selection, cwd, &config, last_failed)?;
     if !settings.selection.filters.is_empty() {
         let workers = settings.workers(repos.len(), true);
@@ -133,10 +173,11 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         command: settings.command.name(),
         run_id: None,
         root,
-        dry_run: settings.dry_run,
+        dry_run: settings.dry_run || header_check(&settings.command),
         total: repos.len(),
         workers,
-        notes: Vec::new(),
+        notes,
+        check: header_check(&settings.command),
     };
     let run = match &settings.command {
         Command::List => list(settings, header, &repos, start),
@@ -174,9 +215,68 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             };
             crate::mutation::sync(settings, header, &repos, options, &journal, start)?
         }
+        Command::LicenseUpdate { old, new, edit, .. } => {
+            let message = edit
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("chore: change license from {old} to {new}"));
+            let Some(ContentOp::License(update)) = &content else {
+                unreachable!("validated above")
+            };
+            let options = edit_options(settings, edit, message);
+            let decide = |snapshot: &ops::edit::Snapshot| update.decide(snapshot);
+            crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
+        }
+        Command::FileReplace { edit, .. } => {
+            let Some(ContentOp::Replace(replace)) = &content else {
+                unreachable!("validated above")
+            };
+            let message = edit
+                .message
+                .clone()
+                .unwrap_or_else(|| replace.default_message());
+            let options = edit_options(settings, edit, message);
+            let decide = |snapshot: &ops::edit::Snapshot| replace.decide(snapshot);
+            crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
+        }
         Command::Undo { .. } | Command::Runs => unreachable!("handled above"),
     };
+    if header_check(&settings.command) && run.summary.changed > 0 {
+        return Ok(exit_code(&run).merge(ExitCode::Failure));
+    }
     Ok(exit_code(&run))
+}
+
+/// Whether the command is a content operation's `--check` (which writes nothing).
+fn header_check(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::LicenseUpdate { edit, .. } | Command::FileReplace { edit, .. } if edit.check
+    )
+}
+
+/// How a content operation runs, from its flags.
+fn edit_options(
+    settings: &Settings,
+    flags: &crate::settings::EditFlags,
+    message: String,
+) -> ops::edit::EditOptions {
+    use ops::edit::Mode;
+    ops::edit::EditOptions {
+        mode: if flags.check {
+            Mode::Check
+        } else if settings.dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Apply
+        },
+        diff: flags.diff,
+        commit: flags.commit,
+        push: flags.push,
+        message,
+        timeout: settings.timeout,
+        run_id: String::new(),
+    }
 }
 
 fn exit_code(run: &RunReport) -> ExitCode {

@@ -146,6 +146,60 @@ enum CliCommand {
     },
     /// List the runs recorded for this root
     Runs,
+    /// Switch every declaration of one license to another: license files, SPDX lines, manifests
+    #[command(
+        after_help = "Identifiers are rewritten as whole SPDX tokens inside expressions \
+                            (`--old MIT` never touches MIT-0). A license file is replaced only \
+                            when it holds the old license's text; otherwise the repository is \
+                            skipped. Prose and binary files are never edited.\n\n\
+                            Examples:\n  git batch license-update --old MIT --new Apache-2.0 -n --diff\n  \
+                            git batch license-update --old GPL-3.0 --new GPL-3.0-only --ids-only\n  \
+                            git batch -t . license-update --old AGPL-3.0 --new AGPL-3.0-only --check"
+    )]
+    LicenseUpdate {
+        /// The license id to replace
+        #[arg(long, value_name = "ID")]
+        old: String,
+        /// The license id to put in its place
+        #[arg(long, value_name = "ID")]
+        new: String,
+        /// The new license's text, for an id the bundled SPDX list has no text for
+        #[arg(long, value_name = "FILE", conflicts_with = "ids_only")]
+        license_file: Option<PathBuf>,
+        /// Rewrite identifiers and manifests only; leave license files alone
+        #[arg(long)]
+        ids_only: bool,
+        #[command(flatten)]
+        edit: EditArgs,
+    },
+    /// Put one file's content at a path (or every tracked file a glob matches) in each repository
+    #[command(
+        after_help = "The replaced file keeps its mode. Symbolic links are never \
+                            followed. A file with uncommitted changes is never overwritten: \
+                            its repository is skipped.\n\n\
+                            Examples:\n  git batch file-replace --pattern .github/workflows/ci.yml \
+                            --replacement ci.yml --create\n  \
+                            git batch file-replace --pattern '.github/workflows/*.yml' \
+                            --replacement ci.yml -n --diff\n  \
+                            git batch file-replace --pattern .github/workflows/old-ci.yml \
+                            --to .github/workflows/ci.yml --replacement ci.yml"
+    )]
+    FileReplace {
+        /// The path in each repository, or a glob over tracked files (`*` stays in a folder)
+        #[arg(long, value_name = "PATH")]
+        pattern: String,
+        /// The file whose content is put in place
+        #[arg(long, value_name = "FILE")]
+        replacement: PathBuf,
+        /// Add the file (and its folders) where the plain path is missing
+        #[arg(long)]
+        create: bool,
+        /// Write the content at PATH instead and remove the matched file (a move)
+        #[arg(long, value_name = "PATH")]
+        to: Option<String>,
+        #[command(flatten)]
+        edit: EditArgs,
+    },
     /// Run a command in each repository: `exec -- CMD [ARGS…]` (no shell: write `sh -c '…'`)
     #[command(
         override_usage = "git batch exec [OPTIONS] -- CMD [ARGS]...",
@@ -154,6 +208,38 @@ enum CliCommand {
                       git batch exec -j4 -t @web -- sh -c 'make lint && make test'"
     )]
     Exec,
+}
+
+/// The flags `license-update` and `file-replace` share.
+#[derive(Debug, Args)]
+struct EditArgs {
+    /// Change nothing; exit 1 if any repository would change (for hooks and CI)
+    #[arg(long, conflicts_with_all = ["no_commit", "push"])]
+    check: bool,
+    /// Show a unified diff of each change
+    #[arg(long)]
+    diff: bool,
+    /// The commit message [default: one naming the change]
+    #[arg(short, long)]
+    message: Option<String>,
+    /// Change the files, but do not commit
+    #[arg(long, conflicts_with = "push")]
+    no_commit: bool,
+    /// Push the commit to the upstream (never forced)
+    #[arg(long)]
+    push: bool,
+}
+
+impl EditArgs {
+    fn into_flags(self) -> settings::EditFlags {
+        settings::EditFlags {
+            check: self.check,
+            diff: self.diff,
+            commit: !self.no_commit,
+            push: self.push,
+            message: self.message,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -252,6 +338,32 @@ impl Parsed {
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
             CliCommand::Runs => settings::Command::Runs,
+            CliCommand::LicenseUpdate {
+                old,
+                new,
+                license_file,
+                ids_only,
+                edit,
+            } => settings::Command::LicenseUpdate {
+                old,
+                new,
+                license_file: license_file.map(|file| cwd.join(file)),
+                ids_only,
+                edit: edit.into_flags(),
+            },
+            CliCommand::FileReplace {
+                pattern,
+                replacement,
+                create,
+                to,
+                edit,
+            } => settings::Command::FileReplace {
+                pattern,
+                replacement: cwd.join(replacement),
+                create,
+                to,
+                edit: edit.into_flags(),
+            },
         };
         Settings {
             command,

@@ -64,6 +64,21 @@ pub struct RepoRecord {
     pub pushed: bool,
     /// The branch the run worked on.
     pub branch: Option<String>,
+    /// The files a content operation (`license-update`, `file-replace`) wrote or removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileRecord>,
+}
+
+/// One file a content operation changed, so that undo can tell whether it is still as the run
+/// left it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Relative to the work tree, with `/`.
+    pub path: String,
+    /// The run created it (it did not exist before).
+    pub created: bool,
+    /// The blob id of the content written; `None` when the run removed the file.
+    pub written: Option<String>,
 }
 
 /// One run, as kept in the journal.

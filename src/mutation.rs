@@ -7,10 +7,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::app::{UsageError, in_pool};
-use crate::git::Git;
+use crate::git::{self, Git, Tracking};
 use crate::hosts::{HostGate, host_refusal_fix};
 use crate::journal::{Journal, RepoRecord, RootLock, RunRecord};
 use crate::ops;
+use crate::ops::edit::{Decision, EditOptions, Mode, Snapshot};
 use crate::ops::sync::{Plan, SyncOptions};
 use crate::outcome::{Details, Outcome, RepoReport, RunReport};
 use crate::pool;
@@ -47,14 +48,16 @@ pub fn sync(
     let refused = if settings.dry_run {
         BTreeMap::new()
     } else {
-        probe_hosts(repos, &plans, settings)
+        let targets = repos
+            .iter()
+            .zip(&plans)
+            .filter_map(|(repo, plan)| match plan {
+                Plan::Work(work) => Some((repo, work.tracking.as_ref()?, work.host.as_deref()?)),
+                _ => None,
+            });
+        probe_hosts(targets, settings)
     };
-    header.notes = refused
-        .iter()
-        .map(|(host, (message, fix))| {
-            format!("{host} refused ({message}); its repositories were not tried. Fix: {fix}")
-        })
-        .collect();
+    header.notes = refusal_notes(&refused);
     let has_work = plans.iter().any(|plan| matches!(plan, Plan::Work(_)));
     if !settings.dry_run && has_work {
         journal.save(&record)?;
@@ -102,26 +105,22 @@ pub fn sync(
 
 /// Tries each remote host once (`git ls-remote` in its first repository), in parallel. Returns
 /// the hosts that refused, with git's message and the fix.
-fn probe_hosts(
-    repos: &[Repo],
-    plans: &[Plan],
+fn probe_hosts<'a>(
+    targets: impl Iterator<Item = (&'a Repo, &'a Tracking, &'a str)>,
     settings: &Settings,
 ) -> BTreeMap<String, (String, String)> {
     // The first repository of each remote host (paths need no probe: nothing can refuse).
-    let mut first_of_host: BTreeMap<&str, (&Repo, &ops::sync::Work)> = BTreeMap::new();
-    for (repo, plan) in repos.iter().zip(plans) {
-        if let Plan::Work(work) = plan {
-            if let Some(host) = work.host.as_deref().filter(|host| *host != "local") {
-                first_of_host.entry(host).or_insert((repo, work));
-            }
+    let mut first_of_host: BTreeMap<&str, (&Repo, &Tracking)> = BTreeMap::new();
+    for (repo, tracking, host) in targets {
+        if host != "local" {
+            first_of_host.entry(host).or_insert((repo, tracking));
         }
     }
-    let probes: Vec<(&str, &Repo, &ops::sync::Work)> = first_of_host
+    let probes: Vec<(&str, &Repo, &Tracking)> = first_of_host
         .into_iter()
-        .map(|(host, (repo, work))| (host, repo, work))
+        .map(|(host, (repo, tracking))| (host, repo, tracking))
         .collect();
-    let answers = pool::map(&probes, probes.len(), |(_, repo, work)| {
-        let tracking = work.tracking.as_ref()?;
+    let answers = pool::map(&probes, probes.len(), |(_, repo, tracking)| {
         let git = Git::new(&repo.path, settings.timeout);
         let err = git
             .check(&["ls-remote", &tracking.push_remote, &tracking.merge_ref])
@@ -135,7 +134,114 @@ fn probe_hosts(
         .collect()
 }
 
+/// The notes that tell the user which hosts refused, and how to fix each.
+fn refusal_notes(refused: &BTreeMap<String, (String, String)>) -> Vec<String> {
+    refused
+        .iter()
+        .map(|(host, (message, fix))| {
+            format!("{host} refused ({message}); its repositories were not tried. Fix: {fix}")
+        })
+        .collect()
+}
+
+/// A content operation (`license-update`, `file-replace`) over `repos`: `decide` says what
+/// changes in each; writing, committing, pushing and journaling are shared.
+pub fn edit<D>(
+    settings: &Settings,
+    mut header: RunHeader,
+    repos: &[Repo],
+    mut options: EditOptions,
+    decide: &D,
+    journal: &Journal,
+    start: Instant,
+) -> Result<RunReport, UsageError>
+where
+    D: Fn(&Snapshot) -> Decision + Sync,
+{
+    let writes = options.mode == Mode::Apply;
+    let _lock = if writes {
+        Some(RootLock::acquire(&header.root, LOCK_PATIENCE)?)
+    } else {
+        None
+    };
+    let mut record = RunRecord::start(&header.root, header.command);
+    if writes {
+        options.run_id = record.run_id.clone();
+        header.run_id = Some(record.run_id.clone());
+        journal.save(&record)?;
+    }
+    // With --push, each repository's host, so that one that refuses is asked once.
+    let hosts: Vec<Option<(Tracking, String)>> = if writes && options.push {
+        pool::map(repos, settings.workers(repos.len(), true), |repo| {
+            let tracking = git::tracking_of_head(&git::open(&repo.path).ok()?).ok()??;
+            let host = ops::sync::host_of(&tracking);
+            Some((tracking, host))
+        })
+    } else {
+        Vec::new()
+    };
+    let refused = probe_hosts(
+        repos.iter().zip(&hosts).filter_map(|(repo, host)| {
+            host.as_ref()
+                .map(|(tracking, host)| (repo, tracking, host.as_str()))
+        }),
+        settings,
+    );
+    header.notes.extend(refusal_notes(&refused));
+    let host_of: BTreeMap<&Path, &str> = repos
+        .iter()
+        .zip(&hosts)
+        .filter_map(|(repo, host)| Some((repo.path.as_path(), host.as_ref()?.1.as_str())))
+        .collect();
+    let gate = HostGate::new(settings.per_host);
+    let run = in_pool(
+        settings,
+        header,
+        repos,
+        Layout::Lines,
+        start,
+        |repo: &Repo| {
+            if let Some(host) = host_of
+                .get(repo.path.as_path())
+                .filter(|host| refused.contains_key(**host))
+            {
+                return RepoReport::failed(
+                    repo,
+                    format!("not tried: {host} refused (see the note above)"),
+                );
+            }
+            let report = ops::edit::edit(repo, &options, &gate, decide);
+            if writes && matches!(report.details, Details::Edit(_)) {
+                // Kept as soon as it is known, so a run killed outright can be undone.
+                let _ = journal.append_progress(&options.run_id, &repo_record(&report));
+            }
+            report
+        },
+    );
+    if writes {
+        record.repos = run.repos.iter().map(repo_record).collect();
+        record.finished = Some(crate::journal::timestamp_now());
+        journal.save(&record)?;
+    }
+    Ok(run)
+}
+
 fn repo_record(report: &RepoReport) -> RepoRecord {
+    if let Details::Edit(details) = &report.details {
+        return RepoRecord {
+            name: report.name.clone(),
+            path: report.path.clone(),
+            outcome: report.outcome,
+            message: report.message.clone(),
+            head_before: details.head_before.clone(),
+            index_tree: None,
+            head_after: details.head_after.clone(),
+            commit: details.commit.clone(),
+            pushed: details.pushed,
+            branch: details.branch.clone(),
+            files: details.written.clone(),
+        };
+    }
     let details = match &report.details {
         Details::Sync(details) => Some(details),
         _ => None,
@@ -151,6 +257,7 @@ fn repo_record(report: &RepoReport) -> RepoRecord {
         commit: details.and_then(|d| d.commit.clone()),
         pushed: details.is_some_and(|d| d.pushed),
         branch: details.and_then(|d| d.branch.clone()),
+        files: Vec::new(),
     }
 }
 
@@ -237,7 +344,9 @@ pub fn undo(
     let changed: Vec<&RepoRecord> = target
         .repos
         .iter()
-        .filter(|r| r.head_before.is_some() && r.head_before != r.head_after)
+        .filter(|r| {
+            r.head_before.is_some() && (r.head_before != r.head_after || !r.files.is_empty())
+        })
         .collect();
     let entries: Vec<RepoRecord> = changed
         .iter()
@@ -266,6 +375,7 @@ pub fn undo(
         dry_run: settings.dry_run,
         total: repos.len(),
         workers: settings.workers(repos.len(), false),
+        check: false,
         notes: vec![format!(
             "undoing run {} ({})",
             target.run_id, target.command

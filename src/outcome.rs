@@ -34,6 +34,8 @@ pub enum Details {
     Exec(ExecDetails),
     /// `sync`: HEAD before and after, the commit made, whether it was pushed.
     Sync(crate::ops::sync::SyncDetails),
+    /// `license-update`, `file-replace`: the files changed, the commit made.
+    Edit(crate::ops::edit::EditDetails),
 }
 
 /// What `exec` adds to a repository's entry.

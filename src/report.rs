@@ -23,6 +23,8 @@ pub struct RunHeader {
     pub workers: usize,
     /// Things said once for the whole run (a host that refused), printed after the header.
     pub notes: Vec<String>,
+    /// `--check`: a repository that would change is a finding, listed at the end.
+    pub check: bool,
 }
 
 /// How a command's results are laid out for people.
@@ -96,7 +98,13 @@ impl Printer {
                     h.root.display(),
                     h.workers,
                     plural(h.workers, "worker", "workers"),
-                    if h.dry_run { ", dry run" } else { "" },
+                    if h.check {
+                        ", check"
+                    } else if h.dry_run {
+                        ", dry run"
+                    } else {
+                        ""
+                    },
                     h.run_id
                         .as_ref()
                         .map(|id| format!(", run {id}"))
@@ -160,6 +168,11 @@ impl Printer {
                     return;
                 }
                 let mut text = self.repo_line(report);
+                if let Details::Edit(edit) = &report.details {
+                    if let Some(diff) = &edit.diff {
+                        text.push_str(diff);
+                    }
+                }
                 if self.layout == Layout::Blocks {
                     if let Details::Exec(exec) = &report.details {
                         for stream in [&exec.stdout, &exec.stderr] {
@@ -246,7 +259,10 @@ impl Printer {
                     let table = status_table(&run.repos, self.verbosity);
                     self.emit(&table);
                 }
-                let text = summary_text(run, self.verbosity);
+                let mut text = summary_text(run, self.verbosity);
+                if self.header.check {
+                    text.push_str(&check_text(run));
+                }
                 self.emit(&text);
             }
         }
@@ -323,6 +339,26 @@ fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
         }
     }
     text
+}
+
+/// `--check`'s verdict: the repositories that would change, or that none would.
+fn check_text(run: &RunReport) -> String {
+    let drifted: Vec<&str> = run
+        .repos
+        .iter()
+        .filter(|r| r.outcome == Outcome::Changed)
+        .map(|r| r.name.as_str())
+        .collect();
+    if drifted.is_empty() {
+        return format!("{} no repository would change\n", "✓".green());
+    }
+    format!(
+        "{} {} {} would change: {}\n",
+        "✗".red(),
+        drifted.len(),
+        plural(drifted.len(), "repository", "repositories"),
+        drifted.join(", ")
+    )
 }
 
 /// The aligned status table, one row per repository, in name order.

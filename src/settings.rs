@@ -24,6 +24,33 @@ pub enum Command {
         push: bool,
     },
     Runs,
+    LicenseUpdate {
+        old: String,
+        new: String,
+        license_file: Option<PathBuf>,
+        ids_only: bool,
+        edit: EditFlags,
+    },
+    FileReplace {
+        pattern: String,
+        replacement: PathBuf,
+        create: bool,
+        to: Option<String>,
+        edit: EditFlags,
+    },
+}
+
+/// The flags `license-update` and `file-replace` share.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EditFlags {
+    /// Write nothing; exit 1 where a repository would change.
+    pub check: bool,
+    /// Show a unified diff of each change.
+    pub diff: bool,
+    pub commit: bool,
+    pub push: bool,
+    /// The commit message; `None` for one naming the change.
+    pub message: Option<String>,
 }
 
 impl Command {
@@ -42,6 +69,8 @@ impl Command {
             Command::Sync { .. } => "sync",
             Command::Undo { .. } => "undo",
             Command::Runs => "runs",
+            Command::LicenseUpdate { .. } => "license-update",
+            Command::FileReplace { .. } => "file-replace",
         }
     }
 }

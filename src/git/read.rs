@@ -241,6 +241,11 @@ fn upstream_of(
         .map_err(|err| ReadError::from_gix("cannot resolve the upstream", err))
 }
 
+/// What the repository is in the middle of (a rebase, a merge, …), if anything.
+pub fn operation_in_progress(repo: &gix::Repository) -> Option<RepoState> {
+    repo.state().map(in_progress_state)
+}
+
 fn in_progress_state(in_progress: gix::state::InProgress) -> RepoState {
     use gix::state::InProgress;
     match in_progress {

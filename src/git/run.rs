@@ -1,6 +1,7 @@
 //! Every call to the git program goes through [`Git`], with one fixed environment, so that no
 //! call can prompt, hang past its deadline, or be read in a language the parser does not know.
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -84,8 +85,12 @@ impl<'a> Git<'a> {
     }
 
     /// Runs `git ARGS`; a non-zero exit is an error carrying git's message.
-    pub fn run(&self, args: &[&str]) -> Result<GitOutput, GitError> {
-        let command_line = args.join(" ");
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<GitOutput, GitError> {
+        let command_line = args
+            .iter()
+            .map(|arg| arg.as_ref().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut command = Command::new("git");
         command.args(args);
         process::prepare(&mut command, self.dir);
@@ -118,12 +123,12 @@ impl<'a> Git<'a> {
     }
 
     /// Runs `git ARGS` for its effect alone.
-    pub fn check(&self, args: &[&str]) -> Result<(), GitError> {
+    pub fn check<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<(), GitError> {
         self.run(args).map(drop)
     }
 
     /// Runs `git ARGS` and returns its standard output without the trailing newline.
-    pub fn read(&self, args: &[&str]) -> Result<String, GitError> {
+    pub fn read<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String, GitError> {
         let output = self.run(args)?;
         Ok(output.stdout.trim_end_matches('\n').to_owned())
     }

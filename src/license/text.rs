@@ -71,7 +71,9 @@ pub fn fill_template(template: &str, copyrights: &[String]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut placed = false;
     for line in template.split_inclusive('\n') {
-        let placeholder = is_copyright_line(line) && line.contains('<') && line.contains('>');
+        let placeholder = is_copyright_line(line)
+            && ((line.contains('<') && line.contains('>'))
+                || (line.contains('[') && line.contains(']')));
         if placeholder && !placed && !copyrights.is_empty() {
             for copyright in copyrights {
                 out.push_str(copyright);

@@ -1,6 +1,9 @@
 //! One module per command, each a plain function from a repository (and options) to a report.
 
+pub mod edit;
 pub mod exec;
+pub mod license;
+pub mod replace;
 pub mod status;
 pub mod sync;
 pub mod undo;

@@ -121,11 +121,7 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         });
     }
     let host = if options.push || options.pull {
-        tracking.as_ref().map(|t| {
-            t.push_url
-                .as_deref()
-                .map_or_else(|| "local".to_owned(), git::remote::host_of)
-        })
+        tracking.as_ref().map(host_of)
     } else {
         None
     };
@@ -361,22 +357,12 @@ impl Syncer<'_> {
     /// Pushes HEAD to the upstream branch. `Ok(false)` when there was nothing to push.
     fn push(&mut self) -> Result<bool, String> {
         let tracking = self.tracking()?.clone();
-        let refspec = format!("HEAD:{}", tracking.merge_ref);
-        let _permit = self
-            .gate
-            .enter(self.work.host.as_deref().unwrap_or("local"));
-        match self
-            .git
-            .run(&["push", "--porcelain", &tracking.push_remote, &refspec])
-        {
-            Ok(output) => Ok(!output.stdout.contains("[up to date]")),
-            Err(err) if err.is_push_rejection() => Err(
-                "push rejected: the remote has commits this repository lacks; \
-                 rerun with --pull to rebase onto them"
-                    .to_owned(),
-            ),
-            Err(err) => Err(network_failure(&err)),
-        }
+        push_head(
+            self.git,
+            &tracking,
+            self.gate,
+            self.work.host.as_deref().unwrap_or("local"),
+        )
     }
 
     /// Puts the repository back as it was before the run (HEAD, staging area; the working tree
@@ -400,6 +386,35 @@ impl Syncer<'_> {
             ),
         }
     }
+}
+
+/// Pushes HEAD to the upstream branch of `tracking`, never forcing, within `host`'s share of
+/// the per-host cap. `Ok(false)` when the remote already had it.
+pub(crate) fn push_head(
+    git: &Git<'_>,
+    tracking: &Tracking,
+    gate: &HostGate,
+    host: &str,
+) -> Result<bool, String> {
+    let refspec = format!("HEAD:{}", tracking.merge_ref);
+    let _permit = gate.enter(host);
+    match git.run(&["push", "--porcelain", &tracking.push_remote, &refspec]) {
+        Ok(output) => Ok(!output.stdout.contains("[up to date]")),
+        Err(err) if err.is_push_rejection() => Err(
+            "push rejected: the remote has commits this repository lacks; \
+             rerun with --pull to rebase onto them"
+                .to_owned(),
+        ),
+        Err(err) => Err(network_failure(&err)),
+    }
+}
+
+/// The host that network work for `tracking` talks to (`local` for a path).
+pub(crate) fn host_of(tracking: &Tracking) -> String {
+    tracking
+        .push_url
+        .as_deref()
+        .map_or_else(|| "local".to_owned(), git::remote::host_of)
 }
 
 /// The number of files in `git commit`'s summary line (` 3 files changed, …`); 0 if absent.

@@ -56,7 +56,8 @@ pub fn undo(repo: &Repo, entry: &RepoRecord, options: &UndoOptions, gate: &HostG
     if git::index_lock_path(&opened).exists() {
         return skip("index.lock present: another git process is running here".into());
     }
-    if status.staged > 0 {
+    let content = !entry.files.is_empty();
+    if status.staged > 0 && !content {
         return skip(
             "changes were staged since the run: commit or unstage them, then undo again".into(),
         );
@@ -104,6 +105,9 @@ pub fn undo(repo: &Repo, entry: &RepoRecord, options: &UndoOptions, gate: &HostG
             Err(failure) => done(Outcome::Failed, failure),
         };
     }
+    if content {
+        return undo_content(repo, entry, options, &git, &done);
+    }
     if options.dry_run {
         return RepoReport::new(
             repo,
@@ -147,6 +151,92 @@ pub fn undo(repo: &Repo, entry: &RepoRecord, options: &UndoOptions, gate: &HostG
             short(before)
         ),
     )
+}
+
+/// Undoes a content operation (`license-update`, `file-replace`): the files go back to their
+/// content before the run. The user's other work, staged or not, stays as it is; a file the user
+/// edited since the run makes the repository skipped, never overwritten.
+fn undo_content(
+    repo: &Repo,
+    entry: &RepoRecord,
+    options: &UndoOptions,
+    git: &Git<'_>,
+    done: &dyn Fn(Outcome, String) -> RepoReport,
+) -> RepoReport {
+    let skip = |reason: String| RepoReport::new(repo, Outcome::Skipped, reason);
+    let Some(before) = entry.head_before.as_deref() else {
+        return RepoReport::new(repo, Outcome::Unchanged, "the run changed nothing here");
+    };
+    let count = entry.files.len();
+    let files = format!("{count} {}", crate::report::plural(count, "file", "files"));
+    if entry.commit.is_some() {
+        if options.dry_run {
+            return RepoReport::new(
+                repo,
+                Outcome::Changed,
+                format!("would take back the run's commit and restore {files}"),
+            );
+        }
+        // `reset --keep` moves the branch back and puts back the files the commit changed; it
+        // refuses, touching nothing, when one of them has changed since.
+        return match git.check(&["reset", "--quiet", "--keep", before]) {
+            Ok(()) => {
+                let id = &options.run_id;
+                let _ = git.check(&["update-ref", "-d", &format!("{BACKUP_REF_PREFIX}{id}")]);
+                done(
+                    Outcome::Changed,
+                    format!("back at {}; {files} restored", short(before)),
+                )
+            }
+            Err(err) => skip(format!(
+                "files the run changed were edited since ({}): undo by hand",
+                err.message()
+            )),
+        };
+    }
+    // `--no-commit`: the files are in the working tree only. Each must still be as the run left
+    // it.
+    let workdir = &repo.path;
+    for file in &entry.files {
+        let path = workdir.join(&file.path);
+        let now = std::fs::read(&path).ok().and_then(|content| {
+            gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
+                .ok()
+                .map(|id| id.to_string())
+        });
+        if now != file.written {
+            return skip(format!(
+                "{} changed since the run: undo by hand (git checkout {} -- FILE)",
+                file.path,
+                short(before)
+            ));
+        }
+    }
+    if options.dry_run {
+        return RepoReport::new(repo, Outcome::Changed, format!("would restore {files}"));
+    }
+    let existed: Vec<&str> = entry
+        .files
+        .iter()
+        .filter(|f| !f.created)
+        .map(|f| f.path.as_str())
+        .collect();
+    if !existed.is_empty() {
+        let mut args = vec!["--literal-pathspecs", "checkout", before, "--"];
+        args.extend(existed);
+        if let Err(err) = git.check(&args) {
+            return done(Outcome::Failed, err.to_string());
+        }
+    }
+    for file in entry.files.iter().filter(|f| f.created) {
+        if let Err(err) = std::fs::remove_file(workdir.join(&file.path)) {
+            return done(
+                Outcome::Failed,
+                format!("cannot remove {}: {err}", file.path),
+            );
+        }
+    }
+    done(Outcome::Changed, format!("{files} restored"))
 }
 
 fn revert_and_push(

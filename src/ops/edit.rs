@@ -1,0 +1,672 @@
+//! What `license-update` and `file-replace` share: a repository's tracked files read from its
+//! index, the check that the files a change touches carry none of the user's uncommitted work,
+//! atomic writes that keep each file's mode, a commit of only those paths, a push as safe as
+//! `sync`'s, and the files put back as they were when a step fails.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use gix::bstr::{BStr, BString, ByteSlice};
+use serde::Serialize;
+
+use crate::git::{self, Git, GitError, Tracking};
+use crate::hosts::HostGate;
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord};
+use crate::outcome::{Details, Outcome, RepoReport};
+use crate::report::plural;
+use crate::targets::Repo;
+
+/// What an index entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Executable,
+    Symlink,
+    Submodule,
+}
+
+/// A tracked path, as the index lists it.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    /// Relative to the work tree, with `/`.
+    pub path: BString,
+    pub kind: EntryKind,
+    id: gix::ObjectId,
+}
+
+impl Tracked {
+    /// A regular file (executable or not): the only kind a content operation rewrites.
+    pub fn is_file(&self) -> bool {
+        matches!(self.kind, EntryKind::File | EntryKind::Executable)
+    }
+}
+
+/// A repository as a content operation sees it: its work tree and tracked paths, sorted.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub workdir: PathBuf,
+    pub tracked: Vec<Tracked>,
+}
+
+impl Snapshot {
+    /// The work-tree path of the repository-relative `path`.
+    pub fn path_of(&self, path: &BStr) -> PathBuf {
+        self.workdir.join(fs_path(path))
+    }
+
+    /// The content of `path` in the work tree.
+    pub fn read(&self, path: &BStr) -> io::Result<Vec<u8>> {
+        fs::read(self.path_of(path))
+    }
+
+    /// The index entry of `path`, if it is tracked.
+    pub fn entry(&self, path: &BStr) -> Option<&Tracked> {
+        self.tracked
+            .binary_search_by(|t| t.path.as_bstr().cmp(path))
+            .ok()
+            .map(|at| &self.tracked[at])
+    }
+}
+
+/// One file that a change writes or removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Relative to the work tree, with `/`.
+    pub path: BString,
+    /// The content now; `None` when the file does not exist yet.
+    pub old: Option<Vec<u8>>,
+    /// The content after; `None` when the change removes the file.
+    pub new: Option<Vec<u8>>,
+    /// For a file the change creates: whether to make it executable. (A rewritten file keeps
+    /// the mode it has.)
+    pub executable: bool,
+}
+
+/// What an operation decided for one repository, from its snapshot.
+#[derive(Debug)]
+pub enum Decision {
+    /// Nothing to change; the message says why.
+    Unchanged(String),
+    /// Not applicable or not safe; the message says why.
+    Skip(String),
+    /// These files change.
+    Change(Vec<Change>),
+}
+
+/// Whether a run writes, only reports, or checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write (and commit, push, as asked).
+    Apply,
+    /// `--dry-run`: report what a real run would do, with the same safety checks.
+    DryRun,
+    /// `--check`: report what differs from the wanted state; no safety checks (a hook runs
+    /// while git holds `index.lock`, and CI checks out a detached HEAD).
+    Check,
+}
+
+/// How a content operation runs.
+#[derive(Debug, Clone)]
+pub struct EditOptions {
+    pub mode: Mode,
+    /// Attach a unified diff of each change.
+    pub diff: bool,
+    pub commit: bool,
+    pub push: bool,
+    pub message: String,
+    pub timeout: Duration,
+    pub run_id: String,
+}
+
+/// What a content operation adds to a repository's entry (and what the journal keeps).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct EditDetails {
+    /// The paths changed, or that would change.
+    pub files: Vec<String>,
+    /// A unified diff of the change (`--diff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    pub branch: Option<String>,
+    pub head_before: Option<String>,
+    pub head_after: Option<String>,
+    /// The commit this run made, if it made one.
+    pub commit: Option<String>,
+    pub pushed: bool,
+    /// What was written, for undo; not shown.
+    #[serde(skip)]
+    pub written: Vec<FileRecord>,
+}
+
+/// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
+pub fn edit<D>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
+where
+    D: Fn(&Snapshot) -> Decision + ?Sized,
+{
+    let skip = |reason: String| RepoReport::new(repo, Outcome::Skipped, reason);
+    let opened = match git::open(&repo.path) {
+        Ok(opened) => opened,
+        Err(err) => return RepoReport::failed(repo, err.to_string()),
+    };
+    let Some(workdir) = opened.workdir().map(Path::to_path_buf) else {
+        return skip("a bare repository has no files to change".into());
+    };
+    let head = match opened.head() {
+        Ok(head) => head,
+        Err(err) => return RepoReport::failed(repo, format!("cannot read HEAD: {err}")),
+    };
+    let head_id = head.id().map(|id| id.detach());
+    let branch = head
+        .referent_name()
+        .map(|name| name.shorten().to_str_lossy().into_owned());
+    let mut tracking = None;
+    if options.mode != Mode::Check {
+        if let Some(reason) = unsafe_state(&opened, options, head_id.is_some(), branch.is_some()) {
+            return skip(reason);
+        }
+        if options.push {
+            match git::tracking_of_head(&opened) {
+                Ok(Some(found)) => tracking = Some(found),
+                Ok(None) => {
+                    return skip(
+                        "no upstream to push to: set one (git push -u REMOTE BRANCH), or leave \
+                         out --push"
+                            .into(),
+                    );
+                }
+                Err(err) => return RepoReport::failed(repo, err.to_string()),
+            }
+        }
+    }
+    let snapshot = match snapshot(&opened, workdir) {
+        Ok(snapshot) => snapshot,
+        Err(err) => return RepoReport::failed(repo, err),
+    };
+    let changes = match decide(&snapshot) {
+        Decision::Unchanged(message) => return RepoReport::new(repo, Outcome::Unchanged, message),
+        Decision::Skip(reason) => return skip(reason),
+        Decision::Change(changes) => changes,
+    };
+    if options.mode != Mode::Check {
+        let git = Git::new(&repo.path, options.timeout);
+        if let Some(reason) = touches_user_work(&opened, &snapshot, &changes, &git) {
+            return skip(reason);
+        }
+    }
+    let files: Vec<String> = changes
+        .iter()
+        .map(|c| c.path.to_str_lossy().into_owned())
+        .collect();
+    let mut details = EditDetails {
+        diff: options.diff.then(|| unified_diff(&changes)),
+        files,
+        branch,
+        head_before: head_id.map(|id| id.to_string()),
+        ..EditDetails::default()
+    };
+    if options.mode != Mode::Apply {
+        details.head_after.clone_from(&details.head_before);
+        let message = format!("would change {}", describe(&details.files));
+        return RepoReport::new(repo, Outcome::Changed, message)
+            .with_details(Details::Edit(details));
+    }
+    let git = Git::new(&repo.path, options.timeout);
+    let hash = opened.object_hash();
+    let result = Editor {
+        git: &git,
+        snapshot: &snapshot,
+        changes: &changes,
+        options,
+        details: &mut details,
+    }
+    .run(tracking.as_ref(), gate, hash);
+    details.head_after = git::refs::head_id(&repo.path).ok().flatten();
+    let (outcome, message) = match result {
+        Ok(message) => (Outcome::Changed, message),
+        Err(failure) => (Outcome::Failed, failure),
+    };
+    RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
+}
+
+/// Why the repository cannot take a change now, if it cannot.
+fn unsafe_state(
+    opened: &gix::Repository,
+    options: &EditOptions,
+    has_head: bool,
+    on_branch: bool,
+) -> Option<String> {
+    if git::index_lock_path(opened).exists() {
+        return Some(
+            "index.lock present: another git process is running here, or one crashed \
+             (remove the lock once no git runs)"
+                .into(),
+        );
+    }
+    if let Some(state) = git::operation_in_progress(opened) {
+        return Some(format!(
+            "{} in progress: finish or abort it first",
+            state.as_str()
+        ));
+    }
+    if !has_head {
+        return Some("no commit yet: make the first commit by hand".into());
+    }
+    if options.commit && !on_branch {
+        return Some(
+            "detached HEAD: check out a branch first (or use --no-commit to change the files only)"
+                .into(),
+        );
+    }
+    None
+}
+
+/// The repository's tracked paths, from its index, in process.
+fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Snapshot, String> {
+    use gix::index::entry::Mode as M;
+    let index = opened
+        .index_or_empty()
+        .map_err(|err| format!("cannot read the index: {err}"))?;
+    let mut tracked: Vec<Tracked> = index
+        .entries()
+        .iter()
+        .filter(|entry| entry.stage_raw() == 0)
+        .map(|entry| {
+            let kind = if entry.mode == M::FILE_EXECUTABLE {
+                EntryKind::Executable
+            } else if entry.mode == M::SYMLINK {
+                EntryKind::Symlink
+            } else if entry.mode == M::COMMIT {
+                EntryKind::Submodule
+            } else {
+                EntryKind::File
+            };
+            Tracked {
+                path: entry.path(&index).to_owned(),
+                kind,
+                id: entry.id,
+            }
+        })
+        .collect();
+    tracked.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Snapshot { workdir, tracked })
+}
+
+/// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the
+/// user's edits would be mixed into the commit, or lost by an undo), an untracked file in the
+/// way, or a path that leads through a symbolic link.
+fn touches_user_work(
+    opened: &gix::Repository,
+    snapshot: &Snapshot,
+    changes: &[Change],
+    git: &Git<'_>,
+) -> Option<String> {
+    let hash = opened.object_hash();
+    let head_tree = opened.head_tree().ok();
+    let mut unsure = Vec::new();
+    for change in changes {
+        let shown = change.path.to_str_lossy();
+        if let Some(link) = symlink_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
+            return Some(format!(
+                "{shown}: {link} is a symbolic link; it is not followed"
+            ));
+        }
+        let Some(old) = &change.old else {
+            if fs::symlink_metadata(snapshot.path_of(change.path.as_bstr())).is_ok() {
+                return Some(format!(
+                    "{shown} exists but is not tracked: move it away or commit it first"
+                ));
+            }
+            continue;
+        };
+        let Some(entry) = snapshot.entry(change.path.as_bstr()) else {
+            return Some(format!("{shown} is not tracked"));
+        };
+        let in_head = head_tree.as_ref().and_then(|tree| {
+            tree.lookup_entry_by_path(fs_path(change.path.as_bstr()))
+                .ok()
+                .flatten()
+                .map(|e| e.object_id())
+        });
+        if in_head != Some(entry.id) {
+            return Some(format!(
+                "{shown} has staged changes: commit or unstage them first"
+            ));
+        }
+        let on_disk = gix::objs::compute_hash(hash, gix::objs::Kind::Blob, old).ok();
+        if on_disk != Some(entry.id) {
+            // Differs byte for byte; git's own filters (line endings, `eol=crlf`) may explain
+            // it. git decides.
+            unsure.push(change.path.clone());
+        }
+    }
+    if unsure.is_empty() {
+        return None;
+    }
+    let mut args: Vec<std::ffi::OsString> =
+        ["--literal-pathspecs", "diff", "--quiet", "HEAD", "--"]
+            .iter()
+            .map(Into::into)
+            .collect();
+    args.extend(unsure.iter().map(os_path));
+    match git.check(&args) {
+        Ok(()) => None,
+        Err(_) => Some(format!(
+            "uncommitted changes to {}: commit or stash them first",
+            describe(
+                &unsure
+                    .iter()
+                    .map(|p| p.to_str_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            )
+        )),
+    }
+}
+
+/// The first folder on the way to `path` (inside `workdir`) that is a symbolic link, if any.
+fn symlink_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
+    let mut at = workdir.to_path_buf();
+    let relative = fs_path(path);
+    let mut components = relative.components().peekable();
+    while let Some(component) = components.next() {
+        at.push(component);
+        let is_last = components.peek().is_none();
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let shown = at.strip_prefix(workdir).unwrap_or(&at);
+                return Some(shown.display().to_string());
+            }
+            Ok(_) => {}
+            Err(_) if !is_last => return None,
+            Err(_) => {}
+        }
+    }
+    None
+}
+
+/// `a, b and c`, or the first few and how many more.
+pub fn describe(files: &[String]) -> String {
+    const SHOWN: usize = 3;
+    match files {
+        [] => "nothing".into(),
+        [one] => one.clone(),
+        _ if files.len() <= SHOWN => {
+            let (last, rest) = files.split_last().expect("two or more");
+            format!("{} and {last}", rest.join(", "))
+        }
+        _ => format!(
+            "{} and {} more {}",
+            files[..SHOWN].join(", "),
+            files.len() - SHOWN,
+            plural(files.len() - SHOWN, "file", "files")
+        ),
+    }
+}
+
+/// A unified diff of `changes`, as `git diff` would show it.
+fn unified_diff(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for change in changes {
+        let path = change.path.to_str_lossy();
+        let (a, b) = (
+            change.old.as_deref().unwrap_or_default(),
+            change.new.as_deref().unwrap_or_default(),
+        );
+        let (old_name, new_name) = (
+            if change.old.is_some() {
+                format!("a/{path}")
+            } else {
+                "/dev/null".to_owned()
+            },
+            if change.new.is_some() {
+                format!("b/{path}")
+            } else {
+                "/dev/null".to_owned()
+            },
+        );
+        match (std::str::from_utf8(a), std::str::from_utf8(b)) {
+            (Ok(a), Ok(b))
+                if !crate::license::declarations::is_binary(a.as_bytes())
+                    && !crate::license::declarations::is_binary(b.as_bytes()) =>
+            {
+                let diff = similar::TextDiff::from_lines(a, b);
+                let _ = write!(
+                    out,
+                    "{}",
+                    diff.unified_diff()
+                        .context_radius(3)
+                        .header(&old_name, &new_name)
+                        .missing_newline_hint(true)
+                );
+            }
+            _ => out.push_str(&format!("Binary files {old_name} and {new_name} differ\n")),
+        }
+    }
+    out
+}
+
+use std::fmt::Write as _;
+
+/// Writes a repository's changes, commits and pushes them, or puts the files back.
+struct Editor<'a> {
+    git: &'a Git<'a>,
+    snapshot: &'a Snapshot,
+    changes: &'a [Change],
+    options: &'a EditOptions,
+    details: &'a mut EditDetails,
+}
+
+impl Editor<'_> {
+    fn run(
+        self,
+        tracking: Option<&Tracking>,
+        gate: &HostGate,
+        hash: gix::hash::Kind,
+    ) -> Result<String, String> {
+        let count = self.changes.len();
+        let files = format!("{count} {}", plural(count, "file", "files"));
+        if self.options.commit {
+            if let Some(head) = &self.details.head_before {
+                let name = format!("{BACKUP_REF_PREFIX}{}", self.options.run_id);
+                git::refs::write_refs(self.git.dir(), &[(name, head.clone())])
+                    .map_err(|err| err.to_string())?;
+            }
+        }
+        let made_dirs = write_all(self.snapshot, self.changes)?;
+        self.details.written = self
+            .changes
+            .iter()
+            .map(|change| FileRecord {
+                path: change.path.to_str_lossy().into_owned(),
+                created: change.old.is_none(),
+                written: change.new.as_ref().and_then(|new| {
+                    gix::objs::compute_hash(hash, gix::objs::Kind::Blob, new)
+                        .ok()
+                        .map(|id| id.to_string())
+                }),
+            })
+            .collect();
+        if !self.options.commit {
+            return Ok(format!("changed {files} (not committed)"));
+        }
+        if let Err(failure) = self.commit() {
+            let put_back = put_back(self.snapshot, self.changes, made_dirs);
+            let created: Vec<&Change> = self.changes.iter().filter(|c| c.old.is_none()).collect();
+            if !created.is_empty() {
+                // `git add` put them in the index; take them out again.
+                let mut args = os_args(&["--literal-pathspecs", "reset", "-q", "--"]);
+                args.extend(created.iter().map(|c| os_path(&c.path)));
+                let _ = self.git.check(&args);
+            }
+            self.details.written.clear();
+            return Err(match put_back {
+                Ok(()) => format!("{failure}; the files are as they were"),
+                Err(err) => format!("{failure}; putting the files back failed: {err}"),
+            });
+        }
+        self.details.commit = git::refs::head_id(self.git.dir()).ok().flatten();
+        let mut message = format!("committed {files}");
+        if let Some(tracking) = tracking {
+            let host = crate::ops::sync::host_of(tracking);
+            match crate::ops::sync::push_head(self.git, tracking, gate, &host) {
+                Ok(true) => {
+                    self.details.pushed = true;
+                    message.push_str(", pushed");
+                }
+                Ok(false) => message.push_str(", up to date with the upstream"),
+                Err(failure) => {
+                    let failure = failure.replace(
+                        "rerun with --pull to rebase onto them",
+                        "`git batch sync --pull` rebases and pushes it",
+                    );
+                    return Err(format!(
+                        "{message}, but {failure}; the commit stays local (undo takes it back)"
+                    ));
+                }
+            }
+        }
+        Ok(message)
+    }
+
+    /// Commits exactly the changed paths; other staged work stays staged and out of the commit.
+    fn commit(&self) -> Result<(), String> {
+        let created: Vec<&Change> = self
+            .changes
+            .iter()
+            .filter(|c| c.old.is_none() && c.new.is_some())
+            .collect();
+        if !created.is_empty() {
+            let mut args = os_args(&["--literal-pathspecs", "add", "--"]);
+            args.extend(created.iter().map(|c| os_path(&c.path)));
+            self.git.check(&args).map_err(|err| err.to_string())?;
+        }
+        let mut args = os_args(&[
+            "-c",
+            "maintenance.auto=false",
+            "--literal-pathspecs",
+            "commit",
+            "--no-status",
+            "--quiet",
+            "-m",
+            &self.options.message,
+            "--only",
+            "--",
+        ]);
+        args.extend(self.changes.iter().map(|c| os_path(&c.path)));
+        self.git.check(&args).map_err(|err| match err {
+            GitError::Failed { message, .. } => format!("commit refused: {message}"),
+            other => other.to_string(),
+        })
+    }
+}
+
+/// Writes every change; on an error, puts back those already written. Returns the folders it
+/// created, outermost first, for [`put_back`].
+fn write_all(snapshot: &Snapshot, changes: &[Change]) -> Result<Vec<PathBuf>, String> {
+    let mut made_dirs = Vec::new();
+    for (done, change) in changes.iter().enumerate() {
+        if let Err(err) = write_change(snapshot, change, &mut made_dirs) {
+            let message = format!("cannot write {}: {err}", change.path.to_str_lossy());
+            return Err(match put_back(snapshot, &changes[..done], made_dirs) {
+                Ok(()) => format!("{message}; the files are as they were"),
+                Err(again) => format!("{message}; putting the files back failed: {again}"),
+            });
+        }
+    }
+    Ok(made_dirs)
+}
+
+/// Restores every change's old content (removing the files it created, and their new folders).
+fn put_back(
+    snapshot: &Snapshot,
+    changes: &[Change],
+    made_dirs: Vec<PathBuf>,
+) -> Result<(), String> {
+    let mut errors = Vec::new();
+    for change in changes.iter().rev() {
+        let reverse = Change {
+            path: change.path.clone(),
+            old: change.new.clone(),
+            new: change.old.clone(),
+            executable: change.executable,
+        };
+        if let Err(err) = write_change(snapshot, &reverse, &mut Vec::new()) {
+            errors.push(format!("{}: {err}", change.path.to_str_lossy()));
+        }
+    }
+    for dir in made_dirs.iter().rev() {
+        let _ = fs::remove_dir(dir);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+fn os_args(args: &[&str]) -> Vec<std::ffi::OsString> {
+    args.iter().map(Into::into).collect()
+}
+
+fn os_path(path: &BString) -> std::ffi::OsString {
+    fs_path(path.as_bstr()).as_os_str().to_owned()
+}
+
+/// A repository-relative path from the index as a file-system path: git's paths are bytes, and
+/// so are Unix file names.
+pub fn fs_path(path: &BStr) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(std::ffi::OsStr::from_bytes(path))
+}
+
+/// Makes `change` on disk: an atomic write (temporary file in the same folder, then rename)
+/// that keeps the mode of the file it replaces, or a removal.
+fn write_change(
+    snapshot: &Snapshot,
+    change: &Change,
+    made_dirs: &mut Vec<PathBuf>,
+) -> io::Result<()> {
+    let path = snapshot.path_of(change.path.as_bstr());
+    let Some(content) = &change.new else {
+        return match fs::remove_file(&path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        };
+    };
+    if let Some(parent) = path.parent() {
+        let mut missing = Vec::new();
+        let mut at = parent;
+        while !at.exists() && at.starts_with(&snapshot.workdir) {
+            missing.push(at.to_path_buf());
+            let Some(up) = at.parent() else { break };
+            at = up;
+        }
+        fs::create_dir_all(parent)?;
+        made_dirs.extend(missing.into_iter().rev());
+    }
+    let existed = path.exists();
+    let mut file = atomic_write_file::AtomicWriteFile::open(&path)?;
+    file.write_all(content)?;
+    if !existed {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if change.executable { 0o755 } else { 0o644 };
+        file.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    file.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn file_lists_stay_short() {
+        let files = |n: usize| (1..=n).map(|i| format!("f{i}")).collect::<Vec<_>>();
+        assert_eq!(describe(&files(1)), "f1");
+        assert_eq!(describe(&files(2)), "f1 and f2");
+        assert_eq!(describe(&files(3)), "f1, f2 and f3");
+        assert_eq!(describe(&files(5)), "f1, f2, f3 and 2 more files");
+        assert_eq!(describe(&files(4)), "f1, f2, f3 and 1 more file");
+    }
+}

@@ -1,0 +1,486 @@
+//! `license-update --old ID --new ID`: decides, from a repository's tracked files, every byte
+//! that changes. `SPDX-License-Identifier:` lines and manifest license fields get the new id
+//! (whole SPDX tokens only); the license file gets the new text, but only when it holds the old
+//! license; REUSE's `LICENSES/<OLD>.txt` becomes `LICENSES/<NEW>.txt`. Prose, binary files and
+//! untracked files are never touched.
+
+use std::io::Read as _;
+
+use gix::bstr::{BStr, BString, ByteSlice};
+
+use crate::license::{declarations, manifests, text};
+use crate::ops::edit::{Change, Decision, Snapshot, Tracked};
+
+/// Files larger than this are not scanned for `SPDX-License-Identifier:` lines: a declaration
+/// lives in a source file's header, not in a data dump.
+const MAX_SCANNED: u64 = 16 * 1024 * 1024;
+
+/// One license-update, validated before any repository is read.
+#[derive(Debug, Clone)]
+pub struct LicenseUpdate {
+    pub old: String,
+    pub new: String,
+    /// The old license's reference text, to recognise a license file that holds it; `None`
+    /// for an id the bundled SPDX list has no text for.
+    pub old_text: Option<String>,
+    /// The new license's text; `None` with `--ids-only` (license files are left alone).
+    pub new_text: Option<String>,
+}
+
+/// A license file at the top of a repository, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LicenseFile {
+    /// `LICENSE`, `LICENSE.md`, `COPYING`, …: the project's license, whatever it is.
+    Plain,
+    /// `LICENSE-MIT`, `LICENSE-APACHE`: one license of several, named for it.
+    Named,
+}
+
+impl LicenseUpdate {
+    /// Validates a request before any repository is read. Returns the update and the notes to
+    /// print once (deprecated ids); `Err` is a usage error, with the way out.
+    pub fn from_request(
+        old: &str,
+        new: &str,
+        license_file: Option<&std::path::Path>,
+        ids_only: bool,
+    ) -> Result<(LicenseUpdate, Vec<String>), String> {
+        for (flag, id) in [("--old", old), ("--new", new)] {
+            check_id(id).map_err(|reason| format!("{flag} {id}: {reason}"))?;
+        }
+        if old.eq_ignore_ascii_case(new) {
+            return Err(format!("--old and --new are the same license ({old})"));
+        }
+        let listed = |id: &str| spdx::license_id(id).filter(|found| found.name == id);
+        let new_text = match (license_file, ids_only) {
+            (_, true) => None,
+            (Some(file), false) => {
+                Some(std::fs::read_to_string(file).map_err(|err| {
+                    format!("cannot read --license-file {}: {err}", file.display())
+                })?)
+            }
+            (None, false) => Some(listed(new).map(|id| id.text().to_owned()).ok_or_else(|| {
+                format!(
+                    "the bundled SPDX license list has no text for {new}: give its text \
+                             with --license-file FILE, or pass --ids-only to rewrite identifiers \
+                             and manifests and leave license files alone"
+                )
+            })?),
+        };
+        let mut notes = Vec::new();
+        for (flag, id) in [("--old", old), ("--new", new)] {
+            let Some(found) = listed(id).filter(|found| found.is_deprecated()) else {
+                continue;
+            };
+            let only = format!("{}-only", found.name);
+            let later = format!("{}-or-later", found.name);
+            if listed(&only).is_none() {
+                notes.push(format!("{flag} {id} is a deprecated SPDX id"));
+            } else if flag == "--new" {
+                notes.push(format!(
+                    "--new {id} is a deprecated SPDX id: say which you mean, {only} or {later}"
+                ));
+            } else {
+                notes.push(format!(
+                    "--old {id} is a deprecated SPDX id: only {id} itself is rewritten, not \
+                     {only} or {later}"
+                ));
+            }
+        }
+        if listed(new).is_none() && !new.starts_with("LicenseRef-") {
+            notes.push(format!("--new {new} is not on the SPDX license list"));
+        }
+        Ok((
+            LicenseUpdate {
+                old: old.to_owned(),
+                new: new.to_owned(),
+                old_text: listed(old).map(|id| id.text().to_owned()),
+                new_text,
+            },
+            notes,
+        ))
+    }
+
+    /// What changes in the repository of `snapshot`.
+    pub fn decide(&self, snapshot: &Snapshot) -> Decision {
+        let mut changes = Vec::new();
+        let mut license_files: Vec<(&Tracked, LicenseFile)> = Vec::new();
+        let mut reuse_old: Option<&Tracked> = None;
+        let reuse_old_path = format!("LICENSES/{}.txt", self.old);
+        for tracked in snapshot.tracked.iter().filter(|t| t.is_file()) {
+            let path = tracked.path.as_bstr();
+            let top_level = !path.contains(&b'/');
+            let name = path.rsplit_str("/").next().unwrap_or(path.as_bytes());
+            if top_level {
+                if let Some(kind) = self.license_file_kind(name.as_bstr()) {
+                    license_files.push((tracked, kind));
+                    continue;
+                }
+            }
+            if path == reuse_old_path.as_bytes() {
+                reuse_old = Some(tracked);
+                continue;
+            }
+            if path.starts_with(b"LICENSES/") {
+                continue;
+            }
+            match self.rewrite_declarations(snapshot, tracked, name.as_bstr()) {
+                Ok(Some(change)) => changes.push(change),
+                Ok(None) => {}
+                Err(reason) => return Decision::Skip(reason),
+            }
+        }
+        let declares_old = !changes.is_empty();
+        let mut foreign = Vec::new();
+        let mut holds_old = false;
+        if let Some(new_text) = &self.new_text {
+            for (tracked, kind) in &license_files {
+                match self.replace_license_file(snapshot, tracked, *kind, new_text) {
+                    Ok(FileVerdict::Replace(mut replaced)) => {
+                        holds_old = true;
+                        changes.append(&mut replaced);
+                    }
+                    Ok(FileVerdict::AlreadyNew) => {}
+                    Ok(FileVerdict::Foreign) => foreign.push(tracked.path.to_str_lossy()),
+                    Err(reason) => return Decision::Skip(reason),
+                }
+            }
+            if let Some(tracked) = reuse_old {
+                match self.rename_reuse_text(snapshot, tracked, new_text) {
+                    Ok(mut renamed) => changes.append(&mut renamed),
+                    Err(reason) => return Decision::Skip(reason),
+                }
+            }
+        }
+        if !foreign.is_empty() && (declares_old || holds_old || reuse_old.is_some()) {
+            let why = if self.old_text.is_some() {
+                format!("holds another text than the {} license", self.old)
+            } else {
+                format!(
+                    "cannot be compared: the SPDX list has no text for {}",
+                    self.old
+                )
+            };
+            return Decision::Skip(format!(
+                "{} {why}; left alone (check it by hand, or rerun with --ids-only to leave \
+                 license files alone)",
+                foreign.join(", ")
+            ));
+        }
+        if changes.is_empty() {
+            return Decision::Unchanged(format!("declares no {}", self.old));
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Decision::Change(changes)
+    }
+
+    /// Whether the top-level file `name` is a license file this update looks at.
+    fn license_file_kind(&self, name: &BStr) -> Option<LicenseFile> {
+        let name = name.to_str().ok()?;
+        let stem = ["md", "txt", "rst", "markdown"]
+            .iter()
+            .find_map(|ext| {
+                name.len()
+                    .checked_sub(ext.len() + 1)
+                    .filter(|at| {
+                        name.is_char_boundary(*at)
+                            && name[*at..].eq_ignore_ascii_case(&format!(".{ext}"))
+                    })
+                    .map(|at| &name[..at])
+            })
+            .unwrap_or(name);
+        let upper = stem.to_ascii_uppercase();
+        if matches!(upper.as_str(), "LICENSE" | "LICENCE" | "COPYING") {
+            return Some(LicenseFile::Plain);
+        }
+        let suffix = upper
+            .strip_prefix("LICENSE-")
+            .or_else(|| upper.strip_prefix("LICENCE-"))?;
+        names_license(suffix, &self.old).then_some(LicenseFile::Named)
+    }
+
+    /// The rewritten `SPDX-License-Identifier:` lines or manifest field of one tracked file.
+    fn rewrite_declarations(
+        &self,
+        snapshot: &Snapshot,
+        tracked: &Tracked,
+        name: &BStr,
+    ) -> Result<Option<Change>, String> {
+        let shown = || tracked.path.to_str_lossy().into_owned();
+        let Some(content) = read_small(snapshot, tracked.path.as_bstr())
+            .map_err(|err| format!("cannot read {}: {err}", shown()))?
+        else {
+            return Ok(None);
+        };
+        let name = name.to_str().unwrap_or_default();
+        let rewritten = if manifests::is_manifest(name) {
+            let Ok(text) = std::str::from_utf8(&content) else {
+                return Ok(None);
+            };
+            manifests::rewrite_manifest(name, text, &self.old, &self.new)
+                .map_err(|err| format!("{}: {err}; left alone", shown()))?
+                .map(String::into_bytes)
+        } else {
+            declarations::rewrite_identifier_lines(&content, &self.old, &self.new)
+                .map_err(|err| format!("{}: {err}; left alone", shown()))?
+        };
+        Ok(rewritten.map(|new| Change {
+            path: tracked.path.clone(),
+            old: Some(content),
+            new: Some(new),
+            executable: false,
+        }))
+    }
+
+    /// What becomes of one license file.
+    fn replace_license_file(
+        &self,
+        snapshot: &Snapshot,
+        tracked: &Tracked,
+        kind: LicenseFile,
+        new_text: &str,
+    ) -> Result<FileVerdict, String> {
+        let content = snapshot
+            .read(tracked.path.as_bstr())
+            .map_err(|err| format!("cannot read {}: {err}", tracked.path.to_str_lossy()))?;
+        let file_text = String::from_utf8_lossy(&content);
+        if text::holds_license(&file_text, new_text) || self.new_text_is_reference(&file_text) {
+            return Ok(FileVerdict::AlreadyNew);
+        }
+        let holds_old = self
+            .old_text
+            .as_deref()
+            .is_some_and(|old| text::holds_license(&file_text, old));
+        if !holds_old {
+            return Ok(FileVerdict::Foreign);
+        }
+        let filled = text::fill_template(new_text, &text::copyright_lines(&file_text));
+        let filled = keep_line_endings(&content, filled).into_bytes();
+        let replace = |path: BString| Change {
+            path,
+            old: None,
+            new: Some(filled.clone()),
+            executable: false,
+        };
+        Ok(FileVerdict::Replace(match kind {
+            LicenseFile::Plain => vec![Change {
+                old: Some(content.clone()),
+                ..replace(tracked.path.clone())
+            }],
+            LicenseFile::Named => {
+                let renamed = named_license_file(tracked.path.as_bstr(), &self.old, &self.new);
+                let remove = Change {
+                    path: tracked.path.clone(),
+                    old: Some(content.clone()),
+                    new: None,
+                    executable: false,
+                };
+                if renamed == tracked.path {
+                    vec![Change {
+                        old: Some(content.clone()),
+                        ..replace(renamed)
+                    }]
+                } else if snapshot
+                    .tracked
+                    .iter()
+                    .any(|t| names_new_license_file(t.path.as_bstr(), &self.new))
+                {
+                    // `LICENSE-APACHE` is already there: the old one just goes.
+                    vec![remove]
+                } else {
+                    vec![remove, replace(renamed)]
+                }
+            }
+        }))
+    }
+
+    /// Whether `file_text` is the new license's reference text itself (for an id whose text
+    /// came from `--license-file`, `holds_license` already answered).
+    fn new_text_is_reference(&self, file_text: &str) -> bool {
+        spdx::license_id(&self.new).is_some_and(|id| text::holds_license(file_text, id.text()))
+    }
+
+    /// REUSE: `LICENSES/<OLD>.txt` becomes `LICENSES/<NEW>.txt`, unless that is there already.
+    fn rename_reuse_text(
+        &self,
+        snapshot: &Snapshot,
+        tracked: &Tracked,
+        new_text: &str,
+    ) -> Result<Vec<Change>, String> {
+        let content = snapshot
+            .read(tracked.path.as_bstr())
+            .map_err(|err| format!("cannot read {}: {err}", tracked.path.to_str_lossy()))?;
+        let file_text = String::from_utf8_lossy(&content);
+        let holds_old = self
+            .old_text
+            .as_deref()
+            .is_some_and(|old| text::holds_license(&file_text, old));
+        if !holds_old {
+            return Err(format!(
+                "{} does not hold the {} license's text; left alone (check it by hand, or \
+                 rerun with --ids-only)",
+                tracked.path.to_str_lossy(),
+                self.old
+            ));
+        }
+        let mut changes = vec![Change {
+            path: tracked.path.clone(),
+            old: Some(content),
+            new: None,
+            executable: false,
+        }];
+        let new_path = BString::from(format!("LICENSES/{}.txt", self.new));
+        if snapshot.entry(new_path.as_bstr()).is_none() {
+            let mut text = new_text.to_owned();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            changes.push(Change {
+                path: new_path,
+                old: None,
+                new: Some(text.into_bytes()),
+                executable: false,
+            });
+        }
+        Ok(changes)
+    }
+}
+
+/// Why `id` cannot stand for one license in an expression, if it cannot: `--new "MIT OR X"`
+/// would change the meaning of the expressions it lands in.
+fn check_id(id: &str) -> Result<(), String> {
+    let is_id_char = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+    let bare = id.strip_suffix('+').unwrap_or(id);
+    if bare.is_empty() || !bare.chars().all(is_id_char) || bare.starts_with('-') {
+        return Err(
+            "is not a single license identifier (letters, digits, `.` and `-`; an expression \
+             is not allowed)"
+                .into(),
+        );
+    }
+    if ["AND", "OR", "WITH"]
+        .iter()
+        .any(|op| bare.eq_ignore_ascii_case(op))
+    {
+        return Err("is an operator, not a license identifier".into());
+    }
+    Ok(())
+}
+
+/// What becomes of a license file.
+enum FileVerdict {
+    /// It holds the old license: these changes replace it.
+    Replace(Vec<Change>),
+    /// It holds the new license already.
+    AlreadyNew,
+    /// It holds something else, which is not ours to overwrite.
+    Foreign,
+}
+
+/// A file's content, unless it is binary or too large to hold a declaration worth rewriting.
+fn read_small(snapshot: &Snapshot, path: &BStr) -> std::io::Result<Option<Vec<u8>>> {
+    let mut file = std::fs::File::open(snapshot.path_of(path))?;
+    let len = file.metadata()?.len();
+    if len > MAX_SCANNED {
+        return Ok(None);
+    }
+    let mut content = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut content)?;
+    if declarations::is_binary(&content) {
+        return Ok(None);
+    }
+    Ok(Some(content))
+}
+
+/// `text` with CRLF line endings when the file it replaces used them.
+fn keep_line_endings(old: &[u8], text: String) -> String {
+    if old.find(b"\r\n").is_some() {
+        text.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        text
+    }
+}
+
+/// The short name a `LICENSE-<NAME>` file uses for `id`: the id itself, or its family without
+/// the version (`APACHE` for `Apache-2.0`, as Rust projects name theirs).
+fn family(id: &str) -> &str {
+    match id.split_once('-') {
+        Some((family, rest))
+            if rest.starts_with(|c: char| c.is_ascii_digit())
+                && rest
+                    .split('-')
+                    .next()
+                    .is_some_and(|version| version.contains('.')) =>
+        {
+            family
+        }
+        _ => id,
+    }
+}
+
+/// Whether the upper-cased `suffix` of a `LICENSE-<SUFFIX>` file names the license `id`.
+fn names_license(suffix: &str, id: &str) -> bool {
+    suffix.eq_ignore_ascii_case(id) || suffix.eq_ignore_ascii_case(family(id))
+}
+
+/// Whether `path` is a top-level `LICENSE-<NEW>` file.
+fn names_new_license_file(path: &BStr, new: &str) -> bool {
+    let Ok(path) = path.to_str() else {
+        return false;
+    };
+    let upper = path.to_ascii_uppercase();
+    let stem = upper.split('.').next().unwrap_or_default();
+    !path.contains('/')
+        && stem
+            .strip_prefix("LICENSE-")
+            .is_some_and(|suffix| names_license(suffix, new))
+}
+
+/// The name `LICENSE-<OLD>` takes for the new license, in the same style (`LICENSE-MIT` →
+/// `LICENSE-APACHE`; `LICENSE-GPL-3.0-only` → `LICENSE-Apache-2.0`).
+fn named_license_file(path: &BStr, old: &str, new: &str) -> BString {
+    let path = path.to_str_lossy();
+    let (stem, ext) = match path.find('.') {
+        Some(at) if !path[..at].ends_with(|c: char| c.is_ascii_digit()) => path.split_at(at),
+        _ => (path.as_ref(), ""),
+    };
+    let prefix_len = "LICENSE-".len();
+    let suffix = &stem[prefix_len.min(stem.len())..];
+    let short_style = suffix.eq_ignore_ascii_case(family(old)) && !suffix.contains('.');
+    let name = if short_style && family(new) != new {
+        family(new).to_ascii_uppercase()
+    } else if short_style {
+        new.to_ascii_uppercase()
+    } else {
+        new.to_owned()
+    };
+    BString::from(format!(
+        "{}{name}{ext}",
+        &stem[..prefix_len.min(stem.len())]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_license_files_keep_their_style() {
+        let rename = |path: &str, old, new| named_license_file(path.into(), old, new).to_string();
+        assert_eq!(rename("LICENSE-MIT", "MIT", "Apache-2.0"), "LICENSE-APACHE");
+        assert_eq!(rename("LICENSE-APACHE", "Apache-2.0", "MIT"), "LICENSE-MIT");
+        assert_eq!(rename("LICENSE-MIT.md", "MIT", "ISC"), "LICENSE-ISC.md");
+        assert_eq!(
+            rename("LICENSE-GPL-3.0-only", "GPL-3.0-only", "Apache-2.0"),
+            "LICENSE-Apache-2.0"
+        );
+    }
+
+    #[test]
+    fn license_suffixes_name_ids_or_their_family() {
+        assert!(names_license("APACHE", "Apache-2.0"));
+        assert!(names_license("MIT", "MIT"));
+        assert!(!names_license("MIT", "MIT-0"));
+        assert!(!names_license("APACHE", "MIT"));
+    }
+}

@@ -1,0 +1,339 @@
+//! `file-replace --pattern PATH --replacement FILE`: puts FILE's content at PATH (or at every
+//! tracked file a glob matches) in each repository, keeping each file's mode; `--create` adds
+//! it where a plain path is missing; `--to` moves it as it replaces.
+
+use gix::bstr::{BStr, BString, ByteSlice};
+
+use crate::ops::edit::{Change, Decision, EntryKind, Snapshot};
+
+/// One file-replace, validated before any repository is read.
+#[derive(Debug, Clone)]
+pub struct FileReplace {
+    pub pattern: Pattern,
+    /// The content to put in place.
+    pub content: Vec<u8>,
+    /// Whether the replacement file is executable (the mode of files `--create` adds).
+    pub executable: bool,
+    pub create: bool,
+    /// `--to`: where the content goes; the matched file is removed.
+    pub to: Option<BString>,
+}
+
+/// Which tracked files a run replaces.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    /// One path, relative to the repository, with `/`.
+    Path(BString),
+    /// A glob over tracked paths (`*` does not cross `/`; `**` does).
+    Glob {
+        text: String,
+        matcher: globset::GlobMatcher,
+    },
+}
+
+/// A pattern that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("--pattern {pattern}: {reason}")]
+pub struct PatternError {
+    pub pattern: String,
+    pub reason: String,
+}
+
+impl Pattern {
+    /// Parses `--pattern` (or `--to`): relative, no `..`, no empty or `.` components; a glob
+    /// when it holds a glob character.
+    pub fn parse(text: &str) -> Result<Pattern, PatternError> {
+        let fail = |reason: &str| PatternError {
+            pattern: text.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let path = checked_relative(text).map_err(|reason| fail(&reason))?;
+        if !text.contains(['*', '?', '[', '{']) {
+            return Ok(Pattern::Path(path));
+        }
+        let matcher = globset::GlobBuilder::new(text)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|err| fail(&err.kind().to_string()))?
+            .compile_matcher();
+        Ok(Pattern::Glob {
+            text: text.to_owned(),
+            matcher,
+        })
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            Pattern::Path(path) => path.to_str_lossy().into_owned(),
+            Pattern::Glob { text, .. } => text.clone(),
+        }
+    }
+}
+
+/// `text` as a path inside a repository: relative, without `..`, `.` or empty parts.
+pub fn checked_relative(text: &str) -> Result<BString, String> {
+    if text.is_empty() {
+        return Err("is empty".into());
+    }
+    if text.starts_with('/') || std::path::Path::new(text).is_absolute() {
+        return Err("must be relative to each repository, not absolute".into());
+    }
+    let trimmed = text.trim_end_matches('/');
+    if trimmed.split('/').any(|part| part == "..") {
+        return Err("may not contain `..`: it must stay inside the repository".into());
+    }
+    if trimmed
+        .split('/')
+        .any(|part| part.is_empty() || part == ".")
+    {
+        return Err("has an empty or `.` component; write the path plainly".into());
+    }
+    if trimmed.split('/').next() == Some(".git") {
+        return Err("points into `.git`, which is git's, not the repository's files".into());
+    }
+    Ok(BString::from(trimmed))
+}
+
+impl FileReplace {
+    /// Validates a request before any repository is read; `Err` is a usage error.
+    pub fn from_request(
+        pattern: &str,
+        replacement: &std::path::Path,
+        create: bool,
+        to: Option<&str>,
+    ) -> Result<FileReplace, String> {
+        use std::os::unix::fs::PermissionsExt;
+        let pattern = Pattern::parse(pattern).map_err(|err| err.to_string())?;
+        let to = match to {
+            None => None,
+            Some(to) => match Pattern::parse(to) {
+                Ok(Pattern::Path(path)) => Some(path),
+                Ok(Pattern::Glob { .. }) => {
+                    return Err(format!("--to {to}: must be a plain path, not a glob"));
+                }
+                Err(err) => return Err(err.to_string().replacen("--pattern", "--to", 1)),
+            },
+        };
+        if let Pattern::Glob { text, .. } = &pattern {
+            if to.is_some() {
+                return Err(format!(
+                    "--to needs a plain --pattern path, not the glob {text}: a move has one source"
+                ));
+            }
+            if create {
+                return Err(format!(
+                    "--create needs a plain --pattern path, not the glob {text}: there is no one \
+                     name to create"
+                ));
+            }
+        }
+        let shown = replacement.display();
+        let meta = std::fs::metadata(replacement)
+            .map_err(|err| format!("cannot read --replacement {shown}: {err}"))?;
+        if !meta.is_file() {
+            return Err(format!("--replacement {shown} is not a file"));
+        }
+        let content = std::fs::read(replacement)
+            .map_err(|err| format!("cannot read --replacement {shown}: {err}"))?;
+        Ok(FileReplace {
+            pattern,
+            content,
+            executable: meta.permissions().mode() & 0o111 != 0,
+            create,
+            to,
+        })
+    }
+
+    /// A commit message naming the change.
+    pub fn default_message(&self) -> String {
+        match &self.to {
+            Some(to) => format!(
+                "chore: move {} to {} with new content",
+                self.pattern.shown(),
+                to.to_str_lossy()
+            ),
+            None => format!("chore: update {}", self.pattern.shown()),
+        }
+    }
+
+    /// What changes in the repository of `snapshot`.
+    pub fn decide(&self, snapshot: &Snapshot) -> Decision {
+        let matched: Vec<&crate::ops::edit::Tracked> = match &self.pattern {
+            Pattern::Path(path) => snapshot.entry(path.as_bstr()).into_iter().collect(),
+            Pattern::Glob { matcher, .. } => snapshot
+                .tracked
+                .iter()
+                .filter(|t| t.path.to_str().is_ok_and(|path| matcher.is_match(path)))
+                .collect(),
+        };
+        if let Some(link) = matched.iter().find(|t| t.kind == EntryKind::Symlink) {
+            return Decision::Skip(format!(
+                "{} is a symbolic link; it is not followed",
+                link.path.to_str_lossy()
+            ));
+        }
+        if let Some(module) = matched.iter().find(|t| t.kind == EntryKind::Submodule) {
+            return Decision::Skip(format!(
+                "{} is a submodule, not a file",
+                module.path.to_str_lossy()
+            ));
+        }
+        if matched.is_empty() {
+            return self.missing(snapshot);
+        }
+        let mut changes = Vec::new();
+        for tracked in matched {
+            let old = match snapshot.read(tracked.path.as_bstr()) {
+                Ok(old) => old,
+                Err(err) => {
+                    return Decision::Skip(format!(
+                        "cannot read {}: {err}",
+                        tracked.path.to_str_lossy()
+                    ));
+                }
+            };
+            match &self.to {
+                Some(to) if *to != tracked.path => {
+                    changes.push(Change {
+                        path: tracked.path.clone(),
+                        old: Some(old),
+                        new: None,
+                        executable: false,
+                    });
+                    match self.put_at(snapshot, to.as_bstr(), tracked.kind) {
+                        Ok(Some(change)) => changes.push(change),
+                        Ok(None) => {}
+                        Err(reason) => return Decision::Skip(reason),
+                    }
+                }
+                _ if old == self.content => {}
+                _ => changes.push(Change {
+                    path: tracked.path.clone(),
+                    old: Some(old),
+                    new: Some(self.content.clone()),
+                    executable: tracked.kind == EntryKind::Executable,
+                }),
+            }
+        }
+        if changes.is_empty() {
+            return Decision::Unchanged("already identical".into());
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Decision::Change(changes)
+    }
+
+    /// No tracked file matches: `--create` adds one at a plain path, or at `--to`.
+    fn missing(&self, snapshot: &Snapshot) -> Decision {
+        let target = match (&self.to, &self.pattern) {
+            (Some(to), _) => to,
+            (None, Pattern::Path(path)) => path,
+            (None, Pattern::Glob { text, .. }) => {
+                return Decision::Unchanged(format!("no tracked file matches {text}"));
+            }
+        };
+        if let Some(tracked) = snapshot.entry(target.as_bstr()) {
+            // `--to`'s target is there already and the pattern is gone: only its content counts.
+            return match self.put_at(snapshot, tracked.path.as_bstr(), tracked.kind) {
+                Ok(Some(change)) => Decision::Change(vec![change]),
+                Ok(None) => Decision::Unchanged("already identical".into()),
+                Err(reason) => Decision::Skip(reason),
+            };
+        }
+        let shown = self.pattern.shown();
+        if !self.create {
+            return Decision::Unchanged(format!("no {shown} here (--create adds it)"));
+        }
+        if under_a_tracked_file(snapshot, target.as_bstr()) {
+            return Decision::Skip(format!(
+                "cannot create {}: a tracked file is in the way of its folder",
+                target.to_str_lossy()
+            ));
+        }
+        Decision::Change(vec![Change {
+            path: target.clone(),
+            old: None,
+            new: Some(self.content.clone()),
+            executable: self.executable,
+        }])
+    }
+
+    /// The change that puts the content at `path` (tracked or not), keeping a tracked file's
+    /// mode; `None` when it is there already.
+    fn put_at(
+        &self,
+        snapshot: &Snapshot,
+        path: &BStr,
+        moved_kind: EntryKind,
+    ) -> Result<Option<Change>, String> {
+        match snapshot.entry(path) {
+            Some(tracked) if !tracked.is_file() => Err(format!(
+                "{} is a symbolic link or submodule; it is not followed",
+                path.to_str_lossy()
+            )),
+            Some(tracked) => {
+                let old = snapshot
+                    .read(path)
+                    .map_err(|err| format!("cannot read {}: {err}", path.to_str_lossy()))?;
+                Ok((old != self.content).then(|| Change {
+                    path: tracked.path.clone(),
+                    old: Some(old),
+                    new: Some(self.content.clone()),
+                    executable: tracked.kind == EntryKind::Executable,
+                }))
+            }
+            None => Ok(Some(Change {
+                path: path.to_owned(),
+                old: None,
+                new: Some(self.content.clone()),
+                executable: moved_kind == EntryKind::Executable,
+            })),
+        }
+    }
+}
+
+/// Whether a folder on the way to `path` is a tracked file (`a` tracked, creating `a/b`).
+fn under_a_tracked_file(snapshot: &Snapshot, path: &BStr) -> bool {
+    path.char_indices()
+        .filter(|(_, _, c)| *c == '/')
+        .any(|(at, _, _)| snapshot.entry(path[..at].as_bstr()).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_stay_inside_the_repository() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            ".git/config",
+        ] {
+            assert!(Pattern::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(matches!(
+            Pattern::parse(".github/workflows/ci.yml"),
+            Ok(Pattern::Path(_))
+        ));
+        assert!(matches!(
+            Pattern::parse(".github/workflows/*.yml"),
+            Ok(Pattern::Glob { .. })
+        ));
+        assert!(Pattern::parse("a/[").is_err());
+    }
+
+    #[test]
+    fn a_glob_star_stays_in_its_folder() {
+        let Ok(Pattern::Glob { matcher, .. }) = Pattern::parse(".github/workflows/*.yml") else {
+            panic!("a glob");
+        };
+        assert!(matcher.is_match(".github/workflows/ci.yml"));
+        assert!(!matcher.is_match(".github/workflows/old/ci.yml"));
+        assert!(!matcher.is_match("x/.github/workflows/ci.yml"));
+    }
+}
