@@ -1,0 +1,348 @@
+//! `file-replace` on real repositories: plain paths and globs over tracked files, modes kept,
+//! `--create` and `--to`, symbolic links never followed, paths confined to the repository,
+//! `--check`, dry runs, and undo.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::fixture::{Fleet, repo};
+use crate::license::repo_with;
+use crate::observe::{FolderImage, UserState};
+
+const CI: &str = "name: ci\non: [push]\njobs: {}\n";
+
+fn outcome(document: &Value, name: &str) -> String {
+    repo(document, name)["outcome"]
+        .as_str()
+        .expect("an outcome")
+        .to_owned()
+}
+
+fn files(document: &Value, name: &str) -> Vec<String> {
+    repo(document, name)["files"]
+        .as_array()
+        .map(|files| {
+            files
+                .iter()
+                .map(|f| f.as_str().expect("a path").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The replacement file, outside every repository.
+fn replacement(fleet: &Fleet, content: &str) -> PathBuf {
+    let path = fleet.base.join("ci.yml");
+    fs::write(&path, content).expect("write the replacement");
+    path
+}
+
+fn mode(fleet: &Fleet, name: &str, file: &str) -> u32 {
+    fs::metadata(fleet.path(name).join(file))
+        .expect("stat")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn read(fleet: &Fleet, name: &str, file: &str) -> String {
+    fs::read_to_string(fleet.path(name).join(file)).expect("read")
+}
+
+#[test]
+fn a_plain_path_is_replaced_created_or_left_alone() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    let path = ".github/workflows/ci.yml";
+    repo_with(
+        &fleet,
+        "old",
+        &[(path, b"name: old\n"), ("run.sh", b"#!/bin/sh\n")],
+    );
+    repo_with(&fleet, "same", &[(path, CI.as_bytes())]);
+    fleet.add_repo("missing");
+    fs::set_permissions(
+        fleet.path("old").join("run.sh"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
+    fleet.git(&fleet.path("old"), &["commit", "-q", "-am", "exec"]);
+    let args = [
+        "file-replace",
+        "--pattern",
+        path,
+        "--replacement",
+        new.to_str().expect("UTF-8"),
+    ];
+
+    let run = fleet.json_exit(&args, 0);
+    assert_eq!(outcome(&run, "old"), "changed", "{run}");
+    assert_eq!(files(&run, "old"), [path]);
+    assert_eq!(read(&fleet, "old", path), CI);
+    assert_eq!(
+        outcome(&run, "same"),
+        "unchanged",
+        "an identical file is unchanged"
+    );
+    assert_eq!(outcome(&run, "missing"), "unchanged");
+    assert!(!fleet.path("missing").join(".github").exists());
+    assert_eq!(
+        fleet.git(&fleet.path("old"), &["log", "-1", "--format=%s"]),
+        format!("chore: update {path}\n")
+    );
+
+    let mut create = args.to_vec();
+    create.push("--create");
+    let run = fleet.json_exit(&create, 0);
+    assert_eq!(outcome(&run, "missing"), "changed");
+    assert_eq!(read(&fleet, "missing", path), CI);
+    assert!(
+        !UserState::of(&fleet, "missing").is_dirty(),
+        "created and committed"
+    );
+
+    // The mode of the replaced file is kept: an executable stays executable.
+    let script = fleet.base.join("run.sh");
+    fs::write(&script, "#!/bin/sh\necho new\n").expect("write");
+    fleet.json_exit(
+        &[
+            "-t",
+            "old",
+            "file-replace",
+            "--pattern",
+            "run.sh",
+            "--replacement",
+            script.to_str().expect("UTF-8"),
+        ],
+        0,
+    );
+    assert_eq!(read(&fleet, "old", "run.sh"), "#!/bin/sh\necho new\n");
+    assert_eq!(mode(&fleet, "old", "run.sh"), 0o755);
+    let index = fleet.git(&fleet.path("old"), &["ls-files", "-s", "run.sh"]);
+    assert!(index.starts_with("100755"), "{index}");
+}
+
+#[test]
+fn a_glob_matches_tracked_files_only() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    repo_with(
+        &fleet,
+        "app",
+        &[
+            (".github/workflows/a.yml", b"a\n"),
+            (".github/workflows/b.yml", b"b\n"),
+            (".github/workflows/nested/c.yml", b"c\n"),
+            (".github/workflows/notes.md", b"notes\n"),
+        ],
+    );
+    fleet.write("app", ".github/workflows/untracked.yml", "mine\n");
+    let run = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            ".github/workflows/*.yml",
+            "--replacement",
+            new.to_str().expect("UTF-8"),
+        ],
+        0,
+    );
+    assert_eq!(
+        files(&run, "app"),
+        [".github/workflows/a.yml", ".github/workflows/b.yml"]
+    );
+    assert_eq!(read(&fleet, "app", ".github/workflows/nested/c.yml"), "c\n");
+    assert_eq!(
+        read(&fleet, "app", ".github/workflows/untracked.yml"),
+        "mine\n"
+    );
+    assert_eq!(read(&fleet, "app", ".github/workflows/notes.md"), "notes\n");
+}
+
+#[test]
+fn symbolic_links_are_never_followed() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    let outside = fleet.base.join("outside");
+    fs::create_dir_all(&outside).expect("mkdir");
+    fs::write(outside.join("ci.yml"), "outside\n").expect("write");
+    // A tracked symbolic link at the path.
+    repo_with(&fleet, "linked", &[("keep.txt", b"k\n")]);
+    std::os::unix::fs::symlink(outside.join("ci.yml"), fleet.path("linked").join("ci.yml"))
+        .expect("symlink");
+    fleet.git(&fleet.path("linked"), &["add", "ci.yml"]);
+    fleet.git(&fleet.path("linked"), &["commit", "-q", "-m", "link"]);
+    // A folder on the way that is a symbolic link (untracked), with --create.
+    repo_with(&fleet, "via", &[("keep.txt", b"k\n")]);
+    std::os::unix::fs::symlink(&outside, fleet.path("via").join(".github")).expect("symlink");
+    let image = FolderImage::of(&outside);
+    let new = new.to_str().expect("UTF-8");
+
+    let run = fleet.json_exit(
+        &[
+            "-t",
+            "linked",
+            "file-replace",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            new,
+        ],
+        0,
+    );
+    assert_eq!(outcome(&run, "linked"), "skipped");
+    assert!(
+        repo(&run, "linked")["message"]
+            .to_string()
+            .contains("symbolic link")
+    );
+    let run = fleet.json_exit(
+        &[
+            "-t",
+            "via",
+            "file-replace",
+            "--pattern",
+            ".github/ci.yml",
+            "--replacement",
+            new,
+            "--create",
+        ],
+        0,
+    );
+    assert_eq!(outcome(&run, "via"), "skipped", "{run}");
+    assert!(
+        repo(&run, "via")["message"]
+            .to_string()
+            .contains("symbolic link")
+    );
+    assert!(
+        image.changes(&FolderImage::of(&outside)).is_empty(),
+        "nothing written outside"
+    );
+}
+
+#[test]
+fn bad_patterns_and_missing_replacements_are_usage_errors() {
+    let fleet = Fleet::new();
+    repo_with(&fleet, "app", &[("a.txt", b"a\n")]);
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    let image = FolderImage::of(&fleet.base);
+    for args in [
+        &["--pattern", "/etc/passwd", "--replacement", new][..],
+        &["--pattern", "../other/a.txt", "--replacement", new],
+        &["--pattern", "a/../../b", "--replacement", new],
+        &[
+            "--pattern",
+            "a.txt",
+            "--replacement",
+            "/nonexistent/replacement",
+        ],
+        &["--pattern", "a.txt", "--replacement", "/"],
+        &["--pattern", "*.txt", "--to", "b.txt", "--replacement", new],
+        &[
+            "--pattern",
+            "a.txt",
+            "--to",
+            "../b.txt",
+            "--replacement",
+            new,
+        ],
+    ] {
+        let mut full = vec!["file-replace"];
+        full.extend_from_slice(args);
+        let output = fleet.cmd().args(&full).output().expect("run");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(!output.stderr.is_empty(), "{args:?} says why");
+    }
+    assert!(image.changes(&FolderImage::of(&fleet.base)).is_empty());
+}
+
+#[test]
+fn to_moves_the_file_as_it_replaces_it() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    repo_with(&fleet, "app", &[(".github/workflows/old-ci.yml", b"old\n")]);
+    let run = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            ".github/workflows/old-ci.yml",
+            "--to",
+            ".github/workflows/ci.yml",
+            "--replacement",
+            new.to_str().expect("UTF-8"),
+        ],
+        0,
+    );
+    assert_eq!(
+        files(&run, "app"),
+        [".github/workflows/ci.yml", ".github/workflows/old-ci.yml"]
+    );
+    let dir = fleet.path("app");
+    assert!(!dir.join(".github/workflows/old-ci.yml").exists());
+    assert_eq!(read(&fleet, "app", ".github/workflows/ci.yml"), CI);
+    let tracked = fleet.git(&dir, &["ls-files"]);
+    assert_eq!(tracked, ".github/workflows/ci.yml\nREADME.md\n");
+    assert!(!UserState::of(&fleet, "app").is_dirty());
+}
+
+#[test]
+fn check_dry_run_and_undo() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    repo_with(&fleet, "app", &[("ci.yml", b"old\n")]);
+    fleet.write("app", "untracked-ci.yml", "x\n");
+    fleet.write("app", "README.md", "edited README\n");
+    fleet.add_untracked("app");
+    let before = UserState::of(&fleet, "app");
+    let base = ["file-replace", "--pattern", "ci.yml", "--replacement", new];
+
+    let mut check = base.to_vec();
+    check.push("--check");
+    let found = fleet.json_exit(&check, 1);
+    assert_eq!(files(&found, "app"), ["ci.yml"]);
+    let image = FolderImage::of(&fleet.base);
+    let mut dry = base.to_vec();
+    dry.push("-n");
+    let dry_run = fleet.json_exit(&dry, 0);
+    assert_eq!(outcome(&dry_run, "app"), "changed");
+    assert!(image.changes(&FolderImage::of(&fleet.base)).is_empty());
+
+    fleet.json_exit(&base, 0);
+    fleet.json_exit(&check, 0);
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone}");
+    assert_eq!(UserState::of(&fleet, "app"), before);
+    fleet.json_exit(&check, 1);
+}
+
+#[test]
+fn an_untracked_file_in_the_way_is_not_overwritten() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    fleet.add_repo("app");
+    fleet.write("app", "ci.yml", "my own, untracked\n");
+    let run = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            new.to_str().expect("UTF-8"),
+            "--create",
+        ],
+        0,
+    );
+    assert_eq!(outcome(&run, "app"), "skipped");
+    assert!(
+        repo(&run, "app")["message"]
+            .to_string()
+            .contains("not tracked")
+    );
+    assert_eq!(read(&fleet, "app", "ci.yml"), "my own, untracked\n");
+}
