@@ -18,6 +18,12 @@ Subcommands:
           Prints the status table, the ratios and the goals of the benchmark with PASS/MISS.
   sync-report --results FILE
           The same for bench/sync.sh.
+  license-report --results FILE
+          The same for bench/license.sh.
+  verify-license --repos DIR --base SHA --message MSG
+          Checks a fleet after one relicensing: every repository has exactly one new commit on
+          top of SHA with MSG, a clean work tree, the Apache license in LICENSE, Cargo.toml's
+          license Apache-2.0, and no tracked file declaring MIT any more.
   verify-sync --repos DIR --remotes DIR --base SHA --dirty-every K [--message MSG]
           Checks a fleet after one sync: repositories numbered i with i % K == 0 (none when K is
           0) have exactly one new commit on top of SHA, with MSG, pushed to their bare remote
@@ -164,7 +170,8 @@ def busy_cpu_s():
 
 
 def describe(label):
-    return DESCRIPTIONS.get(label) or SYNC_DESCRIPTIONS.get(label) or label
+    return (DESCRIPTIONS.get(label) or SYNC_DESCRIPTIONS.get(label)
+            or LICENSE_DESCRIPTIONS.get(label) or label)
 
 
 def run_hook(what, command, label):
@@ -396,6 +403,101 @@ def cmd_sync_report(args):
         print(f"  {goal:<54} n/a (no {GOAL_SYNC_CLEAN_SIZE}-repository clean fleet measured)")
 
 
+# The contenders of bench/license.sh.
+LICENSE_DESCRIPTIONS = {
+    "license": "(a) git-batch license-update",
+    "sed-parallel": "(b) find | parallel -j 8 sed -i loop",
+    "sed-xargs": "(b) find | xargs -P 8 sed -i loop",
+    "check": "(c) git-batch license-update --check, nothing to do",
+}
+GOAL_LICENSE_SPEEDUP = 2.0
+GOAL_CHECK_S = 1.0
+GOAL_CHECK_SIZE = 500
+
+
+def cmd_license_report(args):
+    rows = []
+    with open(args.results, encoding="utf-8") as results:
+        rows = [json.loads(line) for line in results if line.strip()]
+    table = {(r["size"], r["label"]): r for r in rows}
+    runs = max((len(r["wall_s"]) for r in rows), default=0)
+
+    def median(size, label):
+        row = table.get((size, label))
+        return statistics.median(row["wall_s"]) if row else None
+
+    print()
+    print(f"Wall time, median and min of {runs} runs, each on a fleet reset from its pristine copy "
+          f"(untimed); cpu = user+sys of the process tree, median")
+    header = f"{'repos':>5}  {'contender':<48} {'median':>10} {'min':>10} {'cpu':>10}"
+    print(header)
+    print("-" * len(header))
+    for size in sorted({r["size"] for r in rows}):
+        for label, description in LICENSE_DESCRIPTIONS.items():
+            row = table.get((size, label))
+            if row:
+                print(f"{size:>5}  {description:<48} {fmt_s(statistics.median(row['wall_s'])):>10}"
+                      f" {fmt_s(min(row['wall_s'])):>10}"
+                      f" {fmt_s(statistics.median(row['cpu_s'])):>10}")
+    print()
+    print("Goals (from the issue):")
+    for size in sorted({r["size"] for r in rows if r["label"] == "license"}):
+        a = median(size, "license")
+        b = median(size, "sed-parallel") or median(size, "sed-xargs")
+        goal = f"license-update >= {GOAL_LICENSE_SPEEDUP:.0f}x faster than the sed loop, {size} repos"
+        if a and b:
+            print(f"  {goal:<60} {b / a:>7.2f}x   {verdict(b / a >= GOAL_LICENSE_SPEEDUP)}")
+    check = median(GOAL_CHECK_SIZE, "check")
+    goal = f"--check on {GOAL_CHECK_SIZE} relicensed repos < {GOAL_CHECK_S:.0f} s"
+    if check is not None:
+        print(f"  {goal:<60} {fmt_s(check).strip():>8}   {verdict(check < GOAL_CHECK_S)}")
+    else:
+        print(f"  {goal:<60} n/a (CHECK_SIZE was not {GOAL_CHECK_SIZE})")
+
+
+def cmd_verify_license(args):
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = sorted(n for n in os.listdir(args.repos) if os.path.isdir(os.path.join(args.repos, n)))
+    if not names:
+        sys.exit(f"lib.py: no repositories in {args.repos}")
+
+    def problem(name):
+        work = os.path.join(args.repos, name)
+        log = git_out("-C", work, "log", "-1", "--format=%P%x00%s")
+        if log is None:
+            return "cannot read HEAD"
+        parents, _, subject = log.partition("\0")
+        if parents != args.base:
+            return f"HEAD is not one commit on top of the old HEAD (parents: {parents})"
+        if subject != args.message:
+            return f"the new commit's message is {subject!r}"
+        if git_out("-C", work, "status", "--porcelain"):
+            return "changes left in the work tree"
+        with open(os.path.join(work, "LICENSE"), encoding="utf-8") as license_file:
+            if not license_file.read().startswith("Apache License"):
+                return "LICENSE does not hold the Apache license"
+        with open(os.path.join(work, "Cargo.toml"), encoding="utf-8") as manifest:
+            if 'license = "Apache-2.0"' not in manifest.read():
+                return "Cargo.toml does not declare Apache-2.0"
+        left = git_out("-C", work, "grep", "-l", "-E", "SPDX-License-Identifier: MIT$")
+        if left:
+            return f"files still declaring MIT: {left.splitlines()[:3]}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        problems = list(pool.map(problem, names))
+    wrong = [(n, p) for n, p in zip(names, problems) if p]
+    label = os.environ.get("BENCH_LABEL", "?")
+    if wrong:
+        print(f"  check of {label}: {len(wrong)} of {len(names)} repositories wrong:", file=sys.stderr)
+        for name, why in wrong[:10]:
+            print(f"    {name}: {why}", file=sys.stderr)
+        sys.exit(1)
+    print(f"  check of {label}: OK, all {len(names)} repositories relicensed in one commit each",
+          file=sys.stderr)
+
+
 def git_out(*argv):
     """git's stdout, stripped; None when it fails."""
     done = subprocess.run(["git", *argv], stdin=subprocess.DEVNULL, capture_output=True,
@@ -487,6 +589,12 @@ def main():
     report.add_argument("--rss-source", default="/usr/bin/time -f %M")
     sync_report = sub.add_parser("sync-report")
     sync_report.add_argument("--results", required=True)
+    license_report = sub.add_parser("license-report")
+    license_report.add_argument("--results", required=True)
+    verify_license = sub.add_parser("verify-license")
+    verify_license.add_argument("--repos", required=True)
+    verify_license.add_argument("--base", required=True)
+    verify_license.add_argument("--message", required=True)
     verify = sub.add_parser("verify-sync")
     verify.add_argument("--repos", required=True)
     verify.add_argument("--remotes", required=True)
@@ -504,6 +612,10 @@ def main():
         cmd_sync_report(args)
     elif args.command == "verify-sync":
         cmd_verify_sync(args)
+    elif args.command == "license-report":
+        cmd_license_report(args)
+    elif args.command == "verify-license":
+        cmd_verify_license(args)
     else:
         cmd_report(args)
 

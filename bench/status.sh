@@ -94,27 +94,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-while IFS= read -r var; do
-    unset "$var"
-done < <(env | sed -n 's/^\(GIT_[A-Za-z0-9_]*\)=.*/\1/p')
-mkdir -p "$tmp/home/.config" "$tmp/home/.local/state"
-export HOME="$tmp/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export XDG_STATE_HOME="$HOME/.local/state"
-export GIT_CONFIG_NOSYSTEM=1
-export GIT_CONFIG_GLOBAL="$HOME/.gitconfig"
-export GIT_TERMINAL_PROMPT=0
-export GIT_AUTHOR_NAME="Bench Author" GIT_AUTHOR_EMAIL="author@example.com"
-export GIT_COMMITTER_NAME="Bench Committer" GIT_COMMITTER_EMAIL="committer@example.com"
-export GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" GIT_COMMITTER_DATE="2024-01-01T00:00:00Z"
-export LC_ALL=C TZ=UTC
-unset NO_COLOR CLICOLOR CLICOLOR_FORCE
-cat >"$HOME/.gitconfig" <<'EOF'
-[user]
-	name = Bench Author
-	email = author@example.com
-[init]
-	defaultBranch = main
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
+seal_environment "$tmp"
+cat >>"$HOME/.gitconfig" <<'EOF'
 [gc]
 	auto = 0
 [advice]
@@ -122,8 +105,6 @@ cat >"$HOME/.gitconfig" <<'EOF'
 EOF
 
 # --- one template repository and its bare remote ------------------------------------------------
-# shellcheck source=bench/common.sh
-source "$here/common.sh"
 make_template "$tmp"
 
 # Creating files dominates building a fleet, so it runs in as many shards as there are CPUs.

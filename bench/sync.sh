@@ -106,19 +106,9 @@ fi
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 # --- how the loop runs in parallel: GNU parallel as people use it, else xargs -P 8 -------------
-if ! command -v parallel >/dev/null && command -v apt-get >/dev/null; then
-    note "GNU parallel is missing; trying: apt-get install -y parallel"
-    apt-get install -y -q parallel >/dev/null 2>&1 ||
-        note "apt-get install parallel failed; the -j 8 loop runs under xargs -P 8 instead"
-fi
-# moreutils ships a different `parallel`; only GNU parallel takes the loop as people write it.
-if command -v parallel >/dev/null && parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
-    fanout="parallel"
-    note "parallel: $(parallel --version 2>/dev/null | head -n 1)"
-else
-    fanout="xargs"
-    note "parallel: GNU parallel unavailable; the -j 8 loop runs under xargs -P 8 -n 1"
-fi
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
+pick_fanout
 
 # --- the kept fleet's folder ---------------------------------------------------------------------
 marker_name=".git-batch-bench-sync-fleet"
@@ -150,99 +140,14 @@ cp -- "$bin" "$tmp/bin/git-batch"
 bin_source="$bin"
 bin="$tmp/bin/git-batch"
 
-while IFS= read -r var; do
-    unset "$var"
-done < <(env | sed -n 's/^\(GIT_[A-Za-z0-9_]*\)=.*/\1/p')
-mkdir -p "$tmp/home/.config" "$tmp/home/.local/state"
-export HOME="$tmp/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-# git-batch keeps its run journal and root locks here.
-export XDG_STATE_HOME="$HOME/.local/state"
-export GIT_CONFIG_NOSYSTEM=1
-export GIT_CONFIG_GLOBAL="$HOME/.gitconfig"
-export GIT_TERMINAL_PROMPT=0
-export GIT_AUTHOR_NAME="Bench Author" GIT_AUTHOR_EMAIL="author@example.com"
-export GIT_COMMITTER_NAME="Bench Committer" GIT_COMMITTER_EMAIL="committer@example.com"
-export GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" GIT_COMMITTER_DATE="2024-01-01T00:00:00Z"
-export LC_ALL=C TZ=UTC
-unset NO_COLOR CLICOLOR CLICOLOR_FORCE
-# GNU parallel's own settings and its once-per-user citation notice stay out of the figures.
-unset PARALLEL PARALLEL_SHELL
-mkdir -p "$HOME/.parallel"
-: >"$HOME/.parallel/will-cite"
-# Only what a user of git has anyway; everything else keeps git's defaults.
-cat >"$HOME/.gitconfig" <<'EOF'
-[user]
-	name = Bench Author
-	email = author@example.com
-[init]
-	defaultBranch = main
-EOF
+seal_environment "$tmp"
 
 # --- one template repository and its bare remote ------------------------------------------------
-# shellcheck source=bench/common.sh
-source "$here/common.sh"
 make_template "$tmp"
 base_head="$(git -C "$tpl_work" rev-parse HEAD)"
 
 # Creating files dominates building a fleet, so it runs in as many shards as there are CPUs.
 shards="$(nproc 2>/dev/null || echo 2)"
-
-# build_shard FLEET SIZE DIRTY_EVERY K: the repositories numbered K, K + shards, ... up to SIZE,
-# in FLEET/pristine, each remote URL naming the copy in FLEET/work that the contenders push to.
-build_shard() {
-    local fleet="$1" size="$2" dirty_every="$3" first="$4" i name work remote
-    for ((i = first; i <= size; i += shards)); do
-        printf -v name 'repo-%04d' "$i"
-        work="$fleet/pristine/repos/$name"
-        remote="$fleet/pristine/remotes/$name.git"
-        cp -a "$tpl_work" "$work"
-        cp -a "$tpl_remote" "$remote"
-        printf '%s\n' "${tpl_config//"$tpl_remote"/"$fleet/work/remotes/$name.git"}" \
-            >"$work/.git/config"
-        if ((dirty_every > 0 && i % dirty_every == 0)); then
-            printf 'A local edit.\n' >>"$work/README.md"
-            printf 'scratch\n' >"$work/notes.txt"
-        fi
-    done
-}
-
-# build_fleet FLEET SIZE DIRTY_EVERY: the pristine fleet in FLEET/pristine/{repos,remotes}.
-build_fleet() {
-    local fleet="$1" size="$2" dirty_every="$3" k pids=()
-    mkdir -p "$fleet/pristine/repos" "$fleet/pristine/remotes"
-    for ((k = 1; k <= shards; k++)); do
-        build_shard "$fleet" "$size" "$dirty_every" "$k" &
-        pids+=("$!")
-    done
-    for k in "${pids[@]}"; do
-        wait "$k" || die "building the fleet of $size repositories failed"
-    done
-}
-
-# reset_fleet FLEET: FLEET/work becomes a fresh copy of FLEET/pristine (repositories and bare
-# remotes): `rm -rf work && cp -a pristine work`, in as many shards as there are CPUs. The
-# copies have new inodes and change times, which makes every entry of every index look modified;
-# a refresh puts the stat caches back as a user's earlier `git status` left them, so that no
-# contender pays for re-reading every file. Then the new files are written out, so that
-# write-back does not run during the timed run. Run by lib.py (exported), untimed.
-reset_fleet() {
-    local fleet="$1" part
-    if [[ -d "$fleet/work" ]]; then
-        find "$fleet/work" -mindepth 2 -maxdepth 2 -print0 |
-            xargs -0 -r -n 64 -P "$shards" rm -rf --
-        rm -rf -- "$fleet/work"
-    fi
-    for part in repos remotes; do
-        mkdir -p -- "$fleet/work/$part"
-        find "$fleet/pristine/$part" -mindepth 1 -maxdepth 1 -print0 |
-            xargs -0 -r -n 64 -P "$shards" cp -a -t "$fleet/work/$part" --
-    done
-    find "$fleet/work/repos" -mindepth 1 -maxdepth 1 -type d -print0 |
-        xargs -0 -r -n 32 -P "$shards" sh -c \
-            'for d; do git -C "$d" update-index -q --refresh >/dev/null 2>&1 || true; done' sh
-    sync
-}
 export -f reset_fleet
 export shards
 

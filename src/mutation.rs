@@ -211,7 +211,7 @@ where
                 );
             }
             let report = ops::edit::edit(repo, &options, &gate, decide);
-            if writes && matches!(report.details, Details::Edit(_)) {
+            if writes && matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
                 // Kept as soon as it is known, so a run killed outright can be undone.
                 let _ = journal.append_progress(&options.run_id, &repo_record(&report));
             }

@@ -10,7 +10,11 @@ use super::ReadError;
 
 /// Points each `(name, id)` at its object, creating or overwriting it, in one transaction.
 pub fn write_refs(path: &Path, refs: &[(String, String)]) -> Result<(), ReadError> {
-    let repo = super::open(path)?;
+    write_refs_in(&super::open(path)?, refs)
+}
+
+/// [`write_refs`] in a repository already open.
+pub fn write_refs_in(repo: &gix::Repository, refs: &[(String, String)]) -> Result<(), ReadError> {
     let mut edits = Vec::with_capacity(refs.len());
     for (name, id) in refs {
         let id = gix::ObjectId::from_hex(id.as_bytes())
@@ -38,7 +42,11 @@ pub fn write_refs(path: &Path, refs: &[(String, String)]) -> Result<(), ReadErro
 
 /// The commit HEAD points to, in hex, read in process.
 pub fn head_id(path: &Path) -> Result<Option<String>, ReadError> {
-    let repo = super::open(path)?;
+    head_id_in(&super::open(path)?)
+}
+
+/// [`head_id`] in a repository already open (HEAD is read from disk again, not cached).
+pub fn head_id_in(repo: &gix::Repository) -> Result<Option<String>, ReadError> {
     let head = repo
         .head()
         .map_err(|err| ReadError::new(format!("cannot read HEAD: {err}")))?;

@@ -140,7 +140,7 @@ impl LicenseUpdate {
                         holds_old = true;
                         changes.append(&mut replaced);
                     }
-                    Ok(FileVerdict::AlreadyNew) => {}
+                    Ok(FileVerdict::LeftAlone) => {}
                     Ok(FileVerdict::Foreign) => foreign.push(tracked.path.to_str_lossy()),
                     Err(reason) => return Decision::Skip(reason),
                 }
@@ -240,12 +240,19 @@ impl LicenseUpdate {
         kind: LicenseFile,
         new_text: &str,
     ) -> Result<FileVerdict, String> {
-        let content = snapshot
-            .read(tracked.path.as_bstr())
-            .map_err(|err| format!("cannot read {}: {err}", tracked.path.to_str_lossy()))?;
+        let content = match snapshot.read(tracked.path.as_bstr()) {
+            Ok(content) => content,
+            // Deleted in the work tree: the user's change, left as it is.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(FileVerdict::LeftAlone);
+            }
+            Err(err) => {
+                return Err(format!("cannot read {}: {err}", tracked.path.to_str_lossy()));
+            }
+        };
         let file_text = String::from_utf8_lossy(&content);
         if text::holds_license(&file_text, new_text) || self.new_text_is_reference(&file_text) {
-            return Ok(FileVerdict::AlreadyNew);
+            return Ok(FileVerdict::LeftAlone);
         }
         let holds_old = self
             .old_text
@@ -371,15 +378,20 @@ fn check_id(id: &str) -> Result<(), String> {
 enum FileVerdict {
     /// It holds the old license: these changes replace it.
     Replace(Vec<Change>),
-    /// It holds the new license already.
-    AlreadyNew,
+    /// It holds the new license already, or the user deleted it: nothing to do.
+    LeftAlone,
     /// It holds something else, which is not ours to overwrite.
     Foreign,
 }
 
 /// A file's content, unless it is binary or too large to hold a declaration worth rewriting.
+/// A file deleted in the work tree is the user's change, not ours to look at: `None` too.
 fn read_small(snapshot: &Snapshot, path: &BStr) -> std::io::Result<Option<Vec<u8>>> {
-    let mut file = std::fs::File::open(snapshot.path_of(path))?;
+    let mut file = match std::fs::File::open(snapshot.path_of(path)) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err),
+    };
     let len = file.metadata()?.len();
     if len > MAX_SCANNED {
         return Ok(None);
