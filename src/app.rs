@@ -86,6 +86,7 @@ fn apply_color(color: Color) {
 pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     let start = Instant::now();
     let config = config::load(&settings.selection.root)?;
+    let settings = &settings.clone().with_defaults(&config.defaults);
     let journal = crate::journal::Journal::open();
     let last_failed = |root: &Path| -> Result<Vec<std::path::PathBuf>, String> {
         let last = journal.last(root).map_err(|err| err.to_string())?;

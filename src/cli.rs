@@ -269,6 +269,9 @@ fn parse_shard(value: &str) -> Result<Shard, String> {
 pub struct Parsed {
     cli: Cli,
     trailing: Vec<OsString>,
+    /// The global flags given on the command line (or in their environment variable), which
+    /// `.git-batch.toml`'s `[defaults]` do not override.
+    explicit: settings::Explicit,
 }
 
 /// Parses `args` (with the program name first). Errors are clap's, ready to print.
@@ -290,7 +293,27 @@ where
         }
         None => Vec::new(),
     };
-    let cli = Cli::try_parse_from(&args)?;
+    let matches = {
+        use clap::CommandFactory;
+        Cli::command().try_get_matches_from(&args)?
+    };
+    let cli = {
+        use clap::FromArgMatches;
+        Cli::from_arg_matches(&matches)?
+    };
+    let given = |id: &str| {
+        let in_sub = matches.subcommand().is_some_and(|(_, sub)| {
+            sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        });
+        in_sub || matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+    };
+    let explicit = settings::Explicit {
+        depth: given("depth"),
+        parallel: given("parallel"),
+        exclude: given("exclude"),
+        timeout: given("timeout"),
+        per_host: given("per_host"),
+    };
     let is_exec = matches!(cli.command, CliCommand::Exec);
     if is_exec && trailing.is_empty() {
         return Err(command_error(
@@ -304,7 +327,11 @@ where
             "only `exec` takes a command after `--`",
         ));
     }
-    Ok(Parsed { cli, trailing })
+    Ok(Parsed {
+        cli,
+        trailing,
+        explicit,
+    })
 }
 
 fn command_error(kind: clap::error::ErrorKind, message: &str) -> clap::Error {
@@ -396,6 +423,7 @@ impl Parsed {
             },
             timeout: Duration::from_secs(g.timeout),
             per_host: usize::from(g.per_host),
+            explicit: self.explicit,
         }
     }
 }
@@ -441,6 +469,15 @@ mod tests {
         assert_eq!(parsed.cli.global.parallel, Some(4));
         assert_eq!(parsed.cli.global.targets, "a,b");
         assert_eq!(parsed.trailing, ["sh", "-c", "echo -n x"]);
+    }
+
+    #[test]
+    fn flags_given_on_the_command_line_are_told_from_defaults() {
+        let parsed = parse(["git-batch", "-j", "3", "status", "--timeout", "9"]).expect("parses");
+        assert!(parsed.explicit.parallel && parsed.explicit.timeout);
+        assert!(!parsed.explicit.depth && !parsed.explicit.per_host && !parsed.explicit.exclude);
+        let parsed = parse(["git-batch", "status", "-x", "a"]).expect("parses");
+        assert!(parsed.explicit.exclude && !parsed.explicit.parallel);
     }
 
     #[test]

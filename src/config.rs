@@ -1,4 +1,5 @@
-//! The optional `.git-batch.toml` at the root: named groups of repositories for `-t @NAME`.
+//! The optional `.git-batch.toml` at the root: defaults for the global flags, named groups of
+//! repositories for `-t @NAME`, and the policy that the hooks check.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,50 @@ pub struct Config {
     /// `[groups] web = ["site", "api-*"]`: names or globs, usable as `-t @web`.
     #[serde(default)]
     pub groups: BTreeMap<String, Vec<String>>,
+    /// `[defaults]`: values for global flags that the command line does not give.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// `[policy]`: what `hooks/pre-push` checks.
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// `[defaults]`: the global flags a root sets for every run on it. A flag given on the command
+/// line wins.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Defaults {
+    pub depth: Option<usize>,
+    pub parallel: Option<u16>,
+    pub exclude: Option<Vec<String>>,
+    /// Seconds.
+    pub timeout: Option<u64>,
+    pub per_host: Option<u16>,
+}
+
+/// `[policy]`: the license a repository must declare (and the ones it must not), and files that
+/// must match templates.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The SPDX id every repository is to declare.
+    pub license: Option<String>,
+    /// Ids that must not be declared any more (each is checked against `license`).
+    #[serde(default)]
+    pub forbid: Vec<String>,
+    /// `[[policy.files]]`: `path` in each repository must hold `template`'s content.
+    #[serde(default)]
+    pub files: Vec<PolicyFile>,
+}
+
+/// One `[[policy.files]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// The path (or glob) in each repository.
+    pub path: String,
+    /// The file it must match, relative to the folder of `.git-batch.toml`.
+    pub template: String,
 }
 
 /// A configuration file that exists but cannot be used (exit 2).
@@ -37,10 +82,30 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(source) => return Err(ConfigError::Read { path, source }),
     };
-    toml::from_str(&text).map_err(|err| ConfigError::Invalid {
-        path,
+    let config: Config = toml::from_str(&text).map_err(|err| ConfigError::Invalid {
+        path: path.clone(),
         message: err.message().to_owned(),
-    })
+    })?;
+    let d = &config.defaults;
+    for (key, zero) in [
+        ("parallel", d.parallel == Some(0)),
+        ("timeout", d.timeout == Some(0)),
+        ("per-host", d.per_host == Some(0)),
+    ] {
+        if zero {
+            return Err(ConfigError::Invalid {
+                path,
+                message: format!("defaults.{key} must be at least 1"),
+            });
+        }
+    }
+    if config.policy.license.is_none() && !config.policy.forbid.is_empty() {
+        return Err(ConfigError::Invalid {
+            path,
+            message: "policy.forbid needs policy.license: the id that replaces them".into(),
+        });
+    }
+    Ok(config)
 }
 
 #[cfg(test)]
@@ -53,5 +118,22 @@ mod tests {
         assert_eq!(config.groups["web"], ["site", "api-*"]);
         let err = toml::from_str::<Config>("[grups]\nweb = []\n").expect_err("typo");
         assert!(err.message().contains("grups"), "{}", err.message());
+    }
+
+    #[test]
+    fn defaults_and_policy_are_read() {
+        let text = "[defaults]\nparallel = 4\nper-host = 2\nexclude = [\"old-*\"]\n\
+                    [policy]\nlicense = \"Apache-2.0\"\nforbid = [\"MIT\"]\n\
+                    [[policy.files]]\npath = \"ci.yml\"\ntemplate = \"templates/ci.yml\"\n";
+        let config: Config = toml::from_str(text).expect("ok");
+        assert_eq!(config.defaults.parallel, Some(4));
+        assert_eq!(config.defaults.per_host, Some(2));
+        assert_eq!(config.defaults.exclude, Some(vec!["old-*".to_owned()]));
+        assert_eq!(config.policy.forbid, ["MIT"]);
+        assert_eq!(config.policy.files[0].template, "templates/ci.yml");
+        let err = toml::from_str::<Config>("[defaults]\nparalel = 4\n").expect_err("typo");
+        assert!(err.message().contains("paralel"), "{}", err.message());
+        let err = toml::from_str::<Config>("[defaults]\nparallel = \"four\"\n").expect_err("type");
+        assert!(err.message().contains("invalid type"), "{}", err.message());
     }
 }

@@ -127,12 +127,47 @@ pub struct Settings {
     /// Per repository, for anything that can wait.
     pub timeout: Duration,
     pub per_host: usize,
+    /// Which global flags the command line gave.
+    pub explicit: Explicit,
+}
+
+/// Which global flags were given on the command line, so that `.git-batch.toml`'s `[defaults]`
+/// fill in only the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Explicit {
+    pub depth: bool,
+    pub parallel: bool,
+    pub exclude: bool,
+    pub timeout: bool,
+    pub per_host: bool,
 }
 
 /// The default number of workers: one per repository, at most 8.
 pub const MAX_DEFAULT_WORKERS: usize = 8;
 
 impl Settings {
+    /// These settings with `[defaults]` filling in every global flag the command line left out.
+    #[must_use]
+    pub fn with_defaults(mut self, defaults: &crate::config::Defaults) -> Settings {
+        let given = self.explicit;
+        if let (false, Some(depth)) = (given.depth, defaults.depth) {
+            self.selection.depth = depth;
+        }
+        if let (false, Some(parallel)) = (given.parallel, defaults.parallel) {
+            self.parallel = Some(usize::from(parallel));
+        }
+        if let (false, Some(exclude)) = (given.exclude, &defaults.exclude) {
+            self.selection.exclude.clone_from(exclude);
+        }
+        if let (false, Some(timeout)) = (given.timeout, defaults.timeout) {
+            self.timeout = Duration::from_secs(timeout);
+        }
+        if let (false, Some(per_host)) = (given.per_host, defaults.per_host) {
+            self.per_host = usize::from(per_host);
+        }
+        self
+    }
+
     /// The number of worker threads for `repo_count` repositories: `-j` when given; otherwise one
     /// per repository, at most 8, and for work that only reads in process (`status`, `--where`),
     /// also at most one per core.
@@ -175,7 +210,25 @@ mod tests {
             verbosity: Verbosity::Normal,
             timeout: Duration::from_secs(300),
             per_host: 4,
+            explicit: Explicit::default(),
         }
+    }
+
+    #[test]
+    fn defaults_fill_in_only_what_the_command_line_left_out() {
+        let defaults = crate::config::Defaults {
+            parallel: Some(3),
+            timeout: Some(20),
+            exclude: Some(vec!["old-*".into()]),
+            ..crate::config::Defaults::default()
+        };
+        let mut given = settings(Some(5));
+        given.explicit.parallel = true;
+        let applied = given.with_defaults(&defaults);
+        assert_eq!(applied.parallel, Some(5), "the command line wins");
+        assert_eq!(applied.timeout, Duration::from_secs(20));
+        assert_eq!(applied.selection.exclude, ["old-*"]);
+        assert_eq!(applied.per_host, 4, "no default given");
     }
 
     #[test]

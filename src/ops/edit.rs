@@ -695,7 +695,8 @@ fn write_change(
         .prefix(".git-batch-")
         .tempfile_in(folder)?;
     file.write_all(content)?;
-    file.as_file().set_permissions(fs::Permissions::from_mode(mode))?;
+    file.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
     file.persist(&path).map_err(|err| err.error)?;
     Ok(())
 }

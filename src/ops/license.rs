@@ -247,7 +247,10 @@ impl LicenseUpdate {
                 return Ok(FileVerdict::LeftAlone);
             }
             Err(err) => {
-                return Err(format!("cannot read {}: {err}", tracked.path.to_str_lossy()));
+                return Err(format!(
+                    "cannot read {}: {err}",
+                    tracked.path.to_str_lossy()
+                ));
             }
         };
         let file_text = String::from_utf8_lossy(&content);

@@ -476,3 +476,48 @@ fn a_root_without_repositories_is_a_usage_error_that_says_where_it_looked() {
     let document = fleet.json(&["-x", "only", "list"]);
     assert_eq!(document["summary"]["total"], 0);
 }
+
+#[test]
+fn config_defaults_apply_unless_the_command_line_says_otherwise() {
+    let fleet = named_fleet();
+    fs::write(
+        fleet.root.join(".git-batch.toml"),
+        "[defaults]\nexclude = [\"g*\", \"api-*\"]\nparallel = 3\ntimeout = 7\n",
+    )
+    .expect("write the config");
+    assert_eq!(
+        fleet.list::<&str>(&[]),
+        strings(&["alpha", "beta", "délta"])
+    );
+    // A flag on the command line replaces the default outright.
+    assert_eq!(
+        fleet.list(&["-x", "alpha"]),
+        strings(&["api-users", "beta", "délta", "gamma ray"])
+    );
+    let header = |args: &[&str]| {
+        let output = fleet.cmd().args(args).arg("status").output().expect("run");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(header(&[]).contains("3 repositories"), "{}", header(&[]));
+    assert!(header(&["-x", "zzz", "-j", "1"]).contains("5 repositories"));
+    assert!(header(&["-x", "zzz", "-j", "1"]).contains(", 1 worker"));
+    assert!(header(&["-x", "zzz"]).contains(", 3 workers"));
+
+    for (text, culprit) in [
+        ("[defaults]\nparalel = 4\n", "paralel"),
+        ("[defaults]\nparallel = 0\n", "defaults.parallel"),
+        ("[defaults]\ntimeout = \"soon\"\n", "invalid type"),
+        ("[policy]\nforbid = [\"MIT\"]\n", "policy.license"),
+    ] {
+        fs::write(fleet.root.join(".git-batch.toml"), text).expect("write the config");
+        let stderr = usage_error(&fleet, &[]);
+        assert!(
+            stderr.contains(culprit) && stderr.contains(".git-batch.toml"),
+            "{text}: {stderr}"
+        );
+    }
+}
