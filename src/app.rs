@@ -133,6 +133,14 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         let run = crate::mutation::undo(settings, &root, &journal, &request, start)?;
         return Ok(exit_code(&run));
     }
+    if let Command::Clone {
+        items,
+        list,
+        base_url,
+    } = &settings.command
+    {
+        return clone(settings, items, list.as_deref(), base_url, start);
+    }
     let mut notes = Vec::new();
     let content = match &settings.command {
         Command::LicenseUpdate {
@@ -240,11 +248,91 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let decide = |snapshot: &ops::edit::Snapshot| replace.decide(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
-        Command::Undo { .. } | Command::Runs => unreachable!("handled above"),
+        Command::Undo { .. } | Command::Runs | Command::Clone { .. } => {
+            unreachable!("handled above")
+        }
     };
     if header_check(&settings.command) && run.summary.changed > 0 {
         return Ok(exit_code(&run).merge(ExitCode::Failure));
     }
+    Ok(exit_code(&run))
+}
+
+/// `clone`: the repositories come from URLs, not from discovery; the root is made if missing.
+fn clone(
+    settings: &Settings,
+    items: &[String],
+    list: Option<&Path>,
+    base_url: &str,
+    start: Instant,
+) -> Result<ExitCode, UsageError> {
+    let mut all = items.to_vec();
+    if let Some(list) = list {
+        all.extend(ops::clone::read_list(list).map_err(UsageError::Request)?);
+    }
+    if all.is_empty() {
+        return Err(UsageError::Request(
+            "clone needs URLs or OWNER/NAMEs, or --list FILE".into(),
+        ));
+    }
+    let sources = ops::clone::sources(&all, base_url).map_err(UsageError::Request)?;
+    let root = &settings.selection.root;
+    if !settings.dry_run {
+        std::fs::create_dir_all(root).map_err(|err| {
+            UsageError::Request(format!("cannot make the root {}: {err}", root.display()))
+        })?;
+    }
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+    let repos: Vec<Repo> = sources
+        .iter()
+        .map(|source| ops::clone::repo_of(&root, source))
+        .collect();
+    let refused = if settings.dry_run {
+        std::collections::BTreeMap::new()
+    } else {
+        ops::clone::refused_hosts(&sources, &root, settings.timeout)
+    };
+    let header = RunHeader {
+        command: "clone",
+        run_id: None,
+        root: root.clone(),
+        dry_run: settings.dry_run,
+        total: repos.len(),
+        workers: settings.workers(repos.len(), false),
+        notes: refused
+            .iter()
+            .map(|(host, (message, fix))| {
+                format!("{host} refused ({message}); its repositories were not tried. Fix: {fix}")
+            })
+            .collect(),
+        check: false,
+    };
+    let options = ops::clone::CloneOptions {
+        dry_run: settings.dry_run,
+        timeout: settings.timeout,
+    };
+    let gate = crate::hosts::HostGate::new(settings.per_host);
+    let run = in_pool(
+        settings,
+        header,
+        &repos,
+        Layout::Lines,
+        start,
+        |repo: &Repo| {
+            let source = sources
+                .iter()
+                .find(|source| source.name == repo.name)
+                .expect("every repository comes from a source");
+            let host = git::remote::host_of(&source.url);
+            if refused.contains_key(&host) {
+                return RepoReport::failed(
+                    repo,
+                    format!("not tried: {host} refused (see the note above)"),
+                );
+            }
+            ops::clone::clone(repo, source, &options, &gate)
+        },
+    );
     Ok(exit_code(&run))
 }
 

@@ -146,6 +146,25 @@ enum CliCommand {
     },
     /// List the runs recorded for this root
     Runs,
+    /// Clone repositories into the root, in parallel; ones already there are left alone
+    #[command(
+        after_help = "OWNER/NAME is joined to --base-url. A failed clone leaves no \
+                            folder behind.\n\n\
+                            Examples:\n  git batch -C ~/src clone rust-lang/cargo rust-lang/rustup\n  \
+                            git batch clone --list fleet.txt --base-url https://gitlab.com\n  \
+                            git batch clone git@github.com:me/tool.git"
+    )]
+    Clone {
+        /// URLs or OWNER/NAMEs to clone
+        #[arg(value_name = "URL")]
+        urls: Vec<String>,
+        /// A file of URLs or OWNER/NAMEs, one a line (`#` starts a comment)
+        #[arg(long, value_name = "FILE")]
+        list: Option<PathBuf>,
+        /// What OWNER/NAME is joined to
+        #[arg(long, value_name = "URL", default_value = "https://github.com")]
+        base_url: String,
+    },
     /// Switch every declaration of one license to another: license files, SPDX lines, manifests
     #[command(
         after_help = "Identifiers are rewritten as whole SPDX tokens inside expressions \
@@ -365,6 +384,15 @@ impl Parsed {
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
             CliCommand::Runs => settings::Command::Runs,
+            CliCommand::Clone {
+                urls,
+                list,
+                base_url,
+            } => settings::Command::Clone {
+                items: urls,
+                list: list.map(|file| cwd.join(file)),
+                base_url,
+            },
             CliCommand::LicenseUpdate {
                 old,
                 new,

@@ -24,6 +24,12 @@ pub enum Command {
         push: bool,
     },
     Runs,
+    Clone {
+        /// URLs and `owner/name`s, from the command line and `--list`.
+        items: Vec<String>,
+        list: Option<PathBuf>,
+        base_url: String,
+    },
     LicenseUpdate {
         old: String,
         new: String,
@@ -69,6 +75,7 @@ impl Command {
             Command::Sync { .. } => "sync",
             Command::Undo { .. } => "undo",
             Command::Runs => "runs",
+            Command::Clone { .. } => "clone",
             Command::LicenseUpdate { .. } => "license-update",
             Command::FileReplace { .. } => "file-replace",
         }

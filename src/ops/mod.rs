@@ -1,5 +1,6 @@
 //! One module per command, each a plain function from a repository (and options) to a report.
 
+pub mod clone;
 pub mod edit;
 pub mod exec;
 pub mod license;

@@ -214,3 +214,21 @@ fn per_host_caps_the_pushes_running_at_once_against_one_host() {
         assert_eq!(fleet.remote_head(name), fleet.head(name));
     }
 }
+
+#[test]
+fn clone_asks_a_refusing_host_once_and_leaves_nothing_behind() {
+    let server = Refuser::start(false);
+    let fleet = Fleet::new();
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let document = fleet.json(&["clone", "--base-url", &base, "team/a", "team/b", "team/c"]);
+    assert_eq!(server.requests(), 1, "{document:#}");
+    for name in ["a", "b", "c"] {
+        assert_eq!(repo(&document, name)["outcome"], "failed");
+    }
+    let notes = document["notes"].to_string();
+    assert!(notes.contains("127.0.0.1"), "{notes}");
+    let left: Vec<_> = std::fs::read_dir(&fleet.root)
+        .expect("read the root")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
