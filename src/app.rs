@@ -62,6 +62,27 @@ where
         }
     };
     let settings = cli.into_settings(&cwd);
+    match &settings.command {
+        Command::Completions { shell } => {
+            cli::print_completions(shell);
+            return ExitCode::Success.into();
+        }
+        Command::Manpages { dir } => {
+            return match cli::write_manpages(dir) {
+                Ok(written) => {
+                    for path in written {
+                        println!("{}", path.display());
+                    }
+                    ExitCode::Success.into()
+                }
+                Err(err) => {
+                    report::print_error(&format!("cannot write the man pages: {err}"));
+                    ExitCode::Usage.into()
+                }
+            };
+        }
+        _ => {}
+    }
     apply_color(settings.color);
     pool::install_interrupt_handler();
     match run(&settings, &cwd) {
@@ -248,9 +269,11 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let decide = |snapshot: &ops::edit::Snapshot| replace.decide(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
-        Command::Undo { .. } | Command::Runs | Command::Clone { .. } => {
-            unreachable!("handled above")
-        }
+        Command::Undo { .. }
+        | Command::Runs
+        | Command::Clone { .. }
+        | Command::Completions { .. }
+        | Command::Manpages { .. } => unreachable!("handled above"),
     };
     if header_check(&settings.command) && run.summary.changed > 0 {
         return Ok(exit_code(&run).merge(ExitCode::Failure));

@@ -24,6 +24,14 @@ pub enum Command {
         push: bool,
     },
     Runs,
+    /// Print a completion script.
+    Completions {
+        shell: &'static str,
+    },
+    /// Write the man pages.
+    Manpages {
+        dir: PathBuf,
+    },
     Clone {
         /// URLs and `owner/name`s, from the command line and `--list`.
         items: Vec<String>,
@@ -76,6 +84,8 @@ impl Command {
             Command::Undo { .. } => "undo",
             Command::Runs => "runs",
             Command::Clone { .. } => "clone",
+            Command::Completions { .. } => "completions",
+            Command::Manpages { .. } => "manpages",
             Command::LicenseUpdate { .. } => "license-update",
             Command::FileReplace { .. } => "file-replace",
         }

@@ -14,4 +14,5 @@ mod replace;
 mod status;
 mod sync;
 mod targets;
+mod terminal;
 mod undo;
