@@ -35,6 +35,87 @@ pub enum UsageError {
 enum ContentOp {
     License(ops::license::LicenseUpdate),
     Replace(ops::replace::FileReplace),
+    /// `check`: every rule of the policy, and the commands that fix drift.
+    Policy(Vec<ContentOp>, Vec<String>),
+}
+
+impl ContentOp {
+    fn decide(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decision {
+        use ops::edit::Decision;
+        match self {
+            ContentOp::License(update) => update.decide(snapshot),
+            ContentOp::Replace(replace) => replace.decide(snapshot),
+            ContentOp::Policy(rules, _) => {
+                let mut changes: Vec<ops::edit::Change> = Vec::new();
+                for rule in rules {
+                    match rule.decide(snapshot) {
+                        Decision::Unchanged(_) => {}
+                        Decision::Skip(reason) => return Decision::Skip(reason),
+                        Decision::Change(more) => {
+                            for change in more {
+                                if !changes.iter().any(|c| c.path == change.path) {
+                                    changes.push(change);
+                                }
+                            }
+                        }
+                    }
+                }
+                if changes.is_empty() {
+                    Decision::Unchanged("follows the policy".into())
+                } else {
+                    changes.sort_by(|a, b| a.path.cmp(&b.path));
+                    Decision::Change(changes)
+                }
+            }
+        }
+    }
+}
+
+/// The rules of `[policy]`, as content operations, and the commands that fix each.
+fn policy_rules(
+    policy: &config::Policy,
+    root: &Path,
+) -> Result<(Vec<ContentOp>, Vec<String>), UsageError> {
+    let mut rules = Vec::new();
+    let mut fixes = Vec::new();
+    if let Some(license) = &policy.license {
+        let listed = spdx::license_id(license).is_some_and(|id| id.name == license.as_str());
+        for old in &policy.forbid {
+            let (update, _) =
+                ops::license::LicenseUpdate::from_request(old, license, None, !listed).map_err(
+                    |err| UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME)),
+                )?;
+            rules.push(ContentOp::License(update));
+            fixes.push(format!(
+                "git batch -t . license-update --old {old} --new {license}{}",
+                if listed { "" } else { " --ids-only" }
+            ));
+        }
+    }
+    for file in &policy.files {
+        let template = root.join(&file.template);
+        let plain = !file.path.contains(['*', '?', '[', '{']);
+        let replace = ops::replace::FileReplace::from_request(&file.path, &template, plain, None)
+            .map_err(|err| {
+            UsageError::Request(format!("[[policy.files]] in {}: {err}", config::FILE_NAME))
+        })?;
+        rules.push(ContentOp::Replace(replace));
+        fixes.push(format!(
+            "git batch -t . file-replace --pattern '{}' --replacement '{}'{}",
+            file.path,
+            template.display(),
+            if plain { " --create" } else { "" }
+        ));
+    }
+    if rules.is_empty() {
+        return Err(UsageError::Request(format!(
+            "no policy to check: {} in {} has no [policy] with `license` and `forbid`, or \
+             [[policy.files]]",
+            config::FILE_NAME,
+            root.display()
+        )));
+    }
+    Ok((rules, fixes))
 }
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
@@ -191,6 +272,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             ops::replace::FileReplace::from_request(pattern, replacement, *create, to.as_deref())
                 .map_err(UsageError::Request)?,
         )),
+        Command::Check => {
+            let (rules, fixes) = policy_rules(&config.policy, &settings.selection.root)?;
+            Some(ContentOp::Policy(rules, fixes))
+        }
         _ => None,
     };
     let (root, mut repos) = targets::select(&settings.selection, cwd, &config, last_failed)?;
@@ -208,6 +293,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         workers,
         notes,
         check: header_check(&settings.command),
+        fixes: Vec::new(),
     };
     let run = match &settings.command {
         Command::List => list(settings, header, &repos, start),
@@ -250,7 +336,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 .message
                 .clone()
                 .unwrap_or_else(|| format!("chore: change license from {old} to {new}"));
-            let Some(ContentOp::License(update)) = &content else {
+            let Some(update) = &content else {
                 unreachable!("validated above")
             };
             let options = edit_options(settings, edit, message);
@@ -265,8 +351,29 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 .message
                 .clone()
                 .unwrap_or_else(|| replace.default_message());
+            let replace = ContentOp::Replace(replace.clone());
             let options = edit_options(settings, edit, message);
             let decide = |snapshot: &ops::edit::Snapshot| replace.decide(snapshot);
+            crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
+        }
+        Command::Check => {
+            let Some(policy @ ContentOp::Policy(_, fixes)) = &content else {
+                unreachable!("validated above")
+            };
+            let mut header = header;
+            header.check = true;
+            header.dry_run = true;
+            header.fixes.clone_from(fixes);
+            let options = ops::edit::EditOptions {
+                mode: ops::edit::Mode::Check,
+                diff: false,
+                commit: false,
+                push: false,
+                message: String::new(),
+                timeout: settings.timeout,
+                run_id: String::new(),
+            };
+            let decide = |snapshot: &ops::edit::Snapshot| policy.decide(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::Undo { .. }
@@ -329,6 +436,7 @@ fn clone(
             })
             .collect(),
         check: false,
+        fixes: Vec::new(),
     };
     let options = ops::clone::CloneOptions {
         dry_run: settings.dry_run,
@@ -364,7 +472,7 @@ fn header_check(command: &Command) -> bool {
     matches!(
         command,
         Command::LicenseUpdate { edit, .. } | Command::FileReplace { edit, .. } if edit.check
-    )
+    ) || matches!(command, Command::Check)
 }
 
 /// How a content operation runs, from its flags.

@@ -219,6 +219,16 @@ enum CliCommand {
         #[command(flatten)]
         edit: EditArgs,
     },
+    /// Check each repository against the [policy] of .git-batch.toml; exit 1 on drift
+    #[command(
+        after_help = "The policy: `license = \"ID\"` with `forbid = [\"OLD\", …]` (no \
+                            repository may still declare OLD), and `[[policy.files]]` entries \
+                            with `path` and `template` (the file must hold the template's \
+                            content; templates are relative to the root). Nothing is written.\n\n\
+                            Examples:\n  git batch check\n  git batch -t . check    \
+                            (what hooks/pre-push runs)"
+    )]
+    Check,
     /// Print a completion script for bash, zsh or fish
     #[command(after_help = "Examples:\n  \
                             git batch completions bash > ~/.local/share/bash-completion/completions/git-batch\n  \
@@ -466,6 +476,7 @@ impl Parsed {
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
             CliCommand::Runs => settings::Command::Runs,
+            CliCommand::Check => settings::Command::Check,
             CliCommand::Completions { shell } => settings::Command::Completions {
                 shell: match shell {
                     Shell::Bash => "bash",

@@ -376,6 +376,7 @@ pub fn undo(
         total: repos.len(),
         workers: settings.workers(repos.len(), false),
         check: false,
+        fixes: Vec::new(),
         notes: vec![format!(
             "undoing run {} ({})",
             target.run_id, target.command

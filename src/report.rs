@@ -25,6 +25,8 @@ pub struct RunHeader {
     pub notes: Vec<String>,
     /// `--check`: a repository that would change is a finding, listed at the end.
     pub check: bool,
+    /// For `check`: the commands that bring a drifted repository in line, said at the end.
+    pub fixes: Vec<String>,
 }
 
 /// How a command's results are laid out for people.
@@ -262,6 +264,12 @@ impl Printer {
                 let mut text = summary_text(run, self.verbosity);
                 if self.header.check {
                     text.push_str(&check_text(run));
+                    if run.summary.changed > 0 && !self.header.fixes.is_empty() {
+                        text.push_str("  to fix, in each of them:\n");
+                        for fix in &self.header.fixes {
+                            text.push_str(&format!("    {fix}\n"));
+                        }
+                    }
                 }
                 self.emit(&text);
             }

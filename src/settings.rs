@@ -24,6 +24,8 @@ pub enum Command {
         push: bool,
     },
     Runs,
+    /// Check the repositories against `.git-batch.toml`'s `[policy]`.
+    Check,
     /// Print a completion script.
     Completions {
         shell: &'static str,
@@ -84,6 +86,7 @@ impl Command {
             Command::Undo { .. } => "undo",
             Command::Runs => "runs",
             Command::Clone { .. } => "clone",
+            Command::Check => "check",
             Command::Completions { .. } => "completions",
             Command::Manpages { .. } => "manpages",
             Command::LicenseUpdate { .. } => "license-update",

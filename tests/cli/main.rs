@@ -5,6 +5,7 @@ mod clone;
 mod concurrency;
 mod exec;
 mod fixture;
+mod hooks;
 mod interrupt;
 mod license;
 mod network;

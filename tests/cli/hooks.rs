@@ -1,0 +1,233 @@
+//! The hooks, run for real: `hooks/pre-push` installed in a repository and driven by `git push`
+//! to a bare remote (one push let through, one blocked), `check` itself, and the hooks of
+//! `.pre-commit-hooks.yaml` run by the real pre-commit (`pre-commit try-repo`), which builds
+//! git-batch from this repository with cargo.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::fixture::{Fleet, GIT_BATCH};
+use crate::license::{MIT_LICENSE, repo_with};
+
+const CI: &str = "name: ci\non: [push]\n";
+
+/// A repository that follows its policy: Apache-2.0 (MIT forbidden), and `ci.yml` as
+/// `templates/ci.yml` says.
+fn policed_repo(fleet: &Fleet, name: &str) {
+    let policy = "[policy]\nlicense = \"Apache-2.0\"\nforbid = [\"MIT\"]\n\n\
+                  [[policy.files]]\npath = \"ci.yml\"\ntemplate = \"templates/ci.yml\"\n";
+    repo_with(
+        fleet,
+        name,
+        &[
+            (".git-batch.toml", policy.as_bytes()),
+            ("templates/ci.yml", CI.as_bytes()),
+            ("ci.yml", CI.as_bytes()),
+            ("src/a.rs", b"// SPDX-License-Identifier: Apache-2.0\n"),
+        ],
+    );
+}
+
+#[test]
+fn check_reports_drift_from_the_policy_and_how_to_fix_it() {
+    let fleet = Fleet::new();
+    policed_repo(&fleet, "app");
+    let dir = fleet.path("app");
+    let good = fleet
+        .cmd_in(&dir)
+        .args(["-t", ".", "--format", "json", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        good.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&good.stdout)
+    );
+
+    fleet.write("app", "src/b.rs", "// SPDX-License-Identifier: MIT\n");
+    fleet.write("app", "ci.yml", "name: old\n");
+    fleet.git(&dir, &["add", "-A"]);
+    fleet.git(&dir, &["commit", "-q", "-m", "drift"]);
+    let output = fleet
+        .cmd_in(&dir)
+        .args(["-t", ".", "--color", "never", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("would change ci.yml and src/b.rs"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("git batch -t . license-update --old MIT --new Apache-2.0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("file-replace --pattern 'ci.yml'"),
+        "{stdout}"
+    );
+    // From the fleet's root, which has no policy of its own: a usage error that says so.
+    let output = fleet
+        .cmd()
+        .args(["-t", "app", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no policy"));
+}
+
+/// Installs `hooks/pre-push` in `name`.
+fn install_pre_push(fleet: &Fleet, name: &str) {
+    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push");
+    let target = fleet.path(name).join(".git/hooks/pre-push");
+    fs::create_dir_all(target.parent().expect("a folder")).expect("mkdir");
+    fs::copy(&hook, &target).expect("copy the hook");
+}
+
+fn push(fleet: &Fleet, name: &str) -> std::process::Output {
+    fleet
+        .git_command(&fleet.path(name))
+        .args(["push", "origin", "main"])
+        .env("GIT_BATCH", GIT_BATCH)
+        .output()
+        .expect("run git push")
+}
+
+#[test]
+fn the_pre_push_hook_lets_a_clean_push_through_and_blocks_drift() {
+    let fleet = Fleet::new();
+    policed_repo(&fleet, "app");
+    install_pre_push(&fleet, "app");
+    let dir = fleet.path("app");
+
+    fleet.commit_file("app", "notes.md", "fine\n", "notes");
+    let allowed = push(&fleet, "app");
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    assert_eq!(fleet.remote_head("app"), fleet.head("app"));
+
+    fleet.commit_file("app", "LICENSE", MIT_LICENSE, "an MIT license file");
+    fleet.commit_file(
+        "app",
+        "src/c.rs",
+        "// SPDX-License-Identifier: MIT\n",
+        "an MIT file",
+    );
+    let remote_before = fleet.remote_head("app");
+    let blocked = push(&fleet, "app");
+    assert!(!blocked.status.success(), "the push went through");
+    let stderr = String::from_utf8_lossy(&blocked.stderr);
+    assert!(stderr.contains("blocked"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&blocked.stdout);
+    assert!(
+        format!("{stdout}{stderr}").contains("license-update --old MIT --new Apache-2.0"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(
+        fleet.remote_head("app"),
+        remote_before,
+        "nothing reached the remote"
+    );
+
+    // Fixed as the message says, the push goes through.
+    let fixed = fleet
+        .cmd_in(&dir)
+        .args([
+            "-t",
+            ".",
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+        ])
+        .output()
+        .expect("run");
+    assert!(fixed.status.success());
+    assert!(push(&fleet, "app").status.success());
+    assert_eq!(fleet.remote_head("app"), fleet.head("app"));
+}
+
+/// The pre-commit the test script installed (`scripts/test.sh` sets the variable).
+fn pre_commit() -> PathBuf {
+    let path = std::env::var_os("GIT_BATCH_TEST_PRE_COMMIT").map(PathBuf::from);
+    match path {
+        Some(path) if path.exists() => path,
+        _ => panic!(
+            "pre-commit is needed: run the tests with ./scripts/test.sh, which installs it into \
+             a virtual environment and sets GIT_BATCH_TEST_PRE_COMMIT"
+        ),
+    }
+}
+
+/// `pre-commit try-repo THIS-REPOSITORY HOOK --all-files` in `dir`, with the real cargo (the
+/// sealed environment keeps git's configuration confined; cargo keeps the user's toolchain and
+/// caches, and a target folder under target/ so that a second run does not rebuild).
+fn try_repo(fleet: &Fleet, dir: &Path, hook: &str) -> std::process::Output {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let real_home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home.join(".cargo"));
+    let rustup_home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home.join(".rustup"));
+    let tools = crate_dir.join("target/test-tools");
+    let mut command = Command::new(pre_commit());
+    command
+        .args([
+            "try-repo",
+            crate_dir.to_str().expect("UTF-8"),
+            hook,
+            "--all-files",
+        ])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &fleet.home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("CARGO_HOME", cargo_home)
+        .env("RUSTUP_HOME", rustup_home)
+        .env("CARGO_TARGET_DIR", tools.join("pre-commit-target"))
+        .env("PRE_COMMIT_HOME", tools.join("pre-commit-home"))
+        .env("LC_ALL", "C.UTF-8");
+    command.output().expect("run pre-commit")
+}
+
+#[test]
+fn pre_commit_runs_the_policy_hook_passing_and_failing() {
+    let fleet = Fleet::new();
+    policed_repo(&fleet, "app");
+    let dir = fleet.path("app");
+
+    let passed = try_repo(&fleet, &dir, "git-batch-policy-check");
+    let said = |output: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    assert_eq!(passed.status.code(), Some(0), "{}", said(&passed));
+    assert!(said(&passed).contains("Passed"), "{}", said(&passed));
+
+    fleet.commit_file(
+        "app",
+        "src/b.rs",
+        "// SPDX-License-Identifier: MIT\n",
+        "drift",
+    );
+    let failed = try_repo(&fleet, &dir, "git-batch-policy-check");
+    assert_eq!(failed.status.code(), Some(1), "{}", said(&failed));
+    let text = said(&failed);
+    assert!(text.contains("Failed"), "{text}");
+    assert!(text.contains("would change src/b.rs"), "{text}");
+}
