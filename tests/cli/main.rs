@@ -1,6 +1,7 @@
 //! Integration tests: the real `git-batch` binary on fleets of real repositories with real bare
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
+mod action;
 mod clone;
 mod concurrency;
 mod exec;

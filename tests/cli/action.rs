@@ -1,0 +1,366 @@
+//! The GitHub Action without GitHub: `action.yml` parsed and checked against the script it
+//! runs, and the example workflows of `examples/workflows/` executed step by step through
+//! `scripts/action.sh` (inputs in `INPUT_*`, as the composite step maps them) against a fleet of
+//! local bare repositories, asserting on `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, the error
+//! annotations and the remotes.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::fixture::{Fleet, GIT_BATCH};
+use crate::license::MIT_LICENSE;
+
+fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A YAML file as JSON, read by PyYAML from the virtual environment `scripts/test.sh` made
+/// (pre-commit depends on it).
+fn yaml(path: &Path) -> Value {
+    let pre_commit = std::env::var_os("GIT_BATCH_TEST_PRE_COMMIT").map(PathBuf::from);
+    let python = pre_commit
+        .as_deref()
+        .and_then(Path::parent)
+        .map(|bin| bin.join("python3"))
+        .filter(|python| python.exists())
+        .unwrap_or_else(|| {
+            panic!("PyYAML is needed: run the tests with ./scripts/test.sh, which installs it")
+        });
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+        ])
+        .arg(path)
+        .output()
+        .expect("run python");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+#[test]
+fn every_input_the_script_reads_is_declared_and_mapped_through_env() {
+    let action = yaml(&crate_dir().join("action.yml"));
+    let script = fs::read_to_string(crate_dir().join("scripts/action.sh")).expect("read");
+    let declared: Vec<&str> = action["inputs"]
+        .as_object()
+        .expect("inputs")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let steps = action["runs"]["steps"].as_array().expect("steps");
+    let run_step = steps
+        .iter()
+        .find(|step| step.get("run").is_some())
+        .expect("a run step");
+    let run = run_step["run"].as_str().expect("a run line");
+    assert!(
+        !run.contains("${{"),
+        "inputs must reach the script through env:, not its text: {run}"
+    );
+    assert!(run.contains("scripts/action.sh"), "{run}");
+    let env = run_step["env"].as_object().expect("env");
+
+    let mut read: Vec<String> = script
+        .match_indices("INPUT_")
+        .map(|(at, _)| {
+            script[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| name.len() > "INPUT_".len())
+        .collect();
+    read.sort();
+    read.dedup();
+    assert!(read.len() >= 8, "{read:?}");
+    for variable in &read {
+        let input = variable["INPUT_".len()..].to_lowercase().replace('_', "-");
+        assert!(
+            declared.contains(&input.as_str()),
+            "{variable}: no input {input}"
+        );
+        assert_eq!(
+            env.get(variable).and_then(Value::as_str),
+            Some(format!("${{{{ inputs.{input} }}}}").as_str()),
+            "{variable} is not mapped from inputs.{input}"
+        );
+    }
+    for input in &declared {
+        let variable = format!("INPUT_{}", input.to_uppercase().replace('-', "_"));
+        assert!(read.contains(&variable), "input {input} is never read");
+    }
+    for output in ["changed", "unchanged", "skipped", "failed", "report"] {
+        assert_eq!(
+            action["outputs"][output]["value"],
+            format!("${{{{ steps.run.outputs.{output} }}}}")
+        );
+        assert!(script.contains(&format!("{output}=")) || script.contains("for key in"));
+    }
+}
+
+/// A bare remote `REMOTES/my-org/NAME.git` whose `main` declares MIT everywhere.
+fn mit_remote(fleet: &Fleet, name: &str) -> PathBuf {
+    let bare = fleet.remotes.join(format!("my-org/{name}.git"));
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("init"),
+            OsStr::new("-q"),
+            OsStr::new("--bare"),
+            bare.as_os_str(),
+        ],
+    );
+    let work = fleet.scratch.join(name);
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("clone"),
+            OsStr::new("-q"),
+            bare.as_os_str(),
+            work.as_os_str(),
+        ],
+    );
+    fs::write(work.join("LICENSE"), MIT_LICENSE).expect("write");
+    fs::write(work.join("lib.rs"), "// SPDX-License-Identifier: MIT\n").expect("write");
+    fleet.git(&work, &["add", "-A"]);
+    fleet.git(&work, &["commit", "-q", "-m", "first"]);
+    fleet.git(&work, &["push", "-q", "origin", "main"]);
+    bare
+}
+
+/// What one run of the action's step left.
+struct StepRun {
+    output: Output,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+}
+
+impl StepRun {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+}
+
+/// Runs `scripts/action.sh` as the composite step would, on a fresh runner (its own
+/// RUNNER_TEMP), with `with` as the inputs.
+fn run_step(fleet: &Fleet, runner: &str, with: &BTreeMap<String, String>) -> StepRun {
+    let temp = fleet.base.join("runners").join(runner);
+    fs::create_dir_all(&temp).expect("mkdir");
+    let (outputs_file, summary_file) = (temp.join("output"), temp.join("summary.md"));
+    let bin_dir = Path::new(GIT_BATCH).parent().expect("a folder");
+    let mut command = Command::new("bash");
+    command
+        .arg(crate_dir().join("scripts/action.sh"))
+        .current_dir(&temp)
+        .env_clear()
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("HOME", &fleet.home)
+        .env("XDG_STATE_HOME", fleet.home.join(".local/state"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LC_ALL", "C")
+        .env("GITHUB_OUTPUT", &outputs_file)
+        .env("GITHUB_STEP_SUMMARY", &summary_file)
+        .env("GITHUB_ACTION_PATH", crate_dir())
+        .env("GITHUB_WORKSPACE", &temp)
+        .env("RUNNER_TEMP", &temp);
+    let action = yaml(&crate_dir().join("action.yml"));
+    for (input, spec) in action["inputs"].as_object().expect("inputs") {
+        let value = with
+            .get(input)
+            .cloned()
+            .or_else(|| spec["default"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        command.env(
+            format!("INPUT_{}", input.to_uppercase().replace('-', "_")),
+            value,
+        );
+    }
+    let output = command.output().expect("run the action's script");
+    let outputs = fs::read_to_string(&outputs_file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    StepRun {
+        output,
+        outputs,
+        summary: fs::read_to_string(&summary_file).unwrap_or_default(),
+    }
+}
+
+/// The `with:` of the git-batch step of an example workflow, with `${{ … }}` expressions
+/// replaced as GitHub would (`values`), and `base-url` pointed at the local remotes.
+fn example_inputs(
+    workflow: &Value,
+    fleet: &Fleet,
+    values: &[(&str, &str)],
+) -> BTreeMap<String, String> {
+    let jobs = workflow["jobs"].as_object().expect("jobs");
+    let steps = jobs.values().next().expect("a job")["steps"]
+        .as_array()
+        .expect("steps");
+    let step = steps
+        .iter()
+        .find(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.contains("git-batch"))
+        })
+        .expect("a git-batch step");
+    let mut with: BTreeMap<String, String> = step["with"]
+        .as_object()
+        .expect("with")
+        .iter()
+        .map(|(k, v)| {
+            let mut text = v.as_str().expect("a string").to_owned();
+            for (expression, value) in values {
+                text = text.replace(expression, value);
+            }
+            assert!(
+                !text.contains("${{"),
+                "unreplaced expression in {k}: {text}"
+            );
+            (k.clone(), text)
+        })
+        .collect();
+    with.insert("base-url".into(), fleet.remotes.display().to_string());
+    with
+}
+
+#[test]
+fn the_example_workflows_relicense_a_fleet_in_shards_and_check_for_drift() {
+    let fleet = Fleet::new();
+    for name in ["api", "web", "cli", "docs"] {
+        mit_remote(&fleet, name);
+    }
+    // The docs remote refuses every push, with a message that needs escaping in an annotation.
+    let hook = fleet.remotes.join("my-org/docs.git/hooks/pre-receive");
+    fs::create_dir_all(hook.parent().expect("a folder")).expect("mkdir");
+    fs::write(
+        &hook,
+        "#!/bin/sh\necho 'denied: 100% sure, no relicensing' >&2\nexit 1\n",
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let drift = yaml(&crate_dir().join("examples/workflows/drift-check.yml"));
+    let check_inputs = example_inputs(&drift, &fleet, &[("${{ secrets.FLEET_TOKEN }}", "")]);
+    let before = run_step(&fleet, "drift-1", &check_inputs);
+    assert_eq!(before.output.status.code(), Some(1), "{}", before.stdout());
+    assert_eq!(before.outputs["changed"], "4");
+    assert!(before.summary.contains("(check)"), "{}", before.summary);
+
+    let relicense = yaml(&crate_dir().join("examples/workflows/relicense.yml"));
+    let shards: Vec<String> = relicense["jobs"]["relicense"]["strategy"]["matrix"]["shard"]
+        .as_array()
+        .expect("a shard matrix")
+        .iter()
+        .map(|s| s.as_str().expect("K/N").to_owned())
+        .collect();
+    assert_eq!(shards.len(), 4);
+    let (mut changed, mut failed) = (0, 0);
+    let mut annotations = String::new();
+    let mut summaries = String::new();
+    for (i, shard) in shards.iter().enumerate() {
+        let inputs = example_inputs(
+            &relicense,
+            &fleet,
+            &[
+                ("${{ matrix.shard }}", shard),
+                ("${{ secrets.FLEET_TOKEN }}", ""),
+            ],
+        );
+        let run = run_step(&fleet, &format!("shard-{i}"), &inputs);
+        let count = |key: &str| run.outputs[key].parse::<usize>().expect("a count");
+        changed += count("changed");
+        failed += count("failed");
+        assert!(Path::new(&run.outputs["report"]).is_file());
+        let expected = if count("failed") > 0 {
+            Some(1)
+        } else {
+            Some(0)
+        };
+        assert_eq!(run.output.status.code(), expected, "{}", run.stdout());
+        annotations.push_str(&run.stdout());
+        summaries.push_str(&run.summary);
+    }
+    assert_eq!(
+        (changed, failed),
+        (3, 1),
+        "every repository in exactly one shard"
+    );
+    for name in ["api", "web", "cli"] {
+        let remote = fleet.remotes.join(format!("my-org/{name}.git"));
+        let subject = fleet.git(&remote, &["log", "-1", "--format=%s", "main"]);
+        assert_eq!(subject, "chore: relicense under Apache-2.0\n", "{name}");
+    }
+    assert!(summaries.contains("| api | changed |"), "{summaries}");
+    assert!(summaries.contains("| docs | failed |"), "{summaries}");
+    let annotation = annotations
+        .lines()
+        .find(|line| line.starts_with("::error "))
+        .expect("an annotation for the failed repository");
+    assert!(
+        annotation.starts_with("::error title=git batch license-update%3A docs failed::"),
+        "{annotation}"
+    );
+    assert!(annotation.contains("100%25 sure"), "{annotation}");
+    assert!(!annotation["::error ".len()..].contains('\n'));
+
+    let after = run_step(&fleet, "drift-2", &check_inputs);
+    assert_eq!(after.output.status.code(), Some(1));
+    assert_eq!(
+        after.outputs["changed"], "1",
+        "only docs still declares MIT"
+    );
+}
+
+#[test]
+fn args_are_split_like_a_shell_and_never_evaluated() {
+    let fleet = Fleet::new();
+    mit_remote(&fleet, "api");
+    let canary = fleet.base.join("canary");
+    let mut with = BTreeMap::new();
+    with.insert("repositories".to_owned(), "my-org/api".to_owned());
+    with.insert("base-url".to_owned(), fleet.remotes.display().to_string());
+    with.insert("command".to_owned(), "license-update".to_owned());
+    with.insert(
+        "args".to_owned(),
+        format!(
+            "--old MIT --new Apache-2.0 -m 'chore: a \"quoted\" $(touch {0}) message' --no-commit",
+            canary.display()
+        ),
+    );
+    let run = run_step(&fleet, "split", &with);
+    assert_eq!(run.output.status.code(), Some(0), "{}", run.stdout());
+    assert!(!canary.exists(), "the args were evaluated");
+    assert_eq!(run.outputs["changed"], "1");
+
+    with.insert("command".to_owned(), "$(touch x)".to_owned());
+    let bad = run_step(&fleet, "bad", &with);
+    assert_eq!(bad.output.status.code(), Some(2));
+    assert!(
+        bad.stdout().contains("::error title=git-batch::"),
+        "{}",
+        bad.stdout()
+    );
+}
