@@ -14,6 +14,8 @@
 #   INPUT_TOKEN         a token for https clones and pushes (kept out of argv and logs)
 #   INPUT_ROOT          the folder of the fleet (default: $RUNNER_TEMP/git-batch-fleet when
 #                       repositories are cloned, else the workspace)
+#   INPUT_INSTALL       auto (git-batch from PATH, else built from the action's source; the
+#                       default) or source (always built from the action's source)
 # And GitHub's own: GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ACTION_PATH, RUNNER_TEMP,
 # GITHUB_WORKSPACE.
 # Outputs: changed, unchanged, skipped, failed (counts) and report (the JSON document's path).
@@ -47,7 +49,14 @@ temp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
 action_path="${GITHUB_ACTION_PATH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 
 # --- git-batch itself ---------------------------------------------------------------------------
-if ! command -v git-batch >/dev/null 2>&1; then
+install="${INPUT_INSTALL:-auto}"
+case "$install" in
+    auto | source) ;;
+    *) die "install must be auto or source, not '$install'" ;;
+esac
+if [[ "$install" == source ]] || ! command -v git-batch >/dev/null 2>&1; then
+    command -v cargo >/dev/null 2>&1 ||
+        die "building git-batch needs cargo (actions/checkout's runners have it; else add a Rust toolchain step)"
     echo "::group::Install git-batch from $action_path"
     cargo install --locked --root "$HOME/.cargo" --path "$action_path"
     echo "::endgroup::"

@@ -364,3 +364,63 @@ fn args_are_split_like_a_shell_and_never_evaluated() {
         bad.stdout()
     );
 }
+
+#[test]
+fn without_git_batch_on_path_the_action_builds_it_from_its_own_source() {
+    let fleet = Fleet::new();
+    mit_remote(&fleet, "api");
+    let temp = fleet.base.join("runner");
+    fs::create_dir_all(&temp).expect("mkdir");
+    let real_home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home.join(".cargo"));
+    let rustup_home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home.join(".rustup"));
+    // The test's PATH (which has cargo) without any folder that holds a git-batch.
+    let path = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|dir| !Path::new(dir).join("git-batch").exists())
+        .collect::<Vec<_>>()
+        .join(":");
+    let output = Command::new("bash")
+        .arg(crate_dir().join("scripts/action.sh"))
+        .current_dir(&temp)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", &fleet.home)
+        .env("CARGO_HOME", &cargo_home)
+        .env("RUSTUP_HOME", &rustup_home)
+        // Shared with the pre-commit test's build, so that the second one is incremental.
+        .env(
+            "CARGO_TARGET_DIR",
+            crate_dir().join("target/test-tools/pre-commit-target"),
+        )
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GITHUB_OUTPUT", temp.join("output"))
+        .env("GITHUB_STEP_SUMMARY", temp.join("summary.md"))
+        .env("GITHUB_ACTION_PATH", crate_dir())
+        .env("RUNNER_TEMP", &temp)
+        .env("INPUT_COMMAND", "license-update")
+        .env("INPUT_ARGS", "--old MIT --new Apache-2.0 --check")
+        .env("INPUT_REPOSITORIES", "my-org/api")
+        .env("INPUT_BASE_URL", &fleet.remotes)
+        .env("INPUT_INSTALL", "auto")
+        .output()
+        .expect("run the action's script");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("::group::Install git-batch"), "{stdout}");
+    assert!(fleet.home.join(".cargo/bin/git-batch").is_file());
+    let outputs = fs::read_to_string(temp.join("output")).expect("outputs");
+    assert!(outputs.contains("changed=1\n"), "{outputs}");
+}
