@@ -1,6 +1,6 @@
-//! `sync` under interruption and contention: Ctrl-C in the middle of a 150-repository run leaves
-//! every repository either fully synced or untouched, and a rerun finishes the rest; a second
-//! run on the same root waits briefly, then refuses with a message naming the first.
+//! `sync` and `license-update` under interruption and contention: Ctrl-C in the middle of a run
+//! leaves every repository either fully done or untouched, and a rerun finishes the rest; a
+//! second run on the same root waits briefly, then refuses with a message naming the first.
 
 use std::fs;
 use std::path::Path;
@@ -248,5 +248,90 @@ fn a_run_killed_outright_can_still_be_undone_from_its_progress_log() {
         assert_eq!(&fleet.head(name), head, "{name} is back where it was");
         let status = fleet.porcelain(name);
         assert!(status.unstaged > 0, "{name}'s change is uncommitted again");
+    }
+}
+
+/// Where a repository of an interrupted license-update ended up: relicensed in one commit, or
+/// untouched; never half written.
+fn relicensed(fleet: &Fleet, name: &str, original: &str) -> bool {
+    let dir = fleet.path(name);
+    let status = fleet.git(&dir, &["--no-optional-locks", "status", "--porcelain"]);
+    assert!(status.is_empty(), "{name} has leftovers: {status}");
+    let declared = fs::read_to_string(dir.join("a.rs")).expect("a.rs");
+    let license = fs::read_to_string(dir.join("LICENSE")).expect("LICENSE");
+    if fleet.head(name) == original {
+        assert_eq!(declared, "// SPDX-License-Identifier: MIT\n", "{name}");
+        assert!(license.starts_with("MIT License"), "{name}");
+        return false;
+    }
+    let parent = fleet.git(&dir, &["rev-parse", "HEAD^"]);
+    assert_eq!(parent.trim(), original, "{name}: one commit on top");
+    assert_eq!(
+        declared, "// SPDX-License-Identifier: Apache-2.0\n",
+        "{name}"
+    );
+    assert!(license.starts_with("Apache License"), "{name}");
+    true
+}
+
+#[test]
+fn ctrl_c_in_a_license_update_leaves_each_repository_relicensed_or_untouched() {
+    let fleet = Fleet::new();
+    let names: Vec<String> = (0..60).map(|i| format!("repo-{i:03}")).collect();
+    let (marks, release) = (fleet.base.join("marks"), fleet.base.join("release"));
+    fs::create_dir(&marks).expect("mkdir marks");
+    crate::license::repo_with(
+        &fleet,
+        &names[0],
+        &[
+            ("LICENSE", crate::license::MIT_LICENSE.as_bytes()),
+            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    let hook = holding_hook(&["repo-020", "repo-021"], &marks, &release);
+    fleet.hook(&names[0], "pre-commit", &hook);
+    fleet.add_copies(&names[0], &names[1..]);
+    let original = fleet.head(&names[0]);
+
+    let spawn = || {
+        fleet
+            .batch_in(&fleet.root)
+            .args(["--format", "json", "-j2", "license-update", "--old", "MIT"])
+            .args(["--new", "Apache-2.0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn git-batch")
+    };
+    let child = spawn();
+    wait_for_marks(&marks, 2);
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success());
+    std::thread::sleep(Duration::from_millis(300));
+    fs::write(&release, "").expect("release the hooks");
+    let (code, stdout, stderr) = finish(child);
+    assert_eq!(code, Some(130), "stderr: {stderr}");
+    let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
+    assert_eq!(document["interrupted"], true);
+    let done: Vec<bool> = names
+        .iter()
+        .map(|name| relicensed(&fleet, name, &original))
+        .collect();
+    let count = done.iter().filter(|d| **d).count();
+    assert!(done[..22].iter().all(|d| *d), "{done:?}");
+    assert!(
+        (22..45).contains(&count),
+        "{count} relicensed: the run was not stopped"
+    );
+    assert!(!done[59]);
+    assert_eq!(document["summary"]["changed"], count);
+
+    let (code, stdout, _) = finish(spawn());
+    assert_eq!(code, Some(0), "{stdout}");
+    for name in &names {
+        assert!(relicensed(&fleet, name, &original), "{name}");
     }
 }
