@@ -209,6 +209,15 @@ impl Printer {
             format!(": {}", report.message)
         };
         match report.outcome {
+            // For a check, a repository that would change is what was looked for: drift.
+            Outcome::Changed if self.header.check => format!(
+                "{} {}{} {}{}\n",
+                "✗".red(),
+                report.name,
+                detail,
+                counter.dimmed(),
+                duration.dimmed()
+            ),
             Outcome::Changed | Outcome::Unchanged => format!(
                 "{} {}{} {}{}\n",
                 "✓".green(),

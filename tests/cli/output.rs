@@ -230,3 +230,65 @@ fn git_runs_the_binary_as_git_batch() {
     );
     assert_eq!(output.stdout, b"alpha\n");
 }
+
+#[test]
+fn content_operation_output() {
+    let fleet = Fleet::new();
+    crate::license::repo_with(
+        &fleet,
+        "api",
+        &[
+            ("LICENSE", crate::license::MIT_LICENSE.as_bytes()),
+            (
+                "src/lib.rs",
+                b"// SPDX-License-Identifier: MIT OR Apache-2.0\n",
+            ),
+            (
+                "Cargo.toml",
+                b"[package]\nname = \"api\"\nlicense = \"MIT\"\n",
+            ),
+        ],
+    );
+    crate::license::repo_with(&fleet, "docs", &[("guide.md", b"MIT, in prose\n")]);
+    crate::license::repo_with(
+        &fleet,
+        "odd",
+        &[
+            ("LICENSE", b"Ask before use.\n"),
+            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    let args = ["license-update", "--old", "MIT", "--new", "Apache-2.0"];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        let mut all = vec!["-j1", "--color", "never"];
+        all.extend_from_slice(&args);
+        all.extend_from_slice(extra);
+        all
+    };
+    snapshot(&fleet, "license_update_check_human", &with(&["--check"]));
+    // Only the small files' diff: the LICENSE text itself is the SPDX list's, not ours to pin.
+    snapshot(
+        &fleet,
+        "license_update_dry_run_diff_human",
+        &[
+            "-j1",
+            "--color",
+            "never",
+            "-n",
+            "-t",
+            "odd",
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+            "--ids-only",
+            "--diff",
+        ],
+    );
+    snapshot(&fleet, "license_update_check_json", &{
+        let mut all = vec!["--format", "json"];
+        all.extend(with(&["--check"]));
+        all
+    });
+}
