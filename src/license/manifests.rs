@@ -18,7 +18,10 @@ pub enum ManifestError {
 
 /// The manifests this module knows, by file name.
 pub fn is_manifest(file_name: &str) -> bool {
-    matches!(file_name, "Cargo.toml" | "pyproject.toml" | "package.json")
+    matches!(
+        file_name,
+        "Cargo.toml" | "pyproject.toml" | "package.json" | "REUSE.toml"
+    )
 }
 
 /// Rewrites `old` to `new` in the license field of the manifest `file_name` holding `text`.
@@ -52,6 +55,7 @@ pub fn rewrite_manifest(
             new,
         ),
         "package.json" => rewrite_package_json(text, old, new),
+        "REUSE.toml" => rewrite_reuse_toml(text, old, new),
         _ => Ok(None),
     }
 }
@@ -86,6 +90,83 @@ fn rewrite_toml(
         }
     }
     Ok(changed.then(|| document.to_string()))
+}
+
+/// REUSE.toml: the `SPDX-License-Identifier` of every `[[annotations]]` table (a string, or an
+/// array of strings), edited in place.
+fn rewrite_reuse_toml(text: &str, old: &str, new: &str) -> Result<Option<String>, ManifestError> {
+    const KEY: &str = "SPDX-License-Identifier";
+    let mut document: DocumentMut =
+        text.parse()
+            .map_err(|err: toml_edit::TomlError| ManifestError::Invalid {
+                file: "REUSE.toml".into(),
+                reason: err.message().to_owned(),
+            })?;
+    let mut changed = false;
+    let mut rewrite_value = |value: &mut Value| -> Result<(), ManifestError> {
+        let mut one = |value: &mut Value| -> Result<(), ManifestError> {
+            if let Some(current) = value.as_str() {
+                if let Some(rewritten) = expr::rewrite(current, old, new)? {
+                    let decor = value.decor().clone();
+                    *value = Value::from(rewritten);
+                    *value.decor_mut() = decor;
+                    changed = true;
+                }
+            }
+            Ok(())
+        };
+        match value {
+            Value::Array(items) => items.iter_mut().try_for_each(&mut one),
+            other => one(other),
+        }
+    };
+    match document.get_mut("annotations") {
+        Some(Item::ArrayOfTables(tables)) => {
+            for table in tables.iter_mut() {
+                if let Some(Item::Value(value)) = table.get_mut(KEY) {
+                    rewrite_value(value)?;
+                }
+            }
+        }
+        Some(Item::Value(Value::Array(tables))) => {
+            for table in tables.iter_mut() {
+                if let Some(value) = table.as_inline_table_mut().and_then(|t| t.get_mut(KEY)) {
+                    rewrite_value(value)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(changed.then(|| document.to_string()))
+}
+
+/// `.reuse/dep5` (the Debian copyright format REUSE used before REUSE.toml): the expression of
+/// each `License:` field, every other byte kept.
+pub fn rewrite_dep5(text: &str, old: &str, new: &str) -> Result<Option<String>, ExprError> {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let Some(rest) = line.strip_prefix("License:") else {
+            out.push_str(line);
+            continue;
+        };
+        let body = rest.trim_end_matches(['\r', '\n']);
+        let ending = &rest[body.len()..];
+        let expression = body.trim();
+        match expr::rewrite(expression, old, new)? {
+            Some(rewritten) => {
+                let lead = &body[..body.len() - body.trim_start().len()];
+                out.push_str("License:");
+                out.push_str(lead);
+                out.push_str(&rewritten);
+                out.push_str(&body[lead.len() + expression.len()..]);
+                out.push_str(ending);
+                changed = true;
+            }
+            None => out.push_str(line),
+        }
+    }
+    Ok(changed.then_some(out))
 }
 
 fn value_at<'d>(item: &'d mut Item, path: &[&str]) -> Option<&'d mut Value> {
@@ -191,6 +272,36 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reuse_toml_annotations_are_rewritten_in_place() {
+        let text = "version = 1\n\n# vendored\n[[annotations]]\npath = \"vendor/**\"\n\
+                    SPDX-License-Identifier = \"MIT OR Apache-2.0\"  # theirs\n\n\
+                    [[annotations]]\npath = \"docs/**\"\nSPDX-License-Identifier = [\"MIT\", \"CC0-1.0\"]\n";
+        let out = rewrite_manifest("REUSE.toml", text, "MIT", "ISC")
+            .expect("valid")
+            .expect("changed");
+        assert_eq!(
+            out,
+            text.replace("\"MIT OR", "\"ISC OR")
+                .replace("[\"MIT\"", "[\"ISC\"")
+        );
+        assert_eq!(
+            rewrite_manifest("REUSE.toml", text, "GPL-2.0-only", "ISC").expect("ok"),
+            None
+        );
+    }
+
+    #[test]
+    fn dep5_license_fields_are_rewritten() {
+        let text = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n\
+                    Files: src/*\r\nCopyright: 2024 Jane\r\nLicense:  MIT OR Apache-2.0\r\n\
+                    Files: vendor/*\nLicense: MIT-0\n";
+        let out = rewrite_dep5(text, "MIT", "ISC")
+            .expect("valid")
+            .expect("changed");
+        assert_eq!(out, text.replace("License:  MIT OR", "License:  ISC OR"));
+    }
 
     fn rw(file: &str, text: &str) -> Option<String> {
         rewrite_manifest(file, text, "MIT", "Apache-2.0").expect("valid")

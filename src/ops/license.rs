@@ -213,7 +213,14 @@ impl LicenseUpdate {
             return Ok(None);
         };
         let name = name.to_str().unwrap_or_default();
-        let rewritten = if manifests::is_manifest(name) {
+        let rewritten = if tracked.path == ".reuse/dep5" {
+            let Ok(text) = std::str::from_utf8(&content) else {
+                return Ok(None);
+            };
+            manifests::rewrite_dep5(text, &self.old, &self.new)
+                .map_err(|err| format!("{}: {err}; left alone", shown()))?
+                .map(String::into_bytes)
+        } else if manifests::is_manifest(name) {
             let Ok(text) = std::str::from_utf8(&content) else {
                 return Ok(None);
             };

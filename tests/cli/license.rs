@@ -372,6 +372,13 @@ fn a_workspace_member_that_inherits_its_license_is_left_alone() {
     assert_eq!(text(&fleet, "ws", "crates/member/Cargo.toml"), member);
 }
 
+const REUSE_TOML: &str = "version = 1\n\n[[annotations]]\npath = \"assets/**\"  # images\n\
+                          SPDX-FileCopyrightText = \"2024 Jane\"\n\
+                          SPDX-License-Identifier = \"MIT\"\n";
+const DEP5: &str = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n\
+                    Files: assets/*\nCopyright: 2024 Jane\nLicense: MIT\n\n\
+                    Files: vendor/*\nCopyright: 2020 Them\nLicense: MIT-0\n";
+
 #[test]
 fn the_reuse_layout_renames_the_license_text() {
     let fleet = Fleet::new();
@@ -389,17 +396,29 @@ fn the_reuse_layout_renames_the_license_text() {
             ),
             ("logo.png.license", b"SPDX-License-Identifier: MIT\n"),
             ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00"),
+            ("REUSE.toml", REUSE_TOML.as_bytes()),
+            (".reuse/dep5", DEP5.as_bytes()),
         ],
     );
     let run = fleet.json_exit(&MIT_TO_APACHE, 0);
     assert_eq!(
         files(&run, "reuse"),
         [
+            ".reuse/dep5",
             "LICENSES/Apache-2.0.txt",
             "LICENSES/MIT.txt",
+            "REUSE.toml",
             "logo.png.license",
             "src/a.c"
         ]
+    );
+    assert_eq!(
+        text(&fleet, "reuse", "REUSE.toml"),
+        REUSE_TOML.replace("\"MIT\"", "\"Apache-2.0\"")
+    );
+    assert_eq!(
+        text(&fleet, "reuse", ".reuse/dep5"),
+        DEP5.replace("License: MIT\n", "License: Apache-2.0\n")
     );
     let dir = fleet.path("reuse");
     assert!(!dir.join("LICENSES/MIT.txt").exists());
