@@ -272,8 +272,9 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             ops::replace::FileReplace::from_request(pattern, replacement, *create, to.as_deref())
                 .map_err(UsageError::Request)?,
         )),
-        Command::Check => {
-            let (rules, fixes) = policy_rules(&config.policy, &settings.selection.root)?;
+        Command::Check { policy } => {
+            let policy = policy.as_ref().unwrap_or(&config.policy);
+            let (rules, fixes) = policy_rules(policy, &settings.selection.root)?;
             Some(ContentOp::Policy(rules, fixes))
         }
         _ => None,
@@ -356,7 +357,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let decide = |snapshot: &ops::edit::Snapshot| replace.decide(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
-        Command::Check => {
+        Command::Check { .. } => {
             let Some(policy @ ContentOp::Policy(_, fixes)) = &content else {
                 unreachable!("validated above")
             };
@@ -472,7 +473,7 @@ fn header_check(command: &Command) -> bool {
     matches!(
         command,
         Command::LicenseUpdate { edit, .. } | Command::FileReplace { edit, .. } if edit.check
-    ) || matches!(command, Command::Check)
+    ) || matches!(command, Command::Check { .. })
 }
 
 /// How a content operation runs, from its flags.

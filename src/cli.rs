@@ -219,16 +219,29 @@ enum CliCommand {
         #[command(flatten)]
         edit: EditArgs,
     },
-    /// Check each repository against the [policy] of .git-batch.toml; exit 1 on drift
+    /// Check each repository against a policy ([policy] of .git-batch.toml); exit 1 on drift
     #[command(
         after_help = "The policy: `license = \"ID\"` with `forbid = [\"OLD\", …]` (no \
-                            repository may still declare OLD), and `[[policy.files]]` entries \
-                            with `path` and `template` (the file must hold the template's \
-                            content; templates are relative to the root). Nothing is written.\n\n\
-                            Examples:\n  git batch check\n  git batch -t . check    \
-                            (what hooks/pre-push runs)"
+                      repository may still declare OLD), and `[[policy.files]]` entries with \
+                      `path` and `template` (the file must hold the template's content; \
+                      templates are relative to the root). Flags given here replace the \
+                      file's policy. Nothing is written.\n\n\
+                      Examples:\n  git batch check\n  \
+                      git batch -t . check    (what hooks/pre-push runs)\n  \
+                      git batch check --license Apache-2.0 --forbid MIT --forbid ISC\n  \
+                      git batch check --file .github/workflows/ci.yml=templates/ci.yml"
     )]
-    Check,
+    Check {
+        /// The license every repository is to declare (with --forbid)
+        #[arg(long, value_name = "ID", requires = "forbid")]
+        license: Option<String>,
+        /// A license id no repository may still declare (repeatable)
+        #[arg(long, value_name = "ID", requires = "license")]
+        forbid: Vec<String>,
+        /// PATH in each repository must hold TEMPLATE's content (repeatable)
+        #[arg(long, value_name = "PATH=TEMPLATE", value_parser = parse_policy_file)]
+        file: Vec<(String, String)>,
+    },
     /// Print a completion script for bash, zsh or fish
     #[command(after_help = "Examples:\n  \
                             git batch completions bash > ~/.local/share/bash-completion/completions/git-batch\n  \
@@ -306,6 +319,15 @@ enum Color {
     Auto,
     Always,
     Never,
+}
+
+fn parse_policy_file(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((path, template)) if !path.is_empty() && !template.is_empty() => {
+            Ok((path.to_owned(), template.to_owned()))
+        }
+        _ => Err("expected PATH=TEMPLATE".into()),
+    }
 }
 
 fn parse_where(value: &str) -> Result<WhereFilter, String> {
@@ -476,7 +498,24 @@ impl Parsed {
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
             CliCommand::Runs => settings::Command::Runs,
-            CliCommand::Check => settings::Command::Check,
+            CliCommand::Check {
+                license,
+                forbid,
+                file,
+            } => settings::Command::Check {
+                policy: (license.is_some() || !file.is_empty()).then(|| crate::config::Policy {
+                    license,
+                    forbid,
+                    files: file
+                        .into_iter()
+                        .map(|(path, template)| crate::config::PolicyFile {
+                            path,
+                            // Relative to where the command runs, not to the root.
+                            template: cwd.join(template).to_string_lossy().into_owned(),
+                        })
+                        .collect(),
+                }),
+            },
             CliCommand::Completions { shell } => settings::Command::Completions {
                 shell: match shell {
                     Shell::Bash => "bash",

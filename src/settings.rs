@@ -24,8 +24,11 @@ pub enum Command {
         push: bool,
     },
     Runs,
-    /// Check the repositories against `.git-batch.toml`'s `[policy]`.
-    Check,
+    /// Check the repositories against a policy: the one given on the command line, else
+    /// `.git-batch.toml`'s `[policy]`.
+    Check {
+        policy: Option<crate::config::Policy>,
+    },
     /// Print a completion script.
     Completions {
         shell: &'static str,
@@ -86,7 +89,7 @@ impl Command {
             Command::Undo { .. } => "undo",
             Command::Runs => "runs",
             Command::Clone { .. } => "clone",
-            Command::Check => "check",
+            Command::Check { .. } => "check",
             Command::Completions { .. } => "completions",
             Command::Manpages { .. } => "manpages",
             Command::LicenseUpdate { .. } => "license-update",

@@ -231,3 +231,68 @@ fn pre_commit_runs_the_policy_hook_passing_and_failing() {
     assert!(text.contains("Failed"), "{text}");
     assert!(text.contains("would change src/b.rs"), "{text}");
 }
+
+#[test]
+fn a_policy_on_the_command_line_replaces_the_files_and_reaches_the_hook() {
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "plain",
+        &[
+            ("a.rs", b"// SPDX-License-Identifier: ISC\n"),
+            ("ci.yml", CI.as_bytes()),
+        ],
+    );
+    let dir = fleet.path("plain");
+    let template = fleet.base.join("ci-template.yml");
+    fs::write(&template, "name: new\n").expect("write");
+    let check = |args: &[&str]| {
+        fleet
+            .cmd_in(&dir)
+            .args(["-t", ".", "--color", "never", "check"])
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    assert_eq!(check(&[]).status.code(), Some(2), "no policy at all");
+    assert_eq!(
+        check(&["--license", "MIT", "--forbid", "ISC"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        check(&["--license", "ISC", "--forbid", "MIT"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let file = format!("ci.yml={}", template.display());
+    let drift = check(&["--file", &file]);
+    assert_eq!(drift.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&drift.stdout).contains("would change ci.yml"));
+    fleet
+        .cmd_in(&dir)
+        .args(["check", "--forbid", "MIT"])
+        .assert()
+        .code(2);
+
+    // A wrapper hook hands the flags to hooks/pre-push after git's two arguments.
+    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push");
+    let wrapper = dir.join(".git/hooks/pre-push");
+    fs::create_dir_all(wrapper.parent().expect("a folder")).expect("mkdir");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec '{}' \"$@\" --license MIT --forbid ISC\n",
+            hook.display()
+        ),
+    )
+    .expect("write the wrapper");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).expect("chmod");
+    fleet.commit_file("plain", "b.txt", "b\n", "more");
+    let blocked = push(&fleet, "plain");
+    assert!(!blocked.status.success());
+    assert!(String::from_utf8_lossy(&blocked.stderr).contains("blocked"));
+}
