@@ -3,6 +3,7 @@
 //! atomic writes that keep each file's mode, a commit of only those paths, a push as safe as
 //! `sync`'s, and the files put back as they were when a step fails.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
 use std::os::unix::fs::PermissionsExt;
@@ -451,28 +452,26 @@ fn unified_diff(changes: &[Change]) -> String {
                 "/dev/null".to_owned()
             },
         );
-        match (std::str::from_utf8(a), std::str::from_utf8(b)) {
-            (Ok(a), Ok(b))
-                if !crate::license::declarations::is_binary(a.as_bytes())
-                    && !crate::license::declarations::is_binary(b.as_bytes()) =>
-            {
-                let diff = similar::TextDiff::from_lines(a, b);
-                let _ = write!(
-                    out,
-                    "{}",
-                    diff.unified_diff()
-                        .context_radius(3)
-                        .header(&old_name, &new_name)
-                        .missing_newline_hint(true)
-                );
-            }
-            _ => out.push_str(&format!("Binary files {old_name} and {new_name} differ\n")),
+        let binary = |bytes: &[u8]| crate::license::declarations::is_binary(bytes);
+        if binary(a) || binary(b) {
+            let _ = writeln!(out, "Binary files {old_name} and {new_name} differ");
+            continue;
         }
+        // Text that is not UTF-8 (Latin-1, say) is shown with replacement characters; the
+        // bytes written are the file's own.
+        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+        let diff = similar::TextDiff::from_lines(a.as_ref(), b.as_ref());
+        let _ = write!(
+            out,
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&old_name, &new_name)
+                .missing_newline_hint(true)
+        );
     }
     out
 }
-
-use std::fmt::Write as _;
 
 /// Writes a repository's changes, commits and pushes them, or puts the files back.
 struct Editor<'a> {
