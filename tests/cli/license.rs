@@ -821,3 +821,55 @@ fn unsafe_repositories_are_skipped_but_check_still_reads_them() {
     assert_eq!(outcome(&check, "detached"), "changed");
     assert_eq!(outcome(&check, "locked"), "changed");
 }
+
+#[test]
+fn a_pushed_relicensing_is_undone_only_by_a_revert_with_undo_push() {
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "app",
+        &[
+            ("LICENSE", MIT_LICENSE.as_bytes()),
+            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    fleet.json_exit(
+        &[
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+            "--push",
+        ],
+        0,
+    );
+    let pushed = fleet.remote_head("app");
+    assert_eq!(pushed, fleet.head("app"));
+
+    let refused = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&refused, "app"), "skipped");
+    assert!(
+        repo(&refused, "app")["message"]
+            .to_string()
+            .contains("--push")
+    );
+    assert_eq!(
+        fleet.remote_head("app"),
+        pushed,
+        "nothing undone remotely without --push"
+    );
+
+    let undone = fleet.json_exit(&["undo", "--push"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone}");
+    let head = fleet.head("app");
+    assert_eq!(fleet.remote_head("app"), head, "the revert is pushed");
+    let parent = fleet.git(&fleet.path("app"), &["rev-parse", "HEAD^"]);
+    assert_eq!(parent.trim(), pushed, "a new commit on top, never a force");
+    assert_eq!(
+        text(&fleet, "app", "a.rs"),
+        "// SPDX-License-Identifier: MIT\n"
+    );
+    assert_eq!(text(&fleet, "app", "LICENSE"), MIT_LICENSE);
+    assert!(!UserState::of(&fleet, "app").is_dirty());
+}
