@@ -503,14 +503,16 @@ impl Editor<'_> {
         self.details.written = self
             .changes
             .iter()
-            .map(|change| FileRecord {
-                path: change.path.to_str_lossy().into_owned(),
-                created: change.old.is_none(),
-                written: change.new.as_ref().and_then(|new| {
-                    gix::objs::compute_hash(hash, gix::objs::Kind::Blob, new)
-                        .ok()
-                        .map(|id| id.to_string())
-                }),
+            .map(|change| {
+                FileRecord::of_path(
+                    &change.path,
+                    change.old.is_none(),
+                    change.new.as_ref().and_then(|new| {
+                        gix::objs::compute_hash(hash, gix::objs::Kind::Blob, new)
+                            .ok()
+                            .map(|id| id.to_string())
+                    }),
+                )
             })
             .collect();
         if !self.options.commit {

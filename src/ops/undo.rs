@@ -198,7 +198,7 @@ fn undo_content(
     // it.
     let workdir = &repo.path;
     for file in &entry.files {
-        let path = workdir.join(&file.path);
+        let path = workdir.join(file.relative_path());
         let now = std::fs::read(&path).ok().and_then(|content| {
             gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
                 .ok()
@@ -215,21 +215,24 @@ fn undo_content(
     if options.dry_run {
         return RepoReport::new(repo, Outcome::Changed, format!("would restore {files}"));
     }
-    let existed: Vec<&str> = entry
+    let existed: Vec<std::ffi::OsString> = entry
         .files
         .iter()
         .filter(|f| !f.created)
-        .map(|f| f.path.as_str())
+        .map(|f| f.relative_path().into_os_string())
         .collect();
     if !existed.is_empty() {
-        let mut args = vec!["--literal-pathspecs", "checkout", before, "--"];
+        let mut args: Vec<std::ffi::OsString> = ["--literal-pathspecs", "checkout", before, "--"]
+            .iter()
+            .map(Into::into)
+            .collect();
         args.extend(existed);
         if let Err(err) = git.check(&args) {
             return done(Outcome::Failed, err.to_string());
         }
     }
     for file in entry.files.iter().filter(|f| f.created) {
-        if let Err(err) = std::fs::remove_file(workdir.join(&file.path)) {
+        if let Err(err) = std::fs::remove_file(workdir.join(file.relative_path())) {
             return done(
                 Outcome::Failed,
                 format!("cannot remove {}: {err}", file.path),

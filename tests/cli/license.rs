@@ -873,3 +873,47 @@ fn a_pushed_relicensing_is_undone_only_by_a_revert_with_undo_push() {
     assert_eq!(text(&fleet, "app", "LICENSE"), MIT_LICENSE);
     assert!(!UserState::of(&fleet, "app").is_dirty());
 }
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_rewritten_and_restored() {
+    use std::os::unix::ffi::OsStrExt;
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "app",
+        &[("a.rs", b"// SPDX-License-Identifier: MIT\n")],
+    );
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.rs");
+    let odd = fleet.path("app").join(name);
+    fs::write(&odd, "// SPDX-License-Identifier: MIT\n").expect("write");
+    fleet.git(&fleet.path("app"), &["add", "-A"]);
+    fleet.git(&fleet.path("app"), &["commit", "-q", "-m", "odd name"]);
+    let head = fleet.head("app");
+
+    let run = fleet.json_exit(
+        &[
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "ISC",
+            "--no-commit",
+        ],
+        0,
+    );
+    assert_eq!(files(&run, "app").len(), 2, "{run}");
+    assert_eq!(
+        fs::read_to_string(&odd).expect("read"),
+        "// SPDX-License-Identifier: ISC\n"
+    );
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone}");
+    assert_eq!(fleet.head("app"), head);
+    assert_eq!(
+        fs::read_to_string(&odd).expect("read"),
+        "// SPDX-License-Identifier: MIT\n"
+    );
+    // git quotes the name (octal escapes), so its status is plain text: nothing left over.
+    let status = fleet.git(&fleet.path("app"), &["status", "--porcelain"]);
+    assert_eq!(status, "");
+}
