@@ -424,3 +424,58 @@ fn without_git_batch_on_path_the_action_builds_it_from_its_own_source() {
     let outputs = fs::read_to_string(temp.join("output")).expect("outputs");
     assert!(outputs.contains("changed=1\n"), "{outputs}");
 }
+
+#[test]
+fn the_token_goes_into_a_git_configuration_file_and_never_into_the_log() {
+    let fleet = Fleet::new();
+    let token = "ghp_s3cret-token";
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "status".to_owned());
+    with.insert("repositories".to_owned(), "my-org/api".to_owned());
+    // Nothing listens on port 1: the clone fails at once, after the configuration is written.
+    with.insert("base-url".to_owned(), "https://127.0.0.1:1".to_owned());
+    with.insert("token".to_owned(), token.to_owned());
+    let run = run_step(&fleet, "token", &with);
+    assert_eq!(run.output.status.code(), Some(2), "{}", run.stdout());
+    let log = format!(
+        "{}{}",
+        run.stdout(),
+        String::from_utf8_lossy(&run.output.stderr)
+    );
+    assert!(!log.contains(token), "the token is in the log: {log}");
+    let config = fs::read_to_string(
+        fleet
+            .base
+            .join("runners/token/git-batch-credentials.gitconfig"),
+    )
+    .expect("the credentials file");
+    let expected = {
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "printf 'x-access-token:{token}' | base64 | tr -d '\\n'"
+            ))
+            .output()
+            .expect("base64");
+        String::from_utf8(output.stdout).expect("ASCII")
+    };
+    assert!(
+        config.contains("[http \"https://127.0.0.1:1/\"]")
+            && config.contains(&format!("extraheader = AUTHORIZATION: basic {expected}")),
+        "{config}"
+    );
+    assert!(log.contains(&format!("::add-mask::{expected}")), "{log}");
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(
+            fleet
+                .base
+                .join("runners/token/git-batch-credentials.gitconfig"),
+        )
+        .expect("stat")
+        .permissions()
+        .mode()
+            & 0o777
+    };
+    assert_eq!(mode, 0o600);
+}
