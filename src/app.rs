@@ -421,7 +421,20 @@ fn clone(
     let refused = if settings.dry_run {
         std::collections::BTreeMap::new()
     } else {
-        ops::clone::refused_hosts(&sources, &root, settings.timeout)
+        let hosts: Vec<String> = sources
+            .iter()
+            .map(|source| git::remote::host_of(&source.url))
+            .collect();
+        let probes = sources
+            .iter()
+            .zip(&hosts)
+            .map(|(source, host)| crate::mutation::Probe {
+                host,
+                dir: &root,
+                remote: &source.url,
+                reference: "HEAD",
+            });
+        crate::mutation::probe_hosts(probes, settings.timeout)
     };
     let header = RunHeader {
         command: "clone",
@@ -430,12 +443,7 @@ fn clone(
         dry_run: settings.dry_run,
         total: repos.len(),
         workers: settings.workers(repos.len(), false),
-        notes: refused
-            .iter()
-            .map(|(host, (message, fix))| {
-                format!("{host} refused ({message}); its repositories were not tried. Fix: {fix}")
-            })
-            .collect(),
+        notes: crate::mutation::refusal_notes(&refused),
         check: false,
         fixes: Vec::new(),
     };
@@ -457,10 +465,7 @@ fn clone(
                 .expect("every repository comes from a source");
             let host = git::remote::host_of(&source.url);
             if refused.contains_key(&host) {
-                return RepoReport::failed(
-                    repo,
-                    format!("not tried: {host} refused (see the note above)"),
-                );
+                return crate::mutation::not_tried(repo, &host);
             }
             ops::clone::clone(repo, source, &options, &gate)
         },

@@ -48,14 +48,22 @@ pub fn sync(
     let refused = if settings.dry_run {
         BTreeMap::new()
     } else {
-        let targets = repos
+        let probes = repos
             .iter()
             .zip(&plans)
             .filter_map(|(repo, plan)| match plan {
-                Plan::Work(work) => Some((repo, work.tracking.as_ref()?, work.host.as_deref()?)),
+                Plan::Work(work) => {
+                    let tracking = work.tracking.as_ref()?;
+                    Some(Probe {
+                        host: work.host.as_deref()?,
+                        dir: &repo.path,
+                        remote: &tracking.push_remote,
+                        reference: &tracking.merge_ref,
+                    })
+                }
                 _ => None,
             });
-        probe_hosts(targets, settings)
+        probe_hosts(probes, settings.timeout)
     };
     header.notes = refusal_notes(&refused);
     let has_work = plans.iter().any(|plan| matches!(plan, Plan::Work(_)));
@@ -80,10 +88,7 @@ pub fn sync(
                 .host()
                 .and_then(|host| refused.get(host).map(|r| (host, r)))
             {
-                Some((host, _)) => RepoReport::failed(
-                    repo,
-                    format!("not tried: {host} refused (see the note above)"),
-                ),
+                Some((host, _)) => not_tried(repo, host),
                 None => {
                     let report = ops::sync::sync(repo, plan, &options, &gate);
                     if !settings.dry_run && matches!(plan, Plan::Work(_)) {
@@ -103,45 +108,57 @@ pub fn sync(
     Ok(run)
 }
 
-/// Tries each remote host once (`git ls-remote` in its first repository), in parallel. Returns
-/// the hosts that refused, with git's message and the fix.
-fn probe_hosts<'a>(
-    targets: impl Iterator<Item = (&'a Repo, &'a Tracking, &'a str)>,
-    settings: &Settings,
+/// One remote to try before the run: its host, the folder `git ls-remote` runs in, and the two
+/// arguments it takes (a remote or URL, and a ref).
+pub(crate) struct Probe<'a> {
+    pub host: &'a str,
+    pub dir: &'a Path,
+    pub remote: &'a str,
+    pub reference: &'a str,
+}
+
+/// Tries each remote host once (`git ls-remote` for its first probe), in parallel. Returns the
+/// hosts that refused, with git's message and the fix. Paths need no probe: nothing can refuse.
+pub(crate) fn probe_hosts<'a>(
+    probes: impl Iterator<Item = Probe<'a>>,
+    timeout: Duration,
 ) -> BTreeMap<String, (String, String)> {
-    // The first repository of each remote host (paths need no probe: nothing can refuse).
-    let mut first_of_host: BTreeMap<&str, (&Repo, &Tracking)> = BTreeMap::new();
-    for (repo, tracking, host) in targets {
-        if host != "local" {
-            first_of_host.entry(host).or_insert((repo, tracking));
+    let mut first_of_host: BTreeMap<&str, Probe<'a>> = BTreeMap::new();
+    for probe in probes {
+        if probe.host != "local" {
+            first_of_host.entry(probe.host).or_insert(probe);
         }
     }
-    let probes: Vec<(&str, &Repo, &Tracking)> = first_of_host
-        .into_iter()
-        .map(|(host, (repo, tracking))| (host, repo, tracking))
-        .collect();
-    let answers = pool::map(&probes, probes.len(), |(_, repo, tracking)| {
-        let git = Git::new(&repo.path, settings.timeout);
-        let err = git
-            .check(&["ls-remote", &tracking.push_remote, &tracking.merge_ref])
+    let probes: Vec<Probe<'a>> = first_of_host.into_values().collect();
+    let answers = pool::map(&probes, probes.len(), |probe| {
+        let err = Git::new(probe.dir, timeout)
+            .check(&["ls-remote", "--", probe.remote, probe.reference])
             .err()?;
         host_refusal_fix(err.message()).map(|fix| (err.message().to_owned(), fix.to_owned()))
     });
     probes
         .into_iter()
         .zip(answers)
-        .filter_map(|((host, _, _), answer)| answer.map(|refusal| (host.to_owned(), refusal)))
+        .filter_map(|(probe, answer)| answer.map(|refusal| (probe.host.to_owned(), refusal)))
         .collect()
 }
 
 /// The notes that tell the user which hosts refused, and how to fix each.
-fn refusal_notes(refused: &BTreeMap<String, (String, String)>) -> Vec<String> {
+pub(crate) fn refusal_notes(refused: &BTreeMap<String, (String, String)>) -> Vec<String> {
     refused
         .iter()
         .map(|(host, (message, fix))| {
             format!("{host} refused ({message}); its repositories were not tried. Fix: {fix}")
         })
         .collect()
+}
+
+/// The report of a repository whose host refused the probe.
+pub(crate) fn not_tried(repo: &Repo, host: &str) -> RepoReport {
+    RepoReport::failed(
+        repo,
+        format!("not tried: {host} refused (see the note above)"),
+    )
 }
 
 /// A content operation (`license-update`, `file-replace`) over `repos`: `decide` says what
@@ -182,10 +199,14 @@ where
     };
     let refused = probe_hosts(
         repos.iter().zip(&hosts).filter_map(|(repo, host)| {
-            host.as_ref()
-                .map(|(tracking, host)| (repo, tracking, host.as_str()))
+            host.as_ref().map(|(tracking, host)| Probe {
+                host,
+                dir: &repo.path,
+                remote: &tracking.push_remote,
+                reference: &tracking.merge_ref,
+            })
         }),
-        settings,
+        settings.timeout,
     );
     header.notes.extend(refusal_notes(&refused));
     let host_of: BTreeMap<&Path, &str> = repos
@@ -205,10 +226,7 @@ where
                 .get(repo.path.as_path())
                 .filter(|host| refused.contains_key(**host))
             {
-                return RepoReport::failed(
-                    repo,
-                    format!("not tried: {host} refused (see the note above)"),
-                );
+                return not_tried(repo, host);
             }
             let report = ops::edit::edit(repo, &options, &gate, decide);
             if writes && matches!(report.outcome, Outcome::Changed | Outcome::Failed) {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::git::{Git, remote};
 use crate::hosts::{HostGate, host_refusal_fix};
+
 use crate::outcome::{Outcome, RepoReport};
 use crate::targets::Repo;
 
@@ -104,34 +105,6 @@ pub fn repo_of(root: &Path, source: &Source) -> Repo {
         name: source.name.clone(),
         path: root.join(&source.name),
     }
-}
-
-/// Tries the first URL of each remote host once (`git ls-remote`), so that a host that refuses
-/// is reported once. Returns the hosts that refused, with git's message and the fix.
-pub fn refused_hosts(
-    sources: &[Source],
-    root: &Path,
-    timeout: Duration,
-) -> std::collections::BTreeMap<String, (String, String)> {
-    let mut first: std::collections::BTreeMap<String, &Source> = Default::default();
-    for source in sources {
-        let host = remote::host_of(&source.url);
-        if host != "local" {
-            first.entry(host).or_insert(source);
-        }
-    }
-    let probes: Vec<(String, &Source)> = first.into_iter().collect();
-    let answers = crate::pool::map(&probes, probes.len(), |(_, source)| {
-        let err = Git::new(root, timeout)
-            .check(&["ls-remote", "--heads", "--", &source.url])
-            .err()?;
-        host_refusal_fix(err.message()).map(|fix| (err.message().to_owned(), fix.to_owned()))
-    });
-    probes
-        .into_iter()
-        .zip(answers)
-        .filter_map(|((host, _), refusal)| refusal.map(|r| (host, r)))
-        .collect()
 }
 
 /// Clones `source` into `repo.path`, unless something is there already.
