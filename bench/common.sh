@@ -44,6 +44,29 @@ make_template() {
     tpl_config="$(<"$tpl_work/.git/config")"
 }
 
+# find_binary CRATE: sets `bin` to GIT_BATCH_BIN, or builds `cargo build --release --locked` in
+# CRATE (before the environment is sealed: cargo needs the real HOME) and says from which commit.
+# An absolute path either way.
+find_binary() {
+    local crate="$1" built_from changed
+    if [[ -n "${GIT_BATCH_BIN:-}" ]]; then
+        bin="$GIT_BATCH_BIN"
+    else
+        printf 'building: cargo build --release --locked\n' >&2
+        (cd "$crate" && cargo build --release --locked --quiet)
+        bin="${CARGO_TARGET_DIR:-$crate/target}/release/git-batch"
+        if built_from="$(git -C "$crate" rev-parse --short HEAD 2>/dev/null)"; then
+            changed="$(git -C "$crate" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)"
+            if [[ -n "$changed" ]]; then
+                built_from+=" with uncommitted changes"
+            fi
+            printf 'built from commit %s\n' "$built_from" >&2
+        fi
+    fi
+    [[ -x "$bin" ]] || die "no executable git-batch at '$bin'"
+    bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+}
+
 # seal_environment DIR: a git environment that no setting of the machine's user leaks into:
 # every GIT_* variable unset, HOME (with git-batch's state folder) in DIR/home, fixed identities
 # and dates, the C locale, no colour. Writes $HOME/.gitconfig with only a user and the default

@@ -63,19 +63,11 @@ done
 command -v git >/dev/null || die "git is not on PATH"
 command -v python3 >/dev/null || die "python3 is not on PATH"
 
-# --- the binary (built before the environment is sealed: cargo needs the real HOME) -------------
-if [[ -n "${GIT_BATCH_BIN:-}" ]]; then
-    bin="$GIT_BATCH_BIN"
-else
-    note "building: cargo build --release --locked"
-    (cd "$crate" && cargo build --release --locked --quiet)
-    bin="${CARGO_TARGET_DIR:-$crate/target}/release/git-batch"
-    note "built from commit $(git -C "$crate" rev-parse --short HEAD 2>/dev/null || echo '?')"
-fi
-[[ -x "$bin" ]] || die "no executable git-batch at '$bin'"
-
+# --- the binary ----------------------------------------------------------------------------------
 # shellcheck source=bench/common.sh
 source "$here/common.sh"
+find_binary "$crate"
+
 pick_fanout
 
 if [[ -z "${TMPDIR:-}" && -d /dev/shm && -w /dev/shm ]]; then

@@ -59,16 +59,10 @@ for size in "${sizes[@]}"; do
     fi
 done
 
-# --- the binary (built before the environment is sealed: cargo needs the real HOME) -------------
-if [[ -n "${GIT_BATCH_BIN:-}" ]]; then
-    bin="$GIT_BATCH_BIN"
-else
-    note "building: cargo build --release --locked"
-    (cd "$crate" && cargo build --release --locked --quiet)
-    bin="${CARGO_TARGET_DIR:-$crate/target}/release/git-batch"
-fi
-[[ -x "$bin" ]] || die "no executable git-batch at '$bin'"
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+# --- the binary ----------------------------------------------------------------------------------
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
+find_binary "$crate"
 
 # --- the kept fleet's folder ---------------------------------------------------------------------
 marker_name=".git-batch-bench-fleet"
@@ -94,8 +88,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# shellcheck source=bench/common.sh
-source "$here/common.sh"
 seal_environment "$tmp"
 cat >>"$HOME/.gitconfig" <<'EOF'
 [gc]

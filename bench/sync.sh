@@ -87,27 +87,12 @@ for size in "${sizes[@]}"; do
     fi
 done
 
-# --- the binary (built before the environment is sealed: cargo needs the real HOME) -------------
-if [[ -n "${GIT_BATCH_BIN:-}" ]]; then
-    bin="$GIT_BATCH_BIN"
-else
-    note "building: cargo build --release --locked"
-    (cd "$crate" && cargo build --release --locked --quiet)
-    bin="${CARGO_TARGET_DIR:-$crate/target}/release/git-batch"
-    if built_from="$(git -C "$crate" rev-parse --short HEAD 2>/dev/null)"; then
-        changed="$(git -C "$crate" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)"
-        if [[ -n "$changed" ]]; then
-            built_from+=" with uncommitted changes"
-        fi
-        note "built from commit $built_from"
-    fi
-fi
-[[ -x "$bin" ]] || die "no executable git-batch at '$bin'"
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
-
-# --- how the loop runs in parallel: GNU parallel as people use it, else xargs -P 8 -------------
+# --- the binary ----------------------------------------------------------------------------------
 # shellcheck source=bench/common.sh
 source "$here/common.sh"
+find_binary "$crate"
+
+# --- how the loop runs in parallel: GNU parallel as people use it, else xargs -P 8 -------------
 pick_fanout
 
 # --- the kept fleet's folder ---------------------------------------------------------------------

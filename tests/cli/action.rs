@@ -371,15 +371,6 @@ fn without_git_batch_on_path_the_action_builds_it_from_its_own_source() {
     mit_remote(&fleet, "api");
     let temp = fleet.base.join("runner");
     fs::create_dir_all(&temp).expect("mkdir");
-    let real_home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| real_home.join(".cargo"));
-    let rustup_home = std::env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| real_home.join(".rustup"));
     // The test's PATH (which has cargo) without any folder that holds a git-batch.
     let path = std::env::var("PATH")
         .unwrap_or_default()
@@ -393,8 +384,7 @@ fn without_git_batch_on_path_the_action_builds_it_from_its_own_source() {
         .env_clear()
         .env("PATH", path)
         .env("HOME", &fleet.home)
-        .env("CARGO_HOME", &cargo_home)
-        .env("RUSTUP_HOME", &rustup_home)
+        .envs(crate::fixture::real_cargo_env())
         // Shared with the pre-commit test's build, so that the second one is incremental.
         .env(
             "CARGO_TARGET_DIR",

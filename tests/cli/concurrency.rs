@@ -37,6 +37,18 @@ fn wait_for_marks(marks: &Path, count: usize) {
     }
 }
 
+/// Sends Ctrl-C (SIGINT) to `child`, gives its handler time to raise the flag, then lets the
+/// held hooks go on.
+fn ctrl_c_then_release(child: &Child, release: &Path) {
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success());
+    std::thread::sleep(Duration::from_millis(300));
+    fs::write(release, "").expect("release the hooks");
+}
+
 /// Waits (at most 30 s) for `child` and returns its exit code, stdout and stderr; past that it
 /// is killed and the test fails.
 fn finish(child: Child) -> (Option<i32>, String, String) {
@@ -130,14 +142,7 @@ fn ctrl_c_in_a_150_repository_sync_leaves_each_synced_or_untouched_and_a_rerun_f
 
     let child = spawn_sync(&fleet, &["-j2"]);
     wait_for_marks(&marks, 2);
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
-    // Let the handler raise the flag before the held commits go on.
-    std::thread::sleep(Duration::from_millis(300));
-    fs::write(&release, "").expect("release the hooks");
+    ctrl_c_then_release(&child, &release);
     let (code, stdout, stderr) = finish(child);
     assert_eq!(code, Some(130), "stderr: {stderr}");
     let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
@@ -305,13 +310,7 @@ fn ctrl_c_in_a_license_update_leaves_each_repository_relicensed_or_untouched() {
     };
     let child = spawn();
     wait_for_marks(&marks, 2);
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
-    std::thread::sleep(Duration::from_millis(300));
-    fs::write(&release, "").expect("release the hooks");
+    ctrl_c_then_release(&child, &release);
     let (code, stdout, stderr) = finish(child);
     assert_eq!(code, Some(130), "stderr: {stderr}");
     let document: Value = serde_json::from_str(&stdout).expect("the JSON document");

@@ -18,6 +18,22 @@ const EPOCH: u64 = 1_767_225_600;
 /// The binary under test.
 pub const GIT_BATCH: &str = env!("CARGO_BIN_EXE_git-batch");
 
+/// `CARGO_HOME` and `RUSTUP_HOME` of the user running the tests (rustup's defaults under the
+/// real `$HOME` when unset), for a sealed command that must still find the toolchain and the
+/// crate caches: pre-commit and the Action building git-batch.
+pub fn real_cargo_env() -> [(&'static str, PathBuf); 2] {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let from = |variable: &str, default: &str| {
+        std::env::var_os(variable).map_or_else(|| home.join(default), PathBuf::from)
+    };
+    [
+        ("CARGO_HOME", from("CARGO_HOME", ".cargo")),
+        ("RUSTUP_HOME", from("RUSTUP_HOME", ".rustup")),
+    ]
+}
+
 /// How long any one `git-batch` run may take before the test fails instead of hanging.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 

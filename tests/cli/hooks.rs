@@ -171,15 +171,6 @@ fn pre_commit() -> PathBuf {
 /// caches, and a target folder under target/ so that a second run does not rebuild).
 fn try_repo(fleet: &Fleet, dir: &Path, hook: &str) -> std::process::Output {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let real_home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| real_home.join(".cargo"));
-    let rustup_home = std::env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| real_home.join(".rustup"));
     let tools = crate_dir.join("target/test-tools");
     let mut command = Command::new(pre_commit());
     command
@@ -194,8 +185,7 @@ fn try_repo(fleet: &Fleet, dir: &Path, hook: &str) -> std::process::Output {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &fleet.home)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("CARGO_HOME", cargo_home)
-        .env("RUSTUP_HOME", rustup_home)
+        .envs(crate::fixture::real_cargo_env())
         .env("CARGO_TARGET_DIR", tools.join("pre-commit-target"))
         .env("PRE_COMMIT_HOME", tools.join("pre-commit-home"))
         .env("LC_ALL", "C.UTF-8");
