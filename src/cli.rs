@@ -94,9 +94,10 @@ struct GlobalArgs {
     #[arg(short, long, global = true)]
     verbose: bool,
 
-    /// Seconds allowed per repository for anything that can wait (a network, a command)
+    /// Seconds allowed per repository for anything that can wait (a network, a command);
+    /// from 1 to 604800 (a week)
     #[arg(long, value_name = "SECS", default_value_t = 300, global = true,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = parse_timeout)]
     timeout: u64,
 
     /// Most network operations at once against one remote host
@@ -327,6 +328,16 @@ fn parse_policy_file(value: &str) -> Result<(String, String), String> {
             Ok((path.to_owned(), template.to_owned()))
         }
         _ => Err("expected PATH=TEMPLATE".into()),
+    }
+}
+
+fn parse_timeout(value: &str) -> Result<u64, String> {
+    let max = settings::MAX_TIMEOUT_SECS;
+    match value.trim().parse::<u64>() {
+        Ok(secs) if (1..=max).contains(&secs) => Ok(secs),
+        _ => Err(format!(
+            "`{value}` is not a number of seconds from 1 to {max} (a week)"
+        )),
     }
 }
 

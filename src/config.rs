@@ -99,6 +99,17 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
             });
         }
     }
+    if d.timeout
+        .is_some_and(|secs| secs > crate::settings::MAX_TIMEOUT_SECS)
+    {
+        return Err(ConfigError::Invalid {
+            path,
+            message: format!(
+                "defaults.timeout must be at most {} seconds (a week)",
+                crate::settings::MAX_TIMEOUT_SECS
+            ),
+        });
+    }
     if config.policy.license.is_none() && !config.policy.forbid.is_empty() {
         return Err(ConfigError::Invalid {
             path,

@@ -165,6 +165,10 @@ pub struct Explicit {
     pub per_host: bool,
 }
 
+/// The longest `--timeout` (and `[defaults] timeout`): a week, in seconds. A deadline is the
+/// moment of a start plus the timeout, and a larger one would overflow the clock.
+pub const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 60 * 60;
+
 /// The default number of workers: one per repository, at most 8.
 pub const MAX_DEFAULT_WORKERS: usize = 8;
 

@@ -51,6 +51,11 @@ pub enum TargetError {
     },
     #[error("`@failed`: {0}")]
     Failed(String),
+    #[error(
+        "the target spec `-t {0:?}` names no repository (an unset variable?): give names, \
+         a glob such as `@api-*`, or leave -t out for every repository"
+    )]
+    EmptySpec(String),
 }
 
 /// A target spec as typed after `-t`, classified but not yet resolved.
@@ -69,21 +74,34 @@ pub enum TargetSpec {
 }
 
 impl TargetSpec {
-    /// Classifies a spec. Never fails: whether the words name anything is decided on resolution.
-    pub fn parse(spec: &str) -> TargetSpec {
-        let spec = spec.trim();
-        match spec.strip_prefix('@') {
+    /// Classifies a spec. Whether its words name anything is decided on resolution; a spec with
+    /// no word at all (``, `,`: an unset shell variable) is refused here, because read as a path
+    /// it would be the current folder, that is every repository.
+    pub fn parse(spec: &str) -> Result<TargetSpec, TargetError> {
+        let trimmed = spec.trim();
+        let parsed = match trimmed.strip_prefix('@') {
             Some("all-repos") => TargetSpec::AllRepos,
             Some("failed") => TargetSpec::Failed,
+            Some("") => return Err(TargetError::EmptySpec(spec.to_owned())),
             Some(pattern) => TargetSpec::GroupOrGlob(pattern.to_owned()),
-            None if spec.contains(',') => TargetSpec::List(
-                spec.split(',')
+            None if trimmed.contains(',') => TargetSpec::List(
+                trimmed
+                    .split(',')
                     .map(str::trim)
                     .filter(|item| !item.is_empty())
                     .map(str::to_owned)
                     .collect(),
             ),
-            None => TargetSpec::Single(spec.to_owned()),
+            None => TargetSpec::Single(trimmed.to_owned()),
+        };
+        match &parsed {
+            TargetSpec::List(items) if items.is_empty() => {
+                Err(TargetError::EmptySpec(spec.to_owned()))
+            }
+            TargetSpec::Single(word) if word.is_empty() => {
+                Err(TargetError::EmptySpec(spec.to_owned()))
+            }
+            _ => Ok(parsed),
         }
     }
 }
@@ -290,7 +308,7 @@ pub fn select(
         depth: selection.depth,
         found: discover(&root, selection.depth),
     };
-    let mut repos = match TargetSpec::parse(&selection.targets) {
+    let mut repos = match TargetSpec::parse(&selection.targets)? {
         TargetSpec::AllRepos if resolver.found.is_empty() => {
             return Err(TargetError::NoRepositories {
                 root,
@@ -476,21 +494,32 @@ mod tests {
 
     #[test]
     fn specs_are_classified() {
-        assert_eq!(TargetSpec::parse("@all-repos"), TargetSpec::AllRepos);
-        assert_eq!(TargetSpec::parse("@failed"), TargetSpec::Failed);
+        let parse = |spec: &str| TargetSpec::parse(spec).ok();
+        assert_eq!(parse("@all-repos"), Some(TargetSpec::AllRepos));
+        assert_eq!(parse("@failed"), Some(TargetSpec::Failed));
         assert_eq!(
-            TargetSpec::parse("@rsr-*"),
-            TargetSpec::GroupOrGlob("rsr-*".into())
+            parse("@rsr-*"),
+            Some(TargetSpec::GroupOrGlob("rsr-*".into()))
         );
         assert_eq!(
-            TargetSpec::parse("a, b,,c"),
-            TargetSpec::List(vec!["a".into(), "b".into(), "c".into()])
+            parse("a, b,,c"),
+            Some(TargetSpec::List(vec!["a".into(), "b".into(), "c".into()]))
         );
-        assert_eq!(TargetSpec::parse("."), TargetSpec::Single(".".into()));
+        assert_eq!(parse("."), Some(TargetSpec::Single(".".into())));
         assert_eq!(
-            TargetSpec::parse("repos.txt"),
-            TargetSpec::Single("repos.txt".into())
+            parse("repos.txt"),
+            Some(TargetSpec::Single("repos.txt".into()))
         );
+    }
+
+    #[test]
+    fn specs_without_a_word_are_refused() {
+        for spec in ["", "  ", ",", " , ,", "@"] {
+            assert!(
+                matches!(TargetSpec::parse(spec), Err(TargetError::EmptySpec(_))),
+                "{spec:?}"
+            );
+        }
     }
 
     #[test]
@@ -549,7 +578,7 @@ mod tests {
         #[test]
         fn list_specs_keep_every_item(items in proptest::collection::vec("[a-z0-9_.-]{1,12}", 2..8)) {
             let spec = items.join(",");
-            prop_assert_eq!(TargetSpec::parse(&spec), TargetSpec::List(items));
+            prop_assert_eq!(TargetSpec::parse(&spec).ok(), Some(TargetSpec::List(items)));
         }
     }
 }

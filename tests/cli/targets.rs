@@ -521,3 +521,51 @@ fn config_defaults_apply_unless_the_command_line_says_otherwise() {
         );
     }
 }
+
+#[test]
+fn an_empty_target_spec_is_a_usage_error_not_the_whole_root() {
+    // `git batch -t "$UNSET" sync` must not act on every repository.
+    let fleet = named_fleet();
+    for spec in ["", " ", ",", " , ,"] {
+        let stderr = usage_error(&fleet, &["-t", spec]);
+        assert!(
+            stderr.contains("names no repository"),
+            "-t {spec:?}: {stderr}"
+        );
+    }
+    let output = fleet
+        .cmd()
+        .args(["-t", "", "sync", "-n"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_timeout_beyond_a_week_is_a_usage_error_not_a_panic() {
+    let fleet = named_fleet();
+    for value in ["18446744073709551615", "604801"] {
+        let stderr = usage_error(&fleet, &["--timeout", value]);
+        assert!(stderr.contains("604800"), "--timeout {value}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // The bound itself is accepted, and so is a `[defaults]` timeout under it; one over it is a
+    // configuration error.
+    assert_eq!(fleet.list(&["--timeout", "604800"]), strings(DEPTH_2));
+    let output = fleet
+        .cmd()
+        .args(["-t", "alpha", "--timeout", "604800", "exec", "--", "true"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    fs::write(
+        fleet.root.join(".git-batch.toml"),
+        "[defaults]\ntimeout = 9999999\n",
+    )
+    .expect("write the config");
+    let stderr = usage_error(&fleet, &[]);
+    assert!(stderr.contains("defaults.timeout"), "{stderr}");
+    let help = fleet.cmd().args(["help", "status"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("604800"));
+}
