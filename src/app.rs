@@ -383,7 +383,9 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         | Command::Completions { .. }
         | Command::Manpages { .. } => unreachable!("handled above"),
     };
-    if header_check(&settings.command) && run.summary.changed > 0 {
+    // A check fails on drift, and also where it could not decide: a skipped repository was not
+    // checked, and must not pass a CI job or a pre-push hook.
+    if header_check(&settings.command) && (run.summary.changed > 0 || run.summary.skipped > 0) {
         return Ok(exit_code(&run).merge(ExitCode::Failure));
     }
     Ok(exit_code(&run))

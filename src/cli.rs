@@ -272,7 +272,8 @@ enum CliCommand {
 /// The flags `license-update` and `file-replace` share.
 #[derive(Debug, Args)]
 struct EditArgs {
-    /// Change nothing; exit 1 if any repository would change (for hooks and CI)
+    /// Change nothing; exit 1 if any repository would change or had to be skipped (for hooks
+    /// and CI)
     #[arg(long, conflicts_with_all = ["no_commit", "push"])]
     check: bool,
     /// Show a unified diff of each change

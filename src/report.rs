@@ -358,24 +358,40 @@ fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
     text
 }
 
-/// `--check`'s verdict: the repositories that would change, or that none would.
+/// `--check`'s verdict: the repositories that would change and those that could not be checked
+/// (skipped), or that none would change.
 fn check_text(run: &RunReport) -> String {
-    let drifted: Vec<&str> = run
-        .repos
-        .iter()
-        .filter(|r| r.outcome == Outcome::Changed)
-        .map(|r| r.name.as_str())
-        .collect();
-    if drifted.is_empty() {
+    let named = |outcome: Outcome| -> Vec<&str> {
+        run.repos
+            .iter()
+            .filter(|r| r.outcome == outcome)
+            .map(|r| r.name.as_str())
+            .collect()
+    };
+    let (drifted, undecided) = (named(Outcome::Changed), named(Outcome::Skipped));
+    let mut text = String::new();
+    if drifted.is_empty() && undecided.is_empty() {
         return format!("{} no repository would change\n", "✓".green());
     }
-    format!(
-        "{} {} {} would change: {}\n",
-        "✗".red(),
-        drifted.len(),
-        plural(drifted.len(), "repository", "repositories"),
-        drifted.join(", ")
-    )
+    if !drifted.is_empty() {
+        text.push_str(&format!(
+            "{} {} {} would change: {}\n",
+            "✗".red(),
+            drifted.len(),
+            plural(drifted.len(), "repository", "repositories"),
+            drifted.join(", ")
+        ));
+    }
+    if !undecided.is_empty() {
+        text.push_str(&format!(
+            "{} {} {} could not be checked (skipped): {}\n",
+            "✗".red(),
+            undecided.len(),
+            plural(undecided.len(), "repository", "repositories"),
+            undecided.join(", ")
+        ));
+    }
+    text
 }
 
 /// The aligned status table, one row per repository, in name order.

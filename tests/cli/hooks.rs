@@ -286,3 +286,103 @@ fn a_policy_on_the_command_line_replaces_the_files_and_reaches_the_hook() {
     assert!(!blocked.status.success());
     assert!(String::from_utf8_lossy(&blocked.stderr).contains("blocked"));
 }
+
+/// Runs `git-batch ARGS` from the root with colour off; returns the exit code and stdout.
+fn checked(fleet: &Fleet, args: &[&str]) -> (Option<i32>, String) {
+    let output = fleet
+        .cmd()
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_check_that_could_not_decide_a_repository_fails_and_names_it() {
+    // A repository skipped by a check was not checked: a CI job or a hook must not pass on it.
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "odd",
+        &[
+            ("LICENSE", b"Ask before use.\n"),
+            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    repo_with(&fleet, "fine", &[("ci.yml", CI.as_bytes())]);
+    fs::write(fleet.base.join("ci.yml"), CI).expect("write the template");
+    let template = fleet.base.join("ci.yml");
+    let template = template.to_str().expect("UTF-8 path");
+
+    let (code, stdout) = checked(
+        &fleet,
+        &[
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+            "--check",
+        ],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("1 repository could not be checked (skipped): odd"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("no repository would change"), "{stdout}");
+
+    let (code, stdout) = checked(
+        &fleet,
+        &["check", "--license", "Apache-2.0", "--forbid", "MIT"],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("could not be checked (skipped): odd"),
+        "{stdout}"
+    );
+
+    // file-replace: a path that is a symbolic link is skipped, never followed.
+    fleet.symlink("fine/link.yml", Path::new("ci.yml"));
+    fleet.git(&fleet.path("fine"), &["add", "link.yml"]);
+    fleet.git(&fleet.path("fine"), &["commit", "-q", "-m", "a link"]);
+    let (code, stdout) = checked(
+        &fleet,
+        &[
+            "-t",
+            "fine",
+            "file-replace",
+            "--pattern",
+            "link.yml",
+            "--replacement",
+            template,
+            "--check",
+        ],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("could not be checked (skipped): fine"),
+        "{stdout}"
+    );
+
+    // Without a skip, a check that finds nothing still passes.
+    let (code, stdout) = checked(
+        &fleet,
+        &[
+            "-t",
+            "fine",
+            "file-replace",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            template,
+            "--check",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("no repository would change"), "{stdout}");
+}
