@@ -86,10 +86,11 @@ fn policy_rules(
                     |err| UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME)),
                 )?;
             rules.push(ContentOp::License(update));
-            fixes.push(format!(
-                "git batch -t . license-update --old {old} --new {license}{}",
-                if listed { "" } else { " --ids-only" }
-            ));
+            let mut flags = vec![("--old", Some(old.as_str())), ("--new", Some(license))];
+            if !listed {
+                flags.push(("--ids-only", None));
+            }
+            fixes.push(shell_command("license-update", &flags));
         }
     }
     for file in &policy.files {
@@ -100,12 +101,15 @@ fn policy_rules(
             UsageError::Request(format!("[[policy.files]] in {}: {err}", config::FILE_NAME))
         })?;
         rules.push(ContentOp::Replace(replace));
-        fixes.push(format!(
-            "git batch -t . file-replace --pattern '{}' --replacement '{}'{}",
-            file.path,
-            template.display(),
-            if plain { " --create" } else { "" }
-        ));
+        let template = template.to_string_lossy();
+        let mut flags = vec![
+            ("--pattern", Some(file.path.as_str())),
+            ("--replacement", Some(&*template)),
+        ];
+        if plain {
+            flags.push(("--create", None));
+        }
+        fixes.push(shell_command("file-replace", &flags));
     }
     if rules.is_empty() {
         return Err(UsageError::Request(format!(
@@ -116,6 +120,25 @@ fn policy_rules(
         )));
     }
     Ok((rules, fixes))
+}
+
+/// `git batch -t . COMMAND FLAGS…` as a line to paste into a shell: every word quoted as the
+/// shell needs (a policy path may hold `'`, `$(…)` or `;`), and a value that starts with `-`
+/// joined to its flag (`--pattern=-x`) so that it is not read as a flag.
+fn shell_command(command: &str, flags: &[(&str, Option<&str>)]) -> String {
+    let mut argv: Vec<String> = ["git", "batch", "-t", ".", command]
+        .map(str::to_owned)
+        .to_vec();
+    for (flag, value) in flags {
+        match value {
+            Some(value) if value.starts_with('-') => argv.push(format!("{flag}={value}")),
+            Some(value) => argv.extend([(*flag).to_owned(), (*value).to_owned()]),
+            None => argv.push((*flag).to_owned()),
+        }
+    }
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| {
+        "(a value of the policy holds a NUL byte: no shell command can name it)".to_owned()
+    })
 }
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.

@@ -66,7 +66,7 @@ fn check_reports_drift_from_the_policy_and_how_to_fix_it() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("file-replace --pattern 'ci.yml'"),
+        stdout.contains("file-replace --pattern ci.yml --replacement "),
         "{stdout}"
     );
     // From the fleet's root, which has no policy of its own: a usage error that says so.
@@ -385,4 +385,93 @@ fn a_check_that_could_not_decide_a_repository_fails_and_names_it() {
     );
     assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains("no repository would change"), "{stdout}");
+}
+
+/// Runs `line` with `sh -c` in `dir`, as a user pasting it would: git-batch on PATH (so that
+/// `git batch` finds it), git's configuration and the journal in the fleet's home.
+fn paste(fleet: &Fleet, dir: &Path, line: &str) -> std::process::Output {
+    let bin_dir = Path::new(GIT_BATCH).parent().expect("a folder");
+    Command::new("sh")
+        .args(["-c", line])
+        .current_dir(dir)
+        .env_clear()
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("HOME", &fleet.home)
+        .env("XDG_CONFIG_HOME", fleet.home.join(".config"))
+        .env("XDG_STATE_HOME", fleet.home.join(".local/state"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run sh")
+}
+
+#[test]
+fn printed_fix_commands_are_shell_quoted_and_work_when_pasted() {
+    // A policy path that closes a single quote, and a template name with a command
+    // substitution: pasted unquoted, either would run `touch`.
+    let path = "ci'; touch pwned; echo '.yml";
+    let template = "templates/t$(touch pwned2).yml";
+    let policy = format!(
+        "[policy]\nlicense = \"Apache-2.0\"\nforbid = [\"MIT\"]\n\n\
+         [[policy.files]]\npath = \"{path}\"\ntemplate = \"{template}\"\n"
+    );
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "app",
+        &[
+            (".git-batch.toml", policy.as_bytes()),
+            (template, CI.as_bytes()),
+            (path, b"name: old\n"),
+            ("src/a.rs", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    let dir = fleet.path("app");
+    let output = fleet
+        .cmd_in(&dir)
+        .args(["-t", ".", "--color", "never", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let fixes: Vec<&str> = stdout
+        .lines()
+        .skip_while(|line| !line.contains("to fix, in each of them:"))
+        .skip(1)
+        .map(str::trim)
+        .collect();
+    assert_eq!(fixes.len(), 2, "{stdout}");
+    for fix in &fixes {
+        let pasted = paste(&fleet, &dir, fix);
+        assert!(
+            pasted.status.success(),
+            "{fix}: {}{}",
+            String::from_utf8_lossy(&pasted.stdout),
+            String::from_utf8_lossy(&pasted.stderr)
+        );
+    }
+    for marker in ["pwned", "pwned2"] {
+        assert!(!dir.join(marker).exists(), "pasting ran `touch {marker}`");
+    }
+    // The fixes did what they said: the repository follows its policy now.
+    let again = fleet
+        .cmd_in(&dir)
+        .args(["-t", ".", "--color", "never", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    assert_eq!(fs::read_to_string(dir.join(path)).expect("read"), CI);
 }
