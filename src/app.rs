@@ -564,10 +564,12 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             for repo in repos {
+                // Escaped as in every human output: a name is one line, whatever it holds.
+                let name = crate::escape::controls(&repo.name);
                 let line = if settings.verbosity == crate::settings::Verbosity::Verbose {
-                    format!("{}\t{}\n", repo.name, repo.path.display())
+                    format!("{name}\t{}\n", crate::escape::path(&repo.path))
                 } else {
-                    format!("{}\n", repo.name)
+                    format!("{name}\n")
                 };
                 if out.write_all(line.as_bytes()).is_err() {
                     break;

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use owo_colors::OwoColorize;
 use unicode_width::UnicodeWidthStr;
 
+use crate::escape::{self, controls};
 use crate::git::{RepoState, RepoStatus};
 use crate::outcome::{Details, Outcome, RepoReport, RunReport, Summary};
 use crate::settings::{Format, Verbosity};
@@ -97,7 +98,7 @@ impl Printer {
                     h.command,
                     h.total,
                     plural(h.total, "repository", "repositories"),
-                    h.root.display(),
+                    escape::path(&h.root),
                     h.workers,
                     plural(h.workers, "worker", "workers"),
                     if h.check {
@@ -114,14 +115,14 @@ impl Printer {
                 );
                 let mut text = format!("{}\n", line.bold());
                 for note in &self.header.notes {
-                    text.push_str(&format!("{} {note}\n", "!".yellow().bold()));
+                    text.push_str(&format!("{} {}\n", "!".yellow().bold(), controls(note)));
                 }
                 self.emit(&text);
             }
             Format::Human => {
                 let mut text = String::new();
                 for note in &self.header.notes {
-                    text.push_str(&format!("{} {note}\n", "!".yellow().bold()));
+                    text.push_str(&format!("{} {}\n", "!".yellow().bold(), controls(note)));
                 }
                 self.emit(&text);
             }
@@ -149,7 +150,7 @@ impl Printer {
         self.finished += 1;
         if let Some(bar) = &self.bar {
             bar.set_position(self.finished as u64);
-            bar.set_message(report.name.clone());
+            bar.set_message(controls(&report.name).into_owned());
         }
         match self.format {
             Format::Json => {}
@@ -191,6 +192,7 @@ impl Printer {
     }
 
     fn repo_line(&self, report: &RepoReport) -> String {
+        let (name, message) = (controls(&report.name), controls(&report.message));
         let counter = format!("({}/{})", self.finished, self.header.total);
         let duration = if self.verbosity == Verbosity::Verbose {
             format!(" {}ms", report.duration_ms)
@@ -206,14 +208,14 @@ impl Printer {
         let detail = if report.message.is_empty() || !says_what {
             String::new()
         } else {
-            format!(": {}", report.message)
+            format!(": {message}")
         };
         match report.outcome {
             // For a check, a repository that would change is what was looked for: drift.
             Outcome::Changed if self.header.check => format!(
                 "{} {}{} {}{}\n",
                 "✗".red(),
-                report.name,
+                name,
                 detail,
                 counter.dimmed(),
                 duration.dimmed()
@@ -221,7 +223,7 @@ impl Printer {
             Outcome::Changed | Outcome::Unchanged => format!(
                 "{} {}{} {}{}\n",
                 "✓".green(),
-                report.name,
+                name,
                 detail,
                 counter.dimmed(),
                 duration.dimmed()
@@ -229,16 +231,16 @@ impl Printer {
             Outcome::Skipped => format!(
                 "{} {}: skipped, {} {}{}\n",
                 "–".yellow(),
-                report.name,
-                report.message,
+                name,
+                message,
                 counter.dimmed(),
                 duration.dimmed()
             ),
             Outcome::Failed => format!(
                 "{} {}: {} {}{}\n",
                 "✗".red(),
-                report.name,
-                report.message.red(),
+                name,
+                message.red(),
                 counter.dimmed(),
                 duration.dimmed()
             ),
@@ -276,7 +278,7 @@ impl Printer {
                     if run.summary.changed > 0 && !self.header.fixes.is_empty() {
                         text.push_str("  to fix, in each of them:\n");
                         for fix in &self.header.fixes {
-                            text.push_str(&format!("    {fix}\n"));
+                            text.push_str(&format!("    {}\n", controls(fix)));
                         }
                     }
                 }
@@ -350,8 +352,8 @@ fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
             text.push_str(&format!(
                 "  {} {}: {}\n",
                 "✗".red(),
-                report.name,
-                report.message
+                controls(&report.name),
+                controls(&report.message)
             ));
         }
     }
@@ -361,11 +363,11 @@ fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
 /// `--check`'s verdict: the repositories that would change and those that could not be checked
 /// (skipped), or that none would change.
 fn check_text(run: &RunReport) -> String {
-    let named = |outcome: Outcome| -> Vec<&str> {
+    let named = |outcome: Outcome| -> Vec<std::borrow::Cow<'_, str>> {
         run.repos
             .iter()
             .filter(|r| r.outcome == outcome)
-            .map(|r| r.name.as_str())
+            .map(|r| controls(&r.name))
             .collect()
     };
     let (drifted, undecided) = (named(Outcome::Changed), named(Outcome::Skipped));
@@ -401,11 +403,18 @@ fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
         .filter(|report| verbosity != Verbosity::Quiet || needs_attention(report))
         .map(|report| match &report.details {
             Details::Status(status) => (
-                report.name.clone(),
-                status_cells(status),
+                controls(&report.name).into_owned(),
+                status_cells(status)
+                    .iter()
+                    .map(|cell| controls(cell).into_owned())
+                    .collect(),
                 Some(status.state),
             ),
-            _ => (report.name.clone(), vec![report.message.clone()], None),
+            _ => (
+                controls(&report.name).into_owned(),
+                vec![controls(&report.message).into_owned()],
+                None,
+            ),
         })
         .collect();
     if rows.is_empty() {
@@ -520,5 +529,5 @@ fn pad(text: &str, width: usize) -> String {
 /// Prints a usage or configuration error the way every git-batch error looks.
 pub fn print_error(message: &str) {
     let mut err = anstream::stderr();
-    let _ = writeln!(err, "{} {message}", "error:".red().bold());
+    let _ = writeln!(err, "{} {}", "error:".red().bold(), controls(message));
 }

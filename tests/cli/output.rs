@@ -292,3 +292,86 @@ fn content_operation_output() {
         all
     });
 }
+
+/// Names, file names and hook messages that carry terminal escapes (an OSC that sets the
+/// window title, a CSI that clears the screen) and a newline that would start a line of its own,
+/// such as a forged `::error` annotation in a CI log.
+const TITLE: &str = "\x1b]0;pwned\x07";
+const CLEAR: &str = "\x1b[2J";
+const FORGED: &str = "\n::error::forged";
+
+fn hostile_fleet() -> Fleet {
+    let fleet = Fleet::new();
+    fleet.add_repo(&format!("title{TITLE}"));
+    fleet.add_repo(&format!("line{FORGED}"));
+    fleet.add_repo("hooked");
+    fleet.commit_file("hooked", &format!("ci{CLEAR}.yml"), "old\n", "a file");
+    fleet.git(&fleet.path("hooked"), &["push", "-q"]);
+    fleet.hook(
+        "hooked",
+        "pre-commit",
+        "printf 'refused \\033[2J\\n::error::forged by a hook\\n' >&2; exit 1",
+    );
+    fleet.make_dirty("hooked");
+    fleet
+}
+
+/// Asserts that `text` carries no escape of the hostile fleet raw and no forged line.
+fn assert_inert(what: &str, text: &str) {
+    for raw in [TITLE, CLEAR, "\x1b]0;", "\x1b[2J"] {
+        assert!(!text.contains(raw), "{what} printed {raw:?} raw: {text:?}");
+    }
+    assert!(
+        !text.lines().any(|line| line.trim_start().starts_with("::")),
+        "{what} printed a line of its own from a name or message: {text:?}"
+    );
+}
+
+#[test]
+fn control_characters_in_names_files_and_messages_are_escaped_for_people() {
+    let fleet = hostile_fleet();
+    let template = fleet.base.join("ci.yml");
+    std::fs::write(&template, "new\n").expect("write");
+    let template = template.to_str().expect("UTF-8");
+    let runs: [&[&str]; 6] = [
+        &["list"],
+        &["-v", "list"],
+        &["--color", "always", "status"],
+        &["--color", "always", "-v", "exec", "--", "true"],
+        &[
+            "--color",
+            "always",
+            "file-replace",
+            "--pattern",
+            "*.yml",
+            "--replacement",
+            template,
+            "--check",
+        ],
+        &["--color", "always", "sync", "--no-push"],
+    ];
+    for args in runs {
+        let output = fleet.cmd().args(args).output().expect("run");
+        let what = format!("{args:?}");
+        assert_inert(&what, &String::from_utf8_lossy(&output.stdout));
+        assert_inert(&what, &String::from_utf8_lossy(&output.stderr));
+    }
+    // git's way (core.quotePath): `\n`, and octal for the other control bytes.
+    let output = fleet.cmd().arg("list").output().expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("line\\n::error::forged\n"), "{stdout}");
+    assert!(stdout.contains("title\\033]0;pwned\\007\n"), "{stdout}");
+    let output = fleet
+        .cmd()
+        .args(["--color", "never", "sync", "--no-push"])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("refused \\033[2J"), "{stdout}");
+
+    // JSON keeps every name as it is: a script gets the real bytes, escaped by JSON itself.
+    let document = fleet.json(&["list"]);
+    let listed = names(&document);
+    assert!(listed.contains(&format!("title{TITLE}")), "{listed:?}");
+    assert!(listed.contains(&format!("line{FORGED}")), "{listed:?}");
+}
