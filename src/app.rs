@@ -546,7 +546,10 @@ fn exit_code(run: &RunReport) -> ExitCode {
 fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) -> RunReport {
     let reports: Vec<RepoReport> = repos
         .iter()
-        .map(|repo| RepoReport::new(repo, Outcome::Unchanged, ""))
+        .map(|repo| match repo.refusal() {
+            Some(reason) => refused(repo, reason),
+            None => RepoReport::new(repo, Outcome::Unchanged, ""),
+        })
         .collect();
     let run = RunReport {
         command: header.command.to_owned(),
@@ -564,6 +567,12 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             for repo in repos {
+                if let Some(reason) = repo.refusal() {
+                    // Not a name a script could use: said on stderr, not listed.
+                    let name = crate::escape::controls(&repo.name);
+                    report::print_warning(&format!("{name} skipped: {reason}"));
+                    continue;
+                }
                 // Escaped as in every human output: a name is one line, whatever it holds.
                 let name = crate::escape::controls(&repo.name);
                 let line = if settings.verbosity == crate::settings::Verbosity::Verbose {
@@ -629,7 +638,12 @@ where
             printer.finish(&run);
             run
         });
-        pool::run(repos, workers, work, &events);
+        // A repository git-batch will not work on is skipped before `work` can touch it.
+        let guarded = |repo: &Repo| match repo.refusal() {
+            Some(reason) => refused(repo, reason),
+            None => work(repo),
+        };
+        pool::run(repos, workers, guarded, &events);
         drop(events);
         printer.join().unwrap_or_else(|_| RunReport {
             command: settings.command.name().to_owned(),
@@ -643,6 +657,14 @@ where
             notes: Vec::new(),
         })
     })
+}
+
+/// The report of a repository that [`Repo::refusal`] refuses: skipped, with its path decoded
+/// lossily so that the report and the journal can hold it.
+fn refused(repo: &Repo, reason: String) -> RepoReport {
+    let mut report = RepoReport::new(repo, Outcome::Skipped, reason);
+    report.path = repo.path.to_string_lossy().into_owned().into();
+    report
 }
 
 /// Keeps the repositories whose state satisfies every filter. One that cannot be read satisfies

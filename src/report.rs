@@ -531,3 +531,9 @@ pub fn print_error(message: &str) {
     let mut err = anstream::stderr();
     let _ = writeln!(err, "{} {}", "error:".red().bold(), controls(message));
 }
+
+/// Prints a warning about one repository on stderr, outside any run's report.
+pub fn print_warning(message: &str) {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {}", "warning:".yellow().bold(), controls(message));
+}

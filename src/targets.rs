@@ -21,11 +21,33 @@ pub struct Repo {
     pub path: PathBuf,
 }
 
+impl Repo {
+    /// Why git-batch will not work on this repository at all, if it will not; every command
+    /// reports it `skipped` with this reason before touching it.
+    ///
+    /// A path that is not UTF-8 cannot be written into the JSON report or the journal exactly, so
+    /// a run could neither report it nor undo it: it is refused up front, rather than carried
+    /// lossily through every layer (a repository's path is also git's working directory).
+    pub fn refusal(&self) -> Option<String> {
+        self.path.to_str().is_none().then(|| {
+            "its path is not UTF-8, which git-batch cannot report or journal exactly: rename the \
+             folder to a UTF-8 name"
+                .to_owned()
+        })
+    }
+}
+
 /// Why a selection could not be resolved. Every variant is a usage error (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("root folder {0} does not exist or cannot be read")]
     RootNotFound(PathBuf),
+    #[error(
+        "the root folder {} has a path that is not UTF-8, which git-batch cannot report or \
+         journal exactly: rename it, or run from a folder inside it",
+        .0.display()
+    )]
+    RootNotUtf8(PathBuf),
     #[error(
         "no repository under {root} (looked for `.git` down to --depth {depth}); \
          run from the folder that holds your repositories, or pass -C DIR"
@@ -301,6 +323,9 @@ pub fn select(
         .map_err(|_| TargetError::RootNotFound(selection.root.clone()))?;
     if !root.is_dir() {
         return Err(TargetError::RootNotFound(selection.root.clone()));
+    }
+    if root.to_str().is_none() {
+        return Err(TargetError::RootNotUtf8(root));
     }
     let resolver = Resolver {
         root: &root,

@@ -569,3 +569,130 @@ fn a_timeout_beyond_a_week_is_a_usage_error_not_a_panic() {
     let help = fleet.cmd().args(["help", "status"]).output().expect("run");
     assert!(String::from_utf8_lossy(&help.stdout).contains("604800"));
 }
+
+/// A repository at `ROOT/caf\xe9` (Latin-1, not UTF-8) cloned from its own bare remote, with a
+/// pushed commit and an unstaged change; returns its path.
+fn add_latin1_repo(fleet: &Fleet) -> std::path::PathBuf {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let name = OsStr::from_bytes(b"caf\xe9");
+    let remote = fleet.remotes.join("latin1.git");
+    let path = fleet.root.join(name);
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("init"),
+            OsStr::new("-q"),
+            OsStr::new("--bare"),
+            remote.as_os_str(),
+        ],
+    );
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("clone"),
+            OsStr::new("-q"),
+            remote.as_os_str(),
+            path.as_os_str(),
+        ],
+    );
+    fs::write(path.join("README.md"), "# café\n").expect("write");
+    fleet.git(&path, &["add", "README.md"]);
+    fleet.git(&path, &["commit", "-q", "-m", "initial commit"]);
+    fleet.git(&path, &["push", "-q", "-u", "origin", "main"]);
+    fs::write(path.join("README.md"), "# café, changed\n").expect("write");
+    path
+}
+
+#[test]
+fn a_repository_whose_path_is_not_utf8_is_skipped_before_it_is_touched() {
+    let fleet = Fleet::new();
+    fleet.add_repo("plain");
+    fleet.make_dirty("plain");
+    let odd = add_latin1_repo(&fleet);
+    let head = |dir: &std::path::Path| fleet.git(dir, &["rev-parse", "HEAD"]);
+    let (odd_head, odd_remote) = (head(&odd), head(&fleet.remotes.join("latin1.git")));
+
+    let skipped_odd = |document: &serde_json::Value| {
+        let repos = document["repos"].as_array().expect("repos");
+        let odd = repos
+            .iter()
+            .find(|repo| repo["name"] == "caf\u{fffd}")
+            .unwrap_or_else(|| panic!("the odd repository is reported: {document}"));
+        assert_eq!(odd["outcome"], "skipped", "{odd}");
+        assert!(
+            odd["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("not UTF-8")),
+            "{odd}"
+        );
+    };
+    for args in [&["status"][..], &["list"]] {
+        let output = fleet
+            .cmd()
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        let document: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("a JSON document");
+        assert_eq!(document["summary"]["total"], 2, "{document}");
+        skipped_odd(&document);
+    }
+
+    // Listed for people: only the names a script can use; the odd one is said on stderr.
+    let output = fleet.cmd().arg("list").output().expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "plain\n");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not UTF-8"));
+
+    // sync commits and pushes the other repository, leaves this one alone, and can be undone.
+    let output = fleet
+        .cmd()
+        .args(["--format", "json", "sync"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("a JSON document");
+    skipped_odd(&document);
+    assert_eq!(
+        crate::fixture::repo(&document, "plain")["outcome"],
+        "changed"
+    );
+    assert_eq!(head(&odd), odd_head, "nothing committed");
+    assert_eq!(
+        head(&fleet.remotes.join("latin1.git")),
+        odd_remote,
+        "nothing pushed"
+    );
+    assert!(
+        !fleet.git(&odd, &["status", "--porcelain"]).is_empty(),
+        "the change is kept"
+    );
+    let undo = fleet.cmd().args(["undo", "--push"]).output().expect("run");
+    assert_eq!(
+        undo.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undo.stdout)
+    );
+
+    // A check that cannot look at it does not pass.
+    let template = fleet.base.join("README.md");
+    fs::write(&template, "# anything\n").expect("write");
+    let output = fleet
+        .cmd()
+        .args(["file-replace", "--pattern", "README.md", "--replacement"])
+        .arg(&template)
+        .arg("--check")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+}
