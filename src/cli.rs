@@ -225,8 +225,9 @@ enum CliCommand {
         after_help = "The policy: `license = \"ID\"` with `forbid = [\"OLD\", …]` (no \
                       repository may still declare OLD), and `[[policy.files]]` entries with \
                       `path` and `template` (the file must hold the template's content; \
-                      templates are relative to the root). Flags given here replace the \
-                      file's policy. Nothing is written.\n\n\
+                      templates are relative to the root and stay inside it, unless written \
+                      as absolute paths). Flags given here replace the file's policy. Nothing \
+                      is written.\n\n\
                       Examples:\n  git batch check\n  \
                       git batch -t . check    (what hooks/pre-push runs)\n  \
                       git batch check --license Apache-2.0 --forbid MIT --forbid ISC\n  \

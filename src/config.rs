@@ -58,7 +58,8 @@ pub struct Policy {
 pub struct PolicyFile {
     /// The path (or glob) in each repository.
     pub path: String,
-    /// The file it must match, relative to the folder of `.git-batch.toml`.
+    /// The file it must match, relative to the folder of `.git-batch.toml` (and inside it), or
+    /// an absolute path.
     pub template: String,
 }
 
@@ -110,6 +111,12 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
             ),
         });
     }
+    for file in &config.policy.files {
+        confine_template(root, &file.template).map_err(|message| ConfigError::Invalid {
+            path: path.clone(),
+            message,
+        })?;
+    }
     if config.policy.license.is_none() && !config.policy.forbid.is_empty() {
         return Err(ConfigError::Invalid {
             path,
@@ -117,6 +124,40 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         });
     }
     Ok(config)
+}
+
+/// Checks that a `[[policy.files]]` template written as a relative path stays in the folder of
+/// `.git-batch.toml` (`root`): no `..`, no symbolic link that leads out. A configuration found in
+/// a fleet (or a repository, for a hook) must not make `check` read, and print the difference
+/// with, any file of the machine; an absolute path is taken as the user's explicit choice.
+fn confine_template(root: &Path, template: &str) -> Result<(), String> {
+    let relative = Path::new(template);
+    if relative.is_absolute() {
+        return Ok(());
+    }
+    let leaves = || {
+        format!(
+            "policy.files template `{template}` leads out of the folder of {FILE_NAME}: keep \
+             templates inside it, or write an absolute path to use a file elsewhere"
+        )
+    };
+    if relative
+        .components()
+        .any(|part| matches!(part, std::path::Component::ParentDir))
+    {
+        return Err(leaves());
+    }
+    // A symbolic link inside the folder may lead out; a template that does not exist is
+    // reported later, with the rest of the request.
+    if let (Ok(real), Ok(folder)) = (
+        std::fs::canonicalize(root.join(relative)),
+        std::fs::canonicalize(root),
+    ) {
+        if !real.starts_with(&folder) {
+            return Err(leaves());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

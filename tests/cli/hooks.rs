@@ -475,3 +475,49 @@ fn printed_fix_commands_are_shell_quoted_and_work_when_pasted() {
     );
     assert_eq!(fs::read_to_string(dir.join(path)).expect("read"), CI);
 }
+
+#[test]
+fn policy_templates_stay_in_the_configurations_folder_unless_written_absolute() {
+    let fleet = Fleet::new();
+    let outside = fleet.base.join("outside.yml");
+    fs::write(&outside, CI).expect("write");
+    let outside = outside.to_str().expect("UTF-8 path").to_owned();
+    repo_with(&fleet, "app", &[("ci.yml", CI.as_bytes())]);
+    let dir = fleet.path("app");
+    std::os::unix::fs::symlink(&outside, dir.join("linked.yml")).expect("symlink");
+    let check = |template: &str| {
+        fs::write(
+            dir.join(".git-batch.toml"),
+            format!("[[policy.files]]\npath = \"ci.yml\"\ntemplate = \"{template}\"\n"),
+        )
+        .expect("write the policy");
+        let output = fleet
+            .cmd_in(&dir)
+            .args(["-t", ".", "check"])
+            .output()
+            .expect("run");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    for template in [
+        "../../../../../../etc/passwd",
+        "../outside.yml",
+        "linked.yml",
+    ] {
+        let (code, stderr) = check(template);
+        assert_eq!(code, Some(2), "{template}: {stderr}");
+        assert!(
+            stderr.contains(template) && stderr.contains("absolute path"),
+            "{template}: {stderr}"
+        );
+    }
+    // Written as an absolute path, a template elsewhere is what the user asked for.
+    let (code, stderr) = check(&outside);
+    assert_eq!(code, Some(0), "{stderr}");
+    // And one inside the folder is found as before.
+    fs::write(dir.join("ci-template.yml"), CI).expect("write");
+    let (code, stderr) = check("./ci-template.yml");
+    assert_eq!(code, Some(0), "{stderr}");
+}
