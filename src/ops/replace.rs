@@ -180,7 +180,7 @@ impl FileReplace {
             ));
         }
         if matched.is_empty() {
-            return self.missing(snapshot);
+            return refuse_case_clash(snapshot, self.missing(snapshot));
         }
         let mut changes = Vec::new();
         for tracked in matched {
@@ -220,7 +220,7 @@ impl FileReplace {
             return Decision::Unchanged("already identical".into());
         }
         changes.sort_by(|a, b| a.path.cmp(&b.path));
-        Decision::Change(changes)
+        refuse_case_clash(snapshot, Decision::Change(changes))
     }
 
     /// No tracked file matches: `--create` adds one at a plain path, or at `--to`.
@@ -292,6 +292,45 @@ impl FileReplace {
     }
 }
 
+/// `decision`, unless it creates a file whose path differs from a tracked one (or whose folder
+/// differs from a tracked folder) only in case: `ci.yml` beside `CI.yml` is two files for git and
+/// one on a case-insensitive checkout (macOS, Windows), where one overwrites the other. Then the
+/// repository is skipped, naming the file in the way. A file the same change removes (a move
+/// that only changes the case) is not in the way.
+fn refuse_case_clash(snapshot: &Snapshot, decision: Decision) -> Decision {
+    let Decision::Change(changes) = &decision else {
+        return decision;
+    };
+    let removed = |path: &BStr| changes.iter().any(|c| c.new.is_none() && c.path == path);
+    for created in changes.iter().filter(|c| c.old.is_none()) {
+        let in_the_way = snapshot.tracked.iter().find(|tracked| {
+            !removed(tracked.path.as_bstr())
+                && differs_only_in_case(created.path.as_bstr(), tracked.path.as_bstr())
+        });
+        if let Some(tracked) = in_the_way {
+            return Decision::Skip(format!(
+                "cannot create {}: the tracked {} differs from it only in case, and on a macOS \
+                 or Windows checkout the two would be one; rename one of them first",
+                created.path.to_str_lossy(),
+                tracked.path.to_str_lossy()
+            ));
+        }
+    }
+    decision
+}
+
+/// Whether `a` and `b` (`/`-separated) name the same file or folder on a case-insensitive file
+/// system but not on git's: the first component where they differ differs only in case.
+fn differs_only_in_case(a: &BStr, b: &BStr) -> bool {
+    for (x, y) in a.split_str("/").zip(b.split_str("/")) {
+        if x == y {
+            continue;
+        }
+        return x.to_lowercase() == y.to_lowercase();
+    }
+    false
+}
+
 /// Whether a folder on the way to `path` is a tracked file (`a` tracked, creating `a/b`).
 fn under_a_tracked_file(snapshot: &Snapshot, path: &BStr) -> bool {
     path.char_indices()
@@ -325,6 +364,27 @@ mod tests {
             Ok(Pattern::Glob { .. })
         ));
         assert!(Pattern::parse("a/[").is_err());
+    }
+
+    #[test]
+    fn case_only_differences_are_found_component_by_component() {
+        let clash = |a: &str, b: &str| differs_only_in_case(a.into(), b.into());
+        assert!(clash(
+            ".github/workflows/ci.yml",
+            ".github/workflows/CI.yml"
+        ));
+        assert!(clash(
+            ".github/workflows/ci.yml",
+            ".GitHub/workflows/other.yml"
+        ));
+        assert!(clash("ÉTÉ.md", "été.md"));
+        assert!(!clash(
+            ".github/workflows/ci.yml",
+            ".github/workflows/cd.yml"
+        ));
+        assert!(!clash(".github/workflows/ci.yml", "docs/CI.yml"));
+        assert!(!clash("a/b", "a/b"));
+        assert!(!clash("a", "a/b"));
     }
 
     #[test]

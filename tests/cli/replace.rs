@@ -346,3 +346,72 @@ fn an_untracked_file_in_the_way_is_not_overwritten() {
     );
     assert_eq!(read(&fleet, "app", "ci.yml"), "my own, untracked\n");
 }
+
+#[test]
+fn a_file_that_would_differ_from_a_tracked_one_only_in_case_is_not_created() {
+    // `ci.yml` beside a tracked `CI.yml` (or under `.GitHub/`) is two files for git and one on a
+    // macOS or Windows checkout: the repository is skipped, with the reason, and left alone.
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    repo_with(
+        &fleet,
+        "upper",
+        &[(".github/workflows/CI.yml", b"name: old\n")],
+    );
+    repo_with(&fleet, "folder", &[(".GitHub/workflows/other.yml", b"x\n")]);
+    repo_with(
+        &fleet,
+        "moved",
+        &[(".github/workflows/CI.yml", b"name: old\n")],
+    );
+    fleet.add_repo("fresh");
+    let head_before = fleet.head("upper");
+    let document = fleet.json(&[
+        "-t",
+        "upper,folder,fresh",
+        "file-replace",
+        "--pattern",
+        ".github/workflows/ci.yml",
+        "--replacement",
+        new.to_str().expect("UTF-8"),
+        "--create",
+    ]);
+    for (name, clash) in [
+        ("upper", ".github/workflows/CI.yml"),
+        ("folder", ".GitHub/workflows/other.yml"),
+    ] {
+        assert_eq!(outcome(&document, name), "skipped", "{document}");
+        let message = repo(&document, name)["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.contains(clash) && message.contains("only in case"),
+            "{message}"
+        );
+    }
+    assert_eq!(fleet.head("upper"), head_before, "nothing committed");
+    assert!(
+        !fleet
+            .path("upper")
+            .join(".github/workflows/ci.yml")
+            .exists()
+    );
+    assert_eq!(outcome(&document, "fresh"), "changed");
+    // A move that changes only the case removes the old name: no clash.
+    let document = fleet.json(&[
+        "-t",
+        "moved",
+        "file-replace",
+        "--pattern",
+        ".github/workflows/CI.yml",
+        "--to",
+        ".github/workflows/ci.yml",
+        "--replacement",
+        new.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(outcome(&document, "moved"), "changed", "{document}");
+    assert_eq!(
+        fleet.git(&fleet.path("moved"), &["ls-files", ".github"]),
+        ".github/workflows/ci.yml\n"
+    );
+}
