@@ -90,7 +90,7 @@ fn policy_rules(
             if !listed {
                 flags.push(("--ids-only", None));
             }
-            fixes.push(shell_command("license-update", &flags));
+            fixes.push(crate::escape::fix_command("license-update", &flags));
         }
     }
     for file in &policy.files {
@@ -109,7 +109,7 @@ fn policy_rules(
         if plain {
             flags.push(("--create", None));
         }
-        fixes.push(shell_command("file-replace", &flags));
+        fixes.push(crate::escape::fix_command("file-replace", &flags));
     }
     if rules.is_empty() {
         return Err(UsageError::Request(format!(
@@ -120,25 +120,6 @@ fn policy_rules(
         )));
     }
     Ok((rules, fixes))
-}
-
-/// `git batch -t . COMMAND FLAGS…` as a line to paste into a shell: every word quoted as the
-/// shell needs (a policy path may hold `'`, `$(…)` or `;`), and a value that starts with `-`
-/// joined to its flag (`--pattern=-x`) so that it is not read as a flag.
-fn shell_command(command: &str, flags: &[(&str, Option<&str>)]) -> String {
-    let mut argv: Vec<String> = ["git", "batch", "-t", ".", command]
-        .map(str::to_owned)
-        .to_vec();
-    for (flag, value) in flags {
-        match value {
-            Some(value) if value.starts_with('-') => argv.push(format!("{flag}={value}")),
-            Some(value) => argv.extend([(*flag).to_owned(), (*value).to_owned()]),
-            None => argv.push((*flag).to_owned()),
-        }
-    }
-    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| {
-        "(a value of the policy holds a NUL byte: no shell command can name it)".to_owned()
-    })
 }
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
