@@ -334,10 +334,8 @@ fn touches_user_work(
     let mut unsure = Vec::new();
     for change in changes {
         let shown = change.path.to_str_lossy();
-        if let Some(link) = symlink_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
-            return Some(format!(
-                "{shown}: {link} is a symbolic link; it is not followed"
-            ));
+        if let Some(reason) = obstacle_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
+            return Some(format!("{shown}: {reason}"));
         }
         let Some(old) = &change.old else {
             if fs::symlink_metadata(snapshot.path_of(change.path.as_bstr())).is_ok() {
@@ -391,18 +389,40 @@ fn touches_user_work(
     }
 }
 
-/// The first folder on the way to `path` (inside `workdir`) that is a symbolic link, if any.
-fn symlink_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
+/// Why `path` (inside `workdir`) must not be written, if it must not: it names a `.git` folder,
+/// a folder on the way is a symbolic link (never followed), or a folder on the way is another
+/// repository's work tree (a nested repository or a submodule: its files are not this
+/// repository's, and its `.git` is nobody's to write).
+fn obstacle_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
+    if let Some(reason) = git_dir_in(path) {
+        return Some(reason);
+    }
     let mut at = workdir.to_path_buf();
     let relative = fs_path(path);
     let mut components = relative.components().peekable();
     while let Some(component) = components.next() {
         at.push(component);
         let is_last = components.peek().is_none();
+        let shown = || {
+            at.strip_prefix(workdir)
+                .unwrap_or(&at)
+                .display()
+                .to_string()
+        };
         match fs::symlink_metadata(&at) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let shown = at.strip_prefix(workdir).unwrap_or(&at);
-                return Some(shown.display().to_string());
+                return Some(format!(
+                    "{} is a symbolic link; it is not followed",
+                    shown()
+                ));
+            }
+            Ok(meta)
+                if meta.is_dir() && !is_last && fs::symlink_metadata(at.join(".git")).is_ok() =>
+            {
+                return Some(format!(
+                    "{} is another repository (it has its own .git); change it in that repository",
+                    shown()
+                ));
             }
             Ok(_) => {}
             Err(_) if !is_last => return None,
@@ -410,6 +430,18 @@ fn symlink_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
         }
     }
     None
+}
+
+/// Why `path` must not be written, if one of its components names a `.git` folder.
+fn git_dir_in(path: &BStr) -> Option<String> {
+    path.split_str("/")
+        .find(|part| crate::ops::replace::names_git_dir(&part.to_str_lossy()))
+        .map(|part| {
+            format!(
+                "`{}` is a repository's .git folder, which is git's, not the repository's files",
+                part.to_str_lossy()
+            )
+        })
 }
 
 /// `a, b and c`, or the first few and how many more.
@@ -662,6 +694,9 @@ fn write_change(
     change: &Change,
     made_dirs: &mut Vec<PathBuf>,
 ) -> io::Result<()> {
+    if let Some(reason) = git_dir_in(change.path.as_bstr()) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, reason));
+    }
     let path = snapshot.path_of(change.path.as_bstr());
     let Some(content) = &change.new else {
         return match fs::remove_file(&path) {

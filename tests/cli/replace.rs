@@ -346,3 +346,70 @@ fn an_untracked_file_in_the_way_is_not_overwritten() {
     );
     assert_eq!(read(&fleet, "app", "ci.yml"), "my own, untracked\n");
 }
+
+#[test]
+fn nothing_is_written_in_a_git_folder_or_in_another_repository() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, "#!/bin/sh\ntouch planted\n");
+    fs::set_permissions(&new, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let new = new.to_str().expect("UTF-8");
+    fleet.add_repo("app");
+    // A nested repository, not tracked by `app`, with a hooks folder of its own.
+    let nested = fleet.path("app").join("sub");
+    fleet.git(
+        &fleet.base,
+        &["init", "-q", nested.to_str().expect("UTF-8")],
+    );
+    let image = FolderImage::of(&fleet.base);
+    for to in [
+        "sub/.git/hooks/pre-commit",
+        "sub/.GIT/hooks/pre-commit",
+        "sub/.Git/hooks/pre-commit",
+        "sub/.git./hooks/pre-commit",
+        "sub/git~1/hooks/pre-commit",
+    ] {
+        let output = fleet
+            .cmd()
+            .args(["file-replace", "--pattern", "README.md", "--to", to])
+            .args(["--replacement", new])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "--to {to}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(".git"), "--to {to}: {stderr}");
+    }
+    let output = fleet
+        .cmd()
+        .args(["file-replace", "--pattern", "a/.git/config", "--create"])
+        .args(["--replacement", new])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(image.changes(&FolderImage::of(&fleet.base)).is_empty());
+
+    // Into the nested repository's work tree: its files are not `app`'s.
+    let root_before = FolderImage::of(&fleet.root);
+    for args in [
+        &["--pattern", "README.md", "--to", "sub/hook.sh"][..],
+        &["--pattern", "sub/new.sh", "--create"],
+    ] {
+        let mut full = vec!["file-replace"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--replacement", new]);
+        let run = fleet.json_exit(&full, 0);
+        assert_eq!(outcome(&run, "app"), "skipped", "{args:?}: {run}");
+        let message = repo(&run, "app")["message"].to_string();
+        assert!(message.contains("another repository"), "{message}");
+        let mut dry = full.clone();
+        dry.push("-n");
+        let run = fleet.json_exit(&dry, 0);
+        assert_eq!(outcome(&run, "app"), "skipped", "{args:?} -n: {run}");
+    }
+    let image_of_root = FolderImage::of(&fleet.root);
+    assert_eq!(
+        image_of_root.changes(&root_before),
+        Vec::<PathBuf>::new(),
+        "nothing written in the repositories"
+    );
+    assert_eq!(fleet.head("app"), fleet.remote_head("app"));
+}
