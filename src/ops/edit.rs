@@ -60,9 +60,10 @@ impl Snapshot {
         self.workdir.join(fs_path(path))
     }
 
-    /// The content of `path` in the work tree.
+    /// The content of `path` in the work tree: a regular file, not a symbolic link, at most
+    /// [`crate::ops::files::MAX_READ`] bytes.
     pub fn read(&self, path: &BStr) -> io::Result<Vec<u8>> {
-        fs::read(self.path_of(path))
+        crate::ops::files::read_work_file(&self.path_of(path))
     }
 
     /// The index entry of `path`, if it is tracked.

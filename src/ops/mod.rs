@@ -3,6 +3,7 @@
 pub mod clone;
 pub mod edit;
 pub mod exec;
+pub mod files;
 pub mod license;
 pub mod replace;
 pub mod status;

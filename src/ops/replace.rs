@@ -156,7 +156,7 @@ impl FileReplace {
         if !meta.is_file() {
             return Err(format!("--replacement {shown} is not a file"));
         }
-        let content = std::fs::read(replacement)
+        let content = crate::ops::files::read_given_file(replacement)
             .map_err(|err| format!("cannot read --replacement {shown}: {err}"))?;
         Ok(FileReplace {
             pattern,

@@ -413,3 +413,110 @@ fn nothing_is_written_in_a_git_folder_or_in_another_repository() {
     );
     assert_eq!(fleet.head("app"), fleet.remote_head("app"));
 }
+
+/// Runs git-batch in `dir` with a short deadline: a run that blocks fails the test, it does not
+/// hang it.
+fn run_briefly(fleet: &Fleet, dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = fleet
+        .cmd_in(dir)
+        .timeout(std::time::Duration::from_secs(20))
+        .args(args)
+        .output()
+        .expect("run");
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), shown)
+}
+
+#[test]
+fn a_fifo_or_a_link_to_a_device_where_a_file_should_be_is_not_read() {
+    let fleet = Fleet::new();
+    let policy = "[policy]\nlicense = \"Apache-2.0\"\nforbid = [\"MIT\"]\n\n\
+                  [[policy.files]]\npath = \"ci.yml\"\ntemplate = \"templates/ci.yml\"\n";
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    for name in ["fifo", "zero"] {
+        repo_with(
+            &fleet,
+            name,
+            &[
+                (".git-batch.toml", policy.as_bytes()),
+                ("templates/ci.yml", CI.as_bytes()),
+                ("ci.yml", b"old\n"),
+                ("src/a.rs", b"// SPDX-License-Identifier: MIT\n"),
+            ],
+        );
+    }
+    let fifo = fleet.path("fifo");
+    for file in ["ci.yml", "src/a.rs"] {
+        fs::remove_file(fifo.join(file)).expect("remove");
+        let made = std::process::Command::new("mkfifo")
+            .arg(fifo.join(file))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+    }
+    let zero = fleet.path("zero");
+    for file in ["ci.yml", "src/a.rs"] {
+        fs::remove_file(zero.join(file)).expect("remove");
+        std::os::unix::fs::symlink("/dev/zero", zero.join(file)).expect("symlink");
+    }
+    for (name, what) in [("fifo", "FIFO"), ("zero", "symbolic link")] {
+        let dir = fleet.path(name);
+        for args in [
+            &["file-replace", "--pattern", "ci.yml", "--replacement", new][..],
+            &[
+                "file-replace",
+                "--check",
+                "--pattern",
+                "ci.yml",
+                "--replacement",
+                new,
+            ],
+            &[
+                "license-update",
+                "--check",
+                "--old",
+                "MIT",
+                "--new",
+                "Apache-2.0",
+            ],
+            &["license-update", "--old", "MIT", "--new", "Apache-2.0"],
+            &["check"],
+        ] {
+            let mut full = vec!["-t", ".", "--color", "never"];
+            full.extend_from_slice(args);
+            let (code, shown) = run_briefly(&fleet, &dir, &full);
+            assert!(code.is_some(), "{name}: {args:?} was killed: {shown}");
+            assert!(shown.contains(what), "{name}: {args:?}: {shown}");
+        }
+    }
+}
+
+#[test]
+fn a_license_file_larger_than_the_cap_is_not_read() {
+    let fleet = Fleet::new();
+    repo_with(&fleet, "big", &[("LICENSE", b"MIT License\n")]);
+    let license = fleet.path("big").join("LICENSE");
+    fs::File::create(&license)
+        .and_then(|file| file.set_len(200 << 20))
+        .expect("a sparse 200 MB file");
+    let (code, shown) = run_briefly(
+        &fleet,
+        &fleet.root,
+        &[
+            "--color",
+            "never",
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+        ],
+    );
+    assert!(code.is_some(), "{shown}");
+    assert!(shown.contains("larger than 16 MiB"), "{shown}");
+}
