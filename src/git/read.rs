@@ -133,19 +133,51 @@ fn disable_filter_drivers(repo: &mut gix::Repository) -> Result<(), ReadError> {
         return Ok(());
     }
     let mut config = repo.config_snapshot_mut();
-    let ids: Vec<_> = config
+    let mut ids = Vec::new();
+    let mut drivers: Vec<gix::bstr::BString> = Vec::new();
+    for (section, id) in config
         .sections_and_ids_by_name("filter")
         .into_iter()
         .flatten()
-        .map(|(_, id)| id)
-        .collect();
+    {
+        ids.push(id);
+        let converts = section.value("clean").is_some() || section.value("process").is_some();
+        if let (true, Some(name)) = (converts, section.header().subsection_name()) {
+            if !drivers.iter().any(|known| known == name) {
+                drivers.push(name.to_owned());
+            }
+        }
+    }
     for id in ids {
         config.remove_section_by_id(id);
+    }
+    // Remembered (in memory only) for `crate::git::blob`, which must know when a file's stored
+    // form depends on a driver that is not run.
+    if !drivers.is_empty() {
+        let mut section = config
+            .section_mut_or_create_new(REMOVED_SECTION, None)
+            .map_err(|err| ReadError::from_gix("cannot read configuration", err))?;
+        for name in &drivers {
+            section
+                .push(REMOVED_KEY, Some(name.as_bstr()))
+                .map_err(|err| ReadError::from_gix("cannot read configuration", err))?;
+        }
     }
     config
         .commit()
         .map_err(|err| ReadError::from_gix("cannot read configuration", err))?;
     Ok(())
+}
+
+const REMOVED_SECTION: &str = "gitbatch";
+const REMOVED_KEY: &str = "removedFilterDriver";
+
+/// The filter drivers with a `clean` or `process` program that [`open`] removed.
+pub fn removed_filter_drivers(repo: &gix::Repository) -> Vec<gix::bstr::BString> {
+    repo.config_snapshot()
+        .plumbing()
+        .strings(format!("{REMOVED_SECTION}.{REMOVED_KEY}").as_str())
+        .unwrap_or_default()
 }
 
 /// Reads the repository's full status in process. Never writes (not even the index's stat cache).

@@ -52,6 +52,8 @@ pub struct Snapshot {
     pub tracked: Vec<Tracked>,
     /// The index's cached root tree (its TREE extension) is HEAD's: nothing at all is staged.
     nothing_staged: bool,
+    /// The repository, opened without its filter drivers, to tell what git would store.
+    repo: gix::Repository,
 }
 
 impl Snapshot {
@@ -64,6 +66,22 @@ impl Snapshot {
     /// [`crate::ops::files::MAX_READ`] bytes.
     pub fn read(&self, path: &BStr) -> io::Result<Vec<u8>> {
         crate::ops::files::read_work_file(&self.path_of(path))
+    }
+
+    /// Whether git would store `a` and `b` at `path` alike: the same bytes, or the same once
+    /// cleaned as git cleans them (line endings under `core.autocrlf` or `eol`, …). Where a
+    /// filter driver applies, only the bytes count: the driver is not run.
+    pub fn stored_alike(&self, path: &BStr, a: &[u8], b: &[u8]) -> bool {
+        if a == b {
+            return true;
+        }
+        let Ok(mut stored) = git::blob::Stored::new(&self.repo) else {
+            return false;
+        };
+        matches!(
+            (stored.bytes(path, a), stored.bytes(path, b)),
+            (Ok(a), Ok(b)) if a == b
+        )
     }
 
     /// The index entry of `path`, if it is tracked.
@@ -207,7 +225,8 @@ where
     };
     if options.mode != Mode::Check {
         let git = Git::new(&repo.path, options.timeout);
-        if let Some(reason) = touches_user_work(&opened, &snapshot, &changes, &git) {
+        let dry_run = options.mode == Mode::DryRun;
+        if let Some(reason) = touches_user_work(&opened, &snapshot, &changes, &git, dry_run) {
             return skip(reason);
         }
     }
@@ -318,20 +337,25 @@ fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Snapshot, Stri
         workdir,
         tracked,
         nothing_staged,
+        repo: opened.clone(),
     })
 }
 
 /// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the
 /// user's edits would be mixed into the commit, or lost by an undo), an untracked file in the
-/// way, or a path that leads through a symbolic link.
+/// way, or a path that leads through a symbolic link. Decided in process; only a real run
+/// (`dry_run` false) asks git about a file whose stored form a filter driver decides.
 fn touches_user_work(
     opened: &gix::Repository,
     snapshot: &Snapshot,
     changes: &[Change],
     git: &Git<'_>,
+    dry_run: bool,
 ) -> Option<String> {
     let hash = opened.object_hash();
     let head_tree = opened.head_tree().ok();
+    let mut stored: Option<git::blob::Stored<'_>> = None;
+    let mut changed = Vec::new();
     let mut unsure = Vec::new();
     for change in changes {
         let shown = change.path.to_str_lossy();
@@ -361,11 +385,36 @@ fn touches_user_work(
             ));
         }
         let on_disk = gix::objs::compute_hash(hash, gix::objs::Kind::Blob, old).ok();
-        if on_disk != Some(entry.id) {
-            // Differs byte for byte; git's own filters (line endings, `eol=crlf`) may explain
-            // it. git decides.
-            unsure.push(change.path.clone());
+        if on_disk == Some(entry.id) {
+            continue;
         }
+        // Differs byte for byte; git's conversions (line endings, `eol=crlf`) may explain it:
+        // compare what git would store.
+        let cleaned = match &mut stored {
+            Some(stored) => stored.id(change.path.as_bstr(), old),
+            None => match git::blob::Stored::new(opened) {
+                Ok(made) => stored.insert(made).id(change.path.as_bstr(), old),
+                Err(err) => Err(err),
+            },
+        };
+        match cleaned {
+            Ok(id) if id == entry.id => {}
+            Ok(_) => changed.push(change.path.to_str_lossy().into_owned()),
+            Err(why) if dry_run => {
+                return Some(format!(
+                    "{shown}: cannot tell whether it has uncommitted changes: {why}; a dry run \
+                     runs nothing of the repository's (a real run asks git)"
+                ));
+            }
+            // A real run asks git, which runs the driver as its commit would.
+            Err(_) => unsure.push(change.path.clone()),
+        }
+    }
+    if !changed.is_empty() {
+        return Some(format!(
+            "uncommitted changes to {}: commit or stash them first",
+            describe(&changed)
+        ));
     }
     if unsure.is_empty() {
         return None;

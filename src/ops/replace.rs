@@ -229,7 +229,7 @@ impl FileReplace {
                         Err(reason) => return Decision::Skip(reason),
                     }
                 }
-                _ if old == self.content => {}
+                _ if snapshot.stored_alike(tracked.path.as_bstr(), &old, &self.content) => {}
                 _ => changes.push(Change {
                     path: tracked.path.clone(),
                     old: Some(old),
@@ -297,12 +297,14 @@ impl FileReplace {
                 let old = snapshot
                     .read(path)
                     .map_err(|err| format!("cannot read {}: {err}", path.to_str_lossy()))?;
-                Ok((old != self.content).then(|| Change {
-                    path: tracked.path.clone(),
-                    old: Some(old),
-                    new: Some(self.content.clone()),
-                    executable: tracked.kind == EntryKind::Executable,
-                }))
+                Ok(
+                    (!snapshot.stored_alike(path, &old, &self.content)).then(|| Change {
+                        path: tracked.path.clone(),
+                        old: Some(old),
+                        new: Some(self.content.clone()),
+                        executable: tracked.kind == EntryKind::Executable,
+                    }),
+                )
             }
             None => Ok(Some(Change {
                 path: path.to_owned(),

@@ -520,3 +520,177 @@ fn a_license_file_larger_than_the_cap_is_not_read() {
     assert!(code.is_some(), "{shown}");
     assert!(shown.contains("larger than 16 MiB"), "{shown}");
 }
+
+/// A file checked out with CRLF line endings, as git does under `config` (for `core.autocrlf`)
+/// or with the `.gitattributes` of the commit.
+fn crlf_checkout(fleet: &Fleet, name: &str, config: &[(&str, &str)], attributes: &str) {
+    let mut files: Vec<(&str, &[u8])> = vec![("ci.yml", CI.as_bytes())];
+    if !attributes.is_empty() {
+        files.push((".gitattributes", attributes.as_bytes()));
+    }
+    repo_with(fleet, name, &files);
+    let dir = fleet.path(name);
+    for (key, value) in config {
+        fleet.git(&dir, &["config", key, value]);
+    }
+    fs::remove_file(dir.join("ci.yml")).expect("remove");
+    fleet.git(&dir, &["checkout", "--", "ci.yml"]);
+    assert_eq!(
+        read(fleet, name, "ci.yml"),
+        CI.replace('\n', "\r\n"),
+        "git checked {name}'s ci.yml out with CRLF"
+    );
+}
+
+#[test]
+fn a_file_git_stores_as_the_template_is_no_drift_where_git_converts_line_endings() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    crlf_checkout(&fleet, "autocrlf", &[("core.autocrlf", "true")], "");
+    crlf_checkout(&fleet, "eol", &[], "*.yml text eol=crlf\n");
+    let heads = [fleet.head("autocrlf"), fleet.head("eol")];
+    let base = ["file-replace", "--pattern", "ci.yml", "--replacement", new];
+    for extra in [&["--check"][..], &["-n"], &[]] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let run = fleet.json_exit(&args, 0);
+        for name in ["autocrlf", "eol"] {
+            assert_eq!(outcome(&run, name), "unchanged", "{extra:?}: {run}");
+        }
+    }
+    let dir = fleet.path("eol");
+    let policy = format!(
+        "[policy]\nlicense = \"MIT\"\n\n[[policy.files]]\npath = \"ci.yml\"\ntemplate = \"{new}\"\n"
+    );
+    fs::write(dir.join(".git-batch.toml"), policy).expect("write a policy");
+    let output = fleet
+        .cmd_in(&dir)
+        .args(["-t", ".", "--color", "never", "check"])
+        .output()
+        .expect("run");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(!shown.contains("ci.yml"), "no drift reported: {shown}");
+    assert!(shown.contains("1 unchanged"), "{shown}");
+    assert_eq!([fleet.head("autocrlf"), fleet.head("eol")], heads);
+}
+
+#[test]
+fn dry_runs_run_nothing_of_the_repository_and_leave_its_index_alone() {
+    use crate::observe::{Markers, change_in_place};
+    let fleet = Fleet::new();
+    let markers = Markers::new(&fleet);
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    // Every `.txt` through a filter driver; an edited one whose stored form only the driver
+    // can tell.
+    repo_with(
+        &fleet,
+        "filtered",
+        &[
+            (".gitattributes", b"*.txt filter=evil\n"),
+            ("a.txt", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    // A file whose bytes differ from the index only by git's line-ending conversion.
+    crlf_checkout(&fleet, "crlf", &[("core.autocrlf", "true")], "");
+    for name in ["filtered", "crlf"] {
+        let dir = fleet.path(name);
+        for (key, script) in [
+            ("core.fsmonitor", "fsmonitor"),
+            ("filter.evil.clean", "clean"),
+            ("filter.evil.smudge", "smudge"),
+        ] {
+            let path = markers.script(&format!("{name}-{script}"));
+            fleet.git(&dir, &["config", key, path.to_str().expect("UTF-8")]);
+        }
+    }
+    change_in_place(&fleet.path("filtered").join("a.txt"));
+    // Stale stat data in the index, which a `git diff` would refresh and write.
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "2001-01-01 00:00:00"])
+        .arg(fleet.path("crlf").join("ci.yml"))
+        .status()
+        .expect("touch");
+    assert!(touched.success());
+    let index = |name: &str| {
+        let path = fleet.path(name).join(".git/index");
+        let modified = fs::metadata(&path)
+            .and_then(|meta| meta.modified())
+            .expect("the index's date");
+        (fs::read(&path).expect("read the index"), modified)
+    };
+    let before = [index("filtered"), index("crlf")];
+    let image = FolderImage::of(&fleet.root);
+    assert_eq!(markers.ran(), Vec::<String>::new(), "building ran none");
+
+    let replaced = fleet.json_exit(
+        &[
+            "file-replace",
+            "-n",
+            "--pattern",
+            "a.txt",
+            "--replacement",
+            new,
+        ],
+        0,
+    );
+    let message = repo(&replaced, "filtered")["message"].to_string();
+    assert_eq!(outcome(&replaced, "filtered"), "skipped", "{replaced}");
+    assert!(
+        message.contains("cannot tell") && message.contains("evil"),
+        "{message}"
+    );
+    let replaced = fleet.json_exit(
+        &[
+            "file-replace",
+            "-n",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            new,
+        ],
+        0,
+    );
+    assert_eq!(outcome(&replaced, "crlf"), "unchanged", "{replaced}");
+    let changed = replacement(&fleet, "name: other\n");
+    let replaced = fleet.json_exit(
+        &[
+            "file-replace",
+            "-n",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            changed.to_str().expect("UTF-8"),
+        ],
+        0,
+    );
+    assert_eq!(outcome(&replaced, "crlf"), "changed", "{replaced}");
+    let licensed = fleet.json_exit(
+        &[
+            "license-update",
+            "-n",
+            "--ids-only",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+        ],
+        0,
+    );
+    assert_eq!(outcome(&licensed, "filtered"), "skipped", "{licensed}");
+
+    assert_eq!(markers.ran(), Vec::<String>::new(), "a dry run ran them");
+    assert!(image.changes(&FolderImage::of(&fleet.root)).is_empty());
+    assert!(
+        [index("filtered"), index("crlf")] == before,
+        "a dry run wrote an index"
+    );
+    // The trap is armed: git itself runs them.
+    let _ = fleet.git_output(&fleet.path("filtered"), &["diff", "--quiet", "HEAD"]);
+    assert!(
+        !markers.ran().is_empty(),
+        "git diff should have sprung the trap"
+    );
+}
