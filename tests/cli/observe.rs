@@ -357,6 +357,9 @@ fn reading_runs_no_filter_of_a_submodule_or_of_the_users_configuration() {
     fleet.git(&source, &["commit", "-q", "-m", "module"]);
     fleet.add_repo("trap");
     let trap = fleet.path("trap");
+    // The top-level repository sends `*.bin` through git-lfs too.
+    fleet.commit_file("trap", ".gitattributes", "*.bin filter=lfs\n", "lfs");
+    fleet.commit_file("trap", "top.bin", "top-level data\n", "data");
     fleet.git(
         &trap,
         &[
@@ -389,11 +392,12 @@ fn reading_runs_no_filter_of_a_submodule_or_of_the_users_configuration() {
     fs::write(fleet.home.join(".gitconfig"), global).expect("write the global configuration");
     change_in_place(&sub.join("a.txt"));
     change_in_place(&sub.join("b.bin"));
+    change_in_place(&trap.join("top.bin"));
     assert_eq!(markers.ran(), Vec::<String>::new(), "building ran none");
 
     let document = fleet.json(&["status"]);
     let entry = crate::fixture::repo(&document, "trap");
-    assert_eq!(entry["unstaged"], 1, "the submodule is modified: {entry}");
+    assert_eq!(entry["unstaged"], 2, "top.bin and the submodule: {entry}");
     let listed = fleet.json(&["-w", "dirty", "list"]);
     assert_eq!(crate::fixture::names(&listed), ["trap"]);
     let _ = fleet.json(&["sync", "-n"]);
