@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, FileRecord};
+use crate::ops::guard;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::report::plural;
 use crate::targets::Repo;
@@ -35,7 +36,8 @@ pub struct Tracked {
     /// Relative to the work tree, with `/`.
     pub path: BString,
     pub kind: EntryKind,
-    id: gix::ObjectId,
+    /// The blob the index records.
+    pub(crate) id: gix::ObjectId,
 }
 
 impl Tracked {
@@ -226,7 +228,8 @@ where
     if options.mode != Mode::Check {
         let git = Git::new(&repo.path, options.timeout);
         let dry_run = options.mode == Mode::DryRun;
-        if let Some(reason) = touches_user_work(&opened, &snapshot, &changes, &git, dry_run) {
+        if let Some(reason) = guard::touches_user_work(&opened, &snapshot, &changes, &git, dry_run)
+        {
             return skip(reason);
         }
     }
@@ -339,159 +342,6 @@ fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Snapshot, Stri
         nothing_staged,
         repo: opened.clone(),
     })
-}
-
-/// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the
-/// user's edits would be mixed into the commit, or lost by an undo), an untracked file in the
-/// way, or a path that leads through a symbolic link. Decided in process; only a real run
-/// (`dry_run` false) asks git about a file whose stored form a filter driver decides.
-fn touches_user_work(
-    opened: &gix::Repository,
-    snapshot: &Snapshot,
-    changes: &[Change],
-    git: &Git<'_>,
-    dry_run: bool,
-) -> Option<String> {
-    let hash = opened.object_hash();
-    let head_tree = opened.head_tree().ok();
-    let mut stored: Option<git::blob::Stored<'_>> = None;
-    let mut changed = Vec::new();
-    let mut unsure = Vec::new();
-    for change in changes {
-        let shown = change.path.to_str_lossy();
-        if let Some(reason) = obstacle_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
-            return Some(format!("{shown}: {reason}"));
-        }
-        let Some(old) = &change.old else {
-            if fs::symlink_metadata(snapshot.path_of(change.path.as_bstr())).is_ok() {
-                return Some(format!(
-                    "{shown} exists but is not tracked: move it away or commit it first"
-                ));
-            }
-            continue;
-        };
-        let Some(entry) = snapshot.entry(change.path.as_bstr()) else {
-            return Some(format!("{shown} is not tracked"));
-        };
-        let in_head = head_tree.as_ref().and_then(|tree| {
-            tree.lookup_entry_by_path(fs_path(change.path.as_bstr()))
-                .ok()
-                .flatten()
-                .map(|e| e.object_id())
-        });
-        if in_head != Some(entry.id) {
-            return Some(format!(
-                "{shown} has staged changes: commit or unstage them first"
-            ));
-        }
-        let on_disk = gix::objs::compute_hash(hash, gix::objs::Kind::Blob, old).ok();
-        if on_disk == Some(entry.id) {
-            continue;
-        }
-        // Differs byte for byte; git's conversions (line endings, `eol=crlf`) may explain it:
-        // compare what git would store.
-        let cleaned = match &mut stored {
-            Some(stored) => stored.id(change.path.as_bstr(), old),
-            None => match git::blob::Stored::new(opened) {
-                Ok(made) => stored.insert(made).id(change.path.as_bstr(), old),
-                Err(err) => Err(err),
-            },
-        };
-        match cleaned {
-            Ok(id) if id == entry.id => {}
-            Ok(_) => changed.push(change.path.to_str_lossy().into_owned()),
-            Err(why) if dry_run => {
-                return Some(format!(
-                    "{shown}: cannot tell whether it has uncommitted changes: {why}; a dry run \
-                     runs nothing of the repository's (a real run asks git)"
-                ));
-            }
-            // A real run asks git, which runs the driver as its commit would.
-            Err(_) => unsure.push(change.path.clone()),
-        }
-    }
-    if !changed.is_empty() {
-        return Some(format!(
-            "uncommitted changes to {}: commit or stash them first",
-            describe(&changed)
-        ));
-    }
-    if unsure.is_empty() {
-        return None;
-    }
-    let mut args: Vec<std::ffi::OsString> =
-        ["--literal-pathspecs", "diff", "--quiet", "HEAD", "--"]
-            .iter()
-            .map(Into::into)
-            .collect();
-    args.extend(unsure.iter().map(os_path));
-    match git.check(&args) {
-        Ok(()) => None,
-        Err(_) => Some(format!(
-            "uncommitted changes to {}: commit or stash them first",
-            describe(
-                &unsure
-                    .iter()
-                    .map(|p| p.to_str_lossy().into_owned())
-                    .collect::<Vec<_>>()
-            )
-        )),
-    }
-}
-
-/// Why `path` (inside `workdir`) must not be written, if it must not: it names a `.git` folder,
-/// a folder on the way is a symbolic link (never followed), or a folder on the way is another
-/// repository's work tree (a nested repository or a submodule: its files are not this
-/// repository's, and its `.git` is nobody's to write).
-fn obstacle_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
-    if let Some(reason) = git_dir_in(path) {
-        return Some(reason);
-    }
-    let mut at = workdir.to_path_buf();
-    let relative = fs_path(path);
-    let mut components = relative.components().peekable();
-    while let Some(component) = components.next() {
-        at.push(component);
-        let is_last = components.peek().is_none();
-        let shown = || {
-            at.strip_prefix(workdir)
-                .unwrap_or(&at)
-                .display()
-                .to_string()
-        };
-        match fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Some(format!(
-                    "{} is a symbolic link; it is not followed",
-                    shown()
-                ));
-            }
-            Ok(meta)
-                if meta.is_dir() && !is_last && fs::symlink_metadata(at.join(".git")).is_ok() =>
-            {
-                return Some(format!(
-                    "{} is another repository (it has its own .git); change it in that repository",
-                    shown()
-                ));
-            }
-            Ok(_) => {}
-            Err(_) if !is_last => return None,
-            Err(_) => {}
-        }
-    }
-    None
-}
-
-/// Why `path` must not be written, if one of its components names a `.git` folder.
-fn git_dir_in(path: &BStr) -> Option<String> {
-    path.split_str("/")
-        .find(|part| crate::ops::replace::names_git_dir(&part.to_str_lossy()))
-        .map(|part| {
-            format!(
-                "`{}` is a repository's .git folder, which is git's, not the repository's files",
-                part.to_str_lossy()
-            )
-        })
 }
 
 /// `a, b and c`, or the first few and how many more.
@@ -726,7 +576,7 @@ fn os_args(args: &[&str]) -> Vec<std::ffi::OsString> {
     args.iter().map(Into::into).collect()
 }
 
-fn os_path(path: &BString) -> std::ffi::OsString {
+pub(crate) fn os_path(path: &BString) -> std::ffi::OsString {
     fs_path(path.as_bstr()).as_os_str().to_owned()
 }
 
@@ -744,7 +594,7 @@ fn write_change(
     change: &Change,
     made_dirs: &mut Vec<PathBuf>,
 ) -> io::Result<()> {
-    if let Some(reason) = git_dir_in(change.path.as_bstr()) {
+    if let Some(reason) = guard::git_dir_in(change.path.as_bstr()) {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, reason));
     }
     let path = snapshot.path_of(change.path.as_bstr());

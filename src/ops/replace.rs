@@ -5,6 +5,7 @@
 use gix::bstr::{BStr, BString, ByteSlice};
 
 use crate::ops::edit::{Change, Decision, EntryKind, Snapshot};
+use crate::ops::guard;
 
 /// One file-replace, validated before any repository is read.
 #[derive(Debug, Clone)]
@@ -89,32 +90,13 @@ pub fn checked_relative(text: &str) -> Result<BString, String> {
     {
         return Err("has an empty or `.` component; write the path plainly".into());
     }
-    if let Some(part) = trimmed.split('/').find(|part| names_git_dir(part)) {
+    if let Some(part) = trimmed.split('/').find(|part| guard::names_git_dir(part)) {
         return Err(format!(
             "`{part}` is a repository's `.git` folder, which is git's, not the repository's \
              files: name a path outside it"
         ));
     }
     Ok(BString::from(trimmed))
-}
-
-/// Whether a path component names a `.git` folder on some file system git supports, as git's
-/// own `verify_path` sees it: in any case (`.GIT`), with the trailing dots and spaces or the
-/// `:stream` suffix that NTFS ignores (`.git.`, `.git::$INDEX_ALLOCATION`), as its 8.3 short
-/// name (`git~1`), or with the invisible code points that HFS+ ignores inside it.
-pub fn names_git_dir(part: &str) -> bool {
-    let visible: String = part
-        .chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}'
-            )
-        })
-        .collect();
-    let name = visible.split(':').next().unwrap_or_default();
-    let name = name.trim_end_matches([' ', '.']);
-    name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case("git~1")
 }
 
 impl FileReplace {
