@@ -166,8 +166,13 @@ pub(crate) fn git_dir_in(path: &BStr) -> Option<String> {
 /// Whether a path component names a `.git` folder on some file system git supports, as git's
 /// own `verify_path` sees it: in any case (`.GIT`), with the trailing dots and spaces or the
 /// `:stream` suffix that NTFS ignores (`.git.`, `.git::$INDEX_ALLOCATION`), as its 8.3 short
-/// name (`git~1`), or with the invisible code points that HFS+ ignores inside it.
+/// name (`git~1`), or with the invisible code points that HFS+ ignores inside it. A backslash
+/// separates folders on Windows, so each of its pieces counts too (`a\.git\hooks`).
 pub fn names_git_dir(part: &str) -> bool {
+    part.split('\\').any(names_git_dir_alone)
+}
+
+fn names_git_dir_alone(part: &str) -> bool {
     let visible: String = part
         .chars()
         .filter(|c| {

@@ -327,6 +327,7 @@ mod tests {
             "x/git~1/hooks/pre-commit",
             ".git::$INDEX_ALLOCATION/config",
             "a/.g\u{200c}it/config",
+            "sub\\.git\\hooks\\pre-commit",
         ] {
             assert!(Pattern::parse(bad).is_err(), "{bad:?} should be refused");
         }
