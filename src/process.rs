@@ -2,12 +2,12 @@
 //! process group of their own, output captured whole, and a deadline.
 
 use std::ffi::OsStr;
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
 use nix::sys::signal::{Signal, killpg};
@@ -70,37 +70,126 @@ pub fn prepare(command: &mut Command, dir: &std::path::Path) {
         .process_group(0);
 }
 
+/// How long the output pipes may stay open once the child has exited and nothing is left in
+/// its process group: whatever still holds them left the group (`setsid cmd &`), cannot be
+/// killed by it, and is not waited for.
+const ESCAPED_GRACE: Duration = Duration::from_millis(500);
+
+/// How long a killed process group gets to close its pipes, so that its last output is kept.
+const KILL_SETTLE: Duration = Duration::from_millis(200);
+
 /// Runs `command` (already [`prepare`]d) to completion or until `timeout`, capturing its output.
-/// Past the deadline the whole process group is killed and `timed_out` is set.
+/// Past the deadline the whole process group is killed and `timed_out` is set. The output pipes
+/// are read until they close, but never past the deadline, and not for long once the child has
+/// exited and only a program that left its process group still holds them.
 pub fn run(mut command: Command, timeout: Duration) -> io::Result<Captured> {
+    let started = Instant::now();
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = command.spawn()?;
-    let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
-    register(pgid);
+    let mut child = command.spawn()?;
+    let pgid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    register(pgid.as_raw());
+    let (closed_tx, closed) = crossbeam_channel::bounded::<()>(2);
+    let stdout = Drain::start(child.stdout.take(), closed_tx.clone());
+    let stderr = Drain::start(child.stderr.take(), closed_tx);
     let timed_out = AtomicBool::new(false);
     let (done, watch) = crossbeam_channel::bounded::<()>(0);
-    let output = std::thread::scope(|scope| {
+    let status = std::thread::scope(|scope| {
         scope.spawn(|| {
             if watch.recv_timeout(timeout) == Err(RecvTimeoutError::Timeout) {
                 timed_out.store(true, Ordering::SeqCst);
                 // The group, not the pid: a shell's children must go too, or they would keep
-                // the output pipes open and the wait below would never end.
-                let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+                // the output pipes open.
+                let _ = killpg(pgid, Signal::SIGKILL);
             }
         });
-        let output = child.wait_with_output();
+        let status = child.wait();
         drop(done);
-        output
+        status
     });
-    unregister(pgid);
-    let output = output?;
+    let mut open = 2 - closed.try_iter().count();
+    let deadline = started.checked_add(timeout);
+    let mut escaped_since = None;
+    while open > 0 {
+        let now = Instant::now();
+        if timed_out.load(Ordering::SeqCst) || deadline.is_some_and(|d| now >= d) {
+            // What is left of the group is killed as at any deadline; what left the group is
+            // no longer waited for.
+            if !timed_out.swap(true, Ordering::SeqCst) {
+                let _ = killpg(pgid, Signal::SIGKILL);
+            }
+            let settle = now + KILL_SETTLE;
+            while open > 0 && closed.recv_deadline(settle).is_ok() {
+                open -= 1;
+            }
+            break;
+        }
+        // Signal 0 only asks whether the group still has a member. (The child was reaped, so
+        // its id could in principle name a new group; that needs the system to go through
+        // every process id in the moments since, and the question sends nothing anyway.)
+        let group_alive = killpg(pgid, None).is_ok();
+        if group_alive {
+            escaped_since = None;
+        } else if escaped_since.is_none_or(|since: Instant| now - since < ESCAPED_GRACE) {
+            escaped_since.get_or_insert(now);
+        } else {
+            break;
+        }
+        if closed.recv_timeout(Duration::from_millis(50)).is_ok() {
+            open -= 1;
+        }
+    }
+    unregister(pgid.as_raw());
+    let status = status?;
     let timed_out = timed_out.load(Ordering::SeqCst);
     Ok(Captured {
-        status: (!timed_out).then_some(output.status),
-        stdout: output.stdout,
-        stderr: output.stderr,
+        status: (!timed_out).then_some(status),
+        stdout: stdout.take(),
+        stderr: stderr.take(),
         timed_out,
     })
+}
+
+/// One output pipe, read to its end on a thread of its own. The thread is not joined: a program
+/// that left the child's process group may hold the pipe open for as long as it likes, and the
+/// run must not wait for it; what was read until then is kept.
+struct Drain(Arc<Mutex<Vec<u8>>>);
+
+impl Drain {
+    fn start(
+        pipe: Option<impl Read + Send + 'static>,
+        closed: crossbeam_channel::Sender<()>,
+    ) -> Drain {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let Some(mut pipe) = pipe else {
+            let _ = closed.send(());
+            return Drain(buffer);
+        };
+        let filled = Arc::clone(&buffer);
+        std::thread::spawn(move || {
+            let mut chunk = [0_u8; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => match filled.lock() {
+                        Ok(mut buffer) => buffer.extend_from_slice(&chunk[..n]),
+                        Err(_) => break,
+                    },
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = closed.send(());
+        });
+        Drain(buffer)
+    }
+
+    /// What was read so far.
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut buffer| std::mem::take(&mut *buffer))
+            .unwrap_or_default()
+    }
 }
 
 fn register(pgid: i32) {

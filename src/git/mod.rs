@@ -2,6 +2,7 @@
 //! process; the `git` program for what needs credentials, hooks or the user's configuration
 //! (add, commit, fetch, rebase, push), always through [`run::Git`].
 
+pub mod blob;
 mod read;
 pub mod refs;
 pub mod remote;

@@ -133,19 +133,51 @@ fn disable_filter_drivers(repo: &mut gix::Repository) -> Result<(), ReadError> {
         return Ok(());
     }
     let mut config = repo.config_snapshot_mut();
-    let ids: Vec<_> = config
+    let mut ids = Vec::new();
+    let mut drivers: Vec<gix::bstr::BString> = Vec::new();
+    for (section, id) in config
         .sections_and_ids_by_name("filter")
         .into_iter()
         .flatten()
-        .map(|(_, id)| id)
-        .collect();
+    {
+        ids.push(id);
+        let converts = section.value("clean").is_some() || section.value("process").is_some();
+        if let (true, Some(name)) = (converts, section.header().subsection_name()) {
+            if !drivers.iter().any(|known| known == name) {
+                drivers.push(name.to_owned());
+            }
+        }
+    }
     for id in ids {
         config.remove_section_by_id(id);
+    }
+    // Remembered (in memory only) for `crate::git::blob`, which must know when a file's stored
+    // form depends on a driver that is not run.
+    if !drivers.is_empty() {
+        let mut section = config
+            .section_mut_or_create_new(REMOVED_SECTION, None)
+            .map_err(|err| ReadError::from_gix("cannot read configuration", err))?;
+        for name in &drivers {
+            section
+                .push(REMOVED_KEY, Some(name.as_bstr()))
+                .map_err(|err| ReadError::from_gix("cannot read configuration", err))?;
+        }
     }
     config
         .commit()
         .map_err(|err| ReadError::from_gix("cannot read configuration", err))?;
     Ok(())
+}
+
+const REMOVED_SECTION: &str = "gitbatch";
+const REMOVED_KEY: &str = "removedFilterDriver";
+
+/// The filter drivers with a `clean` or `process` program that [`open`] removed.
+pub fn removed_filter_drivers(repo: &gix::Repository) -> Vec<gix::bstr::BString> {
+    repo.config_snapshot()
+        .plumbing()
+        .strings(format!("{REMOVED_SECTION}.{REMOVED_KEY}").as_str())
+        .unwrap_or_default()
 }
 
 /// Reads the repository's full status in process. Never writes (not even the index's stat cache).
@@ -314,16 +346,14 @@ fn count_changes(
         .entries()
         .iter()
         .any(|entry| entry.mode == gix::index::entry::Mode::COMMIT);
-    let mut platform = repo
+    // Submodules are left out here and looked at below: gix would open each with its own
+    // configuration (and the user's), filter drivers included, and run them.
+    let platform = repo
         .status(gix::progress::Discard)
         .map_err(status_err)?
         .index(gix::worktree::IndexPersistedOrInMemory::Persisted(index))
-        .index_worktree_rewrites(None);
-    if !has_submodules {
-        // Without gitlinks in the index there is no submodule to look at; saying so spares
-        // reading `.gitmodules` and the submodule configuration.
-        platform = platform.index_worktree_submodules(None);
-    }
+        .index_worktree_rewrites(None)
+        .index_worktree_submodules(None);
     let items: Box<dyn Iterator<Item = gix::Result<gix::status::Item>>> = if nothing_staged {
         Box::new(
             platform
@@ -359,7 +389,62 @@ fn count_changes(
             },
         }
     }
+    if has_submodules {
+        changes.unstaged += modified_submodules(repo)?;
+    }
     Ok(changes)
+}
+
+/// How many submodules `git status` shows as modified: checked out at another commit than the
+/// one recorded, or with changes of their own (untracked files too, unless their `ignore`
+/// setting says otherwise). Each is opened with its filter drivers removed, as the top-level
+/// repository is, and looked at with [`count_changes`], so nested submodules are too.
+fn modified_submodules(repo: &gix::Repository) -> Result<u64, ReadError> {
+    use gix::submodule::config::Ignore;
+    let sub_err = |err| ReadError::from_gix("cannot read a submodule", err);
+    let Some(submodules) = repo.submodules().map_err(sub_err)? else {
+        return Ok(0);
+    };
+    // `diff.ignoreSubmodules` overrides every submodule's own setting, as in git.
+    let global_ignore = repo
+        .config_snapshot()
+        .string("diff.ignoreSubmodules")
+        .and_then(|value| Ignore::try_from(value.as_ref()).ok());
+    let mut modified = 0;
+    for submodule in submodules {
+        let ignore = match global_ignore {
+            Some(ignore) => ignore,
+            None => submodule.ignore().map_err(sub_err)?.unwrap_or_default(),
+        };
+        if ignore == Ignore::All {
+            continue;
+        }
+        let Some(recorded) = submodule.index_id().map_err(sub_err)? else {
+            continue;
+        };
+        if !submodule.state().map_err(sub_err)?.worktree_checkout {
+            continue;
+        }
+        let Some(mut sub) = submodule.open().map_err(sub_err)? else {
+            continue;
+        };
+        disable_filter_drivers(&mut sub)?;
+        let head = sub.head_id().ok().map(gix::Id::detach);
+        if head != Some(recorded) {
+            modified += 1;
+            continue;
+        }
+        if ignore == Ignore::Dirty {
+            continue;
+        }
+        let head_tree = sub.head_tree_id().ok().map(gix::Id::detach);
+        let inside = count_changes(&sub, head_tree)?;
+        let untracked_counts = ignore == Ignore::None;
+        if inside.staged + inside.unstaged > 0 || (untracked_counts && inside.untracked > 0) {
+            modified += 1;
+        }
+    }
+    Ok(modified)
 }
 
 /// Whether `rela_path` (with `/`) is tracked in the repository's index.

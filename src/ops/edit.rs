@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, FileRecord};
+use crate::ops::guard;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::report::plural;
 use crate::targets::Repo;
@@ -35,7 +36,8 @@ pub struct Tracked {
     /// Relative to the work tree, with `/`.
     pub path: BString,
     pub kind: EntryKind,
-    id: gix::ObjectId,
+    /// The blob the index records.
+    pub(crate) id: gix::ObjectId,
 }
 
 impl Tracked {
@@ -52,6 +54,8 @@ pub struct Snapshot {
     pub tracked: Vec<Tracked>,
     /// The index's cached root tree (its TREE extension) is HEAD's: nothing at all is staged.
     nothing_staged: bool,
+    /// The repository, opened without its filter drivers, to tell what git would store.
+    repo: gix::Repository,
 }
 
 impl Snapshot {
@@ -60,9 +64,26 @@ impl Snapshot {
         self.workdir.join(fs_path(path))
     }
 
-    /// The content of `path` in the work tree.
+    /// The content of `path` in the work tree: a regular file, not a symbolic link, at most
+    /// [`crate::ops::files::MAX_READ`] bytes.
     pub fn read(&self, path: &BStr) -> io::Result<Vec<u8>> {
-        fs::read(self.path_of(path))
+        crate::ops::files::read_work_file(&self.path_of(path))
+    }
+
+    /// Whether git would store `a` and `b` at `path` alike: the same bytes, or the same once
+    /// cleaned as git cleans them (line endings under `core.autocrlf` or `eol`, …). Where a
+    /// filter driver applies, only the bytes count: the driver is not run.
+    pub fn stored_alike(&self, path: &BStr, a: &[u8], b: &[u8]) -> bool {
+        if a == b {
+            return true;
+        }
+        let Ok(mut stored) = git::blob::Stored::new(&self.repo) else {
+            return false;
+        };
+        matches!(
+            (stored.bytes(path, a), stored.bytes(path, b)),
+            (Ok(a), Ok(b)) if a == b
+        )
     }
 
     /// The index entry of `path`, if it is tracked.
@@ -206,7 +227,9 @@ where
     };
     if options.mode != Mode::Check {
         let git = Git::new(&repo.path, options.timeout);
-        if let Some(reason) = touches_user_work(&opened, &snapshot, &changes, &git) {
+        let dry_run = options.mode == Mode::DryRun;
+        if let Some(reason) = guard::touches_user_work(&opened, &snapshot, &changes, &git, dry_run)
+        {
             return skip(reason);
         }
     }
@@ -317,99 +340,8 @@ fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Snapshot, Stri
         workdir,
         tracked,
         nothing_staged,
+        repo: opened.clone(),
     })
-}
-
-/// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the
-/// user's edits would be mixed into the commit, or lost by an undo), an untracked file in the
-/// way, or a path that leads through a symbolic link.
-fn touches_user_work(
-    opened: &gix::Repository,
-    snapshot: &Snapshot,
-    changes: &[Change],
-    git: &Git<'_>,
-) -> Option<String> {
-    let hash = opened.object_hash();
-    let head_tree = opened.head_tree().ok();
-    let mut unsure = Vec::new();
-    for change in changes {
-        let shown = change.path.to_str_lossy();
-        if let Some(link) = symlink_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
-            return Some(format!(
-                "{shown}: {link} is a symbolic link; it is not followed"
-            ));
-        }
-        let Some(old) = &change.old else {
-            if fs::symlink_metadata(snapshot.path_of(change.path.as_bstr())).is_ok() {
-                return Some(format!(
-                    "{shown} exists but is not tracked: move it away or commit it first"
-                ));
-            }
-            continue;
-        };
-        let Some(entry) = snapshot.entry(change.path.as_bstr()) else {
-            return Some(format!("{shown} is not tracked"));
-        };
-        let in_head = head_tree.as_ref().and_then(|tree| {
-            tree.lookup_entry_by_path(fs_path(change.path.as_bstr()))
-                .ok()
-                .flatten()
-                .map(|e| e.object_id())
-        });
-        if in_head != Some(entry.id) {
-            return Some(format!(
-                "{shown} has staged changes: commit or unstage them first"
-            ));
-        }
-        let on_disk = gix::objs::compute_hash(hash, gix::objs::Kind::Blob, old).ok();
-        if on_disk != Some(entry.id) {
-            // Differs byte for byte; git's own filters (line endings, `eol=crlf`) may explain
-            // it. git decides.
-            unsure.push(change.path.clone());
-        }
-    }
-    if unsure.is_empty() {
-        return None;
-    }
-    let mut args: Vec<std::ffi::OsString> =
-        ["--literal-pathspecs", "diff", "--quiet", "HEAD", "--"]
-            .iter()
-            .map(Into::into)
-            .collect();
-    args.extend(unsure.iter().map(os_path));
-    match git.check(&args) {
-        Ok(()) => None,
-        Err(_) => Some(format!(
-            "uncommitted changes to {}: commit or stash them first",
-            describe(
-                &unsure
-                    .iter()
-                    .map(|p| p.to_str_lossy().into_owned())
-                    .collect::<Vec<_>>()
-            )
-        )),
-    }
-}
-
-/// The first folder on the way to `path` (inside `workdir`) that is a symbolic link, if any.
-fn symlink_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
-    let mut at = workdir.to_path_buf();
-    let relative = fs_path(path);
-    let mut components = relative.components().peekable();
-    while let Some(component) = components.next() {
-        at.push(component);
-        let is_last = components.peek().is_none();
-        match fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let shown = at.strip_prefix(workdir).unwrap_or(&at);
-                return Some(shown.display().to_string());
-            }
-            Ok(_) => {}
-            Err(_) if !is_last => return None,
-            Err(_) => {}
-        }
-    }
-    None
 }
 
 /// `a, b and c`, or the first few and how many more.
@@ -644,7 +576,7 @@ fn os_args(args: &[&str]) -> Vec<std::ffi::OsString> {
     args.iter().map(Into::into).collect()
 }
 
-fn os_path(path: &BString) -> std::ffi::OsString {
+pub(crate) fn os_path(path: &BString) -> std::ffi::OsString {
     fs_path(path.as_bstr()).as_os_str().to_owned()
 }
 
@@ -662,6 +594,9 @@ fn write_change(
     change: &Change,
     made_dirs: &mut Vec<PathBuf>,
 ) -> io::Result<()> {
+    if let Some(reason) = guard::git_dir_in(change.path.as_bstr()) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, reason));
+    }
     let path = snapshot.path_of(change.path.as_bstr());
     let Some(content) = &change.new else {
         return match fs::remove_file(&path) {

@@ -4,16 +4,10 @@
 //! license; REUSE's `LICENSES/<OLD>.txt` becomes `LICENSES/<NEW>.txt`. Prose, binary files and
 //! untracked files are never touched.
 
-use std::io::Read as _;
-
 use gix::bstr::{BStr, BString, ByteSlice};
 
 use crate::license::{declarations, manifests, text};
 use crate::ops::edit::{Change, Decision, Snapshot, Tracked};
-
-/// Files larger than this are not scanned for `SPDX-License-Identifier:` lines: a declaration
-/// lives in a source file's header, not in a data dump.
-const MAX_SCANNED: u64 = 16 * 1024 * 1024;
 
 /// One license-update, validated before any repository is read.
 #[derive(Debug, Clone)]
@@ -55,9 +49,14 @@ impl LicenseUpdate {
         let new_text = match (license_file, ids_only) {
             (_, true) => None,
             (Some(file), false) => {
-                Some(std::fs::read_to_string(file).map_err(|err| {
+                let content = crate::ops::files::read_given_file(file).map_err(|err| {
                     format!("cannot read --license-file {}: {err}", file.display())
-                })?)
+                })?;
+                Some(
+                    String::from_utf8(content).map_err(|_| {
+                        format!("--license-file {} is not UTF-8 text", file.display())
+                    })?,
+                )
             }
             (None, false) => Some(listed(new).map(|id| id.text().to_owned()).ok_or_else(|| {
                 format!(
@@ -397,17 +396,18 @@ enum FileVerdict {
 /// A file's content, unless it is binary or too large to hold a declaration worth rewriting.
 /// A file deleted in the work tree is the user's change, not ours to look at: `None` too.
 fn read_small(snapshot: &Snapshot, path: &BStr) -> std::io::Result<Option<Vec<u8>>> {
-    let mut file = match std::fs::File::open(snapshot.path_of(path)) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    let content = match snapshot.read(path) {
+        Ok(content) => content,
+        Err(err)
+            if matches!(
+                err.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::FileTooLarge
+            ) =>
+        {
+            return Ok(None);
+        }
         Err(err) => return Err(err),
     };
-    let len = file.metadata()?.len();
-    if len > MAX_SCANNED {
-        return Ok(None);
-    }
-    let mut content = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    file.read_to_end(&mut content)?;
     if declarations::is_binary(&content) {
         return Ok(None);
     }

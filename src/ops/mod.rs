@@ -3,6 +3,8 @@
 pub mod clone;
 pub mod edit;
 pub mod exec;
+pub mod files;
+pub mod guard;
 pub mod license;
 pub mod replace;
 pub mod status;

@@ -5,6 +5,7 @@
 use gix::bstr::{BStr, BString, ByteSlice};
 
 use crate::ops::edit::{Change, Decision, EntryKind, Snapshot};
+use crate::ops::guard;
 
 /// One file-replace, validated before any repository is read.
 #[derive(Debug, Clone)]
@@ -89,8 +90,11 @@ pub fn checked_relative(text: &str) -> Result<BString, String> {
     {
         return Err("has an empty or `.` component; write the path plainly".into());
     }
-    if trimmed.split('/').next() == Some(".git") {
-        return Err("points into `.git`, which is git's, not the repository's files".into());
+    if let Some(part) = trimmed.split('/').find(|part| guard::names_git_dir(part)) {
+        return Err(format!(
+            "`{part}` is a repository's `.git` folder, which is git's, not the repository's \
+             files: name a path outside it"
+        ));
     }
     Ok(BString::from(trimmed))
 }
@@ -134,7 +138,7 @@ impl FileReplace {
         if !meta.is_file() {
             return Err(format!("--replacement {shown} is not a file"));
         }
-        let content = std::fs::read(replacement)
+        let content = crate::ops::files::read_given_file(replacement)
             .map_err(|err| format!("cannot read --replacement {shown}: {err}"))?;
         Ok(FileReplace {
             pattern,
@@ -207,7 +211,7 @@ impl FileReplace {
                         Err(reason) => return Decision::Skip(reason),
                     }
                 }
-                _ if old == self.content => {}
+                _ if snapshot.stored_alike(tracked.path.as_bstr(), &old, &self.content) => {}
                 _ => changes.push(Change {
                     path: tracked.path.clone(),
                     old: Some(old),
@@ -275,12 +279,14 @@ impl FileReplace {
                 let old = snapshot
                     .read(path)
                     .map_err(|err| format!("cannot read {}: {err}", path.to_str_lossy()))?;
-                Ok((old != self.content).then(|| Change {
-                    path: tracked.path.clone(),
-                    old: Some(old),
-                    new: Some(self.content.clone()),
-                    executable: tracked.kind == EntryKind::Executable,
-                }))
+                Ok(
+                    (!snapshot.stored_alike(path, &old, &self.content)).then(|| Change {
+                        path: tracked.path.clone(),
+                        old: Some(old),
+                        new: Some(self.content.clone()),
+                        executable: tracked.kind == EntryKind::Executable,
+                    }),
+                )
             }
             None => Ok(Some(Change {
                 path: path.to_owned(),
@@ -352,8 +358,23 @@ mod tests {
             "a//b",
             "./a",
             ".git/config",
+            "sub/.git/hooks/pre-commit",
+            "sub/.GIT/hooks/pre-commit",
+            "a/.Git",
+            ".git./config",
+            ".git /config",
+            "x/git~1/hooks/pre-commit",
+            ".git::$INDEX_ALLOCATION/config",
+            "a/.g\u{200c}it/config",
+            "sub\\.git\\hooks\\pre-commit",
         ] {
             assert!(Pattern::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        for good in [".gitignore", ".github/x", "a/.gitmodules", "git", "a/.git2"] {
+            assert!(
+                matches!(Pattern::parse(good), Ok(Pattern::Path(_))),
+                "{good:?}"
+            );
         }
         assert!(matches!(
             Pattern::parse(".github/workflows/ci.yml"),

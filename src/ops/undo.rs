@@ -199,11 +199,13 @@ fn undo_content(
     let workdir = &repo.path;
     for file in &entry.files {
         let path = workdir.join(file.relative_path());
-        let now = std::fs::read(&path).ok().and_then(|content| {
-            gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
-                .ok()
-                .map(|id| id.to_string())
-        });
+        let now = crate::ops::files::read_work_file(&path)
+            .ok()
+            .and_then(|content| {
+                gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
+                    .ok()
+                    .map(|id| id.to_string())
+            });
         if now != file.written {
             return skip(format!(
                 "{} changed since the run: undo by hand (git checkout {} -- FILE)",

@@ -337,3 +337,84 @@ fn a_command_killed_by_a_signal_fails_without_an_exit_code() {
     let message = a["message"].as_str().expect("a message");
     assert!(message.contains("signal 9"), "{message}");
 }
+
+/// Kills the processes whose ids were written to `pid_file`, when the test ends however it ends.
+struct Sleepers(std::path::PathBuf);
+
+impl Drop for Sleepers {
+    fn drop(&mut self) {
+        let pids = std::fs::read_to_string(&self.0).unwrap_or_default();
+        for pid in pids.split_whitespace() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", pid])
+                .status();
+        }
+    }
+}
+
+/// A program that left the process group (`setsid`) and holds the output pipes open is not
+/// waited for: the command itself is done.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_grandchild_that_left_the_process_group_does_not_hold_the_run() {
+    let fleet = fleet_of(&["a"]);
+    let sleepers = Sleepers(fleet.base.join("sleepers"));
+    let script = format!(
+        "echo before; setsid sleep 30 & echo $! >> '{}'",
+        sleepers.0.display()
+    );
+    let start = Instant::now();
+    let output = fleet
+        .cmd()
+        .args([
+            "exec",
+            "--timeout",
+            "2",
+            "--format",
+            "json",
+            "--",
+            "sh",
+            "-c",
+        ])
+        .arg(&script)
+        .output()
+        .expect("run");
+    let elapsed = start.elapsed();
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let entry = repo(&document, "a");
+    assert_eq!(entry["outcome"], "changed", "{entry}");
+    assert!(entry.to_string().contains("before"), "{entry}");
+    assert!(sleepers.0.exists(), "the sleeper was started");
+}
+
+/// The same from a hook: the commit is made, the run ends, and it is not reported as timed out.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_hook_that_leaves_a_program_behind_does_not_hold_the_run() {
+    let fleet = Fleet::new();
+    fleet.add_repo("a");
+    let sleepers = Sleepers(fleet.base.join("sleepers"));
+    fleet.hook(
+        "a",
+        "pre-commit",
+        &format!("setsid sleep 30 & echo $! >> '{}'", sleepers.0.display()),
+    );
+    let replacement = fleet.base.join("new-readme");
+    std::fs::write(&replacement, "# new\n").expect("write the replacement");
+    let start = Instant::now();
+    let output = fleet
+        .cmd()
+        .args(["file-replace", "--timeout", "10", "--format", "json"])
+        .args(["--pattern", "README.md", "--replacement"])
+        .arg(&replacement)
+        .output()
+        .expect("run");
+    let elapsed = start.elapsed();
+    assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let entry = repo(&document, "a");
+    assert_eq!(entry["outcome"], "changed", "{entry}");
+    assert!(sleepers.0.exists(), "the hook ran");
+}

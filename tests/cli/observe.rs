@@ -269,3 +269,144 @@ fn find_real_git() -> PathBuf {
         .find(|candidate| candidate.is_file())
         .expect("git on PATH")
 }
+
+/// A folder of markers, one per hostile program that ran: each program a script that creates
+/// its marker, then passes its input through (a harmless `clean`/`smudge` filter).
+#[derive(Debug)]
+pub struct Markers {
+    dir: PathBuf,
+    scripts: PathBuf,
+}
+
+impl Markers {
+    pub fn new(fleet: &Fleet) -> Markers {
+        let markers = Markers {
+            dir: fleet.base.join("markers"),
+            scripts: fleet.base.join("scripts"),
+        };
+        fs::create_dir_all(&markers.dir).expect("mkdir markers");
+        fs::create_dir_all(&markers.scripts).expect("mkdir scripts");
+        markers
+    }
+
+    /// The path of a new script that marks `name` when it runs.
+    pub fn script(&self, name: &str) -> PathBuf {
+        let path = self.scripts.join(format!("{name}.sh"));
+        fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\ntouch '{}'\nexec cat\n",
+                self.dir.join(name).display()
+            ),
+        )
+        .expect("write a script");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod +x");
+        path
+    }
+
+    /// The names of the scripts that ran, sorted.
+    pub fn ran(&self) -> Vec<String> {
+        let mut ran: Vec<String> = fs::read_dir(&self.dir)
+            .expect("read markers")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        ran.sort();
+        ran
+    }
+}
+
+/// Makes a file's content differ at the same size and dates it long ago, so that only
+/// reading the content (through the filters) can tell it changed.
+pub fn change_in_place(path: &Path) {
+    let mut content = fs::read(path).expect("read");
+    content[0] = if content[0] == b'x' { b'y' } else { b'x' };
+    fs::write(path, content).expect("write");
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "2001-01-01 00:00:00"])
+        .arg(path)
+        .status()
+        .expect("touch");
+    assert!(touched.success());
+}
+
+#[test]
+fn reading_runs_no_filter_of_a_submodule_or_of_the_users_configuration() {
+    let fleet = Fleet::new();
+    let markers = Markers::new(&fleet);
+    // The submodule's own repository: every file through the `evil` filter, `*.bin` through
+    // git-lfs's `lfs`, as a user's global configuration defines it.
+    let source = fleet.base.join("module");
+    fleet.git(
+        &fleet.base,
+        &["init", "-q", source.to_str().expect("UTF-8")],
+    );
+    fs::write(
+        source.join(".gitattributes"),
+        "* filter=evil\n*.bin filter=lfs\n",
+    )
+    .expect("write");
+    fs::write(source.join("a.txt"), "module text\n").expect("write");
+    fs::write(source.join("b.bin"), "module data\n").expect("write");
+    fleet.git(&source, &["add", "-A"]);
+    fleet.git(&source, &["commit", "-q", "-m", "module"]);
+    fleet.add_repo("trap");
+    let trap = fleet.path("trap");
+    // The top-level repository sends `*.bin` through git-lfs too.
+    fleet.commit_file("trap", ".gitattributes", "*.bin filter=lfs\n", "lfs");
+    fleet.commit_file("trap", "top.bin", "top-level data\n", "data");
+    fleet.git(
+        &trap,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            source.to_str().expect("UTF-8"),
+            "sub",
+        ],
+    );
+    fleet.git(&trap, &["commit", "-q", "-m", "submodule"]);
+    let sub = trap.join("sub");
+    // Armed only now, so that building the trap ran none of it.
+    for (key, script) in [
+        ("filter.evil.clean", "sub-clean"),
+        ("filter.evil.process", "sub-process"),
+        ("core.fsmonitor", "sub-fsmonitor"),
+    ] {
+        let path = markers.script(script);
+        fleet.git(&sub, &["config", key, path.to_str().expect("UTF-8")]);
+    }
+    let mut global = fs::read_to_string(fleet.home.join(".gitconfig")).expect("read");
+    global.push_str(&format!(
+        "[filter \"lfs\"]\n\tclean = {}\n\tprocess = {}\n\trequired = true\n",
+        markers.script("global-clean").display(),
+        markers.script("global-process").display()
+    ));
+    fs::write(fleet.home.join(".gitconfig"), global).expect("write the global configuration");
+    change_in_place(&sub.join("a.txt"));
+    change_in_place(&sub.join("b.bin"));
+    change_in_place(&trap.join("top.bin"));
+    assert_eq!(markers.ran(), Vec::<String>::new(), "building ran none");
+
+    let document = fleet.json(&["status"]);
+    let entry = crate::fixture::repo(&document, "trap");
+    assert_eq!(entry["unstaged"], 2, "top.bin and the submodule: {entry}");
+    let listed = fleet.json(&["-w", "dirty", "list"]);
+    assert_eq!(crate::fixture::names(&listed), ["trap"]);
+    let _ = fleet.json(&["sync", "-n"]);
+    assert_eq!(markers.ran(), Vec::<String>::new(), "git-batch ran them");
+
+    // The trap is armed: git itself runs them in the same repository.
+    let _ = fleet.git_output(&trap, &["status", "--porcelain"]);
+    assert!(
+        !markers.ran().is_empty(),
+        "git status should have sprung the trap"
+    );
+}

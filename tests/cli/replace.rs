@@ -415,3 +415,351 @@ fn a_file_that_would_differ_from_a_tracked_one_only_in_case_is_not_created() {
         ".github/workflows/ci.yml\n"
     );
 }
+
+#[test]
+fn nothing_is_written_in_a_git_folder_or_in_another_repository() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, "#!/bin/sh\ntouch planted\n");
+    fs::set_permissions(&new, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let new = new.to_str().expect("UTF-8");
+    fleet.add_repo("app");
+    // A nested repository, not tracked by `app`, with a hooks folder of its own.
+    let nested = fleet.path("app").join("sub");
+    fleet.git(
+        &fleet.base,
+        &["init", "-q", nested.to_str().expect("UTF-8")],
+    );
+    let image = FolderImage::of(&fleet.base);
+    for to in [
+        "sub/.git/hooks/pre-commit",
+        "sub/.GIT/hooks/pre-commit",
+        "sub/.Git/hooks/pre-commit",
+        "sub/.git./hooks/pre-commit",
+        "sub/git~1/hooks/pre-commit",
+    ] {
+        let output = fleet
+            .cmd()
+            .args(["file-replace", "--pattern", "README.md", "--to", to])
+            .args(["--replacement", new])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "--to {to}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(".git"), "--to {to}: {stderr}");
+    }
+    let output = fleet
+        .cmd()
+        .args(["file-replace", "--pattern", "a/.git/config", "--create"])
+        .args(["--replacement", new])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(image.changes(&FolderImage::of(&fleet.base)).is_empty());
+
+    // Into the nested repository's work tree: its files are not `app`'s.
+    let root_before = FolderImage::of(&fleet.root);
+    for args in [
+        &["--pattern", "README.md", "--to", "sub/hook.sh"][..],
+        &["--pattern", "sub/new.sh", "--create"],
+    ] {
+        let mut full = vec!["file-replace"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--replacement", new]);
+        let run = fleet.json_exit(&full, 0);
+        assert_eq!(outcome(&run, "app"), "skipped", "{args:?}: {run}");
+        let message = repo(&run, "app")["message"].to_string();
+        assert!(message.contains("another repository"), "{message}");
+        let mut dry = full.clone();
+        dry.push("-n");
+        let run = fleet.json_exit(&dry, 0);
+        assert_eq!(outcome(&run, "app"), "skipped", "{args:?} -n: {run}");
+    }
+    let image_of_root = FolderImage::of(&fleet.root);
+    assert_eq!(
+        image_of_root.changes(&root_before),
+        Vec::<PathBuf>::new(),
+        "nothing written in the repositories"
+    );
+    assert_eq!(fleet.head("app"), fleet.remote_head("app"));
+}
+
+/// Runs git-batch in `dir` with a short deadline: a run that blocks fails the test, it does not
+/// hang it.
+fn run_briefly(fleet: &Fleet, dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = fleet
+        .cmd_in(dir)
+        .timeout(std::time::Duration::from_secs(20))
+        .args(args)
+        .output()
+        .expect("run");
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), shown)
+}
+
+#[test]
+fn a_fifo_or_a_link_to_a_device_where_a_file_should_be_is_not_read() {
+    let fleet = Fleet::new();
+    let policy = "[policy]\nlicense = \"Apache-2.0\"\nforbid = [\"MIT\"]\n\n\
+                  [[policy.files]]\npath = \"ci.yml\"\ntemplate = \"templates/ci.yml\"\n";
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    for name in ["fifo", "zero"] {
+        repo_with(
+            &fleet,
+            name,
+            &[
+                (".git-batch.toml", policy.as_bytes()),
+                ("templates/ci.yml", CI.as_bytes()),
+                ("ci.yml", b"old\n"),
+                ("src/a.rs", b"// SPDX-License-Identifier: MIT\n"),
+            ],
+        );
+    }
+    let fifo = fleet.path("fifo");
+    for file in ["ci.yml", "src/a.rs"] {
+        fs::remove_file(fifo.join(file)).expect("remove");
+        let made = std::process::Command::new("mkfifo")
+            .arg(fifo.join(file))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+    }
+    let zero = fleet.path("zero");
+    for file in ["ci.yml", "src/a.rs"] {
+        fs::remove_file(zero.join(file)).expect("remove");
+        std::os::unix::fs::symlink("/dev/zero", zero.join(file)).expect("symlink");
+    }
+    for (name, what) in [("fifo", "FIFO"), ("zero", "symbolic link")] {
+        let dir = fleet.path(name);
+        for args in [
+            &["file-replace", "--pattern", "ci.yml", "--replacement", new][..],
+            &[
+                "file-replace",
+                "--check",
+                "--pattern",
+                "ci.yml",
+                "--replacement",
+                new,
+            ],
+            &[
+                "license-update",
+                "--check",
+                "--old",
+                "MIT",
+                "--new",
+                "Apache-2.0",
+            ],
+            &["license-update", "--old", "MIT", "--new", "Apache-2.0"],
+            &["check"],
+        ] {
+            let mut full = vec!["-t", ".", "--color", "never"];
+            full.extend_from_slice(args);
+            let (code, shown) = run_briefly(&fleet, &dir, &full);
+            assert!(code.is_some(), "{name}: {args:?} was killed: {shown}");
+            assert!(shown.contains(what), "{name}: {args:?}: {shown}");
+        }
+    }
+}
+
+#[test]
+fn a_license_file_larger_than_the_cap_is_not_read() {
+    let fleet = Fleet::new();
+    repo_with(&fleet, "big", &[("LICENSE", b"MIT License\n")]);
+    let license = fleet.path("big").join("LICENSE");
+    fs::File::create(&license)
+        .and_then(|file| file.set_len(200 << 20))
+        .expect("a sparse 200 MB file");
+    let (code, shown) = run_briefly(
+        &fleet,
+        &fleet.root,
+        &[
+            "--color",
+            "never",
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+        ],
+    );
+    assert!(code.is_some(), "{shown}");
+    assert!(shown.contains("larger than 16 MiB"), "{shown}");
+}
+
+/// A file checked out with CRLF line endings, as git does under `config` (for `core.autocrlf`)
+/// or with the `.gitattributes` of the commit.
+fn crlf_checkout(fleet: &Fleet, name: &str, config: &[(&str, &str)], attributes: &str) {
+    let mut files: Vec<(&str, &[u8])> = vec![("ci.yml", CI.as_bytes())];
+    if !attributes.is_empty() {
+        files.push((".gitattributes", attributes.as_bytes()));
+    }
+    repo_with(fleet, name, &files);
+    let dir = fleet.path(name);
+    for (key, value) in config {
+        fleet.git(&dir, &["config", key, value]);
+    }
+    fs::remove_file(dir.join("ci.yml")).expect("remove");
+    fleet.git(&dir, &["checkout", "--", "ci.yml"]);
+    assert_eq!(
+        read(fleet, name, "ci.yml"),
+        CI.replace('\n', "\r\n"),
+        "git checked {name}'s ci.yml out with CRLF"
+    );
+}
+
+#[test]
+fn a_file_git_stores_as_the_template_is_no_drift_where_git_converts_line_endings() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    crlf_checkout(&fleet, "autocrlf", &[("core.autocrlf", "true")], "");
+    crlf_checkout(&fleet, "eol", &[], "*.yml text eol=crlf\n");
+    let heads = [fleet.head("autocrlf"), fleet.head("eol")];
+    let base = ["file-replace", "--pattern", "ci.yml", "--replacement", new];
+    for extra in [&["--check"][..], &["-n"], &[]] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let run = fleet.json_exit(&args, 0);
+        for name in ["autocrlf", "eol"] {
+            assert_eq!(outcome(&run, name), "unchanged", "{extra:?}: {run}");
+        }
+    }
+    let dir = fleet.path("eol");
+    let policy = format!(
+        "[policy]\nlicense = \"MIT\"\n\n[[policy.files]]\npath = \"ci.yml\"\ntemplate = \"{new}\"\n"
+    );
+    fs::write(dir.join(".git-batch.toml"), policy).expect("write a policy");
+    let output = fleet
+        .cmd_in(&dir)
+        .args(["-t", ".", "--color", "never", "check"])
+        .output()
+        .expect("run");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(!shown.contains("ci.yml"), "no drift reported: {shown}");
+    assert!(shown.contains("1 unchanged"), "{shown}");
+    assert_eq!([fleet.head("autocrlf"), fleet.head("eol")], heads);
+}
+
+#[test]
+fn dry_runs_run_nothing_of_the_repository_and_leave_its_index_alone() {
+    use crate::observe::{Markers, change_in_place};
+    let fleet = Fleet::new();
+    let markers = Markers::new(&fleet);
+    let new = replacement(&fleet, CI);
+    let new = new.to_str().expect("UTF-8");
+    // Every `.txt` through a filter driver; an edited one whose stored form only the driver
+    // can tell.
+    repo_with(
+        &fleet,
+        "filtered",
+        &[
+            (".gitattributes", b"*.txt filter=evil\n"),
+            ("a.txt", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    // A file whose bytes differ from the index only by git's line-ending conversion.
+    crlf_checkout(&fleet, "crlf", &[("core.autocrlf", "true")], "");
+    for name in ["filtered", "crlf"] {
+        let dir = fleet.path(name);
+        for (key, script) in [
+            ("core.fsmonitor", "fsmonitor"),
+            ("filter.evil.clean", "clean"),
+            ("filter.evil.smudge", "smudge"),
+        ] {
+            let path = markers.script(&format!("{name}-{script}"));
+            fleet.git(&dir, &["config", key, path.to_str().expect("UTF-8")]);
+        }
+    }
+    change_in_place(&fleet.path("filtered").join("a.txt"));
+    // Stale stat data in the index, which a `git diff` would refresh and write.
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "2001-01-01 00:00:00"])
+        .arg(fleet.path("crlf").join("ci.yml"))
+        .status()
+        .expect("touch");
+    assert!(touched.success());
+    let index = |name: &str| {
+        let path = fleet.path(name).join(".git/index");
+        let modified = fs::metadata(&path)
+            .and_then(|meta| meta.modified())
+            .expect("the index's date");
+        (fs::read(&path).expect("read the index"), modified)
+    };
+    let before = [index("filtered"), index("crlf")];
+    let image = FolderImage::of(&fleet.root);
+    assert_eq!(markers.ran(), Vec::<String>::new(), "building ran none");
+
+    let replaced = fleet.json_exit(
+        &[
+            "file-replace",
+            "-n",
+            "--pattern",
+            "a.txt",
+            "--replacement",
+            new,
+        ],
+        0,
+    );
+    let message = repo(&replaced, "filtered")["message"].to_string();
+    assert_eq!(outcome(&replaced, "filtered"), "skipped", "{replaced}");
+    assert!(
+        message.contains("cannot tell") && message.contains("evil"),
+        "{message}"
+    );
+    let replaced = fleet.json_exit(
+        &[
+            "file-replace",
+            "-n",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            new,
+        ],
+        0,
+    );
+    assert_eq!(outcome(&replaced, "crlf"), "unchanged", "{replaced}");
+    let changed = replacement(&fleet, "name: other\n");
+    let replaced = fleet.json_exit(
+        &[
+            "file-replace",
+            "-n",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            changed.to_str().expect("UTF-8"),
+        ],
+        0,
+    );
+    assert_eq!(outcome(&replaced, "crlf"), "changed", "{replaced}");
+    let licensed = fleet.json_exit(
+        &[
+            "license-update",
+            "-n",
+            "--ids-only",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+        ],
+        0,
+    );
+    assert_eq!(outcome(&licensed, "filtered"), "skipped", "{licensed}");
+
+    assert_eq!(markers.ran(), Vec::<String>::new(), "a dry run ran them");
+    assert!(image.changes(&FolderImage::of(&fleet.root)).is_empty());
+    assert!(
+        [index("filtered"), index("crlf")] == before,
+        "a dry run wrote an index"
+    );
+    // The trap is armed: git itself runs them.
+    let _ = fleet.git_output(&fleet.path("filtered"), &["diff", "--quiet", "HEAD"]);
+    assert!(
+        !markers.ran().is_empty(),
+        "git diff should have sprung the trap"
+    );
+}

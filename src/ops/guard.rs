@@ -1,0 +1,188 @@
+//! What a content operation must not touch: files carrying the user's uncommitted work (told
+//! in process, from what git would store), untracked files in the way, paths through symbolic
+//! links, `.git` folders however spelled, and other repositories' work trees.
+
+use std::fs;
+use std::path::Path;
+
+use gix::bstr::{BStr, ByteSlice};
+
+use crate::git::{self, Git};
+use crate::ops::edit::{Change, Snapshot, describe, fs_path, os_path};
+
+/// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the
+/// user's edits would be mixed into the commit, or lost by an undo), an untracked file in the
+/// way, or a path that leads through a symbolic link. Decided in process; only a real run
+/// (`dry_run` false) asks git about a file whose stored form a filter driver decides.
+pub(crate) fn touches_user_work(
+    opened: &gix::Repository,
+    snapshot: &Snapshot,
+    changes: &[Change],
+    git: &Git<'_>,
+    dry_run: bool,
+) -> Option<String> {
+    let hash = opened.object_hash();
+    let head_tree = opened.head_tree().ok();
+    let mut stored: Option<git::blob::Stored<'_>> = None;
+    let mut changed = Vec::new();
+    let mut unsure = Vec::new();
+    for change in changes {
+        let shown = change.path.to_str_lossy();
+        if let Some(reason) = obstacle_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
+            return Some(format!("{shown}: {reason}"));
+        }
+        let Some(old) = &change.old else {
+            if fs::symlink_metadata(snapshot.path_of(change.path.as_bstr())).is_ok() {
+                return Some(format!(
+                    "{shown} exists but is not tracked: move it away or commit it first"
+                ));
+            }
+            continue;
+        };
+        let Some(entry) = snapshot.entry(change.path.as_bstr()) else {
+            return Some(format!("{shown} is not tracked"));
+        };
+        let in_head = head_tree.as_ref().and_then(|tree| {
+            tree.lookup_entry_by_path(fs_path(change.path.as_bstr()))
+                .ok()
+                .flatten()
+                .map(|e| e.object_id())
+        });
+        if in_head != Some(entry.id) {
+            return Some(format!(
+                "{shown} has staged changes: commit or unstage them first"
+            ));
+        }
+        let on_disk = gix::objs::compute_hash(hash, gix::objs::Kind::Blob, old).ok();
+        if on_disk == Some(entry.id) {
+            continue;
+        }
+        // Differs byte for byte; git's conversions (line endings, `eol=crlf`) may explain it:
+        // compare what git would store.
+        let cleaned = match &mut stored {
+            Some(stored) => stored.id(change.path.as_bstr(), old),
+            None => match git::blob::Stored::new(opened) {
+                Ok(made) => stored.insert(made).id(change.path.as_bstr(), old),
+                Err(err) => Err(err),
+            },
+        };
+        match cleaned {
+            Ok(id) if id == entry.id => {}
+            Ok(_) => changed.push(change.path.to_str_lossy().into_owned()),
+            Err(why) if dry_run => {
+                return Some(format!(
+                    "{shown}: cannot tell whether it has uncommitted changes: {why}; a dry run \
+                     runs nothing of the repository's (a real run asks git)"
+                ));
+            }
+            // A real run asks git, which runs the driver as its commit would.
+            Err(_) => unsure.push(change.path.clone()),
+        }
+    }
+    if !changed.is_empty() {
+        return Some(format!(
+            "uncommitted changes to {}: commit or stash them first",
+            describe(&changed)
+        ));
+    }
+    if unsure.is_empty() {
+        return None;
+    }
+    let mut args: Vec<std::ffi::OsString> =
+        ["--literal-pathspecs", "diff", "--quiet", "HEAD", "--"]
+            .iter()
+            .map(Into::into)
+            .collect();
+    args.extend(unsure.iter().map(os_path));
+    match git.check(&args) {
+        Ok(()) => None,
+        Err(_) => Some(format!(
+            "uncommitted changes to {}: commit or stash them first",
+            describe(
+                &unsure
+                    .iter()
+                    .map(|p| p.to_str_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            )
+        )),
+    }
+}
+
+/// Why `path` (inside `workdir`) must not be written, if it must not: it names a `.git` folder,
+/// a folder on the way is a symbolic link (never followed), or a folder on the way is another
+/// repository's work tree (a nested repository or a submodule: its files are not this
+/// repository's, and its `.git` is nobody's to write).
+fn obstacle_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
+    if let Some(reason) = git_dir_in(path) {
+        return Some(reason);
+    }
+    let mut at = workdir.to_path_buf();
+    let relative = fs_path(path);
+    let mut components = relative.components().peekable();
+    while let Some(component) = components.next() {
+        at.push(component);
+        let is_last = components.peek().is_none();
+        let shown = || {
+            at.strip_prefix(workdir)
+                .unwrap_or(&at)
+                .display()
+                .to_string()
+        };
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Some(format!(
+                    "{} is a symbolic link; it is not followed",
+                    shown()
+                ));
+            }
+            Ok(meta)
+                if meta.is_dir() && !is_last && fs::symlink_metadata(at.join(".git")).is_ok() =>
+            {
+                return Some(format!(
+                    "{} is another repository (it has its own .git); change it in that repository",
+                    shown()
+                ));
+            }
+            Ok(_) => {}
+            Err(_) if !is_last => return None,
+            Err(_) => {}
+        }
+    }
+    None
+}
+
+/// Why `path` must not be written, if one of its components names a `.git` folder.
+pub(crate) fn git_dir_in(path: &BStr) -> Option<String> {
+    path.split_str("/")
+        .find(|part| names_git_dir(&part.to_str_lossy()))
+        .map(|part| {
+            format!(
+                "`{}` is a repository's .git folder, which is git's, not the repository's files",
+                part.to_str_lossy()
+            )
+        })
+}
+
+/// Whether a path component names a `.git` folder on some file system git supports, as git's
+/// own `verify_path` sees it: in any case (`.GIT`), with the trailing dots and spaces or the
+/// `:stream` suffix that NTFS ignores (`.git.`, `.git::$INDEX_ALLOCATION`), as its 8.3 short
+/// name (`git~1`), or with the invisible code points that HFS+ ignores inside it. A backslash
+/// separates folders on Windows, so each of its pieces counts too (`a\.git\hooks`).
+pub fn names_git_dir(part: &str) -> bool {
+    part.split('\\').any(names_git_dir_alone)
+}
+
+fn names_git_dir_alone(part: &str) -> bool {
+    let visible: String = part
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}'
+            )
+        })
+        .collect();
+    let name = visible.split(':').next().unwrap_or_default();
+    let name = name.trim_end_matches([' ', '.']);
+    name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case("git~1")
+}
