@@ -8,8 +8,9 @@ use std::io::Read as _;
 
 use gix::bstr::{BStr, BString, ByteSlice};
 
-use crate::license::{declarations, manifests, text};
-use crate::ops::edit::{Change, Decision, Snapshot, Tracked};
+use crate::license::manifests::Found;
+use crate::license::{declarations, manifests, mentions, text};
+use crate::ops::edit::{Change, Decided, Decision, Mention, Snapshot, Tracked};
 
 /// Files larger than this are not scanned for `SPDX-License-Identifier:` lines: a declaration
 /// lives in a source file's header, not in a data dump.
@@ -103,10 +104,27 @@ impl LicenseUpdate {
 
     /// What changes in the repository of `snapshot`.
     pub fn decide(&self, snapshot: &Snapshot) -> Decision {
+        self.decide_noting(snapshot).decision
+    }
+
+    /// What changes in the repository of `snapshot`, and the mentions of the old license that
+    /// are left alone: prose in a manifest field, a classifier without a counterpart, a README
+    /// line, a file that names a license file the run renames.
+    pub fn decide_noting(&self, snapshot: &Snapshot) -> Decided {
+        let mut noted = Noted::default();
+        let decision = self.decide_into(snapshot, &mut noted);
+        Decided {
+            decision,
+            mentions: noted.finish(),
+        }
+    }
+
+    fn decide_into(&self, snapshot: &Snapshot, noted: &mut Noted) -> Decision {
         let mut changes = Vec::new();
         let mut license_files: Vec<(&Tracked, LicenseFile)> = Vec::new();
         let mut reuse_old: Option<&Tracked> = None;
         let reuse_old_path = format!("LICENSES/{}.txt", self.old);
+        let mut others = Vec::new();
         for tracked in snapshot.tracked.iter().filter(|t| t.is_file()) {
             let path = tracked.path.as_bstr();
             let top_level = !path.contains(&b'/');
@@ -124,7 +142,17 @@ impl LicenseUpdate {
             if path.starts_with(b"LICENSES/") {
                 continue;
             }
-            match self.rewrite_declarations(snapshot, tracked, name.as_bstr()) {
+            others.push((tracked, name.as_bstr()));
+        }
+        // Files that may be renamed or removed, whose names other files may spell out.
+        let movable: Vec<String> = license_files
+            .iter()
+            .filter(|(_, kind)| *kind == LicenseFile::Named)
+            .map(|(tracked, _)| tracked.path.to_str_lossy().into_owned())
+            .chain(reuse_old.map(|tracked| tracked.path.to_str_lossy().into_owned()))
+            .collect();
+        for (tracked, name) in others {
+            match self.rewrite_declarations(snapshot, tracked, name, &movable, noted) {
                 Ok(Some(change)) => changes.push(change),
                 Ok(None) => {}
                 Err(reason) => return Decision::Skip(reason),
@@ -167,6 +195,12 @@ impl LicenseUpdate {
                 foreign.join(", ")
             ));
         }
+        noted.keep_names_of(
+            changes
+                .iter()
+                .filter(|change| change.new.is_none())
+                .map(|change| change.path.to_str_lossy().into_owned()),
+        );
         if changes.is_empty() {
             return Decision::Unchanged(format!("declares no {}", self.old));
         }
@@ -199,12 +233,15 @@ impl LicenseUpdate {
         names_license(suffix, &self.old).then_some(LicenseFile::Named)
     }
 
-    /// The rewritten `SPDX-License-Identifier:` lines or manifest field of one tracked file.
+    /// The rewritten `SPDX-License-Identifier:` lines or manifest field of one tracked file; the
+    /// mentions it holds go to `noted`.
     fn rewrite_declarations(
         &self,
         snapshot: &Snapshot,
         tracked: &Tracked,
         name: &BStr,
+        movable: &[String],
+        noted: &mut Noted,
     ) -> Result<Option<Change>, String> {
         let shown = || tracked.path.to_str_lossy().into_owned();
         let Some(content) = read_small(snapshot, tracked.path.as_bstr())
@@ -213,6 +250,13 @@ impl LicenseUpdate {
             return Ok(None);
         };
         let name = name.to_str().unwrap_or_default();
+        let top_level = !tracked.path.contains(&b'/');
+        if top_level && name.to_ascii_uppercase().starts_with("README") {
+            noted.add(&shown(), mentions::readme_mentions(&content, &self.old));
+        }
+        for (file, found) in mentions::file_name_mentions(&content, movable) {
+            noted.naming(file, &shown(), found);
+        }
         let rewritten = if tracked.path == ".reuse/dep5" {
             let Ok(text) = std::str::from_utf8(&content) else {
                 return Ok(None);
@@ -224,9 +268,15 @@ impl LicenseUpdate {
             let Ok(text) = std::str::from_utf8(&content) else {
                 return Ok(None);
             };
-            manifests::rewrite_manifest(name, text, &self.old, &self.new)
+            let edit = manifests::edit_manifest(name, text, &self.old, &self.new)
+                .map_err(|err| format!("{}: {err}; left alone", shown()))?;
+            noted.add(&shown(), edit.mentions);
+            // A manifest may carry its own REUSE header (`# SPDX-License-Identifier: …`).
+            let fields = edit.rewritten.map(String::into_bytes);
+            let base = fields.as_deref().unwrap_or(&content);
+            declarations::rewrite_identifier_lines(base, &self.old, &self.new)
                 .map_err(|err| format!("{}: {err}; left alone", shown()))?
-                .map(String::into_bytes)
+                .or(fields)
         } else {
             declarations::rewrite_identifier_lines(&content, &self.old, &self.new)
                 .map_err(|err| format!("{}: {err}; left alone", shown()))?
@@ -382,6 +432,51 @@ fn check_id(id: &str) -> Result<(), String> {
         return Err("is an operator, not a license identifier".into());
     }
     Ok(())
+}
+
+/// The mentions a run found, as it goes.
+#[derive(Debug, Default)]
+struct Noted {
+    mentions: Vec<Mention>,
+    /// Mentions of a license file by name, kept only if the run renames or removes that file.
+    naming: Vec<(String, Mention)>,
+}
+
+impl Noted {
+    fn add(&mut self, path: &str, found: Vec<Found>) {
+        self.mentions
+            .extend(found.into_iter().map(|found| mention(path, found)));
+    }
+
+    fn naming(&mut self, file: &str, path: &str, found: Found) {
+        self.naming.push((file.to_owned(), mention(path, found)));
+    }
+
+    /// Keeps the mentions by name of the files in `moved` (renamed or removed by the run).
+    fn keep_names_of(&mut self, moved: impl Iterator<Item = String>) {
+        let moved: Vec<String> = moved.collect();
+        for (file, mention) in std::mem::take(&mut self.naming) {
+            if moved.contains(&file) {
+                self.mentions.push(mention);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Mention> {
+        self.mentions
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        self.mentions
+            .dedup_by(|a, b| a.path == b.path && a.line == b.line);
+        self.mentions
+    }
+}
+
+fn mention(path: &str, found: Found) -> Mention {
+    Mention {
+        path: path.to_owned(),
+        line: found.line,
+        text: found.text,
+    }
 }
 
 /// What becomes of a license file.
