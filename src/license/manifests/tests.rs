@@ -284,3 +284,109 @@ fn cargo_strict_fields_still_refuse_a_broken_expression() {
         .is_err()
     );
 }
+
+/// Every real manifest of `tests/data/manifests`, by file name and text.
+fn corpus() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/manifests");
+    let mut found = Vec::new();
+    let mut pending = vec![root];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("the corpus folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            if is_manifest(&name) {
+                found.push((name, std::fs::read_to_string(&path).expect("UTF-8")));
+            }
+        }
+    }
+    assert!(found.len() >= 15, "the corpus is there");
+    found
+}
+
+#[test]
+fn every_real_manifest_changes_only_inside_license_values() {
+    // Every id that appears in the corpus, to every other: whatever the rewrite, the lines that
+    // change are the lines that held the old id or its classifier, and they now name the new id.
+    let ids = [
+        "MIT",
+        "Apache-2.0",
+        "BSD-3-Clause",
+        "ISC",
+        "GPL-3.0-or-later",
+        "CC-BY-SA-4.0",
+        "CC0-1.0",
+        "Unlicense",
+        "EPL-1.0",
+    ];
+    let mut rewritten = 0;
+    for (name, text) in corpus() {
+        for old in ids {
+            for new in ids.iter().filter(|new| **new != old) {
+                let Ok(edit) = edit_manifest(&name, &text, old, new) else {
+                    continue;
+                };
+                let Some(out) = edit.rewritten else {
+                    continue;
+                };
+                rewritten += 1;
+                let before: Vec<&str> = text.split_inclusive('\n').collect();
+                let after: Vec<&str> = out.split_inclusive('\n').collect();
+                assert_eq!(
+                    before.len(),
+                    after.len(),
+                    "{name} {old} → {new}: line count"
+                );
+                for (b, a) in before.iter().zip(&after).filter(|(b, a)| b != a) {
+                    assert!(
+                        crate::license::mentions::names_license(b, old) || b.contains("License ::"),
+                        "{name} {old} → {new}: changed a line without {old}: {b:?}"
+                    );
+                    let classifier_of_new = a.contains("License ::");
+                    assert!(
+                        crate::license::mentions::names_license(a, new) || classifier_of_new,
+                        "{name} {old} → {new}: {a:?} does not name {new}"
+                    );
+                    if b.contains("License ::") {
+                        // A classifier: only its own text changes, not the quotes around it.
+                        let parts = |line: &'_ str| {
+                            let at = line.find("License ::").expect("a classifier");
+                            let rest = &line[at..];
+                            let end = rest.find(['"', '\'', '\r', '\n']).unwrap_or(rest.len());
+                            (line[..at].to_owned(), rest[end..].to_owned())
+                        };
+                        assert_eq!(parts(b), parts(a), "{name} {old} → {new}: {b:?} → {a:?}");
+                        continue;
+                    }
+                    // Outside the value, the line is as it was: same start and end.
+                    let common_start = b.bytes().zip(a.bytes()).take_while(|(x, y)| x == y).count();
+                    let common_end = b
+                        .bytes()
+                        .rev()
+                        .zip(a.bytes().rev())
+                        .take_while(|(x, y)| x == y)
+                        .count();
+                    let end = b.len().saturating_sub(common_end).max(common_start);
+                    let changed_old = String::from_utf8_lossy(&b.as_bytes()[common_start..end]);
+                    assert!(
+                        !changed_old.contains([
+                            '=', ':', '<', '>', '[', ']', '{', '}', ',', '#', '"', '\''
+                        ]),
+                        "{name} {old} → {new}: syntax changed in {b:?} → {a:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        rewritten >= 20,
+        "only {rewritten} rewrites: the corpus is not exercised"
+    );
+}
