@@ -5,6 +5,8 @@
 
 use super::expr::{self, ExprError};
 
+use gix::bstr::ByteSlice as _;
+
 const TAG: &[u8] = b"SPDX-License-Identifier:";
 const IGNORE_START: &[u8] = b"REUSE-IgnoreStart";
 const IGNORE_END: &[u8] = b"REUSE-IgnoreEnd";
@@ -33,7 +35,7 @@ pub fn ignored_ranges(content: &[u8]) -> Vec<std::ops::Range<usize>> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    haystack.find(needle)
 }
 
 /// Whether `content` looks binary (a NUL byte in its first 8000 bytes, as git decides). Binary
@@ -78,7 +80,7 @@ pub fn rewrite_identifier_lines(
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    haystack.find(needle).is_some()
 }
 
 fn rewrite_line(line: &[u8], old: &str, new: &str) -> Result<Option<Vec<u8>>, ExprError> {
