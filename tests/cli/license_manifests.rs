@@ -465,3 +465,45 @@ fn an_invalid_expression_inside_a_reuse_ignore_block_does_not_skip_the_repositor
         "nothing inside the ignore block changed"
     );
 }
+
+#[test]
+fn mentions_in_human_and_json_output() {
+    let fleet = Fleet::new();
+    let cargo = b"[package]\nname = \"x\"\nlicense = \"MIT OR Apache-2.0\"\ninclude = [\"src/\", \"LICENSE-MIT\"]\n";
+    let readme = b"# x\n\n[![License: MIT](https://img.shields.io/badge/License-MIT-yellow.svg)](LICENSE-MIT)\n";
+    let setup_cfg = b"[metadata]\nname = x\nlicense = MIT License\n";
+    let mit = spdx::license_id("MIT")
+        .expect("MIT")
+        .text()
+        .as_bytes()
+        .to_vec();
+    repo_with(
+        &fleet,
+        "crate",
+        &[
+            ("Cargo.toml", cargo),
+            ("README.md", readme),
+            ("LICENSE-MIT", &mit),
+            ("python/setup.cfg", setup_cfg),
+        ],
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r#""duration_ms": ?\d+"#, r#""duration_ms": "[ms]""#);
+    settings.add_filter(r"total in \d+\.\d+s", "total in [ELAPSED]s");
+    settings.add_filter(
+        r#""head_(before|after)": ?"[0-9a-f]{40}""#,
+        r#""head_$1": "[HEAD]""#,
+    );
+    for (name, format) in [("mentions_human", "human"), ("mentions_json", "json")] {
+        let output = fleet
+            .cmd()
+            .args(["--color", "never", "--format", format, "license-update"])
+            .args(["--old", "MIT", "--new", "ISC", "-n"])
+            .output()
+            .expect("run git-batch");
+        assert!(output.status.success());
+        let rendered = String::from_utf8_lossy(&output.stdout)
+            .replace(fleet.root.to_str().expect("UTF-8"), "[ROOT]");
+        settings.bind(|| insta::assert_snapshot!(name, rendered));
+    }
+}
