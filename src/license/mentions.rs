@@ -148,6 +148,47 @@ fn names_file(line: &str, name: &str) -> bool {
     })
 }
 
+/// The mentions a run finds as it goes, by file path.
+#[derive(Debug, Default)]
+pub struct Noted {
+    found: Vec<(String, Found)>,
+    /// Mentions of a license file by name (file, path, line): kept only if the run renames or
+    /// removes that file.
+    naming: Vec<(String, String, Found)>,
+}
+
+impl Noted {
+    /// Mentions found in the file at `path`.
+    pub fn add(&mut self, path: &str, found: Vec<Found>) {
+        self.found
+            .extend(found.into_iter().map(|found| (path.to_owned(), found)));
+    }
+
+    /// A line of the file at `path` that names the license file `file`.
+    pub fn naming(&mut self, file: &str, path: &str, found: Found) {
+        self.naming.push((file.to_owned(), path.to_owned(), found));
+    }
+
+    /// Keeps the mentions by name of the files in `moved` (renamed or removed by the run); the
+    /// others name a file that stays, and are forgotten.
+    pub fn keep_names_of(&mut self, moved: &[String]) {
+        for (file, path, found) in std::mem::take(&mut self.naming) {
+            if moved.contains(&file) {
+                self.found.push((path, found));
+            }
+        }
+    }
+
+    /// Every mention kept, by path and line, each line once.
+    pub fn finish(mut self) -> Vec<(String, Found)> {
+        self.found
+            .sort_by(|a, b| (&a.0, a.1.line).cmp(&(&b.0, b.1.line)));
+        self.found
+            .dedup_by(|a, b| a.0 == b.0 && a.1.line == b.1.line);
+        self.found
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,8 @@ use std::io::Read as _;
 
 use gix::bstr::{BStr, BString, ByteSlice};
 
-use crate::license::manifests::Found;
-use crate::license::{declarations, manifests, mentions, text};
+use crate::license::mentions::{self, Noted};
+use crate::license::{declarations, manifests, text};
 use crate::ops::edit::{Change, Decided, Decision, Mention, Snapshot, Tracked};
 
 /// Files larger than this are not scanned for `SPDX-License-Identifier:` lines: a declaration
@@ -113,10 +113,16 @@ impl LicenseUpdate {
     pub fn decide_noting(&self, snapshot: &Snapshot) -> Decided {
         let mut noted = Noted::default();
         let decision = self.decide_into(snapshot, &mut noted);
-        Decided {
-            decision,
-            mentions: noted.finish(),
-        }
+        let mentions = noted
+            .finish()
+            .into_iter()
+            .map(|(path, found)| Mention {
+                path,
+                line: found.line,
+                text: found.text,
+            })
+            .collect();
+        Decided { decision, mentions }
     }
 
     fn decide_into(&self, snapshot: &Snapshot, noted: &mut Noted) -> Decision {
@@ -195,12 +201,12 @@ impl LicenseUpdate {
                 foreign.join(", ")
             ));
         }
-        noted.keep_names_of(
-            changes
-                .iter()
-                .filter(|change| change.new.is_none())
-                .map(|change| change.path.to_str_lossy().into_owned()),
-        );
+        let moved: Vec<String> = changes
+            .iter()
+            .filter(|change| change.new.is_none())
+            .map(|change| change.path.to_str_lossy().into_owned())
+            .collect();
+        noted.keep_names_of(&moved);
         if changes.is_empty() {
             return Decision::Unchanged(format!("declares no {}", self.old));
         }
@@ -432,51 +438,6 @@ fn check_id(id: &str) -> Result<(), String> {
         return Err("is an operator, not a license identifier".into());
     }
     Ok(())
-}
-
-/// The mentions a run found, as it goes.
-#[derive(Debug, Default)]
-struct Noted {
-    mentions: Vec<Mention>,
-    /// Mentions of a license file by name, kept only if the run renames or removes that file.
-    naming: Vec<(String, Mention)>,
-}
-
-impl Noted {
-    fn add(&mut self, path: &str, found: Vec<Found>) {
-        self.mentions
-            .extend(found.into_iter().map(|found| mention(path, found)));
-    }
-
-    fn naming(&mut self, file: &str, path: &str, found: Found) {
-        self.naming.push((file.to_owned(), mention(path, found)));
-    }
-
-    /// Keeps the mentions by name of the files in `moved` (renamed or removed by the run).
-    fn keep_names_of(&mut self, moved: impl Iterator<Item = String>) {
-        let moved: Vec<String> = moved.collect();
-        for (file, mention) in std::mem::take(&mut self.naming) {
-            if moved.contains(&file) {
-                self.mentions.push(mention);
-            }
-        }
-    }
-
-    fn finish(mut self) -> Vec<Mention> {
-        self.mentions
-            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-        self.mentions
-            .dedup_by(|a, b| a.path == b.path && a.line == b.line);
-        self.mentions
-    }
-}
-
-fn mention(path: &str, found: Found) -> Mention {
-    Mention {
-        path: path.to_owned(),
-        line: found.line,
-        text: found.text,
-    }
 }
 
 /// What becomes of a license file.
