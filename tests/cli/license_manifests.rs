@@ -138,6 +138,23 @@ const CASES: &[Case] = &[
         mentions: &[],
     },
     Case {
+        // `Unlicense OR MIT` at the top, Cargo's deprecated `Unlicense/MIT` in a member, which
+        // made the whole repository skip.
+        repo: "BurntSushi-ripgrep",
+        old: "MIT",
+        new: "Apache-2.0",
+        edits: &[
+            ("Cargo.toml", 15, "OR MIT", "OR Apache-2.0"),
+            (
+                "crates/index/Cargo.toml",
+                14,
+                "Unlicense/MIT",
+                "Unlicense/Apache-2.0",
+            ),
+        ],
+        mentions: &[],
+    },
+    Case {
         // A workspace whose `[workspace.package]` declares the license.
         repo: "astral-sh-ruff",
         old: "MIT",

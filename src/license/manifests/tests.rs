@@ -390,3 +390,44 @@ fn every_real_manifest_changes_only_inside_license_values() {
         "only {rewritten} rewrites: the corpus is not exercised"
     );
 }
+
+#[test]
+fn cargo_slashes_are_read_as_or_and_kept() {
+    let text = "[package]\nname = \"walkdir\"\nlicense = \"Unlicense/MIT\"\n";
+    assert_eq!(
+        rw("Cargo.toml", text).as_deref(),
+        Some(
+            text.replace("Unlicense/MIT", "Unlicense/Apache-2.0")
+                .as_str()
+        )
+    );
+    // A rewrite that names one license twice gives the SPDX expression.
+    let both = "[package]\nlicense = \"MIT/Apache-2.0\"\n";
+    assert_eq!(
+        rw("Cargo.toml", both).as_deref(),
+        Some("[package]\nlicense = \"Apache-2.0\"\n")
+    );
+    assert_eq!(
+        rw("Cargo.toml", "[package]\nlicense = \"MIT-0/ISC\"\n"),
+        None
+    );
+    // Only Cargo reads slashes so; elsewhere it is still not an expression.
+    assert!(
+        rewrite_manifest(
+            "pyproject.toml",
+            "[project]\nlicense = \"Unlicense/MIT\"\n",
+            "MIT",
+            "ISC"
+        )
+        .is_err()
+    );
+    assert!(
+        rewrite_manifest(
+            "Cargo.toml",
+            "[package]\nlicense = \"MIT/\"\n",
+            "MIT",
+            "ISC"
+        )
+        .is_err()
+    );
+}

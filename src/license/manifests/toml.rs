@@ -4,6 +4,7 @@
 use toml_edit::{Document, Item, Value};
 
 use super::{Edits, Manifest, classifiers, unquoted};
+use crate::license::expr;
 
 /// Finds and rewrites the license values of the TOML manifest `kind`. `Err` is the reason the
 /// document (or an expression in an SPDX-valued field) is not valid.
@@ -17,11 +18,15 @@ pub(super) fn edit(
     let document = Document::parse(text).map_err(|err| err.message().to_owned())?;
     let root = document.as_item();
     let strict = |edits: &mut Edits<'_>, value: Option<&Value>| -> Result<(), String> {
-        match value.and_then(|value| string_range(text, value)) {
-            Some(range) => edits
-                .expression(range, old, new)
-                .map_err(|err| err.to_string()),
-            None => Ok(()),
+        let Some(range) = value.and_then(|value| string_range(text, value)) else {
+            return Ok(());
+        };
+        match edits.expression(range.clone(), old, new) {
+            Ok(()) => Ok(()),
+            Err(err) if kind == Manifest::Cargo => {
+                cargo_slashes(edits, range, old, new).ok_or_else(|| err.to_string())
+            }
+            Err(err) => Err(err.to_string()),
         }
     };
     match kind {
@@ -76,6 +81,39 @@ pub(super) fn edit(
         _ => {}
     }
     Ok(())
+}
+
+/// Cargo's deprecated `license = "Unlicense/MIT"`, which crates.io reads as `Unlicense OR MIT`
+/// (walkdir and ripgrep's crates still carry it): the ids are rewritten and the slashes kept,
+/// unless the rewrite names one license twice, which then gives the SPDX expression. `None`
+/// when the value is not that form either.
+fn cargo_slashes(
+    edits: &mut Edits<'_>,
+    range: std::ops::Range<usize>,
+    old: &str,
+    new: &str,
+) -> Option<()> {
+    let value = &edits.text[range.clone()];
+    let parts: Vec<&str> = value.split('/').map(str::trim).collect();
+    if parts.len() < 2
+        || parts
+            .iter()
+            .any(|part| part.is_empty() || part.contains(' '))
+    {
+        return None;
+    }
+    let as_spdx = parts.join(" OR ");
+    let rewritten = expr::rewrite(&as_spdx, old, new).ok()?;
+    if let Some(rewritten) = rewritten {
+        let ids: Vec<&str> = rewritten.split(" OR ").collect();
+        let kept = if ids.len() == parts.len() && !rewritten.contains('(') {
+            ids.join("/")
+        } else {
+            rewritten
+        };
+        edits.replace(range, kept);
+    }
+    Some(())
 }
 
 /// The byte range of a string value's content in the document (quotes excluded).
