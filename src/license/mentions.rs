@@ -83,6 +83,9 @@ pub fn readme_mentions(content: &[u8], id: &str) -> Vec<Found> {
     let ignored = declarations::ignored_ranges(content);
     let mut found = Vec::new();
     let mut offset = 0;
+    // Under a "License" heading, a line that names the id is a mention without saying
+    // "license" itself (`MIT © Jane Doe`).
+    let mut in_license_section = false;
     for (index, line) in content.split(|b| *b == b'\n').enumerate() {
         let start = offset;
         offset += line.len() + 1;
@@ -93,7 +96,11 @@ pub fn readme_mentions(content: &[u8], id: &str) -> Vec<Found> {
         if line.contains("SPDX-License-Identifier:") {
             continue;
         }
-        if line.to_ascii_lowercase().contains("licen") && names_license(&line, id) {
+        let says_license = line.to_ascii_lowercase().contains("licen");
+        if let Some(heading) = heading(&line) {
+            in_license_section = heading.to_ascii_lowercase().contains("licen");
+        }
+        if (says_license || in_license_section) && names_license(&line, id) {
             found.push(Found {
                 line: index + 1,
                 text: shorten(line.trim()),
@@ -101,6 +108,25 @@ pub fn readme_mentions(content: &[u8], id: &str) -> Vec<Found> {
         }
     }
     found
+}
+
+/// The text of a Markdown heading (`## License`), or of a line that is only a word such as
+/// `License` or `Licensing` (an underlined reStructuredText or AsciiDoc title).
+fn heading(line: &str) -> Option<&str> {
+    let trimmed = line.trim();
+    // Markdown `## License`, AsciiDoc `== License`; a bare `=====` underlines the line before.
+    for mark in ['#', '='] {
+        if let Some(text) = trimmed.strip_prefix(mark) {
+            let text = text.trim_start_matches(mark).trim();
+            return (!text.is_empty()).then_some(text);
+        }
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "license" | "licence" | "licensing" | "license:"
+    )
+    .then_some(trimmed)
 }
 
 /// The lines of `content` that name one of `names` (file names such as `LICENSE-MIT`) as a
@@ -220,12 +246,13 @@ mod tests {
     fn readme_lines_that_name_the_license_are_mentions() {
         let readme = b"# x\n[![License: MIT](https://img.shields.io/badge/License-MIT-yellow.svg)](LICENSE)\n\
                        MIT is nice.\n<!-- REUSE-IgnoreStart -->\nLicense: MIT\n<!-- REUSE-IgnoreEnd -->\n\
-                       ## License\nThis project is licensed under the MIT License.\n";
+                       ## License\nThis project is licensed under the MIT License.\n\nMIT \xc2\xa9 Jane\n\
+                       ## Thanks\nMIT folks.\nLicense\n=======\n\nMIT\n";
         let lines: Vec<usize> = readme_mentions(readme, "MIT")
             .iter()
             .map(|f| f.line)
             .collect();
-        assert_eq!(lines, vec![2, 8]);
+        assert_eq!(lines, vec![2, 8, 10, 16]);
     }
 
     #[test]

@@ -106,12 +106,12 @@ const CASES: &[Case] = &[
         mentions: &[],
     },
     Case {
-        // The README's badge names MIT: reported, not edited.
+        // The README's badge and its "## License" section name MIT: reported, not edited.
         repo: "psf-black",
         old: "MIT",
         new: "Apache-2.0",
         edits: &[("pyproject.toml", 35, "\"MIT\"", "\"Apache-2.0\"")],
-        mentions: &[("README.md", 9)],
+        mentions: &[("README.md", 9), ("README.md", 194)],
     },
     Case {
         // setup.cfg `license = MIT`; no license classifier there.
