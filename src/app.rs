@@ -40,6 +40,14 @@ enum ContentOp {
 }
 
 impl ContentOp {
+    /// As [`ContentOp::decide`], with the mentions a license-update found and left alone.
+    fn decide_noting(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decided {
+        match self {
+            ContentOp::License(update) => update.decide_noting(snapshot),
+            other => other.decide(snapshot).into(),
+        }
+    }
+
     fn decide(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decision {
         use ops::edit::Decision;
         match self {
@@ -345,7 +353,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 unreachable!("validated above")
             };
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| update.decide(snapshot);
+            let decide = |snapshot: &ops::edit::Snapshot| update.decide_noting(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::FileReplace { edit, .. } => {

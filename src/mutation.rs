@@ -11,7 +11,7 @@ use crate::git::{self, Git, Tracking};
 use crate::hosts::{HostGate, host_refusal_fix};
 use crate::journal::{Journal, RepoRecord, RootLock, RunRecord};
 use crate::ops;
-use crate::ops::edit::{Decision, EditOptions, Mode, Snapshot};
+use crate::ops::edit::{EditOptions, Mode, Snapshot};
 use crate::ops::sync::{Plan, SyncOptions};
 use crate::outcome::{Details, Outcome, RepoReport, RunReport};
 use crate::pool;
@@ -163,7 +163,7 @@ pub(crate) fn not_tried(repo: &Repo, host: &str) -> RepoReport {
 
 /// A content operation (`license-update`, `file-replace`) over `repos`: `decide` says what
 /// changes in each; writing, committing, pushing and journaling are shared.
-pub fn edit<D>(
+pub fn edit<D, R>(
     settings: &Settings,
     mut header: RunHeader,
     repos: &[Repo],
@@ -173,7 +173,8 @@ pub fn edit<D>(
     start: Instant,
 ) -> Result<RunReport, UsageError>
 where
-    D: Fn(&Snapshot) -> Decision + Sync,
+    D: Fn(&Snapshot) -> R + Sync,
+    R: Into<ops::edit::Decided>,
 {
     let writes = options.mode == Mode::Apply;
     let _lock = if writes {

@@ -172,6 +172,15 @@ impl Printer {
                 }
                 let mut text = self.repo_line(report);
                 if let Details::Edit(edit) = &report.details {
+                    for mention in &edit.mentions {
+                        text.push_str(&format!(
+                            "  {} {}:{}, left alone: {}\n",
+                            "mentioned at".dimmed(),
+                            mention.path,
+                            mention.line,
+                            mention.text
+                        ));
+                    }
                     if let Some(diff) = &edit.diff {
                         text.push_str(diff);
                     }

@@ -1,10 +1,42 @@
 //! `SPDX-License-Identifier:` lines in a file's bytes, whatever the comment style around them:
 //! the expression is rewritten in place and every other byte (line endings, a byte-order mark,
-//! a missing final newline, text that is not UTF-8) is kept.
+//! a missing final newline, text that is not UTF-8) is kept. Lines inside REUSE ignore blocks
+//! (`REUSE-IgnoreStart` … `REUSE-IgnoreEnd`) are neither parsed nor rewritten.
 
 use super::expr::{self, ExprError};
 
+use gix::bstr::ByteSlice as _;
+
 const TAG: &[u8] = b"SPDX-License-Identifier:";
+const IGNORE_START: &[u8] = b"REUSE-IgnoreStart";
+const IGNORE_END: &[u8] = b"REUSE-IgnoreEnd";
+
+/// The byte ranges of `content` that REUSE ignores: from each `REUSE-IgnoreStart` to the next
+/// `REUSE-IgnoreEnd` (both included), or to the end of the file when none follows, as the
+/// reuse tool reads them (`filter_ignore_block` in reuse's `extract.py`).
+pub fn ignored_ranges(content: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(start) = find(&content[from..], IGNORE_START).map(|at| from + at) {
+        let after = start + IGNORE_START.len();
+        match find(&content[after..], IGNORE_END) {
+            Some(at) => {
+                let end = after + at + IGNORE_END.len();
+                ranges.push(start..end);
+                from = end;
+            }
+            None => {
+                ranges.push(start..content.len());
+                break;
+            }
+        }
+    }
+    ranges
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.find(needle)
+}
 
 /// Whether `content` looks binary (a NUL byte in its first 8000 bytes, as git decides). Binary
 /// files are never rewritten.
@@ -22,9 +54,20 @@ pub fn rewrite_identifier_lines(
     if is_binary(content) || !contains(content, TAG) {
         return Ok(None);
     }
+    let ignored = ignored_ranges(content);
     let mut out = Vec::with_capacity(content.len() + 16);
     let mut changed = false;
+    let mut offset = 0;
     for line in content.split_inclusive(|b| *b == b'\n') {
+        let start = offset;
+        offset += line.len();
+        let in_ignore_block = !ignored.is_empty()
+            && find(line, TAG)
+                .is_some_and(|at| ignored.iter().any(|range| range.contains(&(start + at))));
+        if in_ignore_block {
+            out.extend_from_slice(line);
+            continue;
+        }
         match rewrite_line(line, old, new)? {
             Some(rewritten) => {
                 out.extend_from_slice(&rewritten);
@@ -37,7 +80,7 @@ pub fn rewrite_identifier_lines(
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    haystack.find(needle).is_some()
 }
 
 fn rewrite_line(line: &[u8], old: &str, new: &str) -> Result<Option<Vec<u8>>, ExprError> {
@@ -154,6 +197,24 @@ mod tests {
             rw(latin1).as_deref(),
             Some(&b"# Auteur: Andr\xe9\n# SPDX-License-Identifier: Apache-2.0\n"[..])
         );
+    }
+
+    #[test]
+    fn reuse_ignore_blocks_are_neither_parsed_nor_rewritten() {
+        let text = b"// SPDX-License-Identifier: MIT\n/* REUSE-IgnoreStart */\n\
+                     // SPDX-License-Identifier: MIT OR\n// SPDX-License-Identifier: MIT\n\
+                     /* REUSE-IgnoreEnd */\n// SPDX-License-Identifier: MIT\n";
+        let expected = b"// SPDX-License-Identifier: Apache-2.0\n/* REUSE-IgnoreStart */\n\
+                     // SPDX-License-Identifier: MIT OR\n// SPDX-License-Identifier: MIT\n\
+                     /* REUSE-IgnoreEnd */\n// SPDX-License-Identifier: Apache-2.0\n";
+        assert_eq!(rw(text).as_deref(), Some(&expected[..]));
+        // An unclosed block runs to the end of the file, as reuse reads it.
+        let open = b"# REUSE-IgnoreStart\n# SPDX-License-Identifier: MIT OR\n";
+        assert_eq!(rw(open), None);
+        // Start and end on the tag's own line: the tag after the end is read.
+        let inline =
+            b"<!-- REUSE-IgnoreStart --><!-- REUSE-IgnoreEnd --> SPDX-License-Identifier: MIT\n";
+        assert!(rw(inline).is_some());
     }
 
     #[test]

@@ -3,4 +3,5 @@
 pub mod declarations;
 pub mod expr;
 pub mod manifests;
+pub mod mentions;
 pub mod text;

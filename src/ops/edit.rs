@@ -120,6 +120,33 @@ pub enum Decision {
     Change(Vec<Change>),
 }
 
+/// A place an operation found that names what it changes, and left alone (prose, a file name in
+/// a build script): the report says "mentioned at PATH:LINE, left alone".
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Mention {
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    /// The line, trimmed (and shortened when long).
+    pub text: String,
+}
+
+/// A decision, with the mentions the operation found and left alone.
+#[derive(Debug)]
+pub struct Decided {
+    pub decision: Decision,
+    pub mentions: Vec<Mention>,
+}
+
+impl From<Decision> for Decided {
+    fn from(decision: Decision) -> Self {
+        Decided {
+            decision,
+            mentions: Vec::new(),
+        }
+    }
+}
+
 /// Whether a run writes, only reports, or checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -150,6 +177,9 @@ pub struct EditOptions {
 pub struct EditDetails {
     /// The paths changed, or that would change.
     pub files: Vec<String>,
+    /// Places that name what changes and were left alone (`license-update`); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<Mention>,
     /// A unified diff of the change (`--diff`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
@@ -166,9 +196,10 @@ pub struct EditDetails {
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
 /// Every entry carries `files`, empty where nothing changes.
-pub fn edit<D>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
+pub fn edit<D, R>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
 where
-    D: Fn(&Snapshot) -> Decision + ?Sized,
+    D: Fn(&Snapshot) -> R + ?Sized,
+    R: Into<Decided>,
 {
     let report = edit_repo(repo, options, gate, decide);
     match report.details {
@@ -177,9 +208,10 @@ where
     }
 }
 
-fn edit_repo<D>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
+fn edit_repo<D, R>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
 where
-    D: Fn(&Snapshot) -> Decision + ?Sized,
+    D: Fn(&Snapshot) -> R + ?Sized,
+    R: Into<Decided>,
 {
     let skip = |reason: String| RepoReport::new(repo, Outcome::Skipped, reason);
     let opened = match git::open(&repo.path) {
@@ -220,9 +252,18 @@ where
         Ok(snapshot) => snapshot,
         Err(err) => return RepoReport::failed(repo, err),
     };
-    let changes = match decide(&snapshot) {
-        Decision::Unchanged(message) => return RepoReport::new(repo, Outcome::Unchanged, message),
-        Decision::Skip(reason) => return skip(reason),
+    let Decided { decision, mentions } = decide(&snapshot).into();
+    let noted = |report: RepoReport| {
+        report.with_details(Details::Edit(EditDetails {
+            mentions: mentions.clone(),
+            ..EditDetails::default()
+        }))
+    };
+    let changes = match decision {
+        Decision::Unchanged(message) => {
+            return noted(RepoReport::new(repo, Outcome::Unchanged, message));
+        }
+        Decision::Skip(reason) => return noted(skip(reason)),
         Decision::Change(changes) => changes,
     };
     if options.mode != Mode::Check {
@@ -230,7 +271,7 @@ where
         let dry_run = options.mode == Mode::DryRun;
         if let Some(reason) = guard::touches_user_work(&opened, &snapshot, &changes, &git, dry_run)
         {
-            return skip(reason);
+            return noted(skip(reason));
         }
     }
     let files: Vec<String> = changes
@@ -240,6 +281,7 @@ where
     let mut details = EditDetails {
         diff: options.diff.then(|| unified_diff(&changes)),
         files,
+        mentions,
         branch,
         head_before: head_id.map(|id| id.to_string()),
         ..EditDetails::default()

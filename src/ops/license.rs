@@ -6,8 +6,9 @@
 
 use gix::bstr::{BStr, BString, ByteSlice};
 
+use crate::license::mentions::{self, Noted};
 use crate::license::{declarations, manifests, text};
-use crate::ops::edit::{Change, Decision, Snapshot, Tracked};
+use crate::ops::edit::{Change, Decided, Decision, Mention, Snapshot, Tracked};
 
 /// One license-update, validated before any repository is read.
 #[derive(Debug, Clone)]
@@ -102,10 +103,33 @@ impl LicenseUpdate {
 
     /// What changes in the repository of `snapshot`.
     pub fn decide(&self, snapshot: &Snapshot) -> Decision {
+        self.decide_noting(snapshot).decision
+    }
+
+    /// What changes in the repository of `snapshot`, and the mentions of the old license that
+    /// are left alone: prose in a manifest field, a classifier without a counterpart, a README
+    /// line, a file that names a license file the run renames.
+    pub fn decide_noting(&self, snapshot: &Snapshot) -> Decided {
+        let mut noted = Noted::default();
+        let decision = self.decide_into(snapshot, &mut noted);
+        let mentions = noted
+            .finish()
+            .into_iter()
+            .map(|(path, found)| Mention {
+                path,
+                line: found.line,
+                text: found.text,
+            })
+            .collect();
+        Decided { decision, mentions }
+    }
+
+    fn decide_into(&self, snapshot: &Snapshot, noted: &mut Noted) -> Decision {
         let mut changes = Vec::new();
         let mut license_files: Vec<(&Tracked, LicenseFile)> = Vec::new();
         let mut reuse_old: Option<&Tracked> = None;
         let reuse_old_path = format!("LICENSES/{}.txt", self.old);
+        let mut others = Vec::new();
         for tracked in snapshot.tracked.iter().filter(|t| t.is_file()) {
             let path = tracked.path.as_bstr();
             let top_level = !path.contains(&b'/');
@@ -123,7 +147,17 @@ impl LicenseUpdate {
             if path.starts_with(b"LICENSES/") {
                 continue;
             }
-            match self.rewrite_declarations(snapshot, tracked, name.as_bstr()) {
+            others.push((tracked, name.as_bstr()));
+        }
+        // Files that may be renamed or removed, whose names other files may spell out.
+        let movable: Vec<String> = license_files
+            .iter()
+            .filter(|(_, kind)| *kind == LicenseFile::Named)
+            .map(|(tracked, _)| tracked.path.to_str_lossy().into_owned())
+            .chain(reuse_old.map(|tracked| tracked.path.to_str_lossy().into_owned()))
+            .collect();
+        for (tracked, name) in others {
+            match self.rewrite_declarations(snapshot, tracked, name, &movable, noted) {
                 Ok(Some(change)) => changes.push(change),
                 Ok(None) => {}
                 Err(reason) => return Decision::Skip(reason),
@@ -166,6 +200,12 @@ impl LicenseUpdate {
                 foreign.join(", ")
             ));
         }
+        let moved: Vec<String> = changes
+            .iter()
+            .filter(|change| change.new.is_none())
+            .map(|change| change.path.to_str_lossy().into_owned())
+            .collect();
+        noted.keep_names_of(&moved);
         if changes.is_empty() {
             return Decision::Unchanged(format!("declares no {}", self.old));
         }
@@ -198,12 +238,15 @@ impl LicenseUpdate {
         names_license(suffix, &self.old).then_some(LicenseFile::Named)
     }
 
-    /// The rewritten `SPDX-License-Identifier:` lines or manifest field of one tracked file.
+    /// The rewritten `SPDX-License-Identifier:` lines or manifest field of one tracked file; the
+    /// mentions it holds go to `noted`.
     fn rewrite_declarations(
         &self,
         snapshot: &Snapshot,
         tracked: &Tracked,
         name: &BStr,
+        movable: &[String],
+        noted: &mut Noted,
     ) -> Result<Option<Change>, String> {
         let shown = || tracked.path.to_str_lossy().into_owned();
         let Some(content) = read_small(snapshot, tracked.path.as_bstr())
@@ -212,6 +255,13 @@ impl LicenseUpdate {
             return Ok(None);
         };
         let name = name.to_str().unwrap_or_default();
+        let top_level = !tracked.path.contains(&b'/');
+        if top_level && name.to_ascii_uppercase().starts_with("README") {
+            noted.add(&shown(), mentions::readme_mentions(&content, &self.old));
+        }
+        for (file, found) in mentions::file_name_mentions(&content, movable) {
+            noted.naming(file, &shown(), found);
+        }
         let rewritten = if tracked.path == ".reuse/dep5" {
             let Ok(text) = std::str::from_utf8(&content) else {
                 return Ok(None);
@@ -223,9 +273,15 @@ impl LicenseUpdate {
             let Ok(text) = std::str::from_utf8(&content) else {
                 return Ok(None);
             };
-            manifests::rewrite_manifest(name, text, &self.old, &self.new)
+            let edit = manifests::edit_manifest(name, text, &self.old, &self.new)
+                .map_err(|err| format!("{}: {err}; left alone", shown()))?;
+            noted.add(&shown(), edit.mentions);
+            // A manifest may carry its own REUSE header (`# SPDX-License-Identifier: …`).
+            let fields = edit.rewritten.map(String::into_bytes);
+            let base = fields.as_deref().unwrap_or(&content);
+            declarations::rewrite_identifier_lines(base, &self.old, &self.new)
                 .map_err(|err| format!("{}: {err}; left alone", shown()))?
-                .map(String::into_bytes)
+                .or(fields)
         } else {
             declarations::rewrite_identifier_lines(&content, &self.old, &self.new)
                 .map_err(|err| format!("{}: {err}; left alone", shown()))?
