@@ -151,7 +151,7 @@ fn disable_filter_drivers(repo: &mut gix::Repository) -> Result<(), ReadError> {
     for id in ids {
         config.remove_section_by_id(id);
     }
-    // Remembered (in memory only) for `crate::git::blob`, which must know when a file's stored
+    // Remembered (in memory only) for the dry-run blob reader, which must know when a file's stored
     // form depends on a driver that is not run.
     if !drivers.is_empty() {
         let mut section = config
