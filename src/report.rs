@@ -407,7 +407,7 @@ fn check_text(run: &RunReport) -> String {
 
 /// The aligned status table, one row per repository, in name order.
 fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
-    let rows: Vec<(String, Vec<String>, Option<RepoState>)> = repos
+    let rows: Vec<(String, Vec<String>, Option<(RepoState, bool)>)> = repos
         .iter()
         .filter(|report| verbosity != Verbosity::Quiet || needs_attention(report))
         .map(|report| match &report.details {
@@ -417,7 +417,7 @@ fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
                     .iter()
                     .map(|cell| controls(cell).into_owned())
                     .collect(),
-                Some(status.state),
+                Some((status.state, status.locked)),
             ),
             _ => (
                 controls(&report.name).into_owned(),
@@ -458,13 +458,16 @@ fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
     for (name, cells, state) in rows {
         let mut line = pad(&name, widths[0]);
         match state {
-            Some(state) => {
+            Some((state, locked)) => {
                 for (i, cell) in cells.iter().enumerate().take(4) {
                     line.push_str("  ");
                     line.push_str(&pad(cell, widths[i + 1]));
                 }
                 line.push_str("  ");
                 line.push_str(&paint_state(state));
+                if locked {
+                    line.push_str(&format!(" {}", "(index.lock)".red().bold()));
+                }
             }
             None => {
                 line.push_str("  ");
@@ -481,7 +484,10 @@ fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
 fn needs_attention(report: &RepoReport) -> bool {
     match &report.details {
         Details::Status(status) => {
-            status.state != RepoState::Clean || status.ahead > 0 || status.behind > 0
+            status.state != RepoState::Clean
+                || status.ahead > 0
+                || status.behind > 0
+                || status.locked
         }
         _ => true,
     }
@@ -516,7 +522,11 @@ fn status_cells(status: &RepoStatus) -> Vec<String> {
         upstream,
         sync,
         changes.join(" "),
-        status.state.as_str().to_owned(),
+        if status.locked {
+            format!("{} (index.lock)", status.state.as_str())
+        } else {
+            status.state.as_str().to_owned()
+        },
     ]
 }
 

@@ -79,6 +79,9 @@ pub struct RepoStatus {
     pub state: RepoState,
     /// The commit HEAD points to, in hex; `None` before the first commit.
     pub head: Option<String>,
+    /// An `index.lock` is present: another git process is running here, or one was killed and
+    /// left it. git refuses to change the index until it is gone.
+    pub locked: bool,
     /// The tree of HEAD's commit, in hex (not printed).
     #[serde(skip)]
     pub head_tree: Option<String>,
@@ -248,6 +251,7 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         untracked: changes.untracked,
         state,
         head: head_id.map(|id| id.to_string()),
+        locked: index_lock_path(repo).exists(),
         head_tree: head_tree.map(|id| id.to_string()),
     })
 }

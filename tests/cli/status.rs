@@ -584,3 +584,28 @@ fn status_exit_codes_follow_the_contract() {
     fs::write(fleet.path("alpha").join(".git/HEAD"), "garbage\n").expect("corrupt HEAD");
     fleet.cmd().arg("status").assert().code(1);
 }
+
+#[test]
+fn a_stale_index_lock_is_shown_not_hidden_behind_clean() {
+    let fleet = Fleet::new();
+    fleet.add_repo("locked");
+    fleet.add_repo("fine");
+    fleet.lock_index("locked");
+
+    let document = fleet.json(&["status"]);
+    assert_eq!(repo(&document, "locked")["state"], "clean");
+    assert_eq!(repo(&document, "locked")["locked"], true);
+    assert_eq!(repo(&document, "fine")["locked"], false);
+
+    let output = fleet
+        .cmd()
+        .args(["status", "-q", "--color", "never"])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(stdout.contains("clean (index.lock)"), "{stdout}");
+    assert!(
+        !stdout.contains("fine"),
+        "-q shows only what needs attention: {stdout}"
+    );
+}
