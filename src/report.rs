@@ -407,7 +407,9 @@ fn check_text(run: &RunReport) -> String {
 
 /// The aligned status table, one row per repository, in name order.
 fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
-    let rows: Vec<(String, Vec<String>, Option<(RepoState, bool)>)> = repos
+    // Per row: the name, the cells, and for a status row its state and whether it is locked.
+    type Row = (String, Vec<String>, Option<(RepoState, bool)>);
+    let rows: Vec<Row> = repos
         .iter()
         .filter(|report| verbosity != Verbosity::Quiet || needs_attention(report))
         .map(|report| match &report.details {
