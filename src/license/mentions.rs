@@ -29,8 +29,13 @@ pub fn names_license(text: &str, id: &str) -> bool {
     if id.is_empty() {
         return false;
     }
+    // A badge doubles the hyphen (`Apache--2.0`); prose often writes a space (`Apache 2.0`).
     let badge_form = id.replace('-', "--");
-    if has_token(text, id) || (badge_form != id && has_token(text, &badge_form)) {
+    let prose_form = id.replace('-', " ");
+    if has_token(text, id)
+        || (badge_form != id && has_token(text, &badge_form))
+        || (prose_form != id && has_token(text, &prose_form))
+    {
         return true;
     }
     let Some(full) = spdx::license_id(id).map(|license| license.full_name) else {
@@ -235,6 +240,8 @@ mod tests {
             "Apache-2.0"
         ));
         assert!(names_license("Licensed under MIT.", "MIT"));
+        assert!(names_license("<name>Apache 2.0</name>", "Apache-2.0"));
+        assert!(!names_license("Apache 2.01", "Apache-2.0"));
         assert!(!names_license("License: MIT-0", "MIT"));
         assert!(!names_license("submit a license", "MIT"));
         assert!(!names_license("GPL-2.0-only", "GPL-2.0"));
