@@ -3,5 +3,7 @@
 pub mod declarations;
 pub mod expr;
 pub mod manifests;
+pub mod matching;
 pub mod mentions;
 pub mod text;
+pub mod words;

@@ -319,14 +319,14 @@ impl LicenseUpdate {
         if text::holds_license(&file_text, new_text) || self.new_text_is_reference(&file_text) {
             return Ok(FileVerdict::LeftAlone);
         }
-        let holds_old = self
+        let Some(found) = self
             .old_text
             .as_deref()
-            .is_some_and(|old| text::holds_license(&file_text, old));
-        if !holds_old {
+            .and_then(|old| text::find(&file_text, old))
+        else {
             return Ok(FileVerdict::Foreign);
-        }
-        let filled = text::fill_template(new_text, &text::copyright_lines(&file_text));
+        };
+        let filled = text::fill_template(new_text, &found.notice);
         let filled = keep_line_endings(&content, filled).into_bytes();
         let replace = |path: BString| Change {
             path,

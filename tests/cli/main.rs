@@ -9,6 +9,7 @@ mod fixture;
 mod hooks;
 mod interrupt;
 mod license;
+mod license_corpus;
 mod license_manifests;
 mod network;
 mod observe;
