@@ -201,6 +201,39 @@ impl Template {
             .map(|notice| Found { notice })
     }
 
+    /// Whether `text` (a source file, comments and code) holds this license's terms somewhere,
+    /// in order, with no more than a placeholder's worth of words between them.
+    pub fn contained_in(&self, text: &str) -> bool {
+        let terms = &self.body[..self.tail_start];
+        let Some(first) = terms.get(..terms.len().min(6)) else {
+            return false;
+        };
+        if first.is_empty() {
+            return false;
+        }
+        let found = words::words(text);
+        let texts: Vec<&str> = found.iter().map(|word| word.text.as_str()).collect();
+        let first: Vec<&str> = first.iter().map(String::as_str).collect();
+        let Some(start) = texts
+            .windows(first.len())
+            .position(|window| window == first)
+        else {
+            return false;
+        };
+        let slack = MAX_VAR_WORDS * self.slot.iter().filter(|s| **s).count();
+        let mut at = start;
+        for word in terms {
+            let Some(next) = texts[at..].iter().position(|found| found == word) else {
+                return false;
+            };
+            at += next + 1;
+            if at - start > terms.len() + slack {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Whether the template's words `at..at + removed` may give way to the words `added` of a
     /// file.
     fn allowed(&self, at: usize, removed: usize, added: &[&str]) -> bool {

@@ -27,11 +27,42 @@ pub fn has_copyright_placeholder(template: &str) -> bool {
         .any(is_placeholder_line)
 }
 
-fn is_placeholder_line(line: &str) -> bool {
+/// Whether `line` is a copyright line with placeholders (`Copyright (c) <year> <owner>`).
+pub fn is_placeholder_line(line: &str) -> bool {
     is_copyright_line(line)
         && ((line.contains('<') && line.contains('>'))
             || (line.contains('[') && line.contains(']'))
             || line.contains("YEAR"))
+}
+
+/// Whether a license file holds no license text but points to others ("dual-licensed under the
+/// Unlicense and MIT licenses", "see LICENSE-MIT and LICENSE-APACHE"): short, and none of the
+/// words every license's terms use.
+pub fn is_pointer(file_text: &str) -> bool {
+    let found = crate::license::words::words(file_text);
+    let terms = [
+        "warranty",
+        "warranties",
+        "liable",
+        "liability",
+        "permission",
+        "redistribution",
+        "redistributions",
+        "granted",
+    ];
+    !found.is_empty()
+        && found.len() <= 120
+        && !found.iter().any(|word| terms.contains(&word.text.as_str()))
+}
+
+/// `given` as a copyright line: `2024 Jane Doe` becomes `Copyright (c) 2024 Jane Doe`.
+pub fn as_notice(given: &str) -> String {
+    let given = given.trim();
+    if is_copyright_line(given) {
+        given.to_owned()
+    } else {
+        format!("Copyright (c) {given}")
+    }
 }
 
 /// The text to write for a new license: its `template`, with the template's own copyright line

@@ -170,7 +170,9 @@ pub fn joined(text: &str) -> String {
 /// `Portions copyright …`, or the `All rights reserved.` that follows one.
 pub fn is_copyright_line(line: &str) -> bool {
     let line = line
-        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '#' | '*' | '>' | '-'))
+        .trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, '#' | '*' | '>' | '-' | '/' | ';' | '%' | '!')
+        })
         .to_lowercase();
     line.starts_with("copyright")
         || line.starts_with("(c)")

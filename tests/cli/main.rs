@@ -11,6 +11,7 @@ mod interrupt;
 mod license;
 mod license_corpus;
 mod license_manifests;
+mod license_options;
 mod network;
 mod observe;
 mod output;
