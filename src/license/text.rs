@@ -46,6 +46,7 @@ pub fn is_pointer(file_text: &str) -> bool {
         "liable",
         "liability",
         "permission",
+        "permitted",
         "redistribution",
         "redistributions",
         "granted",
@@ -168,6 +169,16 @@ mod tests {
         assert!(found.notice.is_empty(), "{:?}", found.notice);
         let carried = fill_template(text("MIT"), &found.notice);
         assert!(carried.contains("<year>"), "{carried}");
+    }
+
+    #[test]
+    fn a_file_that_points_to_the_license_files_holds_no_license() {
+        let walkdir = "This project is dual-licensed under the Unlicense and MIT licenses.\n\n\
+            You may use this code under the terms of either license.\n";
+        assert!(is_pointer(walkdir));
+        assert!(!is_pointer(text("0BSD")));
+        assert!(!is_pointer(text("MIT")));
+        assert!(!is_pointer(""));
     }
 
     #[test]

@@ -372,9 +372,6 @@ impl LicenseUpdate {
             }
         };
         let file_text = String::from_utf8_lossy(&content);
-        if text::is_pointer(&file_text) && mentions::names_license(&file_text, &self.old) {
-            return Ok(FileVerdict::Pointer(content));
-        }
         let holds = |template: &Option<Template>| {
             template
                 .as_ref()
@@ -389,6 +386,9 @@ impl LicenseUpdate {
             .as_ref()
             .and_then(|old| old.find(&file_text))
         else {
+            if text::is_pointer(&file_text) && mentions::names_license(&file_text, &self.old) {
+                return Ok(FileVerdict::Pointer(content));
+            }
             return Ok(FileVerdict::Foreign);
         };
         // A copyright line that is itself a placeholder (`Copyright <YEAR> <COPYRIGHT HOLDER>`)
