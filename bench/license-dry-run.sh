@@ -11,6 +11,10 @@
 #   RUNS=N              timed runs per binary, interleaved (default 9); one untimed warm-up each
 #   GIT_BATCH_BIN=PATH  the binary measured (default: `cargo build --release --locked` here)
 #   BASELINE_BIN=PATH   the binary compared against (default: none, the candidate alone)
+#   ONLY=FILE           use only this file of tests/data/licenses as every LICENSE (say
+#                       tokio-rs__tokio__LICENSE, which the old recogniser knew too, to compare
+#                       the same work; by default a baseline that does not recognise a file
+#                       skips that repository, and says how many it would change)
 #   TMPDIR=DIR          where the fleet is built (default /dev/shm when it is writable)
 #
 # Each repository: the 20 files of bench/common.sh's template, `// SPDX-License-Identifier: MIT`
@@ -52,6 +56,10 @@ corpus="$crate/tests/data/licenses"
 mapfile -t licenses < <(awk -F'|' '$6 ~ /^ MIT $/ { gsub(/[ `]/, "", $2); print $2 }' \
     "$corpus/SOURCES.md")
 ((${#licenses[@]} > 0)) || die "no MIT files listed in $corpus/SOURCES.md"
+if [[ -n "${ONLY:-}" ]]; then
+    [[ -f "$corpus/$ONLY" ]] || die "no file '$ONLY' in $corpus"
+    licenses=("$ONLY")
+fi
 
 if [[ -z "${TMPDIR:-}" && -d /dev/shm && -w /dev/shm ]]; then
     TMPDIR=/dev/shm
