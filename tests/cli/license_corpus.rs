@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use git_batch::license::text::holds_license;
+use git_batch::license::text::{find, holds_license};
 
 use crate::fixture::Fleet;
 use crate::license::repo_with;
@@ -80,6 +80,40 @@ fn every_real_license_file_is_recognised_as_what_it_is() {
     }
     println!("{:<22}{right:>5} / {total}", "all");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The copyright notice carried from each recognised file into a new text is the project's: its
+/// own lines, above the terms, never the FSF's notice of the GNU texts nor a line of the terms.
+#[test]
+fn the_notice_carried_is_the_projects_own() {
+    let mut carried = 0;
+    for (file, expected) in sources() {
+        let Some(id) = expected else { continue };
+        let bytes = fs::read(corpus().join(&file)).expect("read a corpus file");
+        let content = String::from_utf8_lossy(&bytes);
+        let text = spdx::license_id(&id).expect("an SPDX id").text();
+        let found = find(&content, text).unwrap_or_else(|| panic!("{file} holds {id}"));
+        let lines: Vec<&str> = content.lines().map(str::trim).collect();
+        for line in &found.notice {
+            assert!(lines.contains(&line.as_str()), "{file}: {line}");
+            assert!(!line.contains("Free Software Foundation"), "{file}: {line}");
+            assert!(!line.starts_with("(c) You must"), "{file}: {line}");
+        }
+        // A copyright line among the first lines is the notice above the terms.
+        let first = lines
+            .iter()
+            .take(6)
+            .find(|line| line.starts_with("Copyright"));
+        if let (Some(first), false) = (first, id.contains("GPL")) {
+            assert_eq!(
+                found.notice.first().map(String::as_str),
+                Some(*first),
+                "{file}"
+            );
+            carried += 1;
+        }
+    }
+    assert!(carried >= 20, "{carried} files carried a notice");
 }
 
 /// A real Rust crate's pair of license files: `--old Apache-2.0 --new MIT` recognises its
