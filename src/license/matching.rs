@@ -305,15 +305,42 @@ impl Template {
         if found.len() > MAX_TITLE_WORDS || ends_a_sentence(line) {
             return false;
         }
-        found.is_empty()
-            || found
-                .iter()
-                .any(|word| matches!(word.text.as_str(), "license" | "version" | "http"))
-            || found
-                .iter()
-                .all(|word| self.title_words.contains(&word.text))
+        let titled = |word: &Word| {
+            self.title_words.contains(&word.text)
+                || TITLE_WORDS.contains(&word.text.as_str())
+                || word.text.chars().all(|c| c.is_ascii_digit())
+        };
+        // "Blackfriday is distributed under the Simplified BSD License:" introduces the text.
+        let introduction =
+            line.trim_end().ends_with(':') && found.iter().any(|word| word.text == "license");
+        found.is_empty() || found.iter().all(titled) || introduction
     }
 }
+
+/// Words a license's title may have besides its template's own ("The MIT License (MIT)", "BSD
+/// 3-Clause License", "Simplified BSD License").
+const TITLE_WORDS: &[&str] = &[
+    "the",
+    "license",
+    "licence",
+    "licenses",
+    "version",
+    "mit",
+    "bsd",
+    "isc",
+    "clause",
+    "simplified",
+    "new",
+    "revised",
+    "modified",
+    "apache",
+    "http",
+    "www",
+    "org",
+    "txt",
+    "html",
+    "spdx",
+];
 
 /// The paragraph the GPL-2.0's text on gnu.org ends with.
 const GPL2_LAST_PARAGRAPH: &str = "This General Public License does not permit incorporating your \
