@@ -285,7 +285,7 @@ impl Template {
                 if !own {
                     notice.push(line.trim().to_owned());
                 }
-            } else if in_notice && count <= MAX_CONTINUATION_WORDS && !ends_a_sentence(line) {
+            } else if in_notice && count <= MAX_CONTINUATION_WORDS && continues_a_notice(line) {
                 if !own {
                     notice.push(line.trim().to_owned());
                 }
@@ -466,6 +466,20 @@ fn starts_a_notice(line: &str) -> bool {
         .trim_start()
         .to_lowercase()
         .starts_with("all rights reserved")
+}
+
+/// Whether `line`, under a copyright line, continues it: names (`Ben Noordhuis, and
+/// Contributors`), an address, an e-mail or a URL, rather than a sentence of terms.
+fn continues_a_notice(line: &str) -> bool {
+    if ends_a_sentence(line) {
+        return false;
+    }
+    let marked = line.contains(|c: char| c.is_ascii_digit() || c == '@') || line.contains("://");
+    let lower = line
+        .split_whitespace()
+        .filter(|word| word.starts_with(|c: char| c.is_lowercase()))
+        .count();
+    marked || lower <= 2
 }
 
 fn ends_a_sentence(line: &str) -> bool {
