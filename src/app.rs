@@ -89,10 +89,16 @@ fn policy_rules(
     if let Some(license) = &policy.license {
         let listed = spdx::license_id(license).is_some_and(|id| id.name == license.as_str());
         for old in &policy.forbid {
-            let (update, _) =
-                ops::license::LicenseUpdate::from_request(old, license, None, !listed).map_err(
-                    |err| UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME)),
-                )?;
+            let (update, _) = ops::license::LicenseUpdate::from_request(
+                old,
+                license,
+                None,
+                !listed,
+                &ops::license::Options::default(),
+            )
+            .map_err(|err| {
+                UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME))
+            })?;
             rules.push(ContentOp::License(update));
             let mut flags = vec![("--old", Some(old.as_str())), ("--new", Some(license))];
             if !listed {
@@ -262,6 +268,8 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             new,
             license_file,
             ids_only,
+            copyright,
+            rewrite_vendored,
             ..
         } => {
             let (update, said) = ops::license::LicenseUpdate::from_request(
@@ -269,6 +277,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 new,
                 license_file.as_deref(),
                 *ids_only,
+                &ops::license::Options {
+                    copyright: copyright.clone(),
+                    rewrite_vendored: *rewrite_vendored,
+                },
             )
             .map_err(UsageError::Request)?;
             notes = said;
@@ -345,10 +357,13 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             crate::mutation::sync(settings, header, &repos, options, &journal, start)?
         }
         Command::LicenseUpdate { old, new, edit, .. } => {
-            let message = edit
-                .message
-                .clone()
-                .unwrap_or_else(|| format!("chore: change license from {old} to {new}"));
+            let message = edit.message.clone().unwrap_or_else(|| {
+                let (old, new) = (
+                    crate::license::ids::canonical(old),
+                    crate::license::ids::canonical(new),
+                );
+                format!("chore: change license from {old} to {new}")
+            });
             let Some(update) = &content else {
                 unreachable!("validated above")
             };

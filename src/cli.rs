@@ -189,6 +189,13 @@ enum CliCommand {
         /// Rewrite identifiers and manifests only; leave license files alone
         #[arg(long)]
         ids_only: bool,
+        /// The copyright line a new license text gets where the old file has none (MIT-0 to MIT)
+        #[arg(long, value_name = "TEXT", conflicts_with = "ids_only")]
+        copyright: Option<String>,
+        /// Also rewrite files that carry their own copyright and the old license's full text
+        /// (vendored third-party code, left alone by default)
+        #[arg(long)]
+        rewrite_vendored: bool,
         #[command(flatten)]
         edit: EditArgs,
     },
@@ -551,12 +558,16 @@ impl Parsed {
                 new,
                 license_file,
                 ids_only,
+                copyright,
+                rewrite_vendored,
                 edit,
             } => settings::Command::LicenseUpdate {
                 old,
                 new,
                 license_file: license_file.map(|file| cwd.join(file)),
                 ids_only,
+                copyright,
+                rewrite_vendored,
                 edit: edit.into_flags(),
             },
             CliCommand::FileReplace {

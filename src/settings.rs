@@ -48,6 +48,8 @@ pub enum Command {
         new: String,
         license_file: Option<PathBuf>,
         ids_only: bool,
+        copyright: Option<String>,
+        rewrite_vendored: bool,
         edit: EditFlags,
     },
     FileReplace {

@@ -2,6 +2,9 @@
 
 pub mod declarations;
 pub mod expr;
+pub mod ids;
 pub mod manifests;
+pub mod matching;
 pub mod mentions;
 pub mod text;
+pub mod words;

@@ -1,67 +1,69 @@
-//! License texts: telling whether a license file holds a given license (whitespace, case,
-//! punctuation, title and copyright lines aside), and writing a new license's text with the old
-//! file's copyright lines carried into the place its template keeps for them.
+//! License texts: telling whether a license file holds a given license (as the SPDX matching
+//! guidelines allow: whitespace, case, punctuation, title, copyright notice and placeholders
+//! aside), and writing a new license's text with the old file's copyright notice carried into
+//! the place its template keeps for it.
 
-/// Whether `line` states a copyright (`Copyright (c) 2024 Jane`, `© 2024 Jane`, a template's
-/// `Copyright <year> <owner>`).
-pub fn is_copyright_line(line: &str) -> bool {
-    let line = line.trim_start().to_lowercase();
-    line.starts_with("copyright") || line.starts_with("(c)") || line.starts_with('©')
-}
+pub use super::matching::{Found, Template};
+use super::words::is_copyright_line;
 
-/// The copyright lines of a license file, trimmed, in order.
-pub fn copyright_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|line| is_copyright_line(line))
-        .map(|line| line.trim().to_owned())
-        .collect()
-}
-
-/// The words of `text` without copyright lines, lower-cased, every run of punctuation and
-/// whitespace one space: what two copies of a license share however they were wrapped, quoted
-/// or dashed.
-pub fn normalize(text: &str) -> String {
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|line| !is_copyright_line(line))
-        .collect();
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in kept.join("\n").chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push(' ');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
-
-/// Whether the license file `file` holds the license whose reference text is `template`.
-/// The template's title line may be missing from the file, and a file may stop at
-/// "END OF TERMS AND CONDITIONS" (the Apache licenses' optional appendix left out).
+/// Whether the license file `file` holds the license whose reference text is `template`
+/// (see [`Template`] for what may differ).
 pub fn holds_license(file: &str, template: &str) -> bool {
-    let file = normalize(file);
-    if file.is_empty() {
-        return false;
+    find(file, template).is_some()
+}
+
+/// What `file` holds besides the terms of the license whose reference text is `template` (its
+/// copyright notice), if it holds that license.
+pub fn find(file: &str, template: &str) -> Option<Found> {
+    Template::new(template).find(file)
+}
+
+/// Whether `template` has a copyright line with a placeholder (`Copyright (c) <year>
+/// <copyright holders>`) among its leading lines, which a new text needs filled.
+pub fn has_copyright_placeholder(template: &str) -> bool {
+    template
+        .split_inclusive('\n')
+        .take(8)
+        .any(is_placeholder_line)
+}
+
+/// Whether `line` is a copyright line with placeholders (`Copyright (c) <year> <owner>`).
+pub fn is_placeholder_line(line: &str) -> bool {
+    is_copyright_line(line)
+        && ((line.contains('<') && line.contains('>'))
+            || (line.contains('[') && line.contains(']'))
+            || line.contains("YEAR"))
+}
+
+/// Whether a license file holds no license text but points to others ("dual-licensed under the
+/// Unlicense and MIT licenses", "see LICENSE-MIT and LICENSE-APACHE"): short, and none of the
+/// words every license's terms use.
+pub fn is_pointer(file_text: &str) -> bool {
+    let found = crate::license::words::words(file_text);
+    let terms = [
+        "warranty",
+        "warranties",
+        "liable",
+        "liability",
+        "permission",
+        "permitted",
+        "redistribution",
+        "redistributions",
+        "granted",
+    ];
+    !found.is_empty()
+        && found.len() <= 120
+        && !found.iter().any(|word| terms.contains(&word.text.as_str()))
+}
+
+/// `given` as a copyright line: `2024 Jane Doe` becomes `Copyright (c) 2024 Jane Doe`.
+pub fn as_notice(given: &str) -> String {
+    let given = given.trim();
+    if is_copyright_line(given) {
+        given.to_owned()
+    } else {
+        format!("Copyright (c) {given}")
     }
-    let full = normalize(template);
-    let untitled = normalize(template.split_once('\n').map_or("", |(_, rest)| rest));
-    let end = "end of terms and conditions";
-    let without_appendix = |t: &str| t.find(end).map(|at| t[..at + end.len()].to_owned());
-    [
-        Some(full.clone()),
-        Some(untitled.clone()),
-        without_appendix(&full),
-        without_appendix(&untitled),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|variant| !variant.is_empty() && variant == file)
 }
 
 /// The text to write for a new license: its `template`, with the template's own copyright line
@@ -71,9 +73,7 @@ pub fn fill_template(template: &str, copyrights: &[String]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut placed = false;
     for line in template.split_inclusive('\n') {
-        let placeholder = is_copyright_line(line)
-            && ((line.contains('<') && line.contains('>'))
-                || (line.contains('[') && line.contains(']')));
+        let placeholder = is_placeholder_line(line);
         if placeholder && !placed && !copyrights.is_empty() {
             for copyright in copyrights {
                 out.push_str(copyright);
@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn the_copyright_is_carried_into_the_new_template() {
-        let copyrights = copyright_lines(MIT_FILE);
+        let copyrights = find(MIT_FILE, text("MIT")).expect("MIT").notice;
         assert_eq!(
             copyrights,
             ["Copyright (c) 2019-2024 Jane Doe <jane@example.com>"]
@@ -161,8 +161,31 @@ mod tests {
     }
 
     #[test]
-    fn normalizing_ignores_case_punctuation_and_wrapping() {
-        assert_eq!(normalize("A  “quoted”\n--- Text!"), "a quoted text");
-        assert_eq!(normalize("Copyright 2020 X\nBody"), "body");
+    fn apache_body_lines_that_start_with_copyright_are_terms() {
+        // Lines of Apache's terms start with "(c)" or, wrapped, "copyright": the notice is only
+        // what stands above the terms.
+        let wrapped = text("Apache-2.0").replace("all copyright, patent", "all\ncopyright, patent");
+        let found = find(&wrapped, text("Apache-2.0")).expect("Apache-2.0");
+        assert!(found.notice.is_empty(), "{:?}", found.notice);
+        let carried = fill_template(text("MIT"), &found.notice);
+        assert!(carried.contains("<year>"), "{carried}");
+    }
+
+    #[test]
+    fn a_file_that_points_to_the_license_files_holds_no_license() {
+        let walkdir = "This project is dual-licensed under the Unlicense and MIT licenses.\n\n\
+            You may use this code under the terms of either license.\n";
+        assert!(is_pointer(walkdir));
+        assert!(!is_pointer(text("0BSD")));
+        assert!(!is_pointer(text("MIT")));
+        assert!(!is_pointer(""));
+    }
+
+    #[test]
+    fn placeholders_are_found_in_templates() {
+        assert!(has_copyright_placeholder(text("MIT")));
+        assert!(has_copyright_placeholder(text("0BSD")));
+        assert!(!has_copyright_placeholder(text("Apache-2.0")));
+        assert!(!has_copyright_placeholder(text("Unlicense")));
     }
 }

@@ -6,9 +6,15 @@
 
 use gix::bstr::{BStr, BString, ByteSlice};
 
+use crate::license::manifests::Found;
 use crate::license::mentions::{self, Noted};
-use crate::license::{declarations, manifests, text};
+use crate::license::text::{self, Template};
+use crate::license::words::is_copyright_line;
+use crate::license::{declarations, ids, manifests};
 use crate::ops::edit::{Change, Decided, Decision, Mention, Snapshot, Tracked};
+use crate::ops::license_names::{
+    keep_line_endings, named_license_file, names_license, names_new_license_file,
+};
 
 /// One license-update, validated before any repository is read.
 #[derive(Debug, Clone)]
@@ -20,6 +26,29 @@ pub struct LicenseUpdate {
     pub old_text: Option<String>,
     /// The new license's text; `None` with `--ids-only` (license files are left alone).
     pub new_text: Option<String>,
+    /// `--copyright`: the notice a new text gets where the old file had none.
+    pub copyright: Option<String>,
+    /// `--rewrite-vendored`: rewrite the declarations of files that carry their own copyright
+    /// and the old license's full text too.
+    pub rewrite_vendored: bool,
+    /// The texts above, prepared for matching once rather than for every repository: the old
+    /// license's, the new text, and the new license's reference text.
+    templates: Box<Templates>,
+}
+
+/// The license texts of an update, prepared for matching.
+#[derive(Debug, Clone)]
+struct Templates {
+    old: Option<Template>,
+    new: Option<Template>,
+    reference: Option<Template>,
+}
+
+/// The choices of a license-update besides its ids and text.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub copyright: Option<String>,
+    pub rewrite_vendored: bool,
 }
 
 /// A license file at the top of a repository, by its name.
@@ -39,10 +68,14 @@ impl LicenseUpdate {
         new: &str,
         license_file: Option<&std::path::Path>,
         ids_only: bool,
+        options: &Options,
     ) -> Result<(LicenseUpdate, Vec<String>), String> {
         for (flag, id) in [("--old", old), ("--new", new)] {
             check_id(id).map_err(|reason| format!("{flag} {id}: {reason}"))?;
         }
+        let mut notes = Vec::new();
+        let (old, new) = (ids::canonical(old), ids::canonical(new));
+        let (old, new) = (old.as_str(), new.as_str());
         if old.eq_ignore_ascii_case(new) {
             return Err(format!("--old and --new are the same license ({old})"));
         }
@@ -60,14 +93,14 @@ impl LicenseUpdate {
                 )
             }
             (None, false) => Some(listed(new).map(|id| id.text().to_owned()).ok_or_else(|| {
+                let meant = did_you_mean(new);
                 format!(
-                    "the bundled SPDX license list has no text for {new}: give its text \
+                    "the bundled SPDX license list has no text for {new}{meant}: give its text \
                              with --license-file FILE, or pass --ids-only to rewrite identifiers \
                              and manifests and leave license files alone"
                 )
             })?),
         };
-        let mut notes = Vec::new();
         for (flag, id) in [("--old", old), ("--new", new)] {
             let Some(found) = listed(id).filter(|found| found.is_deprecated()) else {
                 continue;
@@ -87,14 +120,26 @@ impl LicenseUpdate {
                 ));
             }
         }
-        if listed(new).is_none() && !new.starts_with("LicenseRef-") {
-            notes.push(format!("--new {new} is not on the SPDX license list"));
+        for (flag, id) in [("--old", old), ("--new", new)] {
+            if listed(id).is_none() && !id.starts_with("LicenseRef-") {
+                notes.push(format!(
+                    "{flag} {id} is not on the SPDX license list{}",
+                    did_you_mean(id)
+                ));
+            }
         }
         Ok((
             LicenseUpdate {
                 old: old.to_owned(),
                 new: new.to_owned(),
                 old_text: listed(old).map(|id| id.text().to_owned()),
+                copyright: options.copyright.clone(),
+                rewrite_vendored: options.rewrite_vendored,
+                templates: Box::new(Templates {
+                    old: listed(old).map(|id| Template::new(id.text())),
+                    new: new_text.as_deref().map(Template::new),
+                    reference: listed(new).map(|id| Template::new(id.text())),
+                }),
                 new_text,
             },
             notes,
@@ -174,6 +219,10 @@ impl LicenseUpdate {
                         changes.append(&mut replaced);
                     }
                     Ok(FileVerdict::LeftAlone) => {}
+                    Ok(FileVerdict::Pointer(content)) => {
+                        let path = tracked.path.to_str_lossy();
+                        noted.add(&path, mentions::readme_mentions(&content, &self.old));
+                    }
                     Ok(FileVerdict::Foreign) => foreign.push(tracked.path.to_str_lossy()),
                     Err(reason) => return Decision::Skip(reason),
                 }
@@ -283,8 +332,15 @@ impl LicenseUpdate {
                 .map_err(|err| format!("{}: {err}; left alone", shown()))?
                 .or(fields)
         } else {
-            declarations::rewrite_identifier_lines(&content, &self.old, &self.new)
-                .map_err(|err| format!("{}: {err}; left alone", shown()))?
+            let rewritten = declarations::rewrite_identifier_lines(&content, &self.old, &self.new)
+                .map_err(|err| format!("{}: {err}; left alone", shown()))?;
+            if rewritten.is_some() && !self.rewrite_vendored {
+                if let Some(found) = self.vendored(&content) {
+                    noted.add(&shown(), vec![found]);
+                    return Ok(None);
+                }
+            }
+            rewritten
         };
         Ok(rewritten.map(|new| Change {
             path: tracked.path.clone(),
@@ -316,17 +372,51 @@ impl LicenseUpdate {
             }
         };
         let file_text = String::from_utf8_lossy(&content);
-        if text::holds_license(&file_text, new_text) || self.new_text_is_reference(&file_text) {
+        let holds = |template: &Option<Template>| {
+            template
+                .as_ref()
+                .is_some_and(|template| template.find(&file_text).is_some())
+        };
+        if holds(&self.templates.new) || holds(&self.templates.reference) {
             return Ok(FileVerdict::LeftAlone);
         }
-        let holds_old = self
-            .old_text
-            .as_deref()
-            .is_some_and(|old| text::holds_license(&file_text, old));
-        if !holds_old {
+        let Some(found) = self
+            .templates
+            .old
+            .as_ref()
+            .and_then(|old| old.find(&file_text))
+        else {
+            if text::is_pointer(&file_text) && mentions::names_license(&file_text, &self.old) {
+                return Ok(FileVerdict::Pointer(content));
+            }
             return Ok(FileVerdict::Foreign);
-        }
-        let filled = text::fill_template(new_text, &text::copyright_lines(&file_text));
+        };
+        // A copyright line that is itself a placeholder (`Copyright <YEAR> <COPYRIGHT HOLDER>`)
+        // carries nothing.
+        let carried: Vec<String> = found
+            .notice
+            .into_iter()
+            .filter(|line| !text::is_placeholder_line(line))
+            .collect();
+        let notice = if carried.is_empty() {
+            self.copyright
+                .iter()
+                .map(|given| text::as_notice(given))
+                .collect()
+        } else {
+            carried
+        };
+        let needs_copyright = notice.is_empty() && text::has_copyright_placeholder(new_text);
+        let refusal = || {
+            Err(format!(
+                "{} has no copyright line to carry into the {} text, which needs one: pass \
+                 --copyright \"Copyright (c) YEAR NAME\" (the text would otherwise say \
+                 <year> <copyright holders>); left alone",
+                tracked.path.to_str_lossy(),
+                self.new
+            ))
+        };
+        let filled = text::fill_template(new_text, &notice);
         let filled = keep_line_endings(&content, filled).into_bytes();
         let replace = |path: BString| Change {
             path,
@@ -334,6 +424,9 @@ impl LicenseUpdate {
             new: Some(filled.clone()),
             executable: false,
         };
+        if needs_copyright && kind == LicenseFile::Plain {
+            return refusal();
+        }
         Ok(FileVerdict::Replace(match kind {
             LicenseFile::Plain => vec![Change {
                 old: Some(content.clone()),
@@ -347,6 +440,14 @@ impl LicenseUpdate {
                     new: None,
                     executable: false,
                 };
+                let written = renamed == tracked.path
+                    || !snapshot
+                        .tracked
+                        .iter()
+                        .any(|t| names_new_license_file(t.path.as_bstr(), &self.new));
+                if needs_copyright && written {
+                    return refusal();
+                }
                 if renamed == tracked.path {
                     vec![Change {
                         old: Some(content.clone()),
@@ -366,10 +467,29 @@ impl LicenseUpdate {
         }))
     }
 
-    /// Whether `file_text` is the new license's reference text itself (for an id whose text
-    /// came from `--license-file`, `holds_license` already answered).
-    fn new_text_is_reference(&self, file_text: &str) -> bool {
-        spdx::license_id(&self.new).is_some_and(|id| text::holds_license(file_text, id.text()))
+    /// Whether `content`, a file that declares the old license, is vendored third-party code:
+    /// it carries its own copyright line and the old license's full text. Its declaration is
+    /// the upstream's, not the project's: left alone (unless `--rewrite-vendored`), its
+    /// `SPDX-License-Identifier:` line noted with why.
+    fn vendored(&self, content: &[u8]) -> Option<Found> {
+        let template = self.templates.old.as_ref()?;
+        let text = String::from_utf8_lossy(content);
+        if !text.lines().any(is_copyright_line) || !template.contained_in(&text) {
+            return None;
+        }
+        let (index, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, line)| line.contains("SPDX-License-Identifier:"))?;
+        Some(Found {
+            line: index + 1,
+            text: format!(
+                "{} (vendored: carries its own copyright and the {} license's full text; \
+                 --rewrite-vendored rewrites it)",
+                mentions::shorten(line.trim()),
+                self.old
+            ),
+        })
     }
 
     /// REUSE: `LICENSES/<OLD>.txt` becomes `LICENSES/<NEW>.txt`, unless that is there already.
@@ -384,9 +504,10 @@ impl LicenseUpdate {
             .map_err(|err| format!("cannot read {}: {err}", tracked.path.to_str_lossy()))?;
         let file_text = String::from_utf8_lossy(&content);
         let holds_old = self
-            .old_text
-            .as_deref()
-            .is_some_and(|old| text::holds_license(&file_text, old));
+            .templates
+            .old
+            .as_ref()
+            .is_some_and(|old| old.find(&file_text).is_some());
         if !holds_old {
             return Err(format!(
                 "{} does not hold the {} license's text; left alone (check it by hand, or \
@@ -418,6 +539,11 @@ impl LicenseUpdate {
     }
 }
 
+/// ` (did you mean X?)` for an id the SPDX list does not have, when one is close; empty if not.
+fn did_you_mean(id: &str) -> String {
+    ids::suggestion(id).map_or_else(String::new, |meant| format!(" (did you mean {meant}?)"))
+}
+
 /// Why `id` cannot stand for one license in an expression, if it cannot: `--new "MIT OR X"`
 /// would change the meaning of the expressions it lands in.
 fn check_id(id: &str) -> Result<(), String> {
@@ -447,6 +573,9 @@ enum FileVerdict {
     LeftAlone,
     /// It holds something else, which is not ours to overwrite.
     Foreign,
+    /// It holds no license, only says where the license files are (its content): left alone,
+    /// its lines that name the old license noted.
+    Pointer(Vec<u8>),
 }
 
 /// A file's content, unless it is binary or too large to hold a declaration worth rewriting.
@@ -468,97 +597,4 @@ fn read_small(snapshot: &Snapshot, path: &BStr) -> std::io::Result<Option<Vec<u8
         return Ok(None);
     }
     Ok(Some(content))
-}
-
-/// `text` with CRLF line endings when the file it replaces used them.
-fn keep_line_endings(old: &[u8], text: String) -> String {
-    if old.find(b"\r\n").is_some() {
-        text.replace("\r\n", "\n").replace('\n', "\r\n")
-    } else {
-        text
-    }
-}
-
-/// The short name a `LICENSE-<NAME>` file uses for `id`: the id itself, or its family without
-/// the version (`APACHE` for `Apache-2.0`, as Rust projects name theirs).
-fn family(id: &str) -> &str {
-    match id.split_once('-') {
-        Some((family, rest))
-            if rest.starts_with(|c: char| c.is_ascii_digit())
-                && rest
-                    .split('-')
-                    .next()
-                    .is_some_and(|version| version.contains('.')) =>
-        {
-            family
-        }
-        _ => id,
-    }
-}
-
-/// Whether the upper-cased `suffix` of a `LICENSE-<SUFFIX>` file names the license `id`.
-fn names_license(suffix: &str, id: &str) -> bool {
-    suffix.eq_ignore_ascii_case(id) || suffix.eq_ignore_ascii_case(family(id))
-}
-
-/// Whether `path` is a top-level `LICENSE-<NEW>` file.
-fn names_new_license_file(path: &BStr, new: &str) -> bool {
-    let Ok(path) = path.to_str() else {
-        return false;
-    };
-    let upper = path.to_ascii_uppercase();
-    let stem = upper.split('.').next().unwrap_or_default();
-    !path.contains('/')
-        && stem
-            .strip_prefix("LICENSE-")
-            .is_some_and(|suffix| names_license(suffix, new))
-}
-
-/// The name `LICENSE-<OLD>` takes for the new license, in the same style (`LICENSE-MIT` →
-/// `LICENSE-APACHE`; `LICENSE-GPL-3.0-only` → `LICENSE-Apache-2.0`).
-fn named_license_file(path: &BStr, old: &str, new: &str) -> BString {
-    let path = path.to_str_lossy();
-    let (stem, ext) = match path.find('.') {
-        Some(at) if !path[..at].ends_with(|c: char| c.is_ascii_digit()) => path.split_at(at),
-        _ => (path.as_ref(), ""),
-    };
-    let prefix_len = "LICENSE-".len();
-    let suffix = &stem[prefix_len.min(stem.len())..];
-    let short_style = suffix.eq_ignore_ascii_case(family(old)) && !suffix.contains('.');
-    let name = if short_style && family(new) != new {
-        family(new).to_ascii_uppercase()
-    } else if short_style {
-        new.to_ascii_uppercase()
-    } else {
-        new.to_owned()
-    };
-    BString::from(format!(
-        "{}{name}{ext}",
-        &stem[..prefix_len.min(stem.len())]
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn named_license_files_keep_their_style() {
-        let rename = |path: &str, old, new| named_license_file(path.into(), old, new).to_string();
-        assert_eq!(rename("LICENSE-MIT", "MIT", "Apache-2.0"), "LICENSE-APACHE");
-        assert_eq!(rename("LICENSE-APACHE", "Apache-2.0", "MIT"), "LICENSE-MIT");
-        assert_eq!(rename("LICENSE-MIT.md", "MIT", "ISC"), "LICENSE-ISC.md");
-        assert_eq!(
-            rename("LICENSE-GPL-3.0-only", "GPL-3.0-only", "Apache-2.0"),
-            "LICENSE-Apache-2.0"
-        );
-    }
-
-    #[test]
-    fn license_suffixes_name_ids_or_their_family() {
-        assert!(names_license("APACHE", "Apache-2.0"));
-        assert!(names_license("MIT", "MIT"));
-        assert!(!names_license("MIT", "MIT-0"));
-        assert!(!names_license("APACHE", "MIT"));
-    }
 }

@@ -6,6 +6,7 @@ pub mod exec;
 pub mod files;
 pub mod guard;
 pub mod license;
+pub mod license_names;
 pub mod replace;
 pub mod status;
 pub mod sync;
