@@ -90,7 +90,12 @@ pub fn sync(
             {
                 Some((host, _)) => not_tried(repo, host),
                 None => {
-                    let report = ops::sync::sync(repo, plan, &options, &gate);
+                    let started = |record: &RepoRecord| {
+                        journal
+                            .append_progress(&options.run_id, record)
+                            .map_err(|err| err.to_string())
+                    };
+                    let report = ops::sync::sync(repo, plan, &options, &gate, &started);
                     if !settings.dry_run && matches!(plan, Plan::Work(_)) {
                         // Kept as soon as it is known, so a run killed outright can be undone.
                         let _ = journal.append_progress(&options.run_id, &repo_record(&report));
@@ -259,6 +264,7 @@ fn repo_record(report: &RepoReport) -> RepoRecord {
             pushed: details.pushed,
             branch: details.branch.clone(),
             files: details.written.clone(),
+            started: false,
         };
     }
     let details = match &report.details {
@@ -277,6 +283,7 @@ fn repo_record(report: &RepoReport) -> RepoRecord {
         pushed: details.is_some_and(|d| d.pushed),
         branch: details.and_then(|d| d.branch.clone()),
         files: Vec::new(),
+        started: false,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::fixture::Fleet;
 /// A `pre-commit` hook body that, in the repositories named, leaves a mark in `marks` and then
 /// holds the commit until `release` exists (at most 20 s), so a test can act while the run is
 /// in the middle of those repositories.
-fn holding_hook(names: &[&str], marks: &Path, release: &Path) -> String {
+pub(crate) fn holding_hook(names: &[&str], marks: &Path, release: &Path) -> String {
     format!(
         "name=$(basename \"$PWD\")\ncase \" {} \" in *\" $name \"*)\n\
          touch '{marks}'/\"$name\"\ni=0\n\
@@ -26,7 +26,7 @@ fn holding_hook(names: &[&str], marks: &Path, release: &Path) -> String {
 }
 
 /// Waits (at most 20 s) until `count` marks are in `marks`.
-fn wait_for_marks(marks: &Path, count: usize) {
+pub(crate) fn wait_for_marks(marks: &Path, count: usize) {
     let start = Instant::now();
     while fs::read_dir(marks).map_or(0, Iterator::count) < count {
         assert!(
@@ -51,7 +51,7 @@ fn ctrl_c_then_release(child: &Child, release: &Path) {
 
 /// Waits (at most 30 s) for `child` and returns its exit code, stdout and stderr; past that it
 /// is killed and the test fails.
-fn finish(child: Child) -> (Option<i32>, String, String) {
+pub(crate) fn finish(child: Child) -> (Option<i32>, String, String) {
     let pid = child.id().to_string();
     let (done, result) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
