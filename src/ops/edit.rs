@@ -15,9 +15,11 @@ use serde::Serialize;
 
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord};
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord};
 use crate::ops::guard;
+use crate::ops::sync::{CLEANUP_GRACE, Started};
 use crate::outcome::{Details, Outcome, RepoReport};
+use crate::repo_lock::{LockError, RepoLock};
 use crate::report::plural;
 use crate::targets::Repo;
 
@@ -192,23 +194,40 @@ pub struct EditDetails {
     /// What was written, for undo; not shown.
     #[serde(skip)]
     pub written: Vec<FileRecord>,
+    /// The tree of the index before the run (also in the index ref), for undo; not shown.
+    #[serde(skip)]
+    pub index_tree: Option<String>,
 }
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
-/// Every entry carries `files`, empty where nothing changes.
-pub fn edit<D, R>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
+/// Every entry carries `files`, empty where nothing changes. A real run holds the repository's
+/// lock from before it reads the repository until it is done, and calls `started` before its
+/// first write.
+pub fn edit<D, R>(
+    repo: &Repo,
+    options: &EditOptions,
+    gate: &HostGate,
+    decide: &D,
+    started: &Started<'_>,
+) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
 {
-    let report = edit_repo(repo, options, gate, decide);
+    let report = edit_repo(repo, options, gate, decide, started);
     match report.details {
         Details::None => report.with_details(Details::Edit(EditDetails::default())),
         _ => report,
     }
 }
 
-fn edit_repo<D, R>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
+fn edit_repo<D, R>(
+    repo: &Repo,
+    options: &EditOptions,
+    gate: &HostGate,
+    decide: &D,
+    started: &Started<'_>,
+) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
@@ -217,6 +236,16 @@ where
     let opened = match git::open(&repo.path) {
         Ok(opened) => opened,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
+    };
+    // Taken before HEAD and the index are read: what the run records as "before" is what it
+    // found with no other run working here.
+    let _lock = match options.mode {
+        Mode::Apply => match RepoLock::acquire(opened.git_dir()) {
+            Ok(lock) => Some(lock),
+            Err(held @ LockError::Held { .. }) => return skip(held.to_string()),
+            Err(err) => return RepoReport::failed(repo, err.to_string()),
+        },
+        _ => None,
     };
     let Some(workdir) = opened.workdir().map(Path::to_path_buf) else {
         return skip("a bare repository has no files to change".into());
@@ -295,6 +324,7 @@ where
     let git = Git::new(&repo.path, options.timeout);
     let hash = opened.object_hash();
     let result = Editor {
+        repo,
         opened: &opened,
         git: &git,
         snapshot: &snapshot,
@@ -302,7 +332,7 @@ where
         options,
         details: &mut details,
     }
-    .run(tracking.as_ref(), gate, hash);
+    .run(tracking.as_ref(), gate, hash, started);
     details.head_after = git::refs::head_id_in(&opened).ok().flatten();
     let (outcome, message) = match result {
         Ok(message) => (Outcome::Changed, message),
@@ -449,6 +479,7 @@ fn unified_diff(changes: &[Change]) -> String {
 
 /// Writes a repository's changes, commits and pushes them, or puts the files back.
 struct Editor<'a> {
+    repo: &'a Repo,
     opened: &'a gix::Repository,
     git: &'a Git<'a>,
     snapshot: &'a Snapshot,
@@ -459,21 +490,14 @@ struct Editor<'a> {
 
 impl Editor<'_> {
     fn run(
-        self,
+        mut self,
         tracking: Option<&Tracking>,
         gate: &HostGate,
         hash: gix::hash::Kind,
+        started: &Started<'_>,
     ) -> Result<String, String> {
         let count = self.changes.len();
         let files = format!("{count} {}", plural(count, "file", "files"));
-        if self.options.commit {
-            if let Some(head) = &self.details.head_before {
-                let name = format!("{BACKUP_REF_PREFIX}{}", self.options.run_id);
-                git::refs::write_refs_in(self.opened, &[(name, head.clone())])
-                    .map_err(|err| err.to_string())?;
-            }
-        }
-        let made_dirs = write_all(self.snapshot, self.changes)?;
         self.details.written = self
             .changes
             .iter()
@@ -489,6 +513,10 @@ impl Editor<'_> {
                 )
             })
             .collect();
+        self.begin(started)?;
+        let made_dirs = write_all(self.snapshot, self.changes).inspect_err(|_| {
+            self.details.written.clear();
+        })?;
         if !self.options.commit {
             return Ok(format!("changed {files} (not committed)"));
         }
@@ -499,7 +527,8 @@ impl Editor<'_> {
                 // `git add` put them in the index; take them out again.
                 let mut args = os_args(&["--literal-pathspecs", "reset", "-q", "--"]);
                 args.extend(created.iter().map(|c| os_path(&c.path)));
-                let _ = self.git.check(&args);
+                // Its own time: the failure may have been the --timeout running out.
+                let _ = Git::new(self.git.dir(), CLEANUP_GRACE).check(&args);
             }
             self.details.written.clear();
             return Err(match put_back {
@@ -529,6 +558,59 @@ impl Editor<'_> {
             }
         }
         Ok(message)
+    }
+
+    /// Before the first write: with a commit to make, the backup ref (HEAD) and the index ref
+    /// (the index's tree), created, never overwritten; then the journal's "started" record,
+    /// with the files about to be written. An error leaves the repository untouched.
+    fn begin(&mut self, started: &Started<'_>) -> Result<(), String> {
+        let id = &self.options.run_id;
+        let mut refs = Vec::new();
+        if self.options.commit {
+            if let Some(head) = &self.details.head_before {
+                // Nothing staged: the index's tree is HEAD's. Otherwise `write-tree` makes it
+                // (it only adds objects).
+                let tree = if self.snapshot.nothing_staged {
+                    self.opened.head_tree_id().ok().map(|id| id.to_string())
+                } else {
+                    None
+                };
+                let tree = match tree {
+                    Some(tree) => tree,
+                    None => self
+                        .git
+                        .read(&["write-tree"])
+                        .map_err(|err| err.to_string())?,
+                };
+                refs.push((format!("{BACKUP_REF_PREFIX}{id}"), head.clone()));
+                refs.push((format!("{INDEX_REF_PREFIX}{id}"), tree.clone()));
+                self.details.index_tree = Some(tree);
+            }
+            git::refs::create_refs_in(self.opened, &refs).map_err(|err| err.to_string())?;
+        }
+        let record = RepoRecord {
+            name: self.repo.name.clone(),
+            path: self.repo.path.clone(),
+            outcome: Outcome::Failed,
+            message: "the run ended while working here; undo puts it back as it was before".into(),
+            head_before: self.details.head_before.clone(),
+            index_tree: self.details.index_tree.clone(),
+            head_after: None,
+            commit: None,
+            pushed: false,
+            branch: self.details.branch.clone(),
+            files: self.details.written.clone(),
+            started: true,
+        };
+        if let Err(err) = started(&record) {
+            let names: Vec<String> = refs.into_iter().map(|(name, _)| name).collect();
+            let _ = git::refs::delete_refs_in(self.opened, &names);
+            self.details.written.clear();
+            return Err(format!(
+                "cannot keep the run's record ({err}); the repository was not touched"
+            ));
+        }
+        Ok(())
     }
 
     /// Commits exactly the changed paths; other staged work stays staged and out of the commit.
@@ -563,6 +645,15 @@ impl Editor<'_> {
             "--",
         ]);
         args.extend(self.changes.iter().map(|c| os_path(&c.path)));
+        // HEAD as the turn found it, still: a commit made since would otherwise become the
+        // parent of the run's.
+        if git::refs::head_id_in(self.opened).ok().flatten() != self.details.head_before {
+            return Err(
+                "HEAD moved while the run was working here (a commit made meanwhile?); \
+                 nothing committed"
+                    .into(),
+            );
+        }
         self.git.check(&args).map_err(|err| match err {
             GitError::Failed { message, .. } => format!("commit refused: {message}"),
             other => other.to_string(),
