@@ -470,3 +470,41 @@ mod kill {
         ]);
     }
 }
+
+#[test]
+fn a_license_commit_past_the_timeout_is_stopped_and_everything_put_back() {
+    use crate::observe::UserState;
+    let fleet = Fleet::new();
+    crate::license::repo_with(
+        &fleet,
+        "slow",
+        &[
+            ("LICENSE", crate::license::MIT_LICENSE.as_bytes()),
+            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    fleet.stage("slow");
+    fleet.make_dirty("slow");
+    fleet.add_untracked("slow");
+    fleet.hook("slow", "pre-commit", "sleep 30");
+    let before = UserState::of(&fleet, "slow");
+    let start = Instant::now();
+
+    let output = fleet
+        .cmd()
+        .args(["--format", "json", "--timeout", "2", "license-update"])
+        .args(["--old", "MIT", "--new", "Apache-2.0"])
+        .output()
+        .expect("run git-batch");
+
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("the JSON document");
+    let entry = crate::fixture::repo(&document, "slow");
+    assert_eq!(entry["outcome"], "failed");
+    let message = entry["message"].as_str().expect("a message");
+    assert!(message.contains("timed out"), "{message}");
+    assert!(message.contains("the files are as they were"), "{message}");
+    assert!(!fleet.path("slow").join(".git/index.lock").exists());
+    assert_eq!(UserState::of(&fleet, "slow"), before);
+}
