@@ -309,25 +309,35 @@ mod kill {
         delay
     }
 
-    /// The run's progress log: the last record of each repository, by folder name.
+    /// The run's journal: the last record of each repository, by folder name (from the run's
+    /// record once it finished, from its progress log until then).
     fn progress(fleet: &Fleet) -> (Option<String>, BTreeMap<String, Value>) {
         let runs = fleet.home.join(".local/state/git-batch/runs");
         let mut records = BTreeMap::new();
+        let mut keep = |record: Value| {
+            let path = PathBuf::from(record["path"].as_str().expect("a path"));
+            let folder = path.file_name().expect("a name").to_string_lossy();
+            records.insert(folder.into_owned(), record);
+        };
         let mut run_id = None;
         for entry in fs::read_dir(&runs).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(id) = name.strip_suffix(".json") {
-                run_id = Some(id.to_owned());
-            }
-            if name.ends_with(".progress.jsonl") {
-                let text = fs::read_to_string(entry.path()).expect("read the progress log");
-                for line in text.lines() {
-                    let Ok(record) = serde_json::from_str::<Value>(line) else {
-                        continue;
-                    };
-                    let path = PathBuf::from(record["path"].as_str().expect("a path"));
-                    let folder = path.file_name().expect("a name").to_string_lossy();
-                    records.insert(folder.into_owned(), record);
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            run_id = Some(id.to_owned());
+            let text = fs::read_to_string(entry.path()).expect("read the run record");
+            let run: Value = serde_json::from_str(&text).expect("a whole run record");
+            run["repos"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .cloned()
+                .for_each(&mut keep);
+            let log = runs.join(format!("{id}.progress.jsonl"));
+            for line in fs::read_to_string(log).unwrap_or_default().lines() {
+                if let Ok(record) = serde_json::from_str::<Value>(line) {
+                    keep(record);
                 }
             }
         }
@@ -371,7 +381,7 @@ mod kill {
     /// record in the journal, written before its first write, and the run's refs, which hold
     /// everything needed to put it back byte for byte.
     fn killed_runs_can_be_put_back_from_the_journal_and_the_refs(args: &[&str]) {
-        let window = Duration::from_millis(3000);
+        let window = Duration::from_millis(2500);
         for round in 0..rounds() {
             let (fleet, names) = dirty_fleet();
             let before: Vec<Image> = names.iter().map(|name| image(&fleet, name)).collect();
@@ -402,7 +412,7 @@ mod kill {
 
     /// The whole promise: after `kill -9` and `git batch undo`, every repository is as it was.
     fn killed_runs_are_undone_byte_for_byte(args: &[&str]) {
-        let window = Duration::from_millis(3000);
+        let window = Duration::from_millis(2500);
         let mut failures = Vec::new();
         for round in 0..rounds() {
             let (fleet, names) = dirty_fleet();
