@@ -487,3 +487,26 @@ fn a_commit_past_the_timeout_is_stopped_and_the_staging_area_is_still_restored()
     assert!(!fleet.path("slow").join(".git/index.lock").exists());
     assert_eq!(UserState::of(&fleet, "slow"), before);
 }
+
+#[test]
+fn the_push_sends_the_runs_own_commit_not_one_made_after_it() {
+    let fleet = Fleet::new();
+    fleet.add_repo("a");
+    fleet.make_dirty("a");
+    // Someone commits right after the run's commit, before its push (here: a post-commit hook).
+    fleet.hook(
+        "a",
+        "post-commit",
+        "git update-ref HEAD \"$(git commit-tree 'HEAD^{tree}' -p HEAD -m 'made meanwhile')\"",
+    );
+
+    let document = fleet.json_exit(&["sync"], 0);
+
+    let commit = repo(&document, "a")["commit"]
+        .as_str()
+        .expect("the run's commit")
+        .to_owned();
+    assert_eq!(fleet.remote_head("a"), commit, "{document:#}");
+    assert_eq!(show(&fleet, "a", "%s", "HEAD"), "made meanwhile");
+    assert_eq!(parent(&fleet, "a"), commit);
+}

@@ -62,7 +62,8 @@ impl Editor<'_> {
         if !self.options.commit {
             return Ok(format!("changed {files} (not committed)"));
         }
-        if let Err(failure) = self.commit() {
+        let committed = self.commit();
+        if let Err(failure) = &committed {
             let put_back = put_back(self.snapshot, self.changes, made_dirs);
             let created: Vec<&Change> = self.changes.iter().filter(|c| c.old.is_none()).collect();
             if !created.is_empty() {
@@ -78,11 +79,14 @@ impl Editor<'_> {
                 Err(err) => format!("{failure}; putting the files back failed: {err}"),
             });
         }
-        self.details.commit = git::refs::head_id_in(self.opened).ok().flatten();
+        // The commit git just made (HEAD may already be one made on top of it).
+        let printed = committed.unwrap_or_default();
+        self.details.commit = crate::ops::sync::commit_made(self.git.dir(), &printed);
         let mut message = format!("committed {files}");
         if let Some(tracking) = tracking {
             let host = crate::ops::sync::host_of(tracking);
-            match crate::ops::sync::push_head(self.git, tracking, gate, &host) {
+            let tip = self.details.commit.as_deref().unwrap_or("HEAD");
+            match crate::ops::sync::push_commit(self.git, tracking, gate, &host, tip) {
                 Ok(true) => {
                     self.details.pushed = true;
                     message.push_str(", pushed");
@@ -159,7 +163,8 @@ impl Editor<'_> {
     /// (`--only` builds a second, temporary index for that; with nothing else staged,
     /// `--include` commits the same tree from the index itself, with a third fewer file
     /// operations.)
-    fn commit(&self) -> Result<(), String> {
+    /// Returns what `git commit` printed (its summary line names the commit).
+    fn commit(&self) -> Result<String, String> {
         let created: Vec<&Change> = self
             .changes
             .iter()
@@ -176,7 +181,6 @@ impl Editor<'_> {
             "--literal-pathspecs",
             "commit",
             "--no-status",
-            "--quiet",
             "-m",
             &self.options.message,
             if self.snapshot.nothing_staged {
@@ -196,10 +200,13 @@ impl Editor<'_> {
                     .into(),
             );
         }
-        self.git.check(&args).map_err(|err| match err {
-            GitError::Failed { message, .. } => format!("commit refused: {message}"),
-            other => other.to_string(),
-        })
+        self.git
+            .run(&args)
+            .map(|output| output.stdout)
+            .map_err(|err| match err {
+                GitError::Failed { message, .. } => format!("commit refused: {message}"),
+                other => other.to_string(),
+            })
     }
 }
 

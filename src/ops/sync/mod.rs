@@ -15,8 +15,10 @@ use crate::report::plural;
 use crate::targets::Repo;
 
 mod steps;
-use steps::{commit_failure, files_changed, network_failure, short_ref, staged_removals_kept};
-pub(crate) use steps::{host_of, push_head};
+use steps::{
+    commit_failure, files_changed, network_failure, parent_of, short_ref, staged_removals_kept,
+};
+pub(crate) use steps::{commit_made, host_of, push_commit};
 
 /// How to sync.
 #[derive(Debug, Clone)]
@@ -445,8 +447,19 @@ impl Syncer<'_> {
                 }
             })?;
         let files = files_changed(&output.stdout);
-        self.details.commit = git::refs::head_id(git.dir()).ok().flatten();
+        // The commit git just made, found from HEAD by the abbreviated id git printed: HEAD
+        // itself may already be a commit someone made on top of it.
+        self.details.commit = commit_made(git.dir(), &output.stdout);
         self.details.files = files;
+        if let Some(commit) = &self.details.commit {
+            if parent_of(git.dir(), commit) != self.details.head_before {
+                return Err(format!(
+                    "another commit was made here while the run committed; the run's commit {} \
+                     is on top of it: check `git log` before undoing",
+                    commit.get(..7).unwrap_or(commit)
+                ));
+            }
+        }
         Ok(files)
     }
 
@@ -486,13 +499,25 @@ impl Syncer<'_> {
     }
 
     /// Pushes HEAD to the upstream branch. `Ok(false)` when there was nothing to push.
+    /// Pushes the run's tip: its commit, HEAD as the rebase left it, or HEAD as the turn found
+    /// it (ahead commits alone).
     fn push(&mut self) -> Result<bool, String> {
         let tracking = self.tracking()?.clone();
-        push_head(
+        let tip = if self.options.pull {
+            git::refs::head_id(self.git.dir()).map_err(|err| err.to_string())?
+        } else {
+            self.details
+                .commit
+                .clone()
+                .or_else(|| self.details.head_before.clone())
+        };
+        let tip = tip.ok_or_else(|| "no commit to push".to_owned())?;
+        push_commit(
             self.git,
             &tracking,
             self.gate,
             self.work.host.as_deref().unwrap_or("local"),
+            &tip,
         )
     }
 

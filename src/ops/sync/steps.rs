@@ -1,6 +1,8 @@
 //! The git steps `sync` shares with the content operations: the push, the host a remote is on,
 //! and how git's answers are read (the files a commit changed, why a step failed).
 
+use std::path::Path;
+
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
 
@@ -26,15 +28,17 @@ pub(super) fn staged_removals_kept(git: &Git<'_>) -> Result<Vec<std::ffi::OsStri
         .collect())
 }
 
-/// Pushes HEAD to the upstream branch of `tracking`, never forcing, within `host`'s share of
-/// the per-host cap. `Ok(false)` when the remote already had it.
-pub(crate) fn push_head(
+/// Pushes `commit` (the run's own tip, by id: never whatever HEAD has become since) to the
+/// upstream branch of `tracking`, never forcing, within `host`'s share of the per-host cap.
+/// `Ok(false)` when the remote already had it.
+pub(crate) fn push_commit(
     git: &Git<'_>,
     tracking: &Tracking,
     gate: &HostGate,
     host: &str,
+    commit: &str,
 ) -> Result<bool, String> {
-    let refspec = format!("HEAD:{}", tracking.merge_ref);
+    let refspec = format!("{commit}:{}", tracking.merge_ref);
     let _permit = gate.enter(host);
     match git.run(&["push", "--porcelain", &tracking.push_remote, &refspec]) {
         Ok(output) => Ok(!output.stdout.contains("[up to date]")),
@@ -53,6 +57,37 @@ pub(crate) fn host_of(tracking: &Tracking) -> String {
         .push_url
         .as_deref()
         .map_or_else(|| "local".to_owned(), git::remote::host_of)
+}
+
+/// The commit `git commit` just made: the first commit along HEAD's first parents whose id
+/// starts with the abbreviated id of its summary line (`[main 3f2a9c1] …`); HEAD when the line
+/// cannot be read.
+pub(crate) fn commit_made(dir: &Path, stdout: &str) -> Option<String> {
+    let short = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix('[')?.split_once(']'))
+        .and_then(|(inside, _)| inside.split_whitespace().last())
+        .filter(|short| short.len() >= 4 && short.bytes().all(|b| b.is_ascii_hexdigit()));
+    let repo = git::open(dir).ok()?;
+    let mut id = repo.head_id().ok()?.detach();
+    let Some(short) = short else {
+        return Some(id.to_string());
+    };
+    for _ in 0..64 {
+        if id.to_string().starts_with(short) {
+            return Some(id.to_string());
+        }
+        id = repo.find_commit(id).ok()?.parent_ids().next()?.detach();
+    }
+    None
+}
+
+/// The first parent of `commit`, in hex.
+pub(super) fn parent_of(dir: &Path, commit: &str) -> Option<String> {
+    let repo = git::open(dir).ok()?;
+    let id = gix::ObjectId::from_hex(commit.as_bytes()).ok()?;
+    let parent = repo.find_commit(id).ok()?.parent_ids().next()?;
+    Some(parent.to_string())
 }
 
 /// The number of files in `git commit`'s summary line (` 3 files changed, …`); 0 if absent.
