@@ -67,6 +67,11 @@ pub struct RepoRecord {
     /// The files a content operation (`license-update`, `file-replace`) wrote or removed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileRecord>,
+    /// Kept before the run's first write to the repository, with the backup (and index) refs
+    /// already written, and not yet replaced by the record of how it ended: the run may have
+    /// been killed while working here, so `undo` restores the repository from the refs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub started: bool,
 }
 
 /// One file a content operation changed, so that undo can tell whether it is still as the run
@@ -195,7 +200,9 @@ impl Journal {
         self.dir.join(format!("{run_id}.progress.jsonl"))
     }
 
-    /// Appends one finished repository to the run's progress log (one line, one write).
+    /// Appends one repository's record to the run's progress log (one line, one write): a
+    /// repository about to be written (`started`), then how it ended. A later line for the same
+    /// repository replaces an earlier one; a line cut short by a crash is passed over.
     pub fn append_progress(&self, run_id: &str, repo: &RepoRecord) -> Result<(), JournalError> {
         use std::io::Write;
         let path = self.progress_file(run_id);
@@ -204,11 +211,19 @@ impl Journal {
             message: err.to_string(),
         })?;
         line.push('\n');
+        fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
         let mut file = fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
             .map_err(io_error(&path))?;
+        // A line that a crash cut short would glue the next one to it: start on a fresh line.
+        let cut = file
+            .metadata()
+            .is_ok_and(|meta| meta.len() > 0 && !ends_with_newline(&path));
+        if cut {
+            line.insert(0, '\n');
+        }
         file.write_all(line.as_bytes()).map_err(io_error(&path))
     }
 
@@ -238,9 +253,12 @@ impl Journal {
                     .lines()
                     .filter_map(|line| serde_json::from_str(line).ok())
                     .collect();
+                // The last line of a repository is what the run knew last about it (how it
+                // ended, after "started").
                 for repo in kept {
-                    if !record.repos.iter().any(|r| r.path == repo.path) {
-                        record.repos.push(repo);
+                    match record.repos.iter_mut().find(|r| r.path == repo.path) {
+                        Some(known) => *known = repo,
+                        None => record.repos.push(repo),
                     }
                 }
             }
@@ -289,6 +307,19 @@ impl Journal {
     pub fn last(&self, root: &Path) -> Result<RunRecord, JournalError> {
         self.runs_for(root)?.pop().ok_or(JournalError::NoRuns)
     }
+}
+
+/// Whether the file at `path` ends with a newline (an empty or unreadable file counts as yes).
+fn ends_with_newline(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = fs::File::open(path) else {
+        return true;
+    };
+    let mut last = [b'\n'];
+    if file.seek(SeekFrom::End(-1)).is_ok() {
+        let _ = file.read_exact(&mut last);
+    }
+    last[0] == b'\n'
 }
 
 /// Holds the root's lock for as long as it lives; two runs never work on one root at once.
