@@ -23,8 +23,25 @@ pub enum JournalError {
     Io { path: PathBuf, source: io::Error },
     #[error("run journal file {path} is damaged: {message}")]
     Damaged { path: PathBuf, message: String },
+    /// A run's record that can no longer be read: what it did is still in the repositories.
+    #[error(
+        "the record of run {run_id} ({path}) is damaged ({message}), so undo cannot tell which \
+         repositories it changed. Its repositories still hold what they were before it: \
+         refs/git-batch/backup/{run_id} (HEAD) and refs/git-batch/index/{run_id} (the staging \
+         area); `git batch exec -- git for-each-ref refs/git-batch/` lists them, and \
+         `git reset --soft refs/git-batch/backup/{run_id} && git read-tree \
+         refs/git-batch/index/{run_id}` in one puts its branch and staging area back (the \
+         working tree keeps the run's files). Move the damaged file away to undo earlier runs"
+    )]
+    DamagedRun {
+        run_id: String,
+        path: PathBuf,
+        message: String,
+    },
     #[error("no run `{0}` in the journal for this root (see `git batch runs`)")]
     UnknownRun(String),
+    #[error("run {run_id} was already undone by run {by}")]
+    AlreadyUndone { run_id: String, by: String },
     #[error("the journal holds no run on this root yet")]
     NoRuns,
     #[error(
@@ -67,6 +84,42 @@ pub struct RepoRecord {
     /// The files a content operation (`license-update`, `file-replace`) wrote or removed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileRecord>,
+    /// Written before the run's first write to the repository: the run may have changed it
+    /// even when no later record says so (a run killed outright). Undo then trusts the
+    /// repository's backup and index refs.
+    #[serde(default)]
+    pub started: bool,
+    /// Paths that were intent-to-add (`git add -N`) before the run: the saved index tree
+    /// cannot hold them, so undo adds them back that way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intent_to_add: Vec<FileRecord>,
+    /// The undo run that took this repository back, when the run was undone in steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undone_by: Option<String>,
+}
+
+impl RepoRecord {
+    /// Whether the record says the run changed the repository (moved HEAD or wrote files).
+    pub fn changed(&self) -> bool {
+        self.head_before.is_some()
+            && (self.head_before != self.head_after || !self.files.is_empty())
+    }
+
+    /// Whether a bare `undo` counts the run as having done something here: a change, or a
+    /// write started that no later record settles. Repositories already undone do not count.
+    pub fn worth_undoing(&self) -> bool {
+        self.undone_by.is_none() && (self.changed() || self.started)
+    }
+
+    /// Whether undo looks at the repository: as [`RepoRecord::worth_undoing`], and also a
+    /// failure after which the run's refs may say more than the record (a commit that went on
+    /// after a timeout).
+    pub fn to_undo(&self) -> bool {
+        self.worth_undoing()
+            || (self.undone_by.is_none()
+                && self.outcome == Outcome::Failed
+                && self.head_before.is_some())
+    }
 }
 
 /// One file a content operation changed, so that undo can tell whether it is still as the run
@@ -238,9 +291,16 @@ impl Journal {
                     .lines()
                     .filter_map(|line| serde_json::from_str(line).ok())
                     .collect();
+                // A repository may be logged when its run starts writing to it and again when
+                // it is done: the later line says more.
                 for repo in kept {
-                    if !record.repos.iter().any(|r| r.path == repo.path) {
-                        record.repos.push(repo);
+                    match record.repos.iter_mut().find(|r| r.path == repo.path) {
+                        Some(known) => {
+                            let undone_by = known.undone_by.take();
+                            *known = repo;
+                            known.undone_by = known.undone_by.take().or(undone_by);
+                        }
+                        None => record.repos.push(repo),
                     }
                 }
             }
@@ -248,47 +308,128 @@ impl Journal {
         record
     }
 
-    /// Every run recorded for `root`, oldest first. Damaged files are passed over.
-    pub fn runs_for(&self, root: &Path) -> Result<Vec<RunRecord>, JournalError> {
+    /// Every run recorded for `root`, oldest first, and the run files that cannot be read and
+    /// may belong to it (a damaged file whose root cannot be read any more may be this root's).
+    pub fn scan(&self, root: &Path) -> Result<(Vec<RunRecord>, Vec<DamagedRecord>), JournalError> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
             Err(err) => return Err(io_error(&self.dir)(err)),
         };
-        let mut runs: Vec<RunRecord> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .filter_map(|path| fs::read_to_string(&path).ok())
-            .filter_map(|text| serde_json::from_str::<RunRecord>(&text).ok())
-            .filter(|run| run.root == root)
-            .map(|run| self.with_progress(run))
-            .collect();
+        let mut runs = Vec::new();
+        let mut damaged = Vec::new();
+        for path in entries.filter_map(Result::ok).map(|entry| entry.path()) {
+            let Some(run_id) = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_suffix(".json"))
+                .filter(|id| !id.starts_with('.'))
+            else {
+                continue;
+            };
+            let text = match fs::read(&path) {
+                Ok(text) => text,
+                Err(err) => {
+                    damaged.push(DamagedRecord::new(run_id, &path, err.to_string()));
+                    continue;
+                }
+            };
+            match serde_json::from_slice::<RunRecord>(&text) {
+                Ok(run) if run.root == root => runs.push(self.with_progress(run)),
+                Ok(_) => {}
+                Err(err) => {
+                    if root_of_damaged(&text).is_none_or(|theirs| theirs == root) {
+                        damaged.push(DamagedRecord::new(run_id, &path, err.to_string()));
+                    }
+                }
+            }
+        }
         runs.sort_by(|a, b| (a.started_ms, &a.run_id).cmp(&(b.started_ms, &b.run_id)));
-        Ok(runs)
+        damaged.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+        Ok((runs, damaged))
     }
 
-    /// The run `run_id` on `root`.
+    /// Every run recorded for `root`, oldest first. Damaged files are left out (see
+    /// [`Journal::scan`]).
+    pub fn runs_for(&self, root: &Path) -> Result<Vec<RunRecord>, JournalError> {
+        Ok(self.scan(root)?.0)
+    }
+
+    /// The run `run_id` on `root`; a run whose record is damaged is an error that says so.
     pub fn load(&self, root: &Path, run_id: &str) -> Result<RunRecord, JournalError> {
-        self.runs_for(root)?
-            .into_iter()
-            .find(|run| run.run_id == run_id)
-            .ok_or_else(|| JournalError::UnknownRun(run_id.to_owned()))
+        let (runs, damaged) = self.scan(root)?;
+        if let Some(found) = runs.into_iter().find(|run| run.run_id == run_id) {
+            return Ok(found);
+        }
+        match damaged.into_iter().find(|d| d.run_id == run_id) {
+            Some(damaged) => Err(damaged.into_error()),
+            None => Err(JournalError::UnknownRun(run_id.to_owned())),
+        }
     }
 
-    /// The last run on `root` that `undo` would take back: not an undo, not yet undone.
+    /// The last run on `root` that `undo` would take back: not an undo, not yet undone, and
+    /// with something to take back. A damaged record newer than it is an error: undo never
+    /// passes over a run it cannot read to take back the one before.
     pub fn last_undoable(&self, root: &Path) -> Result<RunRecord, JournalError> {
-        self.runs_for(root)?
+        let (runs, damaged) = self.scan(root)?;
+        let found = runs.into_iter().rev().find(|run| {
+            run.undoes.is_none()
+                && run.undone_by.is_none()
+                && run.repos.iter().any(RepoRecord::worth_undoing)
+        });
+        // Run ids begin with the run's UTC time, so they order damaged records too.
+        let newer = damaged
             .into_iter()
-            .rev()
-            .find(|run| run.undoes.is_none() && run.undone_by.is_none())
-            .ok_or(JournalError::NoRuns)
+            .rfind(|d| found.as_ref().is_none_or(|run| d.run_id > run.run_id));
+        match (newer, found) {
+            (Some(damaged), _) => Err(damaged.into_error()),
+            (None, Some(run)) => Ok(run),
+            (None, None) => Err(JournalError::NoRuns),
+        }
     }
 
     /// The last run on `root`, whatever it was (for `@failed`).
     pub fn last(&self, root: &Path) -> Result<RunRecord, JournalError> {
         self.runs_for(root)?.pop().ok_or(JournalError::NoRuns)
     }
+}
+
+/// A run file that cannot be read.
+#[derive(Debug, Clone)]
+pub struct DamagedRecord {
+    pub run_id: String,
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl DamagedRecord {
+    fn new(run_id: &str, path: &Path, message: String) -> DamagedRecord {
+        DamagedRecord {
+            run_id: run_id.to_owned(),
+            path: path.to_path_buf(),
+            message,
+        }
+    }
+
+    /// The error that names the file and what can still be done.
+    pub fn into_error(self) -> JournalError {
+        JournalError::DamagedRun {
+            run_id: self.run_id,
+            path: self.path,
+            message: self.message,
+        }
+    }
+}
+
+/// The root a damaged (say, truncated) run file names, when its text still holds it.
+fn root_of_damaged(text: &[u8]) -> Option<PathBuf> {
+    let text = String::from_utf8_lossy(text);
+    let at = text.find("\"root\"")? + "\"root\"".len();
+    let rest = text[at..].trim_start().strip_prefix(':')?.trim_start();
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+    stream.next()?.ok().map(PathBuf::from)
 }
 
 /// Holds the root's lock for as long as it lives; two runs never work on one root at once.

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord};
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX};
 use crate::ops::guard;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::report::plural;
@@ -192,6 +192,9 @@ pub struct EditDetails {
     /// What was written, for undo; not shown.
     #[serde(skip)]
     pub written: Vec<FileRecord>,
+    /// The tree of the index before the run, for undo; not shown.
+    #[serde(skip)]
+    pub index_tree: Option<String>,
 }
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
@@ -468,9 +471,19 @@ impl Editor<'_> {
         let files = format!("{count} {}", plural(count, "file", "files"));
         if self.options.commit {
             if let Some(head) = &self.details.head_before {
-                let name = format!("{BACKUP_REF_PREFIX}{}", self.options.run_id);
-                git::refs::write_refs_in(self.opened, &[(name, head.clone())])
+                // HEAD and the staging area before the run, as `sync` keeps them: undo puts
+                // the run's paths back from them and touches no other entry of the index.
+                let id = &self.options.run_id;
+                let index_tree = self
+                    .git
+                    .read(&["write-tree"])
                     .map_err(|err| err.to_string())?;
+                let refs = [
+                    (format!("{BACKUP_REF_PREFIX}{id}"), head.clone()),
+                    (format!("{INDEX_REF_PREFIX}{id}"), index_tree.clone()),
+                ];
+                git::refs::write_refs_in(self.opened, &refs).map_err(|err| err.to_string())?;
+                self.details.index_tree = Some(index_tree);
             }
         }
         let made_dirs = write_all(self.snapshot, self.changes)?;

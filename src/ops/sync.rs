@@ -38,6 +38,9 @@ pub struct SyncDetails {
     /// The tree of the index before the run, for undo; not shown.
     #[serde(skip)]
     pub index_tree: Option<String>,
+    /// The intent-to-add paths before the run (not in `index_tree`), for undo; not shown.
+    #[serde(skip)]
+    pub intent_to_add: Vec<crate::journal::FileRecord>,
 }
 
 /// What the read-only look at a repository decided, before anything is written.
@@ -263,6 +266,7 @@ impl Syncer<'_> {
             _ => git.read(&["write-tree"]).map_err(|err| err.to_string())?,
         };
         self.details.index_tree = Some(index_tree.clone());
+        self.details.intent_to_add = git::intent::intent_to_add(git.dir());
         self.save_refs()?;
         let restore_index = |failure: String| -> String {
             match git.check(&["read-tree", &index_tree]) {

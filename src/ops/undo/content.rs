@@ -1,0 +1,173 @@
+//! Undo of a content operation (`license-update`, `file-replace`): the files the run wrote go
+//! back to their content before it, in the working tree and in the index, and the branch goes
+//! back over the run's commit. Every other path, staged or not, stays exactly as it is; a file
+//! the user changed since the run makes the repository skipped, never overwritten.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use super::{Ctx, os_args, short};
+use crate::journal::RepoRecord;
+use crate::outcome::{Outcome, RepoReport};
+use crate::report::plural;
+
+pub(super) fn undo_files(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    before: &str,
+    after: &str,
+) -> RepoReport {
+    let count = entry.files.len();
+    let files = format!("{count} {}", plural(count, "file", "files"));
+    let committed = before != after;
+    // Each file must still be as the run left it, in the working tree and in the index.
+    for file in &entry.files {
+        let path = ctx.repo.path.join(file.relative_path());
+        let now = crate::ops::files::read_work_file(&path)
+            .ok()
+            .and_then(|content| {
+                gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
+                    .ok()
+                    .map(|id| id.to_string())
+            });
+        let gone = std::fs::symlink_metadata(&path).is_err();
+        let as_left = match &file.written {
+            Some(_) => now == file.written,
+            None => gone,
+        };
+        if !as_left {
+            let command = ["git", "checkout", short(before), "--", file.path.as_str()];
+            return ctx.skip(format!(
+                "{} changed since the run: undo by hand ({})",
+                file.path,
+                shlex::try_join(command).unwrap_or_default()
+            ));
+        }
+    }
+    let paths: Vec<OsString> = entry
+        .files
+        .iter()
+        .map(|f| f.relative_path().into_os_string())
+        .collect();
+    let mut args = os_args(&[
+        "--no-optional-locks",
+        "--literal-pathspecs",
+        "diff-index",
+        "--cached",
+        "-z",
+        "--name-only",
+        after,
+        "--",
+    ]);
+    args.extend(paths.iter().cloned());
+    match ctx.git.read(&args) {
+        Ok(staged) if staged.is_empty() => {}
+        Ok(staged) => {
+            let names: Vec<&str> = staged.split('\0').filter(|s| !s.is_empty()).collect();
+            return ctx.skip(format!(
+                "{} staged differently since the run: unstage it, then undo again",
+                names.join(", ")
+            ));
+        }
+        Err(err) => return ctx.done(Outcome::Failed, err.to_string()),
+    }
+    if ctx.options.dry_run {
+        return ctx.would(if committed {
+            format!("would take back the run's commit and restore {files}")
+        } else {
+            format!("would restore {files}")
+        });
+    }
+    if committed {
+        // Compare-and-swap: the branch moves back only from the run's own commit.
+        if let Err(err) = ctx.move_branch(before, after) {
+            return ctx.done(Outcome::Failed, err);
+        }
+    }
+    // Only the run's paths, in the index and the working tree, from the staging area as it was
+    // before the run (HEAD's content for these paths, as the run only touched clean files).
+    let source = entry
+        .index_tree
+        .as_deref()
+        .filter(|_| committed)
+        .unwrap_or(before);
+    if let Err(err) = restore_paths(ctx, entry, source) {
+        let hint = if committed {
+            format!(
+                "{} is back at {}, but restoring the files failed ({err}): `git checkout {} -- \
+                 FILES` finishes it",
+                entry.branch.as_deref().unwrap_or("HEAD"),
+                short(before),
+                short(before)
+            )
+        } else {
+            err
+        };
+        return ctx.done(Outcome::Failed, hint);
+    }
+    if committed {
+        ctx.drop_refs();
+        ctx.done(
+            Outcome::Changed,
+            format!("back at {}; {files} restored", short(before)),
+        )
+    } else {
+        ctx.done(Outcome::Changed, format!("{files} restored"))
+    }
+}
+
+/// Puts the run's files back as they are in `source`: the ones that existed are checked out
+/// from it (index and working tree), the ones the run created are taken out of the index and
+/// removed, with the folders that held only them.
+fn restore_paths(ctx: &Ctx<'_>, entry: &RepoRecord, source: &str) -> Result<(), String> {
+    let existed: Vec<OsString> = entry
+        .files
+        .iter()
+        .filter(|f| !f.created)
+        .map(|f| f.relative_path().into_os_string())
+        .collect();
+    if !existed.is_empty() {
+        let mut args = os_args(&["--literal-pathspecs", "checkout", source, "--"]);
+        args.extend(existed);
+        ctx.git.check(&args).map_err(|err| err.to_string())?;
+    }
+    let created: Vec<PathBuf> = entry
+        .files
+        .iter()
+        .filter(|f| f.created)
+        .map(crate::journal::FileRecord::relative_path)
+        .collect();
+    if !created.is_empty() {
+        let mut args = os_args(&[
+            "--literal-pathspecs",
+            "rm",
+            "-q",
+            "--cached",
+            "--ignore-unmatch",
+            "--",
+        ]);
+        args.extend(created.iter().map(|p| p.clone().into_os_string()));
+        ctx.git.check(&args).map_err(|err| err.to_string())?;
+        for path in &created {
+            remove_with_empty_folders(&ctx.repo.path, path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes `relative` under `workdir`, then each folder above it that it leaves empty.
+pub(super) fn remove_with_empty_folders(workdir: &Path, relative: &Path) -> Result<(), String> {
+    match std::fs::remove_file(workdir.join(relative)) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(format!("cannot remove {}: {err}", relative.display())),
+    }
+    let mut folder = relative.parent();
+    while let Some(dir) = folder.filter(|d| !d.as_os_str().is_empty()) {
+        if std::fs::remove_dir(workdir.join(dir)).is_err() {
+            break;
+        }
+        folder = dir.parent();
+    }
+    Ok(())
+}
