@@ -340,8 +340,11 @@ impl Journal {
                 Ok(run) if run.root == root => runs.push(self.with_progress(run)),
                 Ok(_) => {}
                 Err(err) => {
-                    if root_of_damaged(&text).is_none_or(|theirs| theirs == root) {
-                        damaged.push(DamagedRecord::new(run_id, &path, err.to_string()));
+                    let theirs = field_of_damaged::<PathBuf>(&text, "root");
+                    if theirs.is_none_or(|theirs| theirs == root) {
+                        let mut record = DamagedRecord::new(run_id, &path, err.to_string());
+                        record.started_ms = field_of_damaged(&text, "started_ms");
+                        damaged.push(record);
                     }
                 }
             }
@@ -382,7 +385,7 @@ impl Journal {
         // Run ids begin with the run's UTC time, so they order damaged records too.
         let newer = damaged
             .into_iter()
-            .rfind(|d| found.as_ref().is_none_or(|run| d.run_id > run.run_id));
+            .rfind(|d| found.as_ref().is_none_or(|run| d.may_follow(run)));
         match (newer, found) {
             (Some(damaged), _) => Err(damaged.into_error()),
             (None, Some(run)) => Ok(run),
@@ -402,6 +405,8 @@ pub struct DamagedRecord {
     pub run_id: String,
     pub path: PathBuf,
     pub message: String,
+    /// When the run started, if the file still says.
+    pub started_ms: Option<u64>,
 }
 
 impl DamagedRecord {
@@ -410,6 +415,19 @@ impl DamagedRecord {
             run_id: run_id.to_owned(),
             path: path.to_path_buf(),
             message,
+            started_ms: None,
+        }
+    }
+
+    /// Whether the run may have started after `run`: when the file no longer says when it
+    /// started, a run of the same second counts as later.
+    fn may_follow(&self, run: &RunRecord) -> bool {
+        match self.started_ms {
+            Some(ms) => (ms, &self.run_id) > (run.started_ms, &run.run_id),
+            None => {
+                let second = |id: &str| id.split('-').next().unwrap_or_default().to_owned();
+                second(&self.run_id) >= second(&run.run_id)
+            }
         }
     }
 
@@ -423,13 +441,14 @@ impl DamagedRecord {
     }
 }
 
-/// The root a damaged (say, truncated) run file names, when its text still holds it.
-fn root_of_damaged(text: &[u8]) -> Option<PathBuf> {
+/// The value of `field` in a damaged (say, truncated) run file, when its text still holds it.
+fn field_of_damaged<T: serde::de::DeserializeOwned>(text: &[u8], field: &str) -> Option<T> {
     let text = String::from_utf8_lossy(text);
-    let at = text.find("\"root\"")? + "\"root\"".len();
+    let key = format!("\"{field}\"");
+    let at = text.find(&key)? + key.len();
     let rest = text[at..].trim_start().strip_prefix(':')?.trim_start();
-    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<String>();
-    stream.next()?.ok().map(PathBuf::from)
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+    stream.next()?.ok()
 }
 
 /// Holds the root's lock for as long as it lives; two runs never work on one root at once.
@@ -549,6 +568,19 @@ mod tests {
         let odd = FileRecord::of_path(b"caf\xe9.rs", true, None);
         assert_eq!(odd.raw_path.as_deref(), Some("636166e92e7273"));
         assert_eq!(odd.relative_path().as_os_str().as_bytes(), b"caf\xe9.rs");
+    }
+
+    #[test]
+    fn a_truncated_record_still_tells_its_root_and_start() {
+        let text = b"{\n  \"run_id\": \"x\",\n  \"root\": \"/a \\\"b\\\"\",\n  \"started_ms\": 17,\n  \"rep";
+        let root: Option<PathBuf> = field_of_damaged(text, "root");
+        assert_eq!(root, Some(PathBuf::from("/a \"b\"")));
+        assert_eq!(field_of_damaged::<u64>(text, "started_ms"), Some(17));
+        assert_eq!(field_of_damaged::<u64>(text, "finished"), None);
+        assert_eq!(
+            field_of_damaged::<PathBuf>(b"{\"root\": \"/cut", "root"),
+            None
+        );
     }
 
     fn at(secs: u64) -> SystemTime {

@@ -290,7 +290,17 @@ fn repo_record(report: &RepoReport) -> RepoRecord {
 pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result<(), UsageError> {
     use owo_colors::OwoColorize;
     use std::io::Write;
-    let runs = journal.runs_for(root)?;
+    let (runs, damaged) = journal.scan(root)?;
+    for damaged in damaged {
+        let path = crate::escape::controls(&damaged.path.to_string_lossy()).into_owned();
+        let mut err = anstream::stderr();
+        let _ = writeln!(
+            err,
+            "warning: the record of run {} ({path}) is damaged ({}); `git batch undo {}` says \
+             what can still be done",
+            damaged.run_id, damaged.message, damaged.run_id
+        );
+    }
     let mut out = anstream::stdout();
     if settings.format != Format::Human {
         let listed: Vec<serde_json::Value> = runs

@@ -136,6 +136,12 @@ fn a_damaged_record_stops_undo_and_says_what_can_still_be_done() {
     let named = stderr(&["undo", &second_id]);
     assert!(named.contains("damaged"), "{named}");
     assert!(!named.contains("no run"), "{named}");
+    let runs = fleet.cmd().arg("runs").output().expect("run");
+    let warned = String::from_utf8_lossy(&runs.stderr);
+    assert!(
+        warned.contains(&second_id) && warned.contains("damaged"),
+        "{warned}"
+    );
 }
 
 #[test]
@@ -420,4 +426,30 @@ fn a_run_cut_short_is_restored_from_its_refs() {
     assert_eq!(outcome(&undo, "staged-only"), "changed", "{undo:#}");
     assert_eq!(UserState::of(&fleet, "committed"), before[0]);
     assert_eq!(UserState::of(&fleet, "staged-only"), before[1]);
+}
+
+#[test]
+fn the_first_run_of_a_rejected_push_and_pull_is_undoable_by_its_own_id() {
+    let fleet = Fleet::new();
+    fleet.add_repo("app");
+    fleet.make_dirty("app");
+    let theirs = fleet.advance_remote("app", "theirs.txt", "theirs\n");
+    let first = fleet.json_exit(&["sync"], 1);
+    let first_id = first["run_id"].as_str().expect("a run id");
+    fleet.json_exit(&["sync", "--pull", "-t", "@failed"], 0);
+
+    let refused = fleet.json_exit(&["undo", first_id], 0);
+    assert_eq!(outcome(&refused, "app"), "skipped", "{refused:#}");
+    assert!(
+        message(&refused, "app").contains(&format!("undo --push {first_id}")),
+        "{refused:#}"
+    );
+    let undo = fleet.json_exit(&["undo", "--push", first_id], 0);
+    assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
+    let bare = fleet.remote_path("app");
+    let tree = |rev: &str| fleet.git(&bare, &["rev-parse", &format!("{rev}^{{tree}}")]);
+    assert_eq!(tree("main"), tree(&theirs));
+    // The pull run only carried that commit: it is settled too.
+    let again = fleet.cmd().arg("undo").output().expect("run");
+    assert_eq!(again.status.code(), Some(2), "{again:?}");
 }
