@@ -453,3 +453,32 @@ fn the_first_run_of_a_rejected_push_and_pull_is_undoable_by_its_own_id() {
     let again = fleet.cmd().arg("undo").output().expect("run");
     assert_eq!(again.status.code(), Some(2), "{again:?}");
 }
+
+#[test]
+fn undo_of_a_created_file_removes_it_and_its_new_folders_and_keeps_the_rest() {
+    let fleet = Fleet::new();
+    repo_with_unrelated_work(&fleet, "app");
+    let dir = fleet.path("app");
+    let before = UserState::of(&fleet, "app");
+    let new = replacement(&fleet);
+    let run = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            ".github/workflows/ci.yml",
+            "--replacement",
+            new.to_str().expect("UTF-8"),
+            "--create",
+        ],
+        0,
+    );
+    assert_eq!(outcome(&run, "app"), "changed", "{run:#}");
+    assert!(dir.join(".github/workflows/ci.yml").exists());
+    let undo = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
+    assert_eq!(UserState::of(&fleet, "app"), before);
+    assert!(
+        !dir.join(".github").exists(),
+        "the folders it made are gone"
+    );
+}
