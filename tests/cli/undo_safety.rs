@@ -395,6 +395,9 @@ fn cut_short(fleet: &Fleet, run_id: &str, name: &str) {
             entry["head_after"] = Value::Null;
             entry["commit"] = Value::Null;
             entry["index_tree"] = Value::Null;
+            if let Some(fields) = entry.as_object_mut() {
+                fields.remove("files");
+            }
         }
     }
     fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
@@ -481,4 +484,27 @@ fn undo_of_a_created_file_removes_it_and_its_new_folders_and_keeps_the_rest() {
         !dir.join(".github").exists(),
         "the folders it made are gone"
     );
+}
+
+#[test]
+fn a_content_run_cut_short_after_its_commit_is_restored_from_its_refs() {
+    let fleet = Fleet::new();
+    repo_with_unrelated_work(&fleet, "app");
+    let before = UserState::of(&fleet, "app");
+    let new = replacement(&fleet);
+    let run = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            new.to_str().expect("UTF-8"),
+        ],
+        0,
+    );
+    let id = run["run_id"].as_str().expect("a run id");
+    cut_short(&fleet, id, "app");
+    let undo = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
+    assert_eq!(UserState::of(&fleet, "app"), before);
 }

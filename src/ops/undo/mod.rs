@@ -122,11 +122,11 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
     // A record that does not say what the run did (it was killed before it could): the run's
     // refs in the repository say where it started.
     let entry = match recover::effective_record(&opened, &git, job, &options.run_id) {
-        Ok(Some(entry)) => entry,
-        Ok(None) => {
-            return RepoReport::new(repo, Outcome::Unchanged, "the run changed nothing here");
+        recover::Found::Record(entry) => *entry,
+        recover::Found::Nothing(message) => {
+            return RepoReport::new(repo, Outcome::Unchanged, message);
         }
-        Err(reason) => return RepoReport::new(repo, Outcome::Skipped, reason),
+        recover::Found::Skip(reason) => return RepoReport::new(repo, Outcome::Skipped, reason),
     };
     let (Some(before), Some(after)) = (entry.head_before.clone(), entry.head_after.clone()) else {
         return RepoReport::new(repo, Outcome::Unchanged, "the run changed nothing here");

@@ -7,17 +7,49 @@ use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord
 
 use super::Job;
 
-/// The record to undo from: the journal's own when it says what the run did, otherwise one
-/// rebuilt from the run's refs. `Ok(None)`: nothing of the run is here. `Err`: something is,
-/// but not in a shape undo can take back safely (the reason says what to do).
+/// What undo works from in one repository.
+pub(super) enum Found {
+    /// The journal's record when it says what the run did, otherwise one rebuilt from the
+    /// run's refs.
+    Record(Box<RepoRecord>),
+    /// Nothing of the run to take back here; the message says so.
+    Nothing(String),
+    /// Something of the run is here, but not in a shape undo can take back safely; the reason
+    /// says what to do.
+    Skip(String),
+}
+
+const NOTHING: &str = "the run changed nothing here";
+
+/// What undo works from in the repository `opened`, for `job` of the run `run_id`.
 pub(super) fn effective_record(
+    opened: &gix::Repository,
+    git: &Git<'_>,
+    job: &Job,
+    run_id: &str,
+) -> Found {
+    match rebuild(opened, git, job, run_id) {
+        Ok(Some(record)) => Found::Record(Box::new(record)),
+        Ok(None) if job.content && job.record.started => Found::Nothing(
+            "no commit of the run here: it was stopped before committing; `git status` shows any \
+             file it had written, `git checkout -- FILE` takes one back"
+                .into(),
+        ),
+        Ok(None) => Found::Nothing(NOTHING.into()),
+        Err(reason) => Found::Skip(reason),
+    }
+}
+
+fn rebuild(
     opened: &gix::Repository,
     git: &Git<'_>,
     job: &Job,
     run_id: &str,
 ) -> Result<Option<RepoRecord>, String> {
     let record = &job.record;
-    let cut_short = record.started && record.head_after.is_none();
+    // A repository still marked started was never settled by a later record: the run was cut
+    // short while working on it, whatever else the record says.
+    let cut_short = record.started;
     if record.changed() && !cut_short {
         return Ok(Some(record.clone()));
     }

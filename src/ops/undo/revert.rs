@@ -83,9 +83,9 @@ pub(super) fn pushed_commit(
     });
     Ok(on_remote.then(|| Pushed {
         how: if commit == own {
-            " (pushed by a later run)".to_owned()
+            " (pushed since the run)".to_owned()
         } else {
-            format!(" (rebased as {} and pushed by a later run)", short(&commit))
+            format!(" (rebased as {} and pushed since the run)", short(&commit))
         },
         commit,
     }))
@@ -279,9 +279,15 @@ fn revert_and_push(
         .read(&["log", "-1", "--format=%s", commit])
         .map_err(|err| err.to_string())?;
     let message = format!("Revert \"{subject}\"\n\nThis reverts commit {commit}.");
-    let revert = git
-        .read(&["commit-tree", &tree, "-p", head, "-m", &message])
-        .map_err(|err| err.to_string())?;
+    // Signed when the user's commits are (`commit-tree` does not read `commit.gpgSign`).
+    let sign = git
+        .read(&["config", "--type=bool", "commit.gpgSign"])
+        .is_ok_and(|value| value == "true");
+    let mut args = vec!["commit-tree", &tree, "-p", head, "-m", &message];
+    if sign {
+        args.push("-S");
+    }
+    let revert = git.read(&args).map_err(|err| err.to_string())?;
     let host = tracking
         .push_url
         .as_deref()
