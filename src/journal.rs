@@ -45,6 +45,11 @@ pub enum JournalError {
     #[error("the journal holds no run on this root yet")]
     NoRuns,
     #[error(
+        "nothing to undo on this root: every run recorded is undone or changed nothing (see \
+         `git batch runs`)"
+    )]
+    NothingToUndo,
+    #[error(
         "another git-batch run is working on {root} (pid {pid}); wait for it to finish, \
          or remove {lock} if no such process exists"
     )]
@@ -377,6 +382,7 @@ impl Journal {
     /// passes over a run it cannot read to take back the one before.
     pub fn last_undoable(&self, root: &Path) -> Result<RunRecord, JournalError> {
         let (runs, damaged) = self.scan(root)?;
+        let no_runs = runs.is_empty();
         let found = runs.into_iter().rev().find(|run| {
             run.undoes.is_none()
                 && run.undone_by.is_none()
@@ -389,7 +395,8 @@ impl Journal {
         match (newer, found) {
             (Some(damaged), _) => Err(damaged.into_error()),
             (None, Some(run)) => Ok(run),
-            (None, None) => Err(JournalError::NoRuns),
+            (None, None) if no_runs => Err(JournalError::NoRuns),
+            (None, None) => Err(JournalError::NothingToUndo),
         }
     }
 

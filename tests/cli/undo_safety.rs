@@ -177,6 +177,10 @@ fn a_run_undone_in_two_steps_is_undone_and_is_not_undone_again() {
     let files = fleet.journal_files().len();
     let bare = fleet.cmd().arg("undo").output().expect("run");
     assert_eq!(bare.status.code(), Some(2), "{bare:?}");
+    assert!(
+        String::from_utf8_lossy(&bare.stderr).contains("nothing to undo"),
+        "{bare:?}"
+    );
     let again = fleet.cmd().args(["undo", &sync_id]).output().expect("run");
     assert_eq!(again.status.code(), Some(2));
     let said = String::from_utf8_lossy(&again.stderr);

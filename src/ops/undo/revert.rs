@@ -16,8 +16,8 @@ use crate::outcome::{Outcome, RepoReport};
 pub(super) struct Pushed {
     /// The commit as it is in the branch now.
     pub commit: String,
-    /// How it got there, for messages: empty when the run pushed its own commit.
-    pub how: String,
+    /// What it is, for messages: "the run's commit abc1234", "commit abc1234 (made by run …)".
+    pub what: String,
 }
 
 /// The run's commit that is on the remote now, if there is one: pushed by the run itself, or
@@ -45,13 +45,17 @@ pub(super) fn pushed_commit(
             // The run's own commit is HEAD as the run left it (after a rebase, the rebased one).
             return Ok(Some(Pushed {
                 commit: after.to_owned(),
-                how: String::new(),
+                what: format!("the run's commit {}", short(after)),
             }));
         }
         if let Some(carried) = &job.carried {
             return match find_rebased(ctx, &carried.commit, head) {
                 Some(commit) => Ok(Some(Pushed {
-                    how: format!(" (run {}'s commit, which this run pushed)", carried.run_id),
+                    what: format!(
+                        "commit {} (made by run {}, pushed by this one)",
+                        short(&commit),
+                        carried.run_id
+                    ),
                     commit,
                 })),
                 None => Err(format!(
@@ -82,10 +86,14 @@ pub(super) fn pushed_commit(
             .is_ok()
     });
     Ok(on_remote.then(|| Pushed {
-        how: if commit == own {
-            " (pushed since the run)".to_owned()
+        what: if commit == own {
+            format!("the run's commit {} (pushed since)", short(&commit))
         } else {
-            format!(" (rebased as {} and pushed since the run)", short(&commit))
+            format!(
+                "the run's commit {} (rebased as {} and pushed since)",
+                short(own),
+                short(&commit)
+            )
         },
         commit,
     }))
@@ -128,12 +136,11 @@ fn find_rebased(ctx: &Ctx<'_>, commit: &str, head: &str) -> Option<String> {
 /// Reverts `pushed` on the remote (with `--push`), or says why not, or what would be done.
 pub(super) fn undo_pushed(ctx: &Ctx<'_>, pushed: &Pushed, gate: &HostGate) -> RepoReport {
     let commit = &pushed.commit;
-    let how = &pushed.how;
+    let what = &pushed.what;
     if !ctx.options.push {
         return ctx.skip(format!(
-            "the run's commit {}{how} is on the remote: `git batch undo --push {}` reverts it \
-             there with a new commit",
-            short(commit),
+            "{what} is on the remote: `git batch undo --push {}` reverts it there with a new \
+             commit",
             ctx.options.run_id
         ));
     }
@@ -150,10 +157,7 @@ pub(super) fn undo_pushed(ctx: &Ctx<'_>, pushed: &Pushed, gate: &HostGate) -> Re
         return ctx.skip(reason);
     }
     if ctx.options.dry_run {
-        return ctx.would(format!(
-            "would revert {}{how} with a new commit and push it",
-            short(commit)
-        ));
+        return ctx.would(format!("would revert {what} with a new commit and push it"));
     }
     let head = ctx.git.read(&["rev-parse", "HEAD"]).unwrap_or_default();
     match revert_and_push(ctx, commit, &parent, &head, &tracking, gate) {
