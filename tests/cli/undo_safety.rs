@@ -512,3 +512,32 @@ fn a_content_run_cut_short_after_its_commit_is_restored_from_its_refs() {
     assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
     assert_eq!(UserState::of(&fleet, "app"), before);
 }
+
+#[test]
+fn undo_never_removes_a_file_through_a_symbolic_link() {
+    let fleet = Fleet::new();
+    let dir = fleet.add_repo("app");
+    let new = replacement(&fleet);
+    fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            ".github/workflows/ci.yml",
+            "--replacement",
+            new.to_str().expect("UTF-8"),
+            "--create",
+        ],
+        0,
+    );
+    // The folder is swapped for a link to one outside holding the same bytes.
+    let outside = fleet.base.join("outside");
+    fs::rename(dir.join(".github"), &outside).expect("move the folder out");
+    std::os::unix::fs::symlink(&outside, dir.join(".github")).expect("symlink");
+    let undo = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undo, "app"), "skipped", "{undo:#}");
+    assert!(message(&undo, "app").contains("symbolic link"), "{undo:#}");
+    assert!(
+        outside.join("workflows/ci.yml").exists(),
+        "nothing removed outside"
+    );
+}

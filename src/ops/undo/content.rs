@@ -22,6 +22,13 @@ pub(super) fn undo_files(
     let committed = before != after;
     // Each file must still be as the run left it, in the working tree and in the index.
     for file in &entry.files {
+        if let Some(link) = through_link(&ctx.repo.path, &file.relative_path()) {
+            return ctx.skip(format!(
+                "{} now leads through the symbolic link {}: undo by hand",
+                file.path,
+                link.display()
+            ));
+        }
         let path = ctx.repo.path.join(file.relative_path());
         let now = crate::ops::files::read_work_file(&path)
             .ok()
@@ -155,8 +162,31 @@ fn restore_paths(ctx: &Ctx<'_>, entry: &RepoRecord, source: &str) -> Result<(), 
     Ok(())
 }
 
-/// Removes `relative` under `workdir`, then each folder above it that it leaves empty.
+/// The first folder above `relative` (under `workdir`) that is a symbolic link, if one is:
+/// following it would read or remove a file outside the repository.
+pub(super) fn through_link(workdir: &Path, relative: &Path) -> Option<PathBuf> {
+    let mut folder = PathBuf::new();
+    let parents: Vec<_> = relative.parent()?.components().collect();
+    for part in parents {
+        folder.push(part);
+        let meta = std::fs::symlink_metadata(workdir.join(&folder)).ok()?;
+        if meta.file_type().is_symlink() {
+            return Some(folder);
+        }
+    }
+    None
+}
+
+/// Removes `relative` under `workdir`, then each folder above it that it leaves empty. Never
+/// through a symbolic link.
 pub(super) fn remove_with_empty_folders(workdir: &Path, relative: &Path) -> Result<(), String> {
+    if let Some(link) = through_link(workdir, relative) {
+        return Err(format!(
+            "{} leads through the symbolic link {}: not removed",
+            relative.display(),
+            link.display()
+        ));
+    }
     match std::fs::remove_file(workdir.join(relative)) {
         Ok(()) => {}
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
