@@ -110,20 +110,11 @@ impl RepoRecord {
             && (self.head_before != self.head_after || !self.files.is_empty())
     }
 
-    /// Whether a bare `undo` counts the run as having done something here: a change, or a
-    /// write started that no later record settles. Repositories already undone do not count.
-    pub fn worth_undoing(&self) -> bool {
-        self.undone_by.is_none() && (self.changed() || self.started)
-    }
-
-    /// Whether undo looks at the repository: as [`RepoRecord::worth_undoing`], and also a
-    /// failure after which the run's refs may say more than the record (a commit that went on
-    /// after a timeout).
+    /// Whether undo has something to look at here: a change, or a write started that no later
+    /// record settles. Repositories already undone do not count; nor does a failure alone (a
+    /// commit found past the run's backup ref then may be the user's own, made after the run).
     pub fn to_undo(&self) -> bool {
-        self.worth_undoing()
-            || (self.undone_by.is_none()
-                && self.outcome == Outcome::Failed
-                && self.head_before.is_some())
+        self.undone_by.is_none() && (self.changed() || self.started)
     }
 }
 
@@ -386,7 +377,7 @@ impl Journal {
         let found = runs.into_iter().rev().find(|run| {
             run.undoes.is_none()
                 && run.undone_by.is_none()
-                && run.repos.iter().any(RepoRecord::worth_undoing)
+                && run.repos.iter().any(RepoRecord::to_undo)
         });
         // Run ids begin with the run's UTC time, so they order damaged records too.
         let newer = damaged
