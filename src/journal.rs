@@ -395,9 +395,19 @@ impl Journal {
         }
     }
 
-    /// The last run on `root`, whatever it was (for `@failed`).
+    /// The last run on `root`, whatever it was (for `@failed`). A damaged record that may be
+    /// later is an error: its failures cannot be told.
     pub fn last(&self, root: &Path) -> Result<RunRecord, JournalError> {
-        self.runs_for(root)?.pop().ok_or(JournalError::NoRuns)
+        let (mut runs, damaged) = self.scan(root)?;
+        let last = runs.pop();
+        let newer = damaged
+            .into_iter()
+            .rfind(|d| last.as_ref().is_none_or(|run| d.may_follow(run)));
+        match (newer, last) {
+            (Some(damaged), _) => Err(damaged.into_error()),
+            (None, Some(run)) => Ok(run),
+            (None, None) => Err(JournalError::NoRuns),
+        }
     }
 }
 

@@ -136,6 +136,8 @@ fn a_damaged_record_stops_undo_and_says_what_can_still_be_done() {
     let named = stderr(&["undo", &second_id]);
     assert!(named.contains("damaged"), "{named}");
     assert!(!named.contains("no run"), "{named}");
+    let failed = stderr(&["-t", "@failed", "list"]);
+    assert!(failed.contains("damaged"), "{failed}");
     let runs = fleet.cmd().arg("runs").output().expect("run");
     let warned = String::from_utf8_lossy(&runs.stderr);
     assert!(
