@@ -413,10 +413,7 @@ fn cut_short(fleet: &Fleet, run_id: &str, name: &str) {
 fn a_run_cut_short_is_restored_from_its_refs() {
     let fleet = Fleet::new();
     for name in ["committed", "staged-only"] {
-        fleet.add_repo(name);
-        fleet.make_dirty(name);
-        fleet.stage(name);
-        fleet.add_untracked(name);
+        crate::undo::every_kind_of_work(&fleet, name);
     }
     let before = [
         UserState::of(&fleet, "committed"),
