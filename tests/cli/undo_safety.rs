@@ -540,3 +540,70 @@ fn undo_never_removes_a_file_through_a_symbolic_link() {
         "nothing removed outside"
     );
 }
+
+#[test]
+fn a_content_run_cut_short_before_its_commit_puts_back_what_it_wrote() {
+    let fleet = Fleet::new();
+    for name in ["no-commit", "before-commit"] {
+        repo_with_unrelated_work(&fleet, name);
+        fleet.write(name, "second.yml", "second\n");
+        fleet.git(&fleet.path(name), &["add", "second.yml"]);
+        fleet.git(
+            &fleet.path(name),
+            &["commit", "-q", "-m", "second", "second.yml"],
+        );
+    }
+    let before = [
+        UserState::of(&fleet, "no-commit"),
+        UserState::of(&fleet, "before-commit"),
+    ];
+    let new = replacement(&fleet);
+    let new = new.to_str().expect("UTF-8");
+    let base = ["file-replace", "--pattern", "*.yml", "--replacement", new];
+    let mut args = vec!["-t", "no-commit"];
+    args.extend(base);
+    args.push("--no-commit");
+    let loose = fleet.json_exit(&args, 0);
+    let mut args = vec!["-t", "before-commit"];
+    args.extend(base);
+    let committed = fleet.json_exit(&args, 0);
+    // Killed before the commit: HEAD where it was, the files written in the working tree.
+    let dir = fleet.path("before-commit");
+    fleet.git(&dir, &["reset", "-q", "--soft", "HEAD^"]);
+    fleet.git(&dir, &["reset", "-q", "HEAD", "--", "ci.yml", "second.yml"]);
+    for (document, name) in [(&loose, "no-commit"), (&committed, "before-commit")] {
+        let id = document["run_id"].as_str().expect("a run id");
+        cut_short_keeping_files(&fleet, id, name);
+        // One file was never written, and an atomic write was cut short.
+        fleet.write(name, "second.yml", "second\n");
+        fleet.write(name, ".git-batch-Ab12Cd", "name: ci\n");
+    }
+    let runs = [&loose, &committed].map(|run| run["run_id"].as_str().expect("an id"));
+    for ((state, name), id) in before.iter().zip(["no-commit", "before-commit"]).zip(runs) {
+        let undo = fleet.json_exit(&["undo", id], 0);
+        assert_eq!(outcome(&undo, name), "changed", "{undo:#}");
+        assert_eq!(&UserState::of(&fleet, name), state, "{name}");
+    }
+}
+
+/// As [`cut_short`], keeping the files the run was about to write (as the run records them
+/// before its first write).
+fn cut_short_keeping_files(fleet: &Fleet, run_id: &str, name: &str) {
+    let file = fleet
+        .journal_files()
+        .into_iter()
+        .find(|path| path.ends_with(format!("{run_id}.json")))
+        .expect("the run's record");
+    let mut record: Value =
+        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
+    record["finished"] = Value::Null;
+    for entry in record["repos"].as_array_mut().expect("repos") {
+        if entry["name"] == name {
+            entry["started"] = Value::Bool(true);
+            entry["outcome"] = Value::from("failed");
+            entry["head_after"] = Value::Null;
+            entry["commit"] = Value::Null;
+        }
+    }
+    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+}

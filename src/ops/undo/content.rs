@@ -17,9 +17,11 @@ pub(super) fn undo_files(
     before: &str,
     after: &str,
 ) -> RepoReport {
-    let count = entry.files.len();
-    let files = format!("{count} {}", plural(count, "file", "files"));
     let committed = before != after;
+    // A run cut short before its commit may have written only some of its files: each is as
+    // the run wrote it (put back) or still as it was (left alone).
+    let partial = entry.started && !committed;
+    let mut written = Vec::new();
     // Each file must still be as the run left it, in the working tree and in the index.
     for file in &entry.files {
         if let Some(link) = through_link(&ctx.repo.path, &file.relative_path()) {
@@ -42,6 +44,27 @@ pub(super) fn undo_files(
             Some(_) => now == file.written,
             None => gone,
         };
+        let untouched = partial && !as_left && {
+            let mut spec = OsString::from(format!("{before}:"));
+            spec.push(file.relative_path());
+            let args = [
+                OsString::from("rev-parse"),
+                "-q".into(),
+                "--verify".into(),
+                spec,
+            ];
+            let was = ctx.git.read(&args).ok();
+            match was {
+                Some(id) => now.as_deref() == Some(id.as_str()),
+                None => gone,
+            }
+        };
+        if untouched {
+            continue;
+        }
+        if as_left {
+            written.push(file.clone());
+        }
         if !as_left {
             let command = ["git", "checkout", short(before), "--", file.path.as_str()];
             return ctx.skip(format!(
@@ -51,33 +74,25 @@ pub(super) fn undo_files(
             ));
         }
     }
-    let paths: Vec<OsString> = entry
-        .files
-        .iter()
-        .map(|f| f.relative_path().into_os_string())
-        .collect();
-    let mut args = os_args(&[
-        "--no-optional-locks",
-        "--literal-pathspecs",
-        "diff-index",
-        "--cached",
-        "-z",
-        "--name-only",
-        after,
-        "--",
-    ]);
-    args.extend(paths.iter().cloned());
-    match ctx.git.read(&args) {
-        Ok(staged) if staged.is_empty() => {}
-        Ok(staged) => {
-            let names: Vec<&str> = staged.split('\0').filter(|s| !s.is_empty()).collect();
-            return ctx.skip(format!(
-                "{} staged differently since the run: unstage it, then undo again",
-                names.join(", ")
-            ));
+    let mut todo = entry.clone();
+    if partial {
+        if written.is_empty() {
+            if !ctx.options.dry_run {
+                remove_leftovers(ctx, entry);
+                ctx.drop_refs();
+            }
+            return RepoReport::new(
+                ctx.repo,
+                Outcome::Unchanged,
+                "the run was stopped here before it wrote a file",
+            );
         }
-        Err(err) => return ctx.done(Outcome::Failed, err.to_string()),
+        todo.files = written;
+    } else if let Some(reason) = staged_since(ctx, entry, after) {
+        return reason;
     }
+    let count = todo.files.len();
+    let files = format!("{count} {}", plural(count, "file", "files"));
     if ctx.options.dry_run {
         return ctx.would(if committed {
             format!("would take back the run's commit and restore {files}")
@@ -98,7 +113,10 @@ pub(super) fn undo_files(
         .as_deref()
         .filter(|_| committed)
         .unwrap_or(before);
-    if let Err(err) = restore_paths(ctx, entry, source) {
+    if partial {
+        remove_leftovers(ctx, entry);
+    }
+    if let Err(err) = restore_paths(ctx, &todo, source) {
         let hint = if committed {
             format!(
                 "{} is back at {}, but restoring the files failed ({err}): `git checkout {} -- \
@@ -112,14 +130,48 @@ pub(super) fn undo_files(
         };
         return ctx.done(Outcome::Failed, hint);
     }
-    if committed {
+    if committed || partial {
         ctx.drop_refs();
+    }
+    if committed {
         ctx.done(
             Outcome::Changed,
             format!("back at {}; {files} restored", short(before)),
         )
     } else {
         ctx.done(Outcome::Changed, format!("{files} restored"))
+    }
+}
+
+/// Removes what an atomic write cut short leaves beside a file (`.git-batch-XXXXXX`, the
+/// temporary file the new content was written to).
+fn remove_leftovers(ctx: &Ctx<'_>, entry: &RepoRecord) {
+    let mut folders: Vec<PathBuf> = entry
+        .files
+        .iter()
+        .map(|f| {
+            f.relative_path()
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        })
+        .filter(|folder| through_link(&ctx.repo.path, &folder.join("x")).is_none())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(ctx.repo.path.join(&folder)) else {
+            continue;
+        };
+        for found in entries.flatten() {
+            let ours = found
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".git-batch-");
+            if ours && found.file_type().is_ok_and(|kind| kind.is_file()) {
+                let _ = std::fs::remove_file(found.path());
+            }
+        }
     }
 }
 
@@ -200,4 +252,37 @@ pub(super) fn remove_with_empty_folders(workdir: &Path, relative: &Path) -> Resu
         folder = dir.parent();
     }
     Ok(())
+}
+
+/// The report that skips the repository when one of the run's files is staged differently
+/// from how the run left it.
+fn staged_since(ctx: &Ctx<'_>, entry: &RepoRecord, after: &str) -> Option<RepoReport> {
+    let paths: Vec<OsString> = entry
+        .files
+        .iter()
+        .map(|f| f.relative_path().into_os_string())
+        .collect();
+    let mut args = os_args(&[
+        "--no-optional-locks",
+        "--literal-pathspecs",
+        "diff-index",
+        "--cached",
+        "-z",
+        "--name-only",
+        after,
+        "--",
+    ]);
+    args.extend(paths.iter().cloned());
+    match ctx.git.read(&args) {
+        Ok(staged) if staged.is_empty() => {}
+        Ok(staged) => {
+            let names: Vec<&str> = staged.split('\0').filter(|s| !s.is_empty()).collect();
+            return Some(ctx.skip(format!(
+                "{} staged differently since the run: unstage it, then undo again",
+                names.join(", ")
+            )));
+        }
+        Err(err) => return Some(ctx.done(Outcome::Failed, err.to_string())),
+    }
+    None
 }

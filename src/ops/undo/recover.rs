@@ -59,8 +59,15 @@ fn rebuild(
             .ok()?;
         found.peel_to_id().ok().map(|id| id.to_string())
     };
-    let Some(before) = read_ref(BACKUP_REF_PREFIX) else {
-        return Ok(record.changed().then(|| record.clone()));
+    // A content run with nothing to commit (`--no-commit`) keeps no refs: its record says where
+    // HEAD was, and which files it was about to write.
+    let writing = cut_short && job.content && !record.files.is_empty();
+    let before = match read_ref(BACKUP_REF_PREFIX) {
+        Some(before) => before,
+        None => match record.head_before.clone().filter(|_| writing) {
+            Some(before) => before,
+            None => return Ok(record.changed().then(|| record.clone())),
+        },
     };
     let head = crate::git::refs::head_id_in(opened)
         .map_err(|err| err.to_string())?
@@ -79,7 +86,14 @@ fn rebuild(
         // No commit was made. A run cut short may have left the index as `git add -A` made
         // it: the saved index puts it back. A finished run that left HEAD alone changed
         // nothing.
-        if !cut_short || rebuilt.index_tree.is_none() || job.content {
+        // A content run cut short may have written some of its files: those still as it wrote
+        // them are put back.
+        let restorable = if job.content {
+            writing
+        } else {
+            rebuilt.index_tree.is_some()
+        };
+        if !cut_short || !restorable {
             return Ok(None);
         }
         rebuilt.head_after = Some(before);
