@@ -248,7 +248,9 @@ impl Journal {
         self.dir.join(format!("{run_id}.progress.jsonl"))
     }
 
-    /// Appends one finished repository to the run's progress log (one line, one write).
+    /// Appends one repository's record to the run's progress log (one line, one write): a
+    /// repository about to be written (`started`), then how it ended. A later line for the same
+    /// repository replaces an earlier one; a line cut short by a crash is passed over.
     pub fn append_progress(&self, run_id: &str, repo: &RepoRecord) -> Result<(), JournalError> {
         use std::io::Write;
         let path = self.progress_file(run_id);
@@ -257,11 +259,19 @@ impl Journal {
             message: err.to_string(),
         })?;
         line.push('\n');
+        fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
         let mut file = fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
             .map_err(io_error(&path))?;
+        // A line that a crash cut short would glue the next one to it: start on a fresh line.
+        let cut = file
+            .metadata()
+            .is_ok_and(|meta| meta.len() > 0 && !ends_with_newline(&path));
+        if cut {
+            line.insert(0, '\n');
+        }
         file.write_all(line.as_bytes()).map_err(io_error(&path))
     }
 
@@ -409,6 +419,19 @@ impl Journal {
             (None, None) => Err(JournalError::NoRuns),
         }
     }
+}
+
+/// Whether the file at `path` ends with a newline (an empty or unreadable file counts as yes).
+fn ends_with_newline(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = fs::File::open(path) else {
+        return true;
+    };
+    let mut last = [b'\n'];
+    if file.seek(SeekFrom::End(-1)).is_ok() {
+        let _ = file.read_exact(&mut last);
+    }
+    last[0] == b'\n'
 }
 
 /// Holds the root's lock for as long as it lives; two runs never work on one root at once.

@@ -17,6 +17,7 @@ pub mod ops;
 pub mod outcome;
 pub mod pool;
 pub mod process;
+pub mod repo_lock;
 pub mod report;
 pub mod settings;
 pub mod targets;

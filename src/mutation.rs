@@ -90,7 +90,12 @@ pub fn sync(
             {
                 Some((host, _)) => not_tried(repo, host),
                 None => {
-                    let report = ops::sync::sync(repo, plan, &options, &gate);
+                    let started = |record: &RepoRecord| {
+                        journal
+                            .append_progress(&options.run_id, record)
+                            .map_err(|err| err.to_string())
+                    };
+                    let report = ops::sync::sync(repo, plan, &options, &gate, &started);
                     if !settings.dry_run && matches!(plan, Plan::Work(_)) {
                         // Kept as soon as it is known, so a run killed outright can be undone.
                         let _ = journal.append_progress(&options.run_id, &repo_record(&report));
@@ -229,7 +234,12 @@ where
             {
                 return not_tried(repo, host);
             }
-            let report = ops::edit::edit(repo, &options, &gate, decide);
+            let started = |record: &RepoRecord| {
+                journal
+                    .append_progress(&options.run_id, record)
+                    .map_err(|err| err.to_string())
+            };
+            let report = ops::edit::edit(repo, &options, &gate, decide, &started);
             if writes && matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
                 // Kept as soon as it is known, so a run killed outright can be undone.
                 let _ = journal.append_progress(&options.run_id, &repo_record(&report));

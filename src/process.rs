@@ -78,8 +78,22 @@ const ESCAPED_GRACE: Duration = Duration::from_millis(500);
 /// How long a killed process group gets to close its pipes, so that its last output is kept.
 const KILL_SETTLE: Duration = Duration::from_millis(200);
 
+/// How long a process group stopped at its deadline gets between SIGTERM and SIGKILL: git
+/// removes its lock files (`index.lock`) on SIGTERM, and a hook gets to stop cleanly. A SIGKILL
+/// straight away would leave `index.lock` behind, and the repository locked for every git.
+const TERM_GRACE: Duration = Duration::from_secs(2);
+
+/// Stops the process group `pgid` at its deadline: SIGTERM, then SIGKILL once `TERM_GRACE` has
+/// passed or as soon as `exited` says the child is gone (what is left of the group then gets
+/// its SIGKILL at once).
+fn stop_group(pgid: Pid, exited: &crossbeam_channel::Receiver<()>) {
+    let _ = killpg(pgid, Signal::SIGTERM);
+    let _ = exited.recv_timeout(TERM_GRACE);
+    let _ = killpg(pgid, Signal::SIGKILL);
+}
+
 /// Runs `command` (already [`prepare`]d) to completion or until `timeout`, capturing its output.
-/// Past the deadline the whole process group is killed and `timed_out` is set. The output pipes
+/// Past the deadline the whole process group is stopped (SIGTERM, SIGKILL after a short grace) and `timed_out` is set. The output pipes
 /// are read until they close, but never past the deadline, and not for long once the child has
 /// exited and only a program that left its process group still holds them.
 pub fn run(mut command: Command, timeout: Duration) -> io::Result<Captured> {
@@ -99,7 +113,7 @@ pub fn run(mut command: Command, timeout: Duration) -> io::Result<Captured> {
                 timed_out.store(true, Ordering::SeqCst);
                 // The group, not the pid: a shell's children must go too, or they would keep
                 // the output pipes open.
-                let _ = killpg(pgid, Signal::SIGKILL);
+                stop_group(pgid, &watch);
             }
         });
         let status = child.wait();

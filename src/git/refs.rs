@@ -15,6 +15,40 @@ pub fn write_refs(path: &Path, refs: &[(String, String)]) -> Result<(), ReadErro
 
 /// [`write_refs`] in a repository already open.
 pub fn write_refs_in(repo: &gix::Repository, refs: &[(String, String)]) -> Result<(), ReadError> {
+    edit_refs(repo, refs, PreviousValue::Any)
+}
+
+/// Creates each `(name, id)`, in one transaction that fails, writing nothing, when one of them
+/// exists already: a run's refs are written once, and never over another's.
+pub fn create_refs_in(repo: &gix::Repository, refs: &[(String, String)]) -> Result<(), ReadError> {
+    edit_refs(repo, refs, PreviousValue::MustNotExist)
+}
+
+/// Deletes the refs named, if they exist.
+pub fn delete_refs_in(repo: &gix::Repository, names: &[String]) -> Result<(), ReadError> {
+    let mut edits = Vec::with_capacity(names.len());
+    for name in names {
+        let name = gix::refs::FullName::try_from(name.as_str())
+            .map_err(|err| ReadError::new(format!("bad ref name {name}: {err}")))?;
+        edits.push(RefEdit {
+            change: Change::Delete {
+                expected: PreviousValue::Any,
+                log: RefLog::AndReference,
+            },
+            name,
+            deref: false,
+        });
+    }
+    repo.edit_references(edits)
+        .map_err(|err| ReadError::new(format!("cannot delete git-batch's refs: {err}")))?;
+    Ok(())
+}
+
+fn edit_refs(
+    repo: &gix::Repository,
+    refs: &[(String, String)],
+    expected: PreviousValue,
+) -> Result<(), ReadError> {
     let mut edits = Vec::with_capacity(refs.len());
     for (name, id) in refs {
         let id = gix::ObjectId::from_hex(id.as_bytes())
@@ -28,7 +62,7 @@ pub fn write_refs_in(repo: &gix::Repository, refs: &[(String, String)]) -> Resul
                     force_create_reflog: false,
                     message: "git-batch".into(),
                 },
-                expected: PreviousValue::Any,
+                expected: expected.clone(),
                 new: gix::refs::Target::Object(id),
             },
             name,

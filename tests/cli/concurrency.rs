@@ -14,7 +14,7 @@ use crate::fixture::Fleet;
 /// A `pre-commit` hook body that, in the repositories named, leaves a mark in `marks` and then
 /// holds the commit until `release` exists (at most 20 s), so a test can act while the run is
 /// in the middle of those repositories.
-fn holding_hook(names: &[&str], marks: &Path, release: &Path) -> String {
+pub(crate) fn holding_hook(names: &[&str], marks: &Path, release: &Path) -> String {
     format!(
         "name=$(basename \"$PWD\")\ncase \" {} \" in *\" $name \"*)\n\
          touch '{marks}'/\"$name\"\ni=0\n\
@@ -26,7 +26,7 @@ fn holding_hook(names: &[&str], marks: &Path, release: &Path) -> String {
 }
 
 /// Waits (at most 20 s) until `count` marks are in `marks`.
-fn wait_for_marks(marks: &Path, count: usize) {
+pub(crate) fn wait_for_marks(marks: &Path, count: usize) {
     let start = Instant::now();
     while fs::read_dir(marks).map_or(0, Iterator::count) < count {
         assert!(
@@ -51,7 +51,7 @@ fn ctrl_c_then_release(child: &Child, release: &Path) {
 
 /// Waits (at most 30 s) for `child` and returns its exit code, stdout and stderr; past that it
 /// is killed and the test fails.
-fn finish(child: Child) -> (Option<i32>, String, String) {
+pub(crate) fn finish(child: Child) -> (Option<i32>, String, String) {
     let pid = child.id().to_string();
     let (done, result) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -332,5 +332,54 @@ fn ctrl_c_in_a_license_update_leaves_each_repository_relicensed_or_untouched() {
     assert_eq!(code, Some(0), "{stdout}");
     for name in &names {
         assert!(relicensed(&fleet, name, &original), "{name}");
+    }
+}
+
+#[test]
+fn two_runs_reaching_one_repository_from_two_roots_never_work_on_it_at_once() {
+    let fleet = Fleet::new();
+    let (marks, release) = (fleet.base.join("marks"), fleet.base.join("release"));
+    fs::create_dir(&marks).expect("mkdir marks");
+    for name in ["a", "b"] {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+    }
+    // The first run holds `a` in its push (no index.lock then: the second run's plan sees a
+    // repository with a commit to push, as it would in real life).
+    fleet.hook("a", "pre-push", &holding_hook(&["a"], &marks, &release));
+    let first = spawn_sync(&fleet, &["-j1"]);
+    let pid = first.id();
+    wait_for_marks(&marks, 1);
+
+    // The same repositories, from the folder above the root.
+    let second = fleet
+        .cmd_in(&fleet.base)
+        .args(["--format", "json", "--depth", "3", "sync"])
+        .output()
+        .expect("run git-batch");
+    fs::write(&release, "").expect("release the hook");
+    let document: Value = serde_json::from_slice(&second.stdout).expect("the JSON document");
+    let a = crate::fixture::repo(&document, "root/a");
+    assert_eq!(a["outcome"], "skipped", "{document:#}");
+    let message = a["message"].as_str().expect("a message");
+    assert!(
+        message.contains(&format!(
+            "another git-batch run is working here (pid {pid})"
+        )),
+        "{message}"
+    );
+    assert_eq!(
+        crate::fixture::repo(&document, "root/b")["outcome"],
+        "changed"
+    );
+
+    let (code, stdout, stderr) = finish(first);
+    assert_eq!(code, Some(0), "stdout {stdout} stderr {stderr}");
+    let first: Value = serde_json::from_str(&stdout).expect("the JSON document");
+    assert_eq!(crate::fixture::repo(&first, "a")["outcome"], "changed");
+    for name in ["a", "b"] {
+        assert_eq!(fleet.remote_head(name), fleet.head(name), "{name}");
+        assert!(fleet.porcelain(name).unstaged == 0, "{name}");
+        assert!(!fleet.path(name).join(".git/git-batch.lock").exists());
     }
 }

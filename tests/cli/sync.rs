@@ -387,3 +387,103 @@ fn dry_run_reports_what_it_would_do_and_writes_nothing_at_all() {
         assert!(fleet.batch_refs(name).is_empty(), "{name}");
     }
 }
+
+/// The commit HEAD's first parent names in `name`.
+fn parent(fleet: &Fleet, name: &str) -> String {
+    fleet
+        .git(&fleet.path(name), &["rev-parse", "HEAD^"])
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn a_commit_made_while_the_run_is_busy_elsewhere_is_its_before_and_survives_undo() {
+    use crate::concurrency::{finish, holding_hook, wait_for_marks};
+    let fleet = Fleet::new();
+    for name in ["a", "b"] {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+    }
+    let (marks, release) = (fleet.base.join("marks"), fleet.base.join("release"));
+    std::fs::create_dir(&marks).expect("mkdir marks");
+    fleet.hook("a", "pre-commit", &holding_hook(&["a"], &marks, &release));
+    let child = fleet
+        .batch_in(&fleet.root)
+        .args(["--format", "json", "-j1", "sync", "--no-push"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn git-batch");
+    // `b` was planned; while `a`'s hook holds the run, its user commits a file by hand.
+    wait_for_marks(&marks, 1);
+    fleet.commit_file("b", "mine.txt", "mine\n", "my own commit");
+    let mine = fleet.head("b");
+    std::fs::write(&release, "").expect("release the hook");
+    let (code, stdout, stderr) = finish(child);
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
+
+    assert_eq!(
+        repo(&document, "b")["head_before"],
+        mine.as_str(),
+        "{document:#}"
+    );
+    assert_eq!(
+        parent(&fleet, "b"),
+        mine,
+        "the run's commit is on top of mine"
+    );
+    fleet.json_exit(&["undo"], 0);
+    assert_eq!(
+        fleet.head("b"),
+        mine,
+        "undo keeps the commit made meanwhile"
+    );
+    let tracked = fleet.git(&fleet.path("b"), &["ls-files", "--", "mine.txt"]);
+    assert_eq!(tracked.trim(), "mine.txt");
+    let status = fleet.porcelain("b");
+    assert_eq!((status.staged, status.unstaged), (0, 1), "{status:?}");
+}
+
+#[test]
+fn a_file_untracked_with_rm_cached_is_committed_as_removed_and_kept_on_disk() {
+    let fleet = Fleet::new();
+    fleet.add_repo("a");
+    fleet.commit_file("a", "f.txt", "keep me on disk\n", "add f.txt");
+    fleet.git(&fleet.path("a"), &["rm", "-q", "--cached", "f.txt"]);
+
+    let document = fleet.json_exit(&["sync", "--no-push"], 0);
+
+    let (outcome, message) = outcome_and_message(&document, "a");
+    assert_eq!(outcome, "changed", "{message}");
+    let in_head = fleet.git(&fleet.path("a"), &["ls-tree", "--name-only", "HEAD"]);
+    assert!(!in_head.lines().any(|line| line == "f.txt"), "{in_head}");
+    assert_eq!(
+        std::fs::read_to_string(fleet.path("a").join("f.txt")).expect("f.txt"),
+        "keep me on disk\n"
+    );
+    let status = fleet.git(&fleet.path("a"), &["status", "--porcelain"]);
+    assert_eq!(status, "?? f.txt\n");
+}
+
+#[test]
+fn a_commit_past_the_timeout_is_stopped_and_the_staging_area_is_still_restored() {
+    let fleet = Fleet::new();
+    fleet.add_repo("slow");
+    make_all_kinds_dirty(&fleet, "slow");
+    // A file staged at one version with another in the working tree.
+    fleet.write("slow", "staged.txt", "staged, then edited\n");
+    fleet.hook("slow", "pre-commit", "sleep 30");
+    let before = UserState::of(&fleet, "slow");
+    let start = std::time::Instant::now();
+
+    let document = fleet.json_exit(&["sync", "--timeout", "2", "--no-push"], 1);
+
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    let (outcome, message) = outcome_and_message(&document, "slow");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("timed out"), "{message}");
+    assert!(message.contains("uncommitted, as before"), "{message}");
+    assert!(!fleet.path("slow").join(".git/index.lock").exists());
+    assert_eq!(UserState::of(&fleet, "slow"), before);
+}

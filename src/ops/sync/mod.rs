@@ -6,12 +6,17 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::git::{self, Git, GitError, RepoStatus, Tracking};
+use crate::git::{self, Git, RepoStatus, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX};
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord};
 use crate::outcome::{Details, Outcome, RepoReport};
+use crate::repo_lock::RepoLock;
 use crate::report::plural;
 use crate::targets::Repo;
+
+mod steps;
+use steps::{commit_failure, files_changed, network_failure, short_ref, staged_removals_kept};
+pub(crate) use steps::{host_of, push_head};
 
 /// How to sync.
 #[derive(Debug, Clone)]
@@ -136,8 +141,26 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
     }))
 }
 
+/// How long the clean-up after a failure (a commit refused or timed out) may take, counted
+/// from the failure: never cut short by a `--timeout` that has already passed.
+pub(crate) const CLEANUP_GRACE: Duration = Duration::from_secs(20);
+
+/// Called with a repository's record before the run's first write to it (its refs written);
+/// an error leaves the repository untouched.
+pub type Started<'a> = dyn Fn(&RepoRecord) -> Result<(), String> + Sync + 'a;
+
 /// Syncs `repo` as `plan` decided. Never called for a refused host.
-pub fn sync(repo: &Repo, plan: &Plan, options: &SyncOptions, gate: &HostGate) -> RepoReport {
+///
+/// A real run takes the repository's lock, then reads it again: what it records as "before"
+/// (HEAD and the index) is the repository when its turn came, not when the run was planned, so
+/// that a commit made in between is never taken for the run's own.
+pub fn sync(
+    repo: &Repo,
+    plan: &Plan,
+    options: &SyncOptions,
+    gate: &HostGate,
+    started: &Started<'_>,
+) -> RepoReport {
     let work = match plan {
         Plan::Unchanged(message) => return RepoReport::new(repo, Outcome::Unchanged, message),
         Plan::Skip(reason) => return RepoReport::new(repo, Outcome::Skipped, reason),
@@ -147,6 +170,22 @@ pub fn sync(repo: &Repo, plan: &Plan, options: &SyncOptions, gate: &HostGate) ->
     if options.dry_run {
         return dry_run(repo, work, options);
     }
+    let _lock = match git::open(&repo.path)
+        .map_err(|err| err.to_string())
+        .and_then(|opened| RepoLock::acquire(opened.git_dir()).map_err(|err| err.to_string()))
+    {
+        Ok(lock) => lock,
+        Err(reason) if reason.starts_with("another git-batch run") => {
+            return RepoReport::new(repo, Outcome::Skipped, reason);
+        }
+        Err(reason) => return RepoReport::failed(repo, reason),
+    };
+    // Read again under the lock: the repository as its turn finds it.
+    let now = plan_at_turn(repo, options, work);
+    let work = match &now {
+        Plan::Work(work) => work,
+        other => return sync(repo, other, options, gate, started),
+    };
     let mut details = SyncDetails {
         branch: work.status.branch.clone(),
         head_before: work.status.head.clone(),
@@ -154,10 +193,12 @@ pub fn sync(repo: &Repo, plan: &Plan, options: &SyncOptions, gate: &HostGate) ->
     };
     let git = Git::new(&repo.path, options.timeout);
     let result = Syncer {
+        repo,
         git: &git,
         work,
         options,
         gate,
+        started,
         details: &mut details,
     }
     .run();
@@ -175,6 +216,18 @@ pub fn sync(repo: &Repo, plan: &Plan, options: &SyncOptions, gate: &HostGate) ->
         Err(failure) => (Outcome::Failed, failure),
     };
     RepoReport::new(repo, outcome, message).with_details(Details::Sync(details))
+}
+
+/// The plan for `repo` when its turn comes. Its host was tried (or not) for the first plan:
+/// a repository whose host changed since is not sent to the new one untried.
+fn plan_at_turn(repo: &Repo, options: &SyncOptions, first: &Work) -> Plan {
+    let now = plan(repo, options);
+    if let Plan::Work(work) = &now {
+        if work.host.is_some() && work.host != first.host {
+            return Plan::Skip("its remote changed while the run was starting; sync again".into());
+        }
+    }
+    now
 }
 
 fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
@@ -206,19 +259,19 @@ fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
 }
 
 struct Syncer<'a> {
+    repo: &'a Repo,
     git: &'a Git<'a>,
     work: &'a Work,
     options: &'a SyncOptions,
     gate: &'a HostGate,
+    started: &'a Started<'a>,
     details: &'a mut SyncDetails,
 }
 
 impl Syncer<'_> {
     fn run(mut self) -> Result<String, String> {
         let mut done = Vec::new();
-        if !self.work.commit {
-            self.save_refs()?;
-        }
+        self.begin()?;
         if self.work.commit {
             let files = self.commit()?;
             done.push(format!(
@@ -254,28 +307,122 @@ impl Syncer<'_> {
         Ok(done.join(", "))
     }
 
+    /// Before the first write: the tree of the index as the user left it (what undo, or a
+    /// failure, restores as "staged"), the backup and index refs, and the journal's "started"
+    /// record. Whatever happens to git-batch from here on, the repository can be put back.
+    fn begin(&mut self) -> Result<(), String> {
+        if self.work.commit {
+            // With nothing staged that is HEAD's tree, already known; otherwise `write-tree`
+            // makes it (it only adds objects; it changes neither the index nor HEAD).
+            let index_tree = match (&self.work.status.head_tree, self.work.status.staged) {
+                (Some(head_tree), 0) => head_tree.clone(),
+                _ => self
+                    .git
+                    .read(&["write-tree"])
+                    .map_err(|err| err.to_string())?,
+            };
+            self.details.index_tree = Some(index_tree);
+            self.details.intent_to_add = git::intent::intent_to_add(self.git.dir());
+        }
+        let refs = self.own_refs();
+        let opened = git::open(self.git.dir()).map_err(|err| err.to_string())?;
+        // Created, never overwritten: a ref of this run already there means something else
+        // is using its name.
+        git::refs::create_refs_in(&opened, &refs).map_err(|err| err.to_string())?;
+        let record = RepoRecord {
+            name: self.repo.name.clone(),
+            path: self.repo.path.clone(),
+            outcome: Outcome::Failed,
+            message: "the run ended while working here; undo puts it back as it was before".into(),
+            head_before: self.details.head_before.clone(),
+            index_tree: self.details.index_tree.clone(),
+            head_after: None,
+            commit: None,
+            pushed: false,
+            branch: self.details.branch.clone(),
+            files: Vec::new(),
+            started: true,
+            intent_to_add: self.details.intent_to_add.clone(),
+            undone_by: None,
+        };
+        if let Err(err) = (self.started)(&record) {
+            let names: Vec<String> = refs.into_iter().map(|(name, _)| name).collect();
+            let _ = git::refs::delete_refs_in(&opened, &names);
+            return Err(format!(
+                "cannot keep the run's record ({err}); the repository was not touched"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The run's backup ref (HEAD before) and index ref (the index's tree, when known).
+    fn own_refs(&self) -> Vec<(String, String)> {
+        let id = &self.options.run_id;
+        let mut refs = Vec::new();
+        if let Some(head) = &self.details.head_before {
+            refs.push((format!("{BACKUP_REF_PREFIX}{id}"), head.clone()));
+        }
+        if let Some(tree) = &self.details.index_tree {
+            refs.push((format!("{INDEX_REF_PREFIX}{id}"), tree.clone()));
+        }
+        refs
+    }
+
+    /// git for the clean-up after a failure: its own time, counted from now.
+    fn cleanup_git(&self) -> Git<'_> {
+        Git::new(self.git.dir(), CLEANUP_GRACE)
+    }
+
     /// `git add -A` and `git commit`, with the index saved first so that a refused commit
     /// leaves the staging area exactly as it was. Returns the number of paths committed.
     fn commit(&mut self) -> Result<usize, String> {
         let git = self.git;
-        // The tree of the index as the user left it: what undo (or a failure) restores as
-        // "staged". With nothing staged that is HEAD's tree, already known; otherwise
-        // `write-tree` makes it (it only adds objects; it changes neither the index nor HEAD).
-        let index_tree = match (&self.work.status.head_tree, self.work.status.staged) {
-            (Some(head_tree), 0) => head_tree.clone(),
-            _ => git.read(&["write-tree"]).map_err(|err| err.to_string())?,
-        };
-        self.details.index_tree = Some(index_tree.clone());
-        self.details.intent_to_add = git::intent::intent_to_add(git.dir());
-        self.save_refs()?;
+        let index_tree = self
+            .details
+            .index_tree
+            .clone()
+            .ok_or_else(|| "the index was not saved".to_owned())?;
+        let cleanup = self.cleanup_git();
         let restore_index = |failure: String| -> String {
-            match git.check(&["read-tree", &index_tree]) {
+            match cleanup.check(&["read-tree", &index_tree]) {
                 Ok(()) => format!("{failure}; the changes are uncommitted, as before"),
                 Err(err) => format!("{failure}; restoring the staging area also failed: {err}"),
             }
         };
+        // Paths the user staged as removed but kept in the working tree (`git rm --cached`):
+        // `git add -A` would stage them back. They are committed as removed, as staged.
+        let untracked_on_purpose = if self.work.status.staged > 0 {
+            staged_removals_kept(git).map_err(|err| err.to_string())?
+        } else {
+            Vec::new()
+        };
         git.check(&["add", "-A"])
             .map_err(|err| restore_index(err.to_string()))?;
+        if !untracked_on_purpose.is_empty() {
+            let mut args: Vec<std::ffi::OsString> = [
+                "--literal-pathspecs",
+                "rm",
+                "-q",
+                "--cached",
+                "--ignore-unmatch",
+                "--",
+            ]
+            .iter()
+            .map(Into::into)
+            .collect();
+            args.extend(untracked_on_purpose);
+            git.check(&args)
+                .map_err(|err| restore_index(err.to_string()))?;
+        }
+        // HEAD as the turn found it, still: a commit made since would otherwise become the
+        // parent of the run's, and the run's "before" would be wrong.
+        let head_now = git::refs::head_id(git.dir()).ok().flatten();
+        if head_now != self.details.head_before {
+            return Err(restore_index(
+                "HEAD moved while the run was working here (a commit made meanwhile?);                  nothing committed"
+                    .into(),
+            ));
+        }
         // The repository's own hooks and signing settings apply, as they would by hand. Not
         // `--quiet`: the summary line ("3 files changed") is how the files are counted.
         // `maintenance.auto=false`: git would start a detached housekeeping process after each
@@ -316,20 +463,6 @@ impl Syncer<'_> {
             .ok_or_else(|| "no upstream".to_owned())
     }
 
-    /// Records HEAD before the run (and the index's tree, once known) in the repository's
-    /// backup refs, in process.
-    fn save_refs(&self) -> Result<(), String> {
-        let id = &self.options.run_id;
-        let mut refs = Vec::new();
-        if let Some(head) = &self.details.head_before {
-            refs.push((format!("{BACKUP_REF_PREFIX}{id}"), head.clone()));
-        }
-        if let Some(tree) = &self.details.index_tree {
-            refs.push((format!("{INDEX_REF_PREFIX}{id}"), tree.clone()));
-        }
-        git::refs::write_refs(self.git.dir(), &refs).map_err(|err| err.to_string())
-    }
-
     /// Fetches the upstream and rebases onto it. A conflict aborts the rebase.
     fn pull(&mut self) -> Result<(), String> {
         let tracking = self.tracking()?.clone();
@@ -348,7 +481,7 @@ impl Syncer<'_> {
             .clone()
             .unwrap_or_else(|| tracking.merge_ref.clone());
         if let Err(err) = self.git.check(&["rebase", "--quiet", &onto]) {
-            let _ = self.git.check(&["rebase", "--abort"]);
+            let _ = self.cleanup_git().check(&["rebase", "--abort"]);
             return Err(format!(
                 "rebase onto {} stopped on a conflict ({}); aborted",
                 short_ref(&onto),
@@ -371,13 +504,26 @@ impl Syncer<'_> {
 
     /// Puts the repository back as it was before the run (HEAD, staging area; the working tree
     /// was never changed), after a failure before the push. Returns the message to report.
+    /// HEAD moves back only from where the run left it (a compare-and-swap), never over a
+    /// commit made by someone else meanwhile.
     fn restore(&mut self, failure: String) -> String {
         let Some(head) = self.details.head_before.clone() else {
             return failure;
         };
-        let mut steps = vec![self.git.check(&["reset", "--soft", &head])];
+        let git = self.cleanup_git();
+        let expected = self.details.commit.clone().unwrap_or_else(|| head.clone());
+        let mut steps = vec![git.check(&[
+            "update-ref",
+            "-m",
+            "git-batch: put back as before the run",
+            "HEAD",
+            &head,
+            &expected,
+        ])];
         if let Some(tree) = &self.details.index_tree {
-            steps.push(self.git.check(&["read-tree", tree]));
+            if steps[0].is_ok() {
+                steps.push(git.check(&["read-tree", tree]));
+            }
         }
         match steps.into_iter().find_map(Result::err) {
             None => {
@@ -389,86 +535,5 @@ impl Syncer<'_> {
                 self.options.run_id
             ),
         }
-    }
-}
-
-/// Pushes HEAD to the upstream branch of `tracking`, never forcing, within `host`'s share of
-/// the per-host cap. `Ok(false)` when the remote already had it.
-pub(crate) fn push_head(
-    git: &Git<'_>,
-    tracking: &Tracking,
-    gate: &HostGate,
-    host: &str,
-) -> Result<bool, String> {
-    let refspec = format!("HEAD:{}", tracking.merge_ref);
-    let _permit = gate.enter(host);
-    match git.run(&["push", "--porcelain", &tracking.push_remote, &refspec]) {
-        Ok(output) => Ok(!output.stdout.contains("[up to date]")),
-        Err(err) if err.is_push_rejection() => Err(
-            "push rejected: the remote has commits this repository lacks; \
-             rerun with --pull to rebase onto them"
-                .to_owned(),
-        ),
-        Err(err) => Err(network_failure(&err)),
-    }
-}
-
-/// The host that network work for `tracking` talks to (`local` for a path).
-pub(crate) fn host_of(tracking: &Tracking) -> String {
-    tracking
-        .push_url
-        .as_deref()
-        .map_or_else(|| "local".to_owned(), git::remote::host_of)
-}
-
-/// The number of files in `git commit`'s summary line (` 3 files changed, …`); 0 if absent.
-fn files_changed(stdout: &str) -> usize {
-    stdout
-        .lines()
-        .rev()
-        .find_map(|line| {
-            let (count, rest) = line.trim().split_once(' ')?;
-            (rest.starts_with("file changed") || rest.starts_with("files changed"))
-                .then(|| count.parse().ok())
-                .flatten()
-        })
-        .unwrap_or(0)
-}
-
-fn commit_failure(err: &GitError) -> String {
-    match err {
-        GitError::Failed { message, .. } => format!("commit refused: {message}"),
-        other => other.to_string(),
-    }
-}
-
-fn network_failure(err: &GitError) -> String {
-    match crate::hosts::host_refusal_fix(err.message()) {
-        Some(fix) => format!("{err} — {fix}"),
-        None => err.to_string(),
-    }
-}
-
-fn short_ref(name: &str) -> &str {
-    name.strip_prefix("refs/remotes/")
-        .or_else(|| name.strip_prefix("refs/heads/"))
-        .unwrap_or(name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::files_changed;
-
-    #[test]
-    fn files_are_counted_from_the_commit_summary() {
-        let out = "[main 3f2a9c1] chore: batch update\n 3 files changed, 4 insertions(+)\n \
-                   create mode 100644 new.txt\n";
-        assert_eq!(files_changed(out), 3);
-        assert_eq!(
-            files_changed("[main 1] x\n 1 file changed, 1 deletion(-)\n"),
-            1
-        );
-        assert_eq!(files_changed("hook said: 9 files changed\n"), 0);
-        assert_eq!(files_changed(""), 0);
     }
 }

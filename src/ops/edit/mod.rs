@@ -4,22 +4,27 @@
 //! `sync`'s, and the files put back as they were when a step fails.
 
 use std::fmt::Write as _;
-use std::fs;
-use std::io::{self, Write as _};
-use std::os::unix::fs::PermissionsExt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gix::bstr::{BStr, BString, ByteSlice};
 use serde::Serialize;
 
-use crate::git::{self, Git, GitError, Tracking};
+use crate::git::{self, Git};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX};
+use crate::journal::FileRecord;
 use crate::ops::guard;
+use crate::ops::sync::Started;
 use crate::outcome::{Details, Outcome, RepoReport};
+use crate::repo_lock::{LockError, RepoLock};
 use crate::report::plural;
+
+mod editor;
 use crate::targets::Repo;
+use editor::Editor;
+pub use editor::fs_path;
+pub(crate) use editor::os_path;
 
 /// What an index entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,26 +197,40 @@ pub struct EditDetails {
     /// What was written, for undo; not shown.
     #[serde(skip)]
     pub written: Vec<FileRecord>,
-    /// The tree of the index before the run, for undo; not shown.
+    /// The tree of the index before the run (also in the index ref), for undo; not shown.
     #[serde(skip)]
     pub index_tree: Option<String>,
 }
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
-/// Every entry carries `files`, empty where nothing changes.
-pub fn edit<D, R>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
+/// Every entry carries `files`, empty where nothing changes. A real run holds the repository's
+/// lock from before it reads the repository until it is done, and calls `started` before its
+/// first write.
+pub fn edit<D, R>(
+    repo: &Repo,
+    options: &EditOptions,
+    gate: &HostGate,
+    decide: &D,
+    started: &Started<'_>,
+) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
 {
-    let report = edit_repo(repo, options, gate, decide);
+    let report = edit_repo(repo, options, gate, decide, started);
     match report.details {
         Details::None => report.with_details(Details::Edit(EditDetails::default())),
         _ => report,
     }
 }
 
-fn edit_repo<D, R>(repo: &Repo, options: &EditOptions, gate: &HostGate, decide: &D) -> RepoReport
+fn edit_repo<D, R>(
+    repo: &Repo,
+    options: &EditOptions,
+    gate: &HostGate,
+    decide: &D,
+    started: &Started<'_>,
+) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
@@ -220,6 +239,16 @@ where
     let opened = match git::open(&repo.path) {
         Ok(opened) => opened,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
+    };
+    // Taken before HEAD and the index are read: what the run records as "before" is what it
+    // found with no other run working here.
+    let _lock = match options.mode {
+        Mode::Apply => match RepoLock::acquire(opened.git_dir()) {
+            Ok(lock) => Some(lock),
+            Err(held @ LockError::Held { .. }) => return skip(held.to_string()),
+            Err(err) => return RepoReport::failed(repo, err.to_string()),
+        },
+        _ => None,
     };
     let Some(workdir) = opened.workdir().map(Path::to_path_buf) else {
         return skip("a bare repository has no files to change".into());
@@ -298,6 +327,7 @@ where
     let git = Git::new(&repo.path, options.timeout);
     let hash = opened.object_hash();
     let result = Editor {
+        repo,
         opened: &opened,
         git: &git,
         snapshot: &snapshot,
@@ -305,7 +335,7 @@ where
         options,
         details: &mut details,
     }
-    .run(tracking.as_ref(), gate, hash);
+    .run(tracking.as_ref(), gate, hash, started);
     details.head_after = git::refs::head_id_in(&opened).ok().flatten();
     let (outcome, message) = match result {
         Ok(message) => (Outcome::Changed, message),
@@ -448,248 +478,6 @@ fn unified_diff(changes: &[Change]) -> String {
         );
     }
     out
-}
-
-/// Writes a repository's changes, commits and pushes them, or puts the files back.
-struct Editor<'a> {
-    opened: &'a gix::Repository,
-    git: &'a Git<'a>,
-    snapshot: &'a Snapshot,
-    changes: &'a [Change],
-    options: &'a EditOptions,
-    details: &'a mut EditDetails,
-}
-
-impl Editor<'_> {
-    fn run(
-        self,
-        tracking: Option<&Tracking>,
-        gate: &HostGate,
-        hash: gix::hash::Kind,
-    ) -> Result<String, String> {
-        let count = self.changes.len();
-        let files = format!("{count} {}", plural(count, "file", "files"));
-        if self.options.commit {
-            if let Some(head) = &self.details.head_before {
-                // HEAD and the staging area before the run, as `sync` keeps them: undo puts
-                // the run's paths back from them and touches no other entry of the index.
-                let id = &self.options.run_id;
-                let index_tree = self
-                    .git
-                    .read(&["write-tree"])
-                    .map_err(|err| err.to_string())?;
-                let refs = [
-                    (format!("{BACKUP_REF_PREFIX}{id}"), head.clone()),
-                    (format!("{INDEX_REF_PREFIX}{id}"), index_tree.clone()),
-                ];
-                git::refs::write_refs_in(self.opened, &refs).map_err(|err| err.to_string())?;
-                self.details.index_tree = Some(index_tree);
-            }
-        }
-        let made_dirs = write_all(self.snapshot, self.changes)?;
-        self.details.written = self
-            .changes
-            .iter()
-            .map(|change| {
-                FileRecord::of_path(
-                    &change.path,
-                    change.old.is_none(),
-                    change.new.as_ref().and_then(|new| {
-                        gix::objs::compute_hash(hash, gix::objs::Kind::Blob, new)
-                            .ok()
-                            .map(|id| id.to_string())
-                    }),
-                )
-            })
-            .collect();
-        if !self.options.commit {
-            return Ok(format!("changed {files} (not committed)"));
-        }
-        if let Err(failure) = self.commit() {
-            let put_back = put_back(self.snapshot, self.changes, made_dirs);
-            let created: Vec<&Change> = self.changes.iter().filter(|c| c.old.is_none()).collect();
-            if !created.is_empty() {
-                // `git add` put them in the index; take them out again.
-                let mut args = os_args(&["--literal-pathspecs", "reset", "-q", "--"]);
-                args.extend(created.iter().map(|c| os_path(&c.path)));
-                let _ = self.git.check(&args);
-            }
-            self.details.written.clear();
-            return Err(match put_back {
-                Ok(()) => format!("{failure}; the files are as they were"),
-                Err(err) => format!("{failure}; putting the files back failed: {err}"),
-            });
-        }
-        self.details.commit = git::refs::head_id_in(self.opened).ok().flatten();
-        let mut message = format!("committed {files}");
-        if let Some(tracking) = tracking {
-            let host = crate::ops::sync::host_of(tracking);
-            match crate::ops::sync::push_head(self.git, tracking, gate, &host) {
-                Ok(true) => {
-                    self.details.pushed = true;
-                    message.push_str(", pushed");
-                }
-                Ok(false) => message.push_str(", up to date with the upstream"),
-                Err(failure) => {
-                    let failure = failure.replace(
-                        "rerun with --pull to rebase onto them",
-                        "`git batch sync --pull` rebases and pushes it",
-                    );
-                    return Err(format!(
-                        "{message}, but {failure}; the commit stays local (undo takes it back)"
-                    ));
-                }
-            }
-        }
-        Ok(message)
-    }
-
-    /// Commits exactly the changed paths; other staged work stays staged and out of the commit.
-    /// (`--only` builds a second, temporary index for that; with nothing else staged,
-    /// `--include` commits the same tree from the index itself, with a third fewer file
-    /// operations.)
-    fn commit(&self) -> Result<(), String> {
-        let created: Vec<&Change> = self
-            .changes
-            .iter()
-            .filter(|c| c.old.is_none() && c.new.is_some())
-            .collect();
-        if !created.is_empty() {
-            let mut args = os_args(&["--literal-pathspecs", "add", "--"]);
-            args.extend(created.iter().map(|c| os_path(&c.path)));
-            self.git.check(&args).map_err(|err| err.to_string())?;
-        }
-        let mut args = os_args(&[
-            "-c",
-            "maintenance.auto=false",
-            "--literal-pathspecs",
-            "commit",
-            "--no-status",
-            "--quiet",
-            "-m",
-            &self.options.message,
-            if self.snapshot.nothing_staged {
-                "--include"
-            } else {
-                "--only"
-            },
-            "--",
-        ]);
-        args.extend(self.changes.iter().map(|c| os_path(&c.path)));
-        self.git.check(&args).map_err(|err| match err {
-            GitError::Failed { message, .. } => format!("commit refused: {message}"),
-            other => other.to_string(),
-        })
-    }
-}
-
-/// Writes every change; on an error, puts back those already written. Returns the folders it
-/// created, outermost first, for [`put_back`].
-fn write_all(snapshot: &Snapshot, changes: &[Change]) -> Result<Vec<PathBuf>, String> {
-    let mut made_dirs = Vec::new();
-    for (done, change) in changes.iter().enumerate() {
-        if let Err(err) = write_change(snapshot, change, &mut made_dirs) {
-            let message = format!("cannot write {}: {err}", change.path.to_str_lossy());
-            return Err(match put_back(snapshot, &changes[..done], made_dirs) {
-                Ok(()) => format!("{message}; the files are as they were"),
-                Err(again) => format!("{message}; putting the files back failed: {again}"),
-            });
-        }
-    }
-    Ok(made_dirs)
-}
-
-/// Restores every change's old content (removing the files it created, and their new folders).
-fn put_back(
-    snapshot: &Snapshot,
-    changes: &[Change],
-    made_dirs: Vec<PathBuf>,
-) -> Result<(), String> {
-    let mut errors = Vec::new();
-    for change in changes.iter().rev() {
-        let reverse = Change {
-            path: change.path.clone(),
-            old: change.new.clone(),
-            new: change.old.clone(),
-            executable: change.executable,
-        };
-        if let Err(err) = write_change(snapshot, &reverse, &mut Vec::new()) {
-            errors.push(format!("{}: {err}", change.path.to_str_lossy()));
-        }
-    }
-    for dir in made_dirs.iter().rev() {
-        let _ = fs::remove_dir(dir);
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("; "))
-    }
-}
-
-fn os_args(args: &[&str]) -> Vec<std::ffi::OsString> {
-    args.iter().map(Into::into).collect()
-}
-
-pub(crate) fn os_path(path: &BString) -> std::ffi::OsString {
-    fs_path(path.as_bstr()).as_os_str().to_owned()
-}
-
-/// A repository-relative path from the index as a file-system path: git's paths are bytes, and
-/// so are Unix file names.
-pub fn fs_path(path: &BStr) -> &Path {
-    use std::os::unix::ffi::OsStrExt;
-    Path::new(std::ffi::OsStr::from_bytes(path))
-}
-
-/// Makes `change` on disk: an atomic write (a temporary file in the same folder, renamed over
-/// the old one) that keeps the mode of the file it replaces, or a removal.
-fn write_change(
-    snapshot: &Snapshot,
-    change: &Change,
-    made_dirs: &mut Vec<PathBuf>,
-) -> io::Result<()> {
-    if let Some(reason) = guard::git_dir_in(change.path.as_bstr()) {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, reason));
-    }
-    let path = snapshot.path_of(change.path.as_bstr());
-    let Some(content) = &change.new else {
-        return match fs::remove_file(&path) {
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
-            other => other,
-        };
-    };
-    if change.old.is_none() {
-        if let Some(parent) = path.parent() {
-            let mut missing = Vec::new();
-            let mut at = parent;
-            while !at.exists() && at.starts_with(&snapshot.workdir) {
-                missing.push(at.to_path_buf());
-                let Some(up) = at.parent() else { break };
-                at = up;
-            }
-            fs::create_dir_all(parent)?;
-            made_dirs.extend(missing.into_iter().rev());
-        }
-    }
-    // The mode of the file replaced, or for a new file the usual one (git records only the
-    // executable bit).
-    let mode = match fs::symlink_metadata(&path) {
-        Ok(meta) => meta.permissions().mode() & 0o7777,
-        Err(_) if change.executable => 0o755,
-        Err(_) => 0o644,
-    };
-    let folder = path.parent().unwrap_or(&snapshot.workdir);
-    // No fsync, as git does not for the files it checks out: the rename makes the write atomic
-    // (a reader sees the old bytes or the new, never a mix); durability is the file system's.
-    let mut file = tempfile::Builder::new()
-        .prefix(".git-batch-")
-        .tempfile_in(folder)?;
-    file.write_all(content)?;
-    file.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
-    file.persist(&path).map_err(|err| err.error)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,315 @@
+//! The writing half of a content operation: the refs and the journal's "started" record before
+//! the first write, atomic writes that keep each file's mode, a commit of only the changed
+//! paths, the push, and the files put back as they were when a step fails.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BStr, BString, ByteSlice};
+
+use super::{Change, EditDetails, EditOptions, Snapshot};
+use crate::git::{self, Git, GitError, Tracking};
+use crate::hosts::HostGate;
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord};
+use crate::ops::guard;
+use crate::ops::sync::{CLEANUP_GRACE, Started};
+use crate::outcome::Outcome;
+use crate::report::plural;
+use crate::targets::Repo;
+
+/// Writes a repository's changes, commits and pushes them, or puts the files back.
+pub(super) struct Editor<'a> {
+    pub(super) repo: &'a Repo,
+    pub(super) opened: &'a gix::Repository,
+    pub(super) git: &'a Git<'a>,
+    pub(super) snapshot: &'a Snapshot,
+    pub(super) changes: &'a [Change],
+    pub(super) options: &'a EditOptions,
+    pub(super) details: &'a mut EditDetails,
+}
+
+impl Editor<'_> {
+    pub(super) fn run(
+        mut self,
+        tracking: Option<&Tracking>,
+        gate: &HostGate,
+        hash: gix::hash::Kind,
+        started: &Started<'_>,
+    ) -> Result<String, String> {
+        let count = self.changes.len();
+        let files = format!("{count} {}", plural(count, "file", "files"));
+        self.details.written = self
+            .changes
+            .iter()
+            .map(|change| {
+                FileRecord::of_path(
+                    &change.path,
+                    change.old.is_none(),
+                    change.new.as_ref().and_then(|new| {
+                        gix::objs::compute_hash(hash, gix::objs::Kind::Blob, new)
+                            .ok()
+                            .map(|id| id.to_string())
+                    }),
+                )
+            })
+            .collect();
+        self.begin(started)?;
+        let made_dirs = write_all(self.snapshot, self.changes).inspect_err(|_| {
+            self.details.written.clear();
+        })?;
+        if !self.options.commit {
+            return Ok(format!("changed {files} (not committed)"));
+        }
+        if let Err(failure) = self.commit() {
+            let put_back = put_back(self.snapshot, self.changes, made_dirs);
+            let created: Vec<&Change> = self.changes.iter().filter(|c| c.old.is_none()).collect();
+            if !created.is_empty() {
+                // `git add` put them in the index; take them out again.
+                let mut args = os_args(&["--literal-pathspecs", "reset", "-q", "--"]);
+                args.extend(created.iter().map(|c| os_path(&c.path)));
+                // Its own time: the failure may have been the --timeout running out.
+                let _ = Git::new(self.git.dir(), CLEANUP_GRACE).check(&args);
+            }
+            self.details.written.clear();
+            return Err(match put_back {
+                Ok(()) => format!("{failure}; the files are as they were"),
+                Err(err) => format!("{failure}; putting the files back failed: {err}"),
+            });
+        }
+        self.details.commit = git::refs::head_id_in(self.opened).ok().flatten();
+        let mut message = format!("committed {files}");
+        if let Some(tracking) = tracking {
+            let host = crate::ops::sync::host_of(tracking);
+            match crate::ops::sync::push_head(self.git, tracking, gate, &host) {
+                Ok(true) => {
+                    self.details.pushed = true;
+                    message.push_str(", pushed");
+                }
+                Ok(false) => message.push_str(", up to date with the upstream"),
+                Err(failure) => {
+                    let failure = failure.replace(
+                        "rerun with --pull to rebase onto them",
+                        "`git batch sync --pull` rebases and pushes it",
+                    );
+                    return Err(format!(
+                        "{message}, but {failure}; the commit stays local (undo takes it back)"
+                    ));
+                }
+            }
+        }
+        Ok(message)
+    }
+
+    /// Before the first write: with a commit to make, the backup ref (HEAD) and the index ref
+    /// (the index's tree), created, never overwritten; then the journal's "started" record,
+    /// with the files about to be written. An error leaves the repository untouched.
+    fn begin(&mut self, started: &Started<'_>) -> Result<(), String> {
+        let id = &self.options.run_id;
+        let mut refs = Vec::new();
+        if self.options.commit {
+            if let Some(head) = &self.details.head_before {
+                // Nothing staged: the index's tree is HEAD's. Otherwise `write-tree` makes it
+                // (it only adds objects).
+                let tree = if self.snapshot.nothing_staged {
+                    self.opened.head_tree_id().ok().map(|id| id.to_string())
+                } else {
+                    None
+                };
+                let tree = match tree {
+                    Some(tree) => tree,
+                    None => self
+                        .git
+                        .read(&["write-tree"])
+                        .map_err(|err| err.to_string())?,
+                };
+                refs.push((format!("{BACKUP_REF_PREFIX}{id}"), head.clone()));
+                refs.push((format!("{INDEX_REF_PREFIX}{id}"), tree.clone()));
+                self.details.index_tree = Some(tree);
+            }
+            git::refs::create_refs_in(self.opened, &refs).map_err(|err| err.to_string())?;
+        }
+        let record = RepoRecord {
+            name: self.repo.name.clone(),
+            path: self.repo.path.clone(),
+            outcome: Outcome::Failed,
+            message: "the run ended while working here; undo puts it back as it was before".into(),
+            head_before: self.details.head_before.clone(),
+            index_tree: self.details.index_tree.clone(),
+            head_after: None,
+            commit: None,
+            pushed: false,
+            branch: self.details.branch.clone(),
+            files: self.details.written.clone(),
+            started: true,
+            intent_to_add: Vec::new(),
+            undone_by: None,
+        };
+        if let Err(err) = started(&record) {
+            let names: Vec<String> = refs.into_iter().map(|(name, _)| name).collect();
+            let _ = git::refs::delete_refs_in(self.opened, &names);
+            self.details.written.clear();
+            return Err(format!(
+                "cannot keep the run's record ({err}); the repository was not touched"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Commits exactly the changed paths; other staged work stays staged and out of the commit.
+    /// (`--only` builds a second, temporary index for that; with nothing else staged,
+    /// `--include` commits the same tree from the index itself, with a third fewer file
+    /// operations.)
+    fn commit(&self) -> Result<(), String> {
+        let created: Vec<&Change> = self
+            .changes
+            .iter()
+            .filter(|c| c.old.is_none() && c.new.is_some())
+            .collect();
+        if !created.is_empty() {
+            let mut args = os_args(&["--literal-pathspecs", "add", "--"]);
+            args.extend(created.iter().map(|c| os_path(&c.path)));
+            self.git.check(&args).map_err(|err| err.to_string())?;
+        }
+        let mut args = os_args(&[
+            "-c",
+            "maintenance.auto=false",
+            "--literal-pathspecs",
+            "commit",
+            "--no-status",
+            "--quiet",
+            "-m",
+            &self.options.message,
+            if self.snapshot.nothing_staged {
+                "--include"
+            } else {
+                "--only"
+            },
+            "--",
+        ]);
+        args.extend(self.changes.iter().map(|c| os_path(&c.path)));
+        // HEAD as the turn found it, still: a commit made since would otherwise become the
+        // parent of the run's.
+        if git::refs::head_id_in(self.opened).ok().flatten() != self.details.head_before {
+            return Err(
+                "HEAD moved while the run was working here (a commit made meanwhile?); \
+                 nothing committed"
+                    .into(),
+            );
+        }
+        self.git.check(&args).map_err(|err| match err {
+            GitError::Failed { message, .. } => format!("commit refused: {message}"),
+            other => other.to_string(),
+        })
+    }
+}
+
+/// Writes every change; on an error, puts back those already written. Returns the folders it
+/// created, outermost first, for [`put_back`].
+fn write_all(snapshot: &Snapshot, changes: &[Change]) -> Result<Vec<PathBuf>, String> {
+    let mut made_dirs = Vec::new();
+    for (done, change) in changes.iter().enumerate() {
+        if let Err(err) = write_change(snapshot, change, &mut made_dirs) {
+            let message = format!("cannot write {}: {err}", change.path.to_str_lossy());
+            return Err(match put_back(snapshot, &changes[..done], made_dirs) {
+                Ok(()) => format!("{message}; the files are as they were"),
+                Err(again) => format!("{message}; putting the files back failed: {again}"),
+            });
+        }
+    }
+    Ok(made_dirs)
+}
+
+/// Restores every change's old content (removing the files it created, and their new folders).
+fn put_back(
+    snapshot: &Snapshot,
+    changes: &[Change],
+    made_dirs: Vec<PathBuf>,
+) -> Result<(), String> {
+    let mut errors = Vec::new();
+    for change in changes.iter().rev() {
+        let reverse = Change {
+            path: change.path.clone(),
+            old: change.new.clone(),
+            new: change.old.clone(),
+            executable: change.executable,
+        };
+        if let Err(err) = write_change(snapshot, &reverse, &mut Vec::new()) {
+            errors.push(format!("{}: {err}", change.path.to_str_lossy()));
+        }
+    }
+    for dir in made_dirs.iter().rev() {
+        let _ = fs::remove_dir(dir);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+fn os_args(args: &[&str]) -> Vec<std::ffi::OsString> {
+    args.iter().map(Into::into).collect()
+}
+
+pub(crate) fn os_path(path: &BString) -> std::ffi::OsString {
+    fs_path(path.as_bstr()).as_os_str().to_owned()
+}
+
+/// A repository-relative path from the index as a file-system path: git's paths are bytes, and
+/// so are Unix file names.
+pub fn fs_path(path: &BStr) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(std::ffi::OsStr::from_bytes(path))
+}
+
+/// Makes `change` on disk: an atomic write (a temporary file in the same folder, renamed over
+/// the old one) that keeps the mode of the file it replaces, or a removal.
+fn write_change(
+    snapshot: &Snapshot,
+    change: &Change,
+    made_dirs: &mut Vec<PathBuf>,
+) -> io::Result<()> {
+    if let Some(reason) = guard::git_dir_in(change.path.as_bstr()) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, reason));
+    }
+    let path = snapshot.path_of(change.path.as_bstr());
+    let Some(content) = &change.new else {
+        return match fs::remove_file(&path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        };
+    };
+    if change.old.is_none() {
+        if let Some(parent) = path.parent() {
+            let mut missing = Vec::new();
+            let mut at = parent;
+            while !at.exists() && at.starts_with(&snapshot.workdir) {
+                missing.push(at.to_path_buf());
+                let Some(up) = at.parent() else { break };
+                at = up;
+            }
+            fs::create_dir_all(parent)?;
+            made_dirs.extend(missing.into_iter().rev());
+        }
+    }
+    // The mode of the file replaced, or for a new file the usual one (git records only the
+    // executable bit).
+    let mode = match fs::symlink_metadata(&path) {
+        Ok(meta) => meta.permissions().mode() & 0o7777,
+        Err(_) if change.executable => 0o755,
+        Err(_) => 0o644,
+    };
+    let folder = path.parent().unwrap_or(&snapshot.workdir);
+    // No fsync, as git does not for the files it checks out: the rename makes the write atomic
+    // (a reader sees the old bytes or the new, never a mix); durability is the file system's.
+    let mut file = tempfile::Builder::new()
+        .prefix(".git-batch-")
+        .tempfile_in(folder)?;
+    file.write_all(content)?;
+    file.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    file.persist(&path).map_err(|err| err.error)?;
+    Ok(())
+}
