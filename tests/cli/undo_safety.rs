@@ -607,3 +607,40 @@ fn cut_short_keeping_files(fleet: &Fleet, run_id: &str, name: &str) {
     }
     fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
 }
+
+#[test]
+fn undo_leaves_a_repository_alone_while_another_run_holds_it() {
+    let fleet = Fleet::new();
+    fleet.add_repo("app");
+    fleet.make_dirty("app");
+    let before = UserState::of(&fleet, "app");
+    fleet.json_exit(&["sync", "--no-push"], 0);
+    let synced = UserState::of(&fleet, "app");
+    // Another run's lock on the repository (as a run from another root would hold it).
+    let lock = fleet.path("app").join(".git/git-batch.lock");
+    // `-o`: flock itself holds the lock, not the command it runs, so killing it lets go.
+    let mut holder = std::process::Command::new("flock")
+        .arg("-o")
+        .arg(&lock)
+        .args(["sleep", "30"])
+        .spawn()
+        .expect("run flock");
+    let held = std::time::Instant::now();
+    while !lock.exists() && held.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let undo = fleet.json_exit(&["undo"], 0);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(outcome(&undo, "app"), "skipped", "{undo:#}");
+    assert!(
+        message(&undo, "app").contains("another git-batch run"),
+        "{undo:#}"
+    );
+    assert_eq!(UserState::of(&fleet, "app"), synced, "left alone");
+
+    let undo = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
+    assert_eq!(UserState::of(&fleet, "app"), before);
+}

@@ -15,6 +15,7 @@ use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord};
 use crate::ops::sync::SyncDetails;
 use crate::outcome::{Details, Outcome, RepoReport};
+use crate::repo_lock::{LockError, RepoLock};
 use crate::targets::Repo;
 
 /// How to undo.
@@ -117,6 +118,18 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
     let opened = match git::open(&repo.path) {
         Ok(opened) => opened,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
+    };
+    // No run works on the repository while undo does (reached from another root, say).
+    let _lock = if options.dry_run {
+        None
+    } else {
+        match RepoLock::acquire(opened.git_dir()) {
+            Ok(lock) => Some(lock),
+            Err(held @ LockError::Held { .. }) => {
+                return RepoReport::new(repo, Outcome::Skipped, held.to_string());
+            }
+            Err(err) => return RepoReport::failed(repo, err.to_string()),
+        }
     };
     let git = Git::new(&repo.path, options.timeout);
     // A record that does not say what the run did (it was killed before it could): the run's
