@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::outcome::Outcome;
 
+mod damaged;
+pub use damaged::DamagedRecord;
+use damaged::field_of_damaged;
+
 /// Refs under which a run keeps each repository's state before it, named by run id.
 pub const BACKUP_REF_PREFIX: &str = "refs/git-batch/backup/";
 /// The tree of the index before the run, so that undo can restore what was staged.
@@ -23,10 +27,32 @@ pub enum JournalError {
     Io { path: PathBuf, source: io::Error },
     #[error("run journal file {path} is damaged: {message}")]
     Damaged { path: PathBuf, message: String },
+    /// A run's record that can no longer be read: what it did is still in the repositories.
+    #[error(
+        "the record of run {run_id} ({path}) is damaged ({message}), so undo cannot tell which \
+         repositories it changed. Its repositories still hold what they were before it: \
+         refs/git-batch/backup/{run_id} (HEAD) and refs/git-batch/index/{run_id} (the staging \
+         area); `git batch exec -- git for-each-ref refs/git-batch/` lists them, and \
+         `git reset --soft refs/git-batch/backup/{run_id} && git read-tree \
+         refs/git-batch/index/{run_id}` in one puts its branch and staging area back (the \
+         working tree keeps the run's files). Move the damaged file away to undo earlier runs"
+    )]
+    DamagedRun {
+        run_id: String,
+        path: PathBuf,
+        message: String,
+    },
     #[error("no run `{0}` in the journal for this root (see `git batch runs`)")]
     UnknownRun(String),
+    #[error("run {run_id} was already undone by run {by}")]
+    AlreadyUndone { run_id: String, by: String },
     #[error("the journal holds no run on this root yet")]
     NoRuns,
+    #[error(
+        "nothing to undo on this root: every run recorded is undone or changed nothing (see \
+         `git batch runs`)"
+    )]
+    NothingToUndo,
     #[error(
         "another git-batch run is working on {root} (pid {pid}); wait for it to finish, \
          or remove {lock} if no such process exists"
@@ -67,11 +93,33 @@ pub struct RepoRecord {
     /// The files a content operation (`license-update`, `file-replace`) wrote or removed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileRecord>,
-    /// Kept before the run's first write to the repository, with the backup (and index) refs
-    /// already written, and not yet replaced by the record of how it ended: the run may have
-    /// been killed while working here, so `undo` restores the repository from the refs.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Written before the run's first write to the repository: the run may have changed it
+    /// even when no later record says so (a run killed outright). Undo then trusts the
+    /// repository's backup and index refs.
+    #[serde(default)]
     pub started: bool,
+    /// Paths that were intent-to-add (`git add -N`) before the run: the saved index tree
+    /// cannot hold them, so undo adds them back that way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intent_to_add: Vec<FileRecord>,
+    /// The undo run that took this repository back, when the run was undone in steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undone_by: Option<String>,
+}
+
+impl RepoRecord {
+    /// Whether the record says the run changed the repository (moved HEAD or wrote files).
+    pub fn changed(&self) -> bool {
+        self.head_before.is_some()
+            && (self.head_before != self.head_after || !self.files.is_empty())
+    }
+
+    /// Whether undo has something to look at here: a change, or a write started that no later
+    /// record settles. Repositories already undone do not count; nor does a failure alone (a
+    /// commit found past the run's backup ref then may be the user's own, made after the run).
+    pub fn to_undo(&self) -> bool {
+        self.undone_by.is_none() && (self.changed() || self.started)
+    }
 }
 
 /// One file a content operation changed, so that undo can tell whether it is still as the run
@@ -253,11 +301,15 @@ impl Journal {
                     .lines()
                     .filter_map(|line| serde_json::from_str(line).ok())
                     .collect();
-                // The last line of a repository is what the run knew last about it (how it
-                // ended, after "started").
+                // A repository may be logged when its run starts writing to it and again when
+                // it is done: the later line says more.
                 for repo in kept {
                     match record.repos.iter_mut().find(|r| r.path == repo.path) {
-                        Some(known) => *known = repo,
+                        Some(known) => {
+                            let undone_by = known.undone_by.take();
+                            *known = repo;
+                            known.undone_by = known.undone_by.take().or(undone_by);
+                        }
                         None => record.repos.push(repo),
                     }
                 }
@@ -266,46 +318,106 @@ impl Journal {
         record
     }
 
-    /// Every run recorded for `root`, oldest first. Damaged files are passed over.
-    pub fn runs_for(&self, root: &Path) -> Result<Vec<RunRecord>, JournalError> {
+    /// Every run recorded for `root`, oldest first, and the run files that cannot be read and
+    /// may belong to it (a damaged file whose root cannot be read any more may be this root's).
+    pub fn scan(&self, root: &Path) -> Result<(Vec<RunRecord>, Vec<DamagedRecord>), JournalError> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
             Err(err) => return Err(io_error(&self.dir)(err)),
         };
-        let mut runs: Vec<RunRecord> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .filter_map(|path| fs::read_to_string(&path).ok())
-            .filter_map(|text| serde_json::from_str::<RunRecord>(&text).ok())
-            .filter(|run| run.root == root)
-            .map(|run| self.with_progress(run))
-            .collect();
+        let mut runs = Vec::new();
+        let mut damaged = Vec::new();
+        for path in entries.filter_map(Result::ok).map(|entry| entry.path()) {
+            let Some(run_id) = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_suffix(".json"))
+                .filter(|id| !id.starts_with('.'))
+            else {
+                continue;
+            };
+            let text = match fs::read(&path) {
+                Ok(text) => text,
+                Err(err) => {
+                    damaged.push(DamagedRecord::new(run_id, &path, err.to_string()));
+                    continue;
+                }
+            };
+            match serde_json::from_slice::<RunRecord>(&text) {
+                Ok(run) if run.root == root => runs.push(self.with_progress(run)),
+                Ok(_) => {}
+                Err(err) => {
+                    let theirs = field_of_damaged::<PathBuf>(&text, "root");
+                    if theirs.is_none_or(|theirs| theirs == root) {
+                        let mut record = DamagedRecord::new(run_id, &path, err.to_string());
+                        record.started_ms = field_of_damaged(&text, "started_ms");
+                        damaged.push(record);
+                    }
+                }
+            }
+        }
         runs.sort_by(|a, b| (a.started_ms, &a.run_id).cmp(&(b.started_ms, &b.run_id)));
-        Ok(runs)
+        damaged.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+        Ok((runs, damaged))
     }
 
-    /// The run `run_id` on `root`.
+    /// Every run recorded for `root`, oldest first. Damaged files are left out (see
+    /// [`Journal::scan`]).
+    pub fn runs_for(&self, root: &Path) -> Result<Vec<RunRecord>, JournalError> {
+        Ok(self.scan(root)?.0)
+    }
+
+    /// The run `run_id` on `root`; a run whose record is damaged is an error that says so.
     pub fn load(&self, root: &Path, run_id: &str) -> Result<RunRecord, JournalError> {
-        self.runs_for(root)?
-            .into_iter()
-            .find(|run| run.run_id == run_id)
-            .ok_or_else(|| JournalError::UnknownRun(run_id.to_owned()))
+        let (runs, damaged) = self.scan(root)?;
+        if let Some(found) = runs.into_iter().find(|run| run.run_id == run_id) {
+            return Ok(found);
+        }
+        match damaged.into_iter().find(|d| d.run_id == run_id) {
+            Some(damaged) => Err(damaged.into_error()),
+            None => Err(JournalError::UnknownRun(run_id.to_owned())),
+        }
     }
 
-    /// The last run on `root` that `undo` would take back: not an undo, not yet undone.
+    /// The last run on `root` that `undo` would take back: not an undo, not yet undone, and
+    /// with something to take back. A damaged record newer than it is an error: undo never
+    /// passes over a run it cannot read to take back the one before.
     pub fn last_undoable(&self, root: &Path) -> Result<RunRecord, JournalError> {
-        self.runs_for(root)?
+        let (runs, damaged) = self.scan(root)?;
+        let no_runs = runs.is_empty();
+        let found = runs.into_iter().rev().find(|run| {
+            run.undoes.is_none()
+                && run.undone_by.is_none()
+                && run.repos.iter().any(RepoRecord::to_undo)
+        });
+        // Run ids begin with the run's UTC time, so they order damaged records too.
+        let newer = damaged
             .into_iter()
-            .rev()
-            .find(|run| run.undoes.is_none() && run.undone_by.is_none())
-            .ok_or(JournalError::NoRuns)
+            .rfind(|d| found.as_ref().is_none_or(|run| d.may_follow(run)));
+        match (newer, found) {
+            (Some(damaged), _) => Err(damaged.into_error()),
+            (None, Some(run)) => Ok(run),
+            (None, None) if no_runs => Err(JournalError::NoRuns),
+            (None, None) => Err(JournalError::NothingToUndo),
+        }
     }
 
-    /// The last run on `root`, whatever it was (for `@failed`).
+    /// The last run on `root`, whatever it was (for `@failed`). A damaged record that may be
+    /// later is an error: its failures cannot be told.
     pub fn last(&self, root: &Path) -> Result<RunRecord, JournalError> {
-        self.runs_for(root)?.pop().ok_or(JournalError::NoRuns)
+        let (mut runs, damaged) = self.scan(root)?;
+        let last = runs.pop();
+        let newer = damaged
+            .into_iter()
+            .rfind(|d| last.as_ref().is_none_or(|run| d.may_follow(run)));
+        match (newer, last) {
+            (Some(damaged), _) => Err(damaged.into_error()),
+            (None, Some(run)) => Ok(run),
+            (None, None) => Err(JournalError::NoRuns),
+        }
     }
 }
 

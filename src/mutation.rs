@@ -270,6 +270,8 @@ fn repo_record(report: &RepoReport) -> RepoRecord {
             branch: details.branch.clone(),
             files: details.written.clone(),
             started: false,
+            intent_to_add: Vec::new(),
+            undone_by: None,
         };
     }
     let details = match &report.details {
@@ -289,6 +291,8 @@ fn repo_record(report: &RepoReport) -> RepoRecord {
         branch: details.and_then(|d| d.branch.clone()),
         files: Vec::new(),
         started: false,
+        intent_to_add: details.map(|d| d.intent_to_add.clone()).unwrap_or_default(),
+        undone_by: None,
     }
 }
 
@@ -296,7 +300,17 @@ fn repo_record(report: &RepoReport) -> RepoRecord {
 pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result<(), UsageError> {
     use owo_colors::OwoColorize;
     use std::io::Write;
-    let runs = journal.runs_for(root)?;
+    let (runs, damaged) = journal.scan(root)?;
+    for damaged in damaged {
+        let path = crate::escape::controls(&damaged.path.to_string_lossy()).into_owned();
+        let mut err = anstream::stderr();
+        let _ = writeln!(
+            err,
+            "warning: the record of run {} ({path}) is damaged ({}); `git batch undo {}` says \
+             what can still be done",
+            damaged.run_id, damaged.message, damaged.run_id
+        );
+    }
     let mut out = anstream::stdout();
     if settings.format != Format::Human {
         let listed: Vec<serde_json::Value> = runs
@@ -343,105 +357,5 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
     Ok(())
 }
 
-/// What `undo` was asked to take back.
-#[derive(Debug, Clone)]
-pub struct UndoRequest<'a> {
-    /// The run; `None` for the last run on the root that is not undone.
-    pub run_id: Option<&'a str>,
-    /// Revert pushed commits with a new commit and push it.
-    pub push: bool,
-    /// Only these repositories of the run (from `-t`, `-x`, `-w`, `--shard`); `None` for all.
-    pub only: Option<Vec<std::path::PathBuf>>,
-}
-
-/// `undo [RUN_ID]`: puts each repository the run changed back as it was before it.
-pub fn undo(
-    settings: &Settings,
-    root: &Path,
-    journal: &Journal,
-    request: &UndoRequest<'_>,
-    start: Instant,
-) -> Result<RunReport, UsageError> {
-    let (run_id, push) = (request.run_id, request.push);
-    let _lock = if settings.dry_run {
-        None
-    } else {
-        Some(RootLock::acquire(root, LOCK_PATIENCE)?)
-    };
-    let mut target = match run_id {
-        Some(id) => journal.load(root, id)?,
-        None => journal.last_undoable(root)?,
-    };
-    let changed: Vec<&RepoRecord> = target
-        .repos
-        .iter()
-        .filter(|r| {
-            r.head_before.is_some() && (r.head_before != r.head_after || !r.files.is_empty())
-        })
-        .collect();
-    let entries: Vec<RepoRecord> = changed
-        .iter()
-        .filter(|r| {
-            request
-                .only
-                .as_ref()
-                .is_none_or(|only| only.contains(&r.path))
-        })
-        .map(|r| (*r).clone())
-        .collect();
-    let whole_run = entries.len() == changed.len();
-    let repos: Vec<Repo> = entries
-        .iter()
-        .map(|r| Repo {
-            name: r.name.clone(),
-            path: r.path.clone(),
-        })
-        .collect();
-    let mut record = RunRecord::start(root, "undo");
-    record.undoes = Some(target.run_id.clone());
-    let header = RunHeader {
-        command: "undo",
-        run_id: (!settings.dry_run).then(|| record.run_id.clone()),
-        root: root.to_path_buf(),
-        dry_run: settings.dry_run,
-        total: repos.len(),
-        workers: settings.workers(repos.len(), false),
-        check: false,
-        fixes: Vec::new(),
-        notes: vec![format!(
-            "undoing run {} ({})",
-            target.run_id, target.command
-        )],
-    };
-    let options = ops::undo::UndoOptions {
-        run_id: target.run_id.clone(),
-        push,
-        dry_run: settings.dry_run,
-        timeout: settings.timeout,
-    };
-    let gate = HostGate::new(settings.per_host);
-    let run = in_pool(
-        settings,
-        header,
-        &repos,
-        Layout::Lines,
-        start,
-        |repo: &Repo| {
-            let entry = entries
-                .iter()
-                .find(|e| e.path == repo.path)
-                .expect("every undone repository comes from the run record");
-            ops::undo::undo(repo, entry, &options, &gate)
-        },
-    );
-    if !settings.dry_run {
-        record.repos = run.repos.iter().map(repo_record).collect();
-        record.finished = Some(crate::journal::timestamp_now());
-        journal.save(&record)?;
-        if whole_run && run.summary.failed == 0 && run.summary.skipped == 0 && !run.interrupted {
-            target.undone_by = Some(record.run_id.clone());
-            journal.save(&target)?;
-        }
-    }
-    Ok(run)
-}
+mod undo;
+pub use undo::{UndoRequest, undo};

@@ -463,13 +463,11 @@ mod kill {
     }
 
     #[test]
-    #[ignore = "needs undo to restore the repositories a killed run recorded as started"]
     fn a_sync_killed_outright_is_undone_byte_for_byte() {
         killed_runs_are_undone_byte_for_byte(&["sync", "--no-push"]);
     }
 
     #[test]
-    #[ignore = "needs undo to restore the repositories a killed run recorded as started"]
     fn a_license_update_killed_outright_is_undone_byte_for_byte() {
         killed_runs_are_undone_byte_for_byte(&[
             "license-update",

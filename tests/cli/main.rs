@@ -21,3 +21,4 @@ mod sync;
 mod targets;
 mod terminal;
 mod undo;
+mod undo_safety;

@@ -33,7 +33,7 @@ fn chmod(fleet: &Fleet, name: &str, file: &str, mode: u32) {
 /// A repository holding every kind of uncommitted work git knows: staged, unstaged, staged and
 /// then changed again, deletions both ways, a mode change, binary files, untracked files with
 /// spaces, non-ASCII letters and a newline in their names, an executable and a symbolic link.
-fn every_kind_of_work(fleet: &Fleet, name: &str) {
+pub fn every_kind_of_work(fleet: &Fleet, name: &str) {
     let dir = fleet.path(name);
     fleet.add_repo(name);
     for file in ["tracked.txt", "script.sh", "doomed.txt", "gone-staged.txt"] {

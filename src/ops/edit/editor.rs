@@ -147,6 +147,8 @@ impl Editor<'_> {
             branch: self.details.branch.clone(),
             files: self.details.written.clone(),
             started: true,
+            intent_to_add: Vec::new(),
+            undone_by: None,
         };
         if let Err(err) = started(&record) {
             let names: Vec<String> = refs.into_iter().map(|(name, _)| name).collect();

@@ -45,6 +45,9 @@ pub struct SyncDetails {
     /// The tree of the index before the run, for undo; not shown.
     #[serde(skip)]
     pub index_tree: Option<String>,
+    /// The intent-to-add paths before the run (not in `index_tree`), for undo; not shown.
+    #[serde(skip)]
+    pub intent_to_add: Vec<crate::journal::FileRecord>,
 }
 
 /// What the read-only look at a repository decided, before anything is written.
@@ -321,6 +324,7 @@ impl Syncer<'_> {
                     .map_err(|err| err.to_string())?,
             };
             self.details.index_tree = Some(index_tree);
+            self.details.intent_to_add = git::intent::intent_to_add(self.git.dir());
         }
         let refs = self.own_refs();
         let opened = git::open(self.git.dir()).map_err(|err| err.to_string())?;
@@ -340,6 +344,8 @@ impl Syncer<'_> {
             branch: self.details.branch.clone(),
             files: Vec::new(),
             started: true,
+            intent_to_add: self.details.intent_to_add.clone(),
+            undone_by: None,
         };
         if let Err(err) = (self.started)(&record) {
             let names: Vec<String> = refs.into_iter().map(|(name, _)| name).collect();

@@ -1,0 +1,239 @@
+//! `undo [RUN_ID]`: which run, which of its repositories, and the bookkeeping after: a
+//! repository taken back is marked in the run's record, and the run is undone once every
+//! repository it changed is, in one undo or in several (`undo -t @failed` after a partial one).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::{LOCK_PATIENCE, repo_record};
+use crate::app::{UsageError, in_pool};
+use crate::hosts::HostGate;
+use crate::journal::{Journal, JournalError, RepoRecord, RootLock, RunRecord};
+use crate::ops;
+use crate::ops::undo::{Carried, Job};
+use crate::outcome::{Outcome, RunReport};
+use crate::report::{Layout, RunHeader};
+use crate::settings::Settings;
+use crate::targets::Repo;
+
+/// What `undo` was asked to take back.
+#[derive(Debug, Clone)]
+pub struct UndoRequest<'a> {
+    /// The run; `None` for the last run on the root that is not undone.
+    pub run_id: Option<&'a str>,
+    /// Revert pushed commits with a new commit and push it.
+    pub push: bool,
+    /// Only these repositories of the run (from `-t`, `-x`, `-w`, `--shard`); `None` for all.
+    pub only: Option<Vec<PathBuf>>,
+}
+
+/// `undo [RUN_ID]`: puts each repository the run changed back as it was before it.
+pub fn undo(
+    settings: &Settings,
+    root: &Path,
+    journal: &Journal,
+    request: &UndoRequest<'_>,
+    start: Instant,
+) -> Result<RunReport, UsageError> {
+    let _lock = if settings.dry_run {
+        None
+    } else {
+        Some(RootLock::acquire(root, LOCK_PATIENCE)?)
+    };
+    let target = match request.run_id {
+        Some(id) => journal.load(root, id)?,
+        None => journal.last_undoable(root)?,
+    };
+    if let Some(by) = &target.undone_by {
+        return Err(JournalError::AlreadyUndone {
+            run_id: target.run_id.clone(),
+            by: by.clone(),
+        }
+        .into());
+    }
+    if target.undoes.is_some() {
+        return Err(UsageError::Request(format!(
+            "run {} is an undo; it is not undone in turn (run the command again instead)",
+            target.run_id
+        )));
+    }
+    if !target.repos.iter().any(RepoRecord::to_undo) {
+        return Err(UsageError::Request(format!(
+            "run {} ({}) changed nothing: there is nothing to undo",
+            target.run_id, target.command
+        )));
+    }
+    let others = journal.runs_for(root)?;
+    let jobs: Vec<Job> = target
+        .repos
+        .iter()
+        .filter(|r| r.to_undo())
+        .filter(|r| {
+            request
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&r.path))
+        })
+        .map(|r| Job {
+            record: r.clone(),
+            content: target.command != "sync",
+            carried: carried(&others, &target, r),
+        })
+        .collect();
+    let repos: Vec<Repo> = jobs
+        .iter()
+        .map(|job| Repo {
+            name: job.record.name.clone(),
+            path: job.record.path.clone(),
+        })
+        .collect();
+    let mut record = RunRecord::start(root, "undo");
+    record.undoes = Some(target.run_id.clone());
+    let header = RunHeader {
+        command: "undo",
+        run_id: (!settings.dry_run).then(|| record.run_id.clone()),
+        root: root.to_path_buf(),
+        dry_run: settings.dry_run,
+        total: repos.len(),
+        workers: settings.workers(repos.len(), false),
+        check: false,
+        fixes: Vec::new(),
+        notes: vec![format!(
+            "undoing run {} ({}, {})",
+            target.run_id, target.command, target.started
+        )],
+    };
+    let options = ops::undo::UndoOptions {
+        run_id: target.run_id.clone(),
+        push: request.push,
+        dry_run: settings.dry_run,
+        timeout: settings.timeout,
+    };
+    let gate = HostGate::new(settings.per_host);
+    let run = in_pool(
+        settings,
+        header,
+        &repos,
+        Layout::Lines,
+        start,
+        |repo: &Repo| {
+            let job = jobs
+                .iter()
+                .find(|job| job.record.path == repo.path)
+                .expect("every undone repository comes from the run record");
+            ops::undo::undo(repo, job, &options, &gate)
+        },
+    );
+    if settings.dry_run {
+        return Ok(run);
+    }
+    // The runs whose records change: the target, and runs linked to it through a commit one
+    // made and the other pushed.
+    let mut touched: BTreeMap<String, RunRecord> = BTreeMap::new();
+    touched.insert(target.run_id.clone(), target.clone());
+    let undo_id = record.run_id.clone();
+    for report in &run.repos {
+        if !matches!(report.outcome, Outcome::Changed | Outcome::Unchanged) {
+            continue;
+        }
+        let Some(job) = jobs.iter().find(|job| job.record.path == report.path) else {
+            continue;
+        };
+        mark(&mut touched, &target, &report.path, &undo_id);
+        if report.outcome != Outcome::Changed {
+            continue;
+        }
+        for linked in linked_runs(&others, &target, job) {
+            touched
+                .entry(linked.run_id.clone())
+                .or_insert_with(|| linked.clone());
+            mark(&mut touched, linked, &report.path, &undo_id);
+        }
+    }
+    let marked_any = touched.values().any(|run| {
+        run.repos
+            .iter()
+            .any(|r| r.undone_by.as_deref() == Some(undo_id.as_str()))
+    });
+    let worked = run
+        .repos
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Changed | Outcome::Failed));
+    // An undo that changed nothing and settled nothing leaves no record.
+    if worked || marked_any {
+        record.repos = run.repos.iter().map(repo_record).collect();
+        record.finished = Some(crate::journal::timestamp_now());
+        journal.save(&record)?;
+    }
+    for (_, mut changed) in touched {
+        let marked = |r: &RepoRecord| r.undone_by.as_deref() == Some(undo_id.as_str());
+        if !changed.repos.iter().any(marked) {
+            continue;
+        }
+        if changed.undone_by.is_none() && !changed.repos.iter().any(RepoRecord::to_undo) {
+            changed.undone_by = Some(undo_id.clone());
+        }
+        journal.save(&changed)?;
+    }
+    Ok(run)
+}
+
+/// Marks `path` in `run`'s record (as kept in `touched`) as taken back by `undo_id`.
+fn mark(touched: &mut BTreeMap<String, RunRecord>, run: &RunRecord, path: &Path, undo_id: &str) {
+    if let Some(kept) = touched.get_mut(&run.run_id) {
+        for repo in kept.repos.iter_mut().filter(|r| r.path == path) {
+            if repo.undone_by.is_none() {
+                repo.undone_by = Some(undo_id.to_owned());
+            }
+        }
+    }
+}
+
+/// The earlier run whose commit `record`'s run pushed without making one of its own (`sync`,
+/// push rejected, then `sync --pull -t @failed`).
+fn carried(runs: &[RunRecord], target: &RunRecord, record: &RepoRecord) -> Option<Carried> {
+    if !record.pushed || record.commit.is_some() {
+        return None;
+    }
+    let before = record.head_before.as_ref()?;
+    runs.iter()
+        .rev()
+        .filter(|run| run.started_ms <= target.started_ms && run.run_id != target.run_id)
+        .filter(|run| run.undoes.is_none())
+        .find_map(|run| {
+            let theirs = run.repos.iter().find(|r| r.path == record.path)?;
+            (theirs.commit.as_ref() == Some(before) && theirs.undone_by.is_none()).then(|| {
+                Carried {
+                    run_id: run.run_id.clone(),
+                    commit: before.clone(),
+                }
+            })
+        })
+}
+
+/// The runs linked to `job`'s repository in `target`: the earlier run whose commit this run
+/// pushed, and the later runs that pushed this run's commit. Taking the commit back undoes
+/// their part in this repository too.
+fn linked_runs<'a>(runs: &'a [RunRecord], target: &RunRecord, job: &Job) -> Vec<&'a RunRecord> {
+    let path = &job.record.path;
+    let mut linked = Vec::new();
+    if let Some(carried) = &job.carried {
+        linked.extend(runs.iter().filter(|run| run.run_id == carried.run_id));
+    }
+    if let Some(own) = &job.record.commit {
+        linked.extend(
+            runs.iter()
+                .filter(|run| run.run_id != target.run_id && run.undoes.is_none())
+                .filter(|run| {
+                    run.repos.iter().any(|r| {
+                        r.path == *path
+                            && r.pushed
+                            && r.commit.is_none()
+                            && r.head_before.as_ref() == Some(own)
+                    })
+                }),
+        );
+    }
+    linked
+}

@@ -1,0 +1,288 @@
+//! Undo of a content operation (`license-update`, `file-replace`): the files the run wrote go
+//! back to their content before it, in the working tree and in the index, and the branch goes
+//! back over the run's commit. Every other path, staged or not, stays exactly as it is; a file
+//! the user changed since the run makes the repository skipped, never overwritten.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use super::{Ctx, os_args, short};
+use crate::journal::RepoRecord;
+use crate::outcome::{Outcome, RepoReport};
+use crate::report::plural;
+
+pub(super) fn undo_files(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    before: &str,
+    after: &str,
+) -> RepoReport {
+    let committed = before != after;
+    // A run cut short before its commit may have written only some of its files: each is as
+    // the run wrote it (put back) or still as it was (left alone).
+    let partial = entry.started && !committed;
+    let mut written = Vec::new();
+    // Each file must still be as the run left it, in the working tree and in the index.
+    for file in &entry.files {
+        if let Some(link) = through_link(&ctx.repo.path, &file.relative_path()) {
+            return ctx.skip(format!(
+                "{} now leads through the symbolic link {}: undo by hand",
+                file.path,
+                link.display()
+            ));
+        }
+        let path = ctx.repo.path.join(file.relative_path());
+        let now = crate::ops::files::read_work_file(&path)
+            .ok()
+            .and_then(|content| {
+                gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
+                    .ok()
+                    .map(|id| id.to_string())
+            });
+        let gone = std::fs::symlink_metadata(&path).is_err();
+        let as_left = match &file.written {
+            Some(_) => now == file.written,
+            None => gone,
+        };
+        let untouched = partial && !as_left && {
+            let mut spec = OsString::from(format!("{before}:"));
+            spec.push(file.relative_path());
+            let args = [
+                OsString::from("rev-parse"),
+                "-q".into(),
+                "--verify".into(),
+                spec,
+            ];
+            let was = ctx.git.read(&args).ok();
+            match was {
+                Some(id) => now.as_deref() == Some(id.as_str()),
+                None => gone,
+            }
+        };
+        if untouched {
+            continue;
+        }
+        if as_left {
+            written.push(file.clone());
+        }
+        if !as_left {
+            let command = ["git", "checkout", short(before), "--", file.path.as_str()];
+            return ctx.skip(format!(
+                "{} changed since the run: undo by hand ({})",
+                file.path,
+                shlex::try_join(command).unwrap_or_default()
+            ));
+        }
+    }
+    let mut todo = entry.clone();
+    if partial {
+        if written.is_empty() {
+            if !ctx.options.dry_run {
+                remove_leftovers(ctx, entry);
+                ctx.drop_refs();
+            }
+            return RepoReport::new(
+                ctx.repo,
+                Outcome::Unchanged,
+                "the run was stopped here before it wrote a file",
+            );
+        }
+        todo.files = written;
+    } else if let Some(reason) = staged_since(ctx, entry, after) {
+        return reason;
+    }
+    let count = todo.files.len();
+    let files = format!("{count} {}", plural(count, "file", "files"));
+    if ctx.options.dry_run {
+        return ctx.would(if committed {
+            format!("would take back the run's commit and restore {files}")
+        } else {
+            format!("would restore {files}")
+        });
+    }
+    if committed {
+        // Compare-and-swap: the branch moves back only from the run's own commit.
+        if let Err(err) = ctx.move_branch(before, after) {
+            return ctx.done(Outcome::Failed, err);
+        }
+    }
+    // Only the run's paths, in the index and the working tree, from the staging area as it was
+    // before the run (HEAD's content for these paths, as the run only touched clean files).
+    let source = entry
+        .index_tree
+        .as_deref()
+        .filter(|_| committed)
+        .unwrap_or(before);
+    if partial {
+        remove_leftovers(ctx, entry);
+    }
+    if let Err(err) = restore_paths(ctx, &todo, source) {
+        let hint = if committed {
+            format!(
+                "{} is back at {}, but restoring the files failed ({err}): `git checkout {} -- \
+                 FILES` finishes it",
+                entry.branch.as_deref().unwrap_or("HEAD"),
+                short(before),
+                short(before)
+            )
+        } else {
+            err
+        };
+        return ctx.done(Outcome::Failed, hint);
+    }
+    if committed || partial {
+        ctx.drop_refs();
+    }
+    if committed {
+        ctx.done(
+            Outcome::Changed,
+            format!("back at {}; {files} restored", short(before)),
+        )
+    } else {
+        ctx.done(Outcome::Changed, format!("{files} restored"))
+    }
+}
+
+/// Removes what an atomic write cut short leaves beside a file (`.git-batch-XXXXXX`, the
+/// temporary file the new content was written to).
+fn remove_leftovers(ctx: &Ctx<'_>, entry: &RepoRecord) {
+    let mut folders: Vec<PathBuf> = entry
+        .files
+        .iter()
+        .map(|f| {
+            f.relative_path()
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        })
+        .filter(|folder| through_link(&ctx.repo.path, &folder.join("x")).is_none())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(ctx.repo.path.join(&folder)) else {
+            continue;
+        };
+        for found in entries.flatten() {
+            let ours = found
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".git-batch-");
+            if ours && found.file_type().is_ok_and(|kind| kind.is_file()) {
+                let _ = std::fs::remove_file(found.path());
+            }
+        }
+    }
+}
+
+/// Puts the run's files back as they are in `source`: the ones that existed are checked out
+/// from it (index and working tree), the ones the run created are taken out of the index and
+/// removed, with the folders that held only them.
+fn restore_paths(ctx: &Ctx<'_>, entry: &RepoRecord, source: &str) -> Result<(), String> {
+    let existed: Vec<OsString> = entry
+        .files
+        .iter()
+        .filter(|f| !f.created)
+        .map(|f| f.relative_path().into_os_string())
+        .collect();
+    if !existed.is_empty() {
+        let mut args = os_args(&["--literal-pathspecs", "checkout", source, "--"]);
+        args.extend(existed);
+        ctx.git.check(&args).map_err(|err| err.to_string())?;
+    }
+    let created: Vec<PathBuf> = entry
+        .files
+        .iter()
+        .filter(|f| f.created)
+        .map(crate::journal::FileRecord::relative_path)
+        .collect();
+    if !created.is_empty() {
+        let mut args = os_args(&[
+            "--literal-pathspecs",
+            "rm",
+            "-q",
+            "--cached",
+            "--ignore-unmatch",
+            "--",
+        ]);
+        args.extend(created.iter().map(|p| p.clone().into_os_string()));
+        ctx.git.check(&args).map_err(|err| err.to_string())?;
+        for path in &created {
+            remove_with_empty_folders(&ctx.repo.path, path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The first folder above `relative` (under `workdir`) that is a symbolic link, if one is:
+/// following it would read or remove a file outside the repository.
+pub(super) fn through_link(workdir: &Path, relative: &Path) -> Option<PathBuf> {
+    let mut folder = PathBuf::new();
+    let parents: Vec<_> = relative.parent()?.components().collect();
+    for part in parents {
+        folder.push(part);
+        let meta = std::fs::symlink_metadata(workdir.join(&folder)).ok()?;
+        if meta.file_type().is_symlink() {
+            return Some(folder);
+        }
+    }
+    None
+}
+
+/// Removes `relative` under `workdir`, then each folder above it that it leaves empty. Never
+/// through a symbolic link.
+pub(super) fn remove_with_empty_folders(workdir: &Path, relative: &Path) -> Result<(), String> {
+    if let Some(link) = through_link(workdir, relative) {
+        return Err(format!(
+            "{} leads through the symbolic link {}: not removed",
+            relative.display(),
+            link.display()
+        ));
+    }
+    match std::fs::remove_file(workdir.join(relative)) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(format!("cannot remove {}: {err}", relative.display())),
+    }
+    let mut folder = relative.parent();
+    while let Some(dir) = folder.filter(|d| !d.as_os_str().is_empty()) {
+        if std::fs::remove_dir(workdir.join(dir)).is_err() {
+            break;
+        }
+        folder = dir.parent();
+    }
+    Ok(())
+}
+
+/// The report that skips the repository when one of the run's files is staged differently
+/// from how the run left it.
+fn staged_since(ctx: &Ctx<'_>, entry: &RepoRecord, after: &str) -> Option<RepoReport> {
+    let paths: Vec<OsString> = entry
+        .files
+        .iter()
+        .map(|f| f.relative_path().into_os_string())
+        .collect();
+    let mut args = os_args(&[
+        "--no-optional-locks",
+        "--literal-pathspecs",
+        "diff-index",
+        "--cached",
+        "-z",
+        "--name-only",
+        after,
+        "--",
+    ]);
+    args.extend(paths.iter().cloned());
+    match ctx.git.read(&args) {
+        Ok(staged) if staged.is_empty() => {}
+        Ok(staged) => {
+            let names: Vec<&str> = staged.split('\0').filter(|s| !s.is_empty()).collect();
+            return Some(ctx.skip(format!(
+                "{} staged differently since the run: unstage it, then undo again",
+                names.join(", ")
+            )));
+        }
+        Err(err) => return Some(ctx.done(Outcome::Failed, err.to_string())),
+    }
+    None
+}
