@@ -334,6 +334,8 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
         let _ = writeln!(out, "no runs recorded for {}", root.display());
         return Ok(());
     }
+    // `license-update` is the longest command name; pad to the longest listed so columns align.
+    let command_width = runs.iter().map(|run| run.command.len()).max().unwrap_or(0);
     for run in &runs {
         let count = |outcome| run.repos.iter().filter(|r| r.outcome == outcome).count();
         let state = match (&run.undone_by, &run.finished) {
@@ -343,7 +345,7 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
         };
         let _ = writeln!(
             out,
-            "{}  {}  {:<6} {} changed, {} skipped, {} failed, {} total{}",
+            "{}  {}  {:<command_width$}  {} changed, {} skipped, {} failed, {} total{}",
             run.run_id.bold(),
             run.started,
             run.command,

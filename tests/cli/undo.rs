@@ -308,3 +308,41 @@ fn failed_names_the_repositories_that_failed_and_a_pull_finishes_them() {
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("no failures"));
 }
+
+#[test]
+fn runs_aligns_its_columns_whatever_the_command_names() {
+    let fleet = Fleet::new();
+    fleet.add_repo("a");
+    fleet.make_dirty("a");
+    fleet.json_exit(&["sync", "--no-push"], 0);
+    let template = fleet.root.join("ci.yml");
+    std::fs::write(&template, "on: push\n").expect("write the template");
+    let template = template.to_str().expect("UTF-8");
+    fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            template,
+            "--create",
+        ],
+        0,
+    );
+
+    let human = fleet
+        .cmd()
+        .args(["--color", "never", "runs"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8(human.stdout).expect("UTF-8");
+    let columns: Vec<usize> = text
+        .lines()
+        .map(|line| line.find(" changed,").expect("a changed count"))
+        .collect();
+    assert_eq!(columns.len(), 2, "{text}");
+    assert_eq!(
+        columns[0], columns[1],
+        "the counts start in one column:\n{text}"
+    );
+}
