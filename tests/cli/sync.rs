@@ -510,3 +510,40 @@ fn the_push_sends_the_runs_own_commit_not_one_made_after_it() {
     assert_eq!(show(&fleet, "a", "%s", "HEAD"), "made meanwhile");
     assert_eq!(parent(&fleet, "a"), commit);
 }
+
+#[test]
+fn a_repository_nested_inside_another_is_never_committed_as_a_broken_link() {
+    let fleet = Fleet::new();
+    fleet.add_repo("outer");
+    fleet.make_dirty("outer");
+    fleet.add_untracked("outer");
+    let inner = fleet.path("outer").join("vendor/inner");
+    std::fs::create_dir_all(&inner).expect("mkdir");
+    fleet.git(&inner, &["init", "-q"]);
+    std::fs::write(inner.join("f.txt"), "inner\n").expect("write");
+    fleet.git(&inner, &["add", "f.txt"]);
+    fleet.git(&inner, &["commit", "-q", "-m", "inner"]);
+    let head = fleet.head("outer");
+    let remote = fleet.remote_head("outer");
+    let before = UserState::of(&fleet, "outer");
+
+    let document = fleet.json_exit(&["sync"], 1);
+    let (outcome, message) = outcome_and_message(&document, "outer");
+    assert_eq!(outcome, "failed", "{document:#}");
+    assert!(message.contains("vendor/inner/"), "{message}");
+    assert!(message.contains(".gitignore"), "says what to do: {message}");
+    assert_eq!(fleet.head("outer"), head, "nothing committed");
+    assert_eq!(fleet.remote_head("outer"), remote, "nothing pushed");
+    assert_eq!(
+        UserState::of(&fleet, "outer"),
+        before,
+        "the staging area as it was"
+    );
+
+    // Ignored, it is left out and the rest is committed.
+    fleet.write("outer", ".gitignore", "vendor/inner/\n");
+    let document = fleet.json_exit(&["sync"], 0);
+    assert_eq!(outcome_and_message(&document, "outer").0, "changed");
+    let listed = fleet.git(&fleet.path("outer"), &["ls-tree", "-r", "HEAD"]);
+    assert!(!listed.contains("160000"), "no link committed: {listed}");
+}

@@ -16,7 +16,8 @@ use crate::targets::Repo;
 
 mod steps;
 use steps::{
-    commit_failure, files_changed, network_failure, parent_of, short_ref, staged_removals_kept,
+    commit_failure, files_changed, nested_repositories_added, network_failure, parent_of,
+    short_ref, staged_removals_kept,
 };
 pub(crate) use steps::{commit_made, host_of, push_commit};
 
@@ -400,6 +401,20 @@ impl Syncer<'_> {
         };
         git.check(&["add", "-A"])
             .map_err(|err| restore_index(err.to_string()))?;
+        let nested = nested_repositories_added(git, &index_tree)
+            .map_err(|err| restore_index(err.to_string()))?;
+        if !nested.is_empty() {
+            let listed = nested
+                .iter()
+                .map(|path| format!("{path}/"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(restore_index(format!(
+                "{listed} holds a repository of its own: git would commit a link to a commit no \
+                 remote has, not its files. Add it to .gitignore, or make it a submodule \
+                 (git submodule add URL PATH), then sync again; nothing committed"
+            )));
+        }
         if !untracked_on_purpose.is_empty() {
             let mut args: Vec<std::ffi::OsString> = [
                 "--literal-pathspecs",
@@ -421,7 +436,8 @@ impl Syncer<'_> {
         let head_now = git::refs::head_id(git.dir()).ok().flatten();
         if head_now != self.details.head_before {
             return Err(restore_index(
-                "HEAD moved while the run was working here (a commit made meanwhile?);                  nothing committed"
+                "HEAD moved while the run was working here (a commit made meanwhile?); \
+                 nothing committed"
                     .into(),
             ));
         }

@@ -28,6 +28,32 @@ pub(super) fn staged_removals_kept(git: &Git<'_>) -> Result<Vec<std::ffi::OsStri
         .collect())
 }
 
+/// Repositories of their own that `git add -A` has just staged as links (mode 160000), compared
+/// with `before` (the tree of the index before it ran): an untracked folder holding a `.git`.
+/// git would commit a bare link to a commit no remote has, not the files: a broken submodule.
+/// Submodules the user staged themselves are in `before` and do not count.
+pub(super) fn nested_repositories_added(
+    git: &Git<'_>,
+    before: &str,
+) -> Result<Vec<String>, GitError> {
+    let listed = git.run(&[
+        "diff-index",
+        "--cached",
+        "--no-renames",
+        "--raw",
+        "-z",
+        "--diff-filter=A",
+        before,
+    ])?;
+    // `-z --raw`: ":OLDMODE NEWMODE OLDID NEWID STATUS" NUL "PATH" NUL, for each entry.
+    let fields: Vec<&str> = listed.stdout.split('\0').collect();
+    Ok(fields
+        .chunks(2)
+        .filter(|entry| entry.len() == 2 && entry[0].split(' ').nth(1) == Some("160000"))
+        .map(|entry| entry[1].to_owned())
+        .collect())
+}
+
 /// Pushes `commit` (the run's own tip, by id: never whatever HEAD has become since) to the
 /// upstream branch of `tracking`, never forcing, within `host`'s share of the per-host cap.
 /// `Ok(false)` when the remote already had it.
