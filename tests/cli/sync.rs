@@ -547,3 +547,27 @@ fn a_repository_nested_inside_another_is_never_committed_as_a_broken_link() {
     let listed = fleet.git(&fleet.path("outer"), &["ls-tree", "-r", "HEAD"]);
     assert!(!listed.contains("160000"), "no link committed: {listed}");
 }
+
+#[test]
+fn a_dry_run_on_a_diverged_branch_says_the_push_would_be_refused_as_the_run_finds() {
+    let fleet = Fleet::new();
+    fleet.add_repo("diverged");
+    fleet.make_ahead("diverged", 1);
+    fleet.make_behind("diverged", 2);
+
+    let dry = fleet.json_exit(&["sync", "-n"], 0);
+    let (_, message) = outcome_and_message(&dry, "diverged");
+    assert!(message.contains("would refuse it"), "{message}");
+    assert!(message.contains("2 commits"), "{message}");
+    assert!(message.contains("--pull"), "{message}");
+
+    // The real run meets exactly that, and says the same way out.
+    let run = fleet.json_exit(&["sync"], 1);
+    let (outcome, message) = outcome_and_message(&run, "diverged");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("--pull"), "{message}");
+
+    let pulled = fleet.json_exit(&["sync", "--pull", "-n"], 0);
+    let (_, message) = outcome_and_message(&pulled, "diverged");
+    assert!(!message.contains("refuse"), "{message}");
+}

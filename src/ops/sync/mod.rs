@@ -245,11 +245,19 @@ fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
     if options.pull {
         parts.push("would fetch and rebase onto the upstream".to_owned());
     }
+    let upstream = s.upstream.as_deref().unwrap_or("the upstream");
     if options.push && (work.commit || s.ahead > 0 || options.pull) {
-        parts.push(format!(
-            "would push to {}",
-            s.upstream.as_deref().unwrap_or("the upstream")
-        ));
+        if s.behind > 0 && !options.pull {
+            // What the real run will meet: a push refused as not a fast-forward.
+            parts.push(format!(
+                "would push to {upstream}, which would refuse it: it has {} commit{} this branch \
+                 lacks (as of the last fetch); sync --pull rebases onto them first",
+                s.behind,
+                if s.behind == 1 { "" } else { "s" }
+            ));
+        } else {
+            parts.push(format!("would push to {upstream}"));
+        }
     }
     RepoReport::new(repo, Outcome::Changed, parts.join(", ")).with_details(Details::Sync(
         SyncDetails {
