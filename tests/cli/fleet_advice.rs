@@ -1,0 +1,168 @@
+//! What a user new to git-batch is told on a fleet: fix commands that fix exactly the drifted
+//! repositories when pasted from anywhere, what a dry run would do to each file, and the way out
+//! of a skip.
+
+use std::fs;
+
+use crate::fixture::Fleet;
+use crate::hooks::paste;
+use crate::license::repo_with;
+
+const MIT_ID: &[u8] = b"// SPDX-License-Identifier: MIT\n";
+const APACHE_ID: &str = "// SPDX-License-Identifier: Apache-2.0\n";
+
+/// The lines printed under "to fix …:".
+fn fix_lines(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .skip_while(|line| !line.trim_start().starts_with("to fix"))
+        .skip(1)
+        .map(|line| line.trim().to_owned())
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+/// Three repositories, two declaring MIT where the policy wants Apache-2.0.
+fn drifted_fleet() -> Fleet {
+    let fleet = Fleet::new();
+    repo_with(&fleet, "api", &[("src/a.rs", MIT_ID)]);
+    repo_with(&fleet, "web", &[("src/b.rs", MIT_ID)]);
+    repo_with(&fleet, "fine", &[("src/c.rs", APACHE_ID.as_bytes())]);
+    fleet
+}
+
+#[test]
+fn checks_fix_line_fixes_exactly_the_drifted_repositories_from_any_folder() {
+    let fleet = drifted_fleet();
+    fs::write(
+        fleet.root.join(".git-batch.toml"),
+        "[policy]\nlicense = \"Apache-2.0\"\nforbid = [\"MIT\"]\n",
+    )
+    .expect("write the policy");
+    let output = fleet
+        .cmd()
+        .args(["--color", "never", "check"])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let fixes = fix_lines(&stdout);
+    assert_eq!(fixes.len(), 1, "{stdout}");
+    assert!(fixes[0].contains(" -t 'api,web' "), "{stdout}");
+
+    let untouched = fleet.head("fine");
+    let before = [fleet.head("api"), fleet.head("web")];
+    // Pasted from a folder that is neither the root nor a repository.
+    let pasted = paste(&fleet, &fleet.scratch, &fixes[0]);
+    assert!(
+        pasted.status.success(),
+        "{}: {}{}",
+        fixes[0],
+        String::from_utf8_lossy(&pasted.stdout),
+        String::from_utf8_lossy(&pasted.stderr)
+    );
+    for (name, file) in [("api", "src/a.rs"), ("web", "src/b.rs")] {
+        assert_eq!(
+            fs::read_to_string(fleet.path(name).join(file)).expect("read"),
+            APACHE_ID,
+            "{name}"
+        );
+    }
+    assert_ne!([fleet.head("api"), fleet.head("web")], before);
+    assert_eq!(
+        fleet.head("fine"),
+        untouched,
+        "a repository in line was left alone"
+    );
+    let again = fleet
+        .cmd()
+        .args(["--color", "never", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}
+
+#[test]
+fn check_flags_fix_line_is_the_same_command_on_the_drifted_repositories() {
+    let fleet = drifted_fleet();
+    let template = fleet.base.join("ci.yml");
+    fs::write(&template, "name: ci\n").expect("write a template");
+    repo_with(&fleet, "ci-ok", &[("ci.yml", b"name: ci\n")]);
+    repo_with(&fleet, "ci-old", &[("ci.yml", b"name: old\n")]);
+    // Given a relative root and a relative replacement, from the fleet's base folder.
+    for (args, drifted, pasted_in) in [
+        (
+            vec![
+                "-C",
+                "root",
+                "license-update",
+                "--old",
+                "MIT",
+                "--new",
+                "Apache-2.0",
+            ],
+            "api,web",
+            fleet.home.clone(),
+        ),
+        (
+            vec![
+                "-C",
+                "root",
+                "file-replace",
+                "--pattern",
+                "ci.yml",
+                "--replacement",
+                "ci.yml",
+            ],
+            "ci-old",
+            fleet.scratch.clone(),
+        ),
+    ] {
+        let mut full = vec!["--color", "never"];
+        full.extend(args.iter().copied());
+        full.push("--check");
+        let output = fleet.cmd_in(&fleet.base).args(&full).output().expect("run");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stdout}");
+        let fixes = fix_lines(&stdout);
+        assert_eq!(fixes.len(), 1, "{args:?}: {stdout}");
+        assert!(
+            fixes[0].contains(&format!(" -t {drifted} "))
+                || fixes[0].contains(&format!(" -t '{drifted}' ")),
+            "{stdout}"
+        );
+        assert!(!fixes[0].contains("--check"), "{stdout}");
+        let heads: Vec<String> = ["api", "web", "fine", "ci-ok", "ci-old"]
+            .iter()
+            .map(|name| fleet.head(name))
+            .collect();
+        let pasted = paste(&fleet, &pasted_in, &fixes[0]);
+        assert!(
+            pasted.status.success(),
+            "{}: {}{}",
+            fixes[0],
+            String::from_utf8_lossy(&pasted.stdout),
+            String::from_utf8_lossy(&pasted.stderr)
+        );
+        for (name, before) in ["api", "web", "fine", "ci-ok", "ci-old"].iter().zip(&heads) {
+            let moved = fleet.head(name) != *before;
+            assert_eq!(
+                moved,
+                drifted.split(',').any(|d| d == *name),
+                "{args:?}: {name}"
+            );
+        }
+        let again = fleet.cmd_in(&fleet.base).args(&full).output().expect("run");
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&again.stdout)
+        );
+    }
+}
