@@ -13,7 +13,8 @@ use crate::license::words::is_copyright_line;
 use crate::license::{declarations, ids, manifests};
 use crate::ops::edit::{Change, Decided, Decision, Mention, Snapshot, Tracked};
 use crate::ops::license_names::{
-    keep_line_endings, named_license_file, names_license, names_new_license_file,
+    keep_line_endings, license_stem, named_license_file, named_part, names_license,
+    names_new_license_file,
 };
 
 /// One license-update, validated before any repository is read.
@@ -56,7 +57,7 @@ pub struct Options {
 enum LicenseFile {
     /// `LICENSE`, `LICENSE.md`, `COPYING`, …: the project's license, whatever it is.
     Plain,
-    /// `LICENSE-MIT`, `LICENSE-APACHE`: one license of several, named for it.
+    /// `LICENSE-MIT`, `LICENSE-APACHE`, `MIT-LICENSE`: one license of several, named for it.
     Named,
 }
 
@@ -265,25 +266,12 @@ impl LicenseUpdate {
     /// Whether the top-level file `name` is a license file this update looks at.
     fn license_file_kind(&self, name: &BStr) -> Option<LicenseFile> {
         let name = name.to_str().ok()?;
-        let stem = ["md", "txt", "rst", "markdown"]
-            .iter()
-            .find_map(|ext| {
-                name.len()
-                    .checked_sub(ext.len() + 1)
-                    .filter(|at| {
-                        name.is_char_boundary(*at)
-                            && name[*at..].eq_ignore_ascii_case(&format!(".{ext}"))
-                    })
-                    .map(|at| &name[..at])
-            })
-            .unwrap_or(name);
+        let stem = license_stem(name);
         let upper = stem.to_ascii_uppercase();
         if matches!(upper.as_str(), "LICENSE" | "LICENCE" | "COPYING") {
             return Some(LicenseFile::Plain);
         }
-        let suffix = upper
-            .strip_prefix("LICENSE-")
-            .or_else(|| upper.strip_prefix("LICENCE-"))?;
+        let suffix = named_part(stem)?;
         names_license(suffix, &self.old).then_some(LicenseFile::Named)
     }
 

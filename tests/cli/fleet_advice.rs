@@ -6,7 +6,7 @@ use std::fs;
 
 use crate::fixture::Fleet;
 use crate::hooks::paste;
-use crate::license::repo_with;
+use crate::license::{MIT_LICENSE, repo_with};
 
 const MIT_ID: &[u8] = b"// SPDX-License-Identifier: MIT\n";
 const APACHE_ID: &str = "// SPDX-License-Identifier: Apache-2.0\n";
@@ -165,4 +165,42 @@ fn check_flags_fix_line_is_the_same_command_on_the_drifted_repositories() {
             String::from_utf8_lossy(&again.stdout)
         );
     }
+}
+
+#[test]
+fn a_license_file_named_old_dash_license_is_renamed_in_its_style() {
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "gem",
+        &[
+            ("MIT-LICENSE", MIT_LICENSE.as_bytes()),
+            ("lib/gem.rb", b"# SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    let output = fleet
+        .cmd()
+        .args([
+            "--color",
+            "never",
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let dir = fleet.path("gem");
+    assert!(!dir.join("MIT-LICENSE").exists(), "{stdout}");
+    let renamed = fs::read_to_string(dir.join("APACHE-LICENSE")).expect("APACHE-LICENSE");
+    assert!(renamed.contains("Apache License"), "{renamed}");
+    assert!(renamed.contains("Copyright (c) 2021 Jane Doe"), "{renamed}");
+    let committed = fleet.git(&dir, &["show", "--name-status", "--format=", "HEAD"]);
+    assert_eq!(
+        committed, "A\tAPACHE-LICENSE\nD\tMIT-LICENSE\nM\tlib/gem.rb\n",
+        "{stdout}"
+    );
 }
