@@ -136,6 +136,27 @@ fn policy_rules(
     Ok((rules, fixes))
 }
 
+/// `decided`, with what a dry run would do to each file recorded for the printer.
+fn planning(
+    settings: &Settings,
+    snapshot: &ops::edit::Snapshot,
+    decided: ops::edit::Decided,
+) -> ops::edit::Decided {
+    if let (true, ops::edit::Decision::Change(changes)) = (settings.dry_run, &decided.decision) {
+        let files = changes
+            .iter()
+            .map(|change| {
+                (
+                    gix::bstr::ByteSlice::to_str_lossy(change.path.as_slice()).into_owned(),
+                    crate::planned::Planned::of(change.old.is_some(), change.new.is_some()),
+                )
+            })
+            .collect();
+        crate::planned::record(&snapshot.workdir, files);
+    }
+    decided
+}
+
 /// For `license-update --check` and `file-replace --check`: the same command without `--check`,
 /// which makes the change the check found missing.
 fn check_fixes(command: &Command) -> Vec<String> {
@@ -442,7 +463,9 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 unreachable!("validated above")
             };
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| update.decide_noting(snapshot);
+            let decide = |snapshot: &ops::edit::Snapshot| {
+                planning(settings, snapshot, update.decide_noting(snapshot))
+            };
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::FileReplace { edit, .. } => {
@@ -455,7 +478,9 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 .unwrap_or_else(|| replace.default_message());
             let replace = ContentOp::Replace(replace.clone());
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| replace.decide(snapshot);
+            let decide = |snapshot: &ops::edit::Snapshot| {
+                planning(settings, snapshot, replace.decide(snapshot).into())
+            };
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::Check { .. } => {

@@ -15,6 +15,7 @@ pub mod license;
 pub mod mutation;
 pub mod ops;
 pub mod outcome;
+pub mod planned;
 pub mod pool;
 pub mod process;
 pub mod report;

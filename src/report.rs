@@ -172,6 +172,15 @@ impl Printer {
                     return;
                 }
                 let mut text = self.repo_line(report);
+                // A dry run says what it would do to each file; JSON has the paths as `files`.
+                let planned = crate::planned::take(&report.path);
+                if let Some(planned) = planned.filter(|_| {
+                    report.outcome == Outcome::Changed && self.header.dry_run && !self.header.check
+                }) {
+                    for (file, plan) in planned {
+                        text.push_str(&format!("  {} {}\n", plan.said(), controls(&file)));
+                    }
+                }
                 if let Details::Edit(edit) = &report.details {
                     for mention in &edit.mentions {
                         text.push_str(&format!(

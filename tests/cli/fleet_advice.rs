@@ -204,3 +204,72 @@ fn a_license_file_named_old_dash_license_is_renamed_in_its_style() {
         "{stdout}"
     );
 }
+
+#[test]
+fn dry_runs_say_what_they_would_do_to_each_file() {
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "lib",
+        &[
+            ("LICENSE-MIT", MIT_LICENSE.as_bytes()),
+            ("src/a.rs", MIT_ID),
+            ("old-ci.yml", b"name: old\n"),
+        ],
+    );
+    let template = fleet.base.join("ci.yml");
+    fs::write(&template, "name: ci\n").expect("write a template");
+    let template = template.to_str().expect("UTF-8");
+    let image = fleet.git(&fleet.path("lib"), &["status", "--porcelain", "--ignored"]);
+    for (args, said) in [
+        (
+            vec!["license-update", "--old", "MIT", "--new", "Apache-2.0"],
+            vec![
+                "would create LICENSE-APACHE",
+                "would remove LICENSE-MIT",
+                "would change src/a.rs",
+            ],
+        ),
+        (
+            vec![
+                "file-replace",
+                "--pattern",
+                "old-ci.yml",
+                "--replacement",
+                template,
+                "--to",
+                "ci.yml",
+            ],
+            vec!["would create ci.yml", "would remove old-ci.yml"],
+        ),
+    ] {
+        let mut full = vec!["--color", "never", "-n"];
+        full.extend(args.iter().copied());
+        let output = fleet.cmd().args(&full).output().expect("run");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        let lines: Vec<&str> = stdout
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("would "))
+            .collect();
+        assert_eq!(lines, said, "{stdout}");
+        // JSON keeps its fields: the paths, nothing more.
+        full.extend(["--format", "json"]);
+        let json = fleet.cmd().args(&full).output().expect("run");
+        let document: serde_json::Value =
+            serde_json::from_slice(&json.stdout).expect("a JSON document");
+        let files = &document["repos"][0]["files"];
+        assert_eq!(
+            files.as_array().map(Vec::len),
+            Some(said.len()),
+            "{document}"
+        );
+        assert!(document["repos"][0].get("planned").is_none());
+    }
+    assert_eq!(
+        fleet.git(&fleet.path("lib"), &["status", "--porcelain", "--ignored"]),
+        image,
+        "a dry run writes nothing"
+    );
+}
