@@ -40,25 +40,31 @@ enum ContentOp {
 }
 
 impl ContentOp {
-    /// As [`ContentOp::decide`], with the mentions a license-update found and left alone.
+    /// As [`ContentOp::decide`], with the mentions a license-update (alone or in a policy)
+    /// found and left alone.
     fn decide_noting(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decided {
+        use ops::edit::{Decided, Decision};
         match self {
             ContentOp::License(update) => update.decide_noting(snapshot),
-            other => other.decide(snapshot).into(),
-        }
-    }
-
-    fn decide(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decision {
-        use ops::edit::Decision;
-        match self {
-            ContentOp::License(update) => update.decide(snapshot),
-            ContentOp::Replace(replace) => replace.decide(snapshot),
+            ContentOp::Replace(replace) => replace.decide(snapshot).into(),
             ContentOp::Policy(rules, _) => {
                 let mut changes: Vec<ops::edit::Change> = Vec::new();
+                let mut mentions: Vec<ops::edit::Mention> = Vec::new();
                 for rule in rules {
-                    match rule.decide(snapshot) {
+                    let decided = rule.decide_noting(snapshot);
+                    for mention in decided.mentions {
+                        if !mentions.contains(&mention) {
+                            mentions.push(mention);
+                        }
+                    }
+                    match decided.decision {
                         Decision::Unchanged(_) => {}
-                        Decision::Skip(reason) => return Decision::Skip(reason),
+                        Decision::Skip(reason) => {
+                            return Decided {
+                                decision: Decision::Skip(reason),
+                                mentions,
+                            };
+                        }
                         Decision::Change(more) => {
                             for change in more {
                                 if !changes.iter().any(|c| c.path == change.path) {
@@ -68,12 +74,13 @@ impl ContentOp {
                         }
                     }
                 }
-                if changes.is_empty() {
+                let decision = if changes.is_empty() {
                     Decision::Unchanged("follows the policy".into())
                 } else {
                     changes.sort_by(|a, b| a.path.cmp(&b.path));
                     Decision::Change(changes)
-                }
+                };
+                Decided { decision, mentions }
             }
         }
     }
@@ -479,7 +486,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let replace = ContentOp::Replace(replace.clone());
             let options = edit_options(settings, edit, message);
             let decide = |snapshot: &ops::edit::Snapshot| {
-                planning(settings, snapshot, replace.decide(snapshot).into())
+                planning(settings, snapshot, replace.decide_noting(snapshot))
             };
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
@@ -500,7 +507,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 timeout: settings.timeout,
                 run_id: String::new(),
             };
-            let decide = |snapshot: &ops::edit::Snapshot| policy.decide(snapshot);
+            let decide = |snapshot: &ops::edit::Snapshot| policy.decide_noting(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::Undo { .. }

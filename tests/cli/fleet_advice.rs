@@ -273,3 +273,46 @@ fn dry_runs_say_what_they_would_do_to_each_file() {
         "a dry run writes nothing"
     );
 }
+
+#[test]
+fn check_shows_the_mentions_license_update_leaves_alone() {
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "app",
+        &[
+            ("README.md", b"# app\n\nReleased under the MIT License.\n"),
+            ("src/a.rs", MIT_ID),
+        ],
+    );
+    let run = |args: &[&str]| {
+        let output = fleet
+            .cmd()
+            .args(["--color", "never"])
+            .args(args)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let mentioned = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|line| line.contains("mentioned at"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let update = run(&[
+        "license-update",
+        "--old",
+        "MIT",
+        "--new",
+        "Apache-2.0",
+        "--check",
+    ]);
+    let check = run(&["check", "--license", "Apache-2.0", "--forbid", "MIT"]);
+    let said = mentioned(&update);
+    assert_eq!(said.len(), 1, "{update}");
+    assert!(said[0].contains("README.md:3, left alone"), "{update}");
+    assert_eq!(mentioned(&check), said, "{check}");
+}
