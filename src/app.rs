@@ -101,7 +101,10 @@ fn policy_rules(
                 license,
                 None,
                 !listed,
-                &ops::license::Options::default(),
+                &ops::license::Options {
+                    in_policy: true,
+                    ..ops::license::Options::default()
+                },
             )
             .map_err(|err| {
                 UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME))
@@ -382,6 +385,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 &ops::license::Options {
                     copyright: copyright.clone(),
                     rewrite_vendored: *rewrite_vendored,
+                    in_policy: false,
                 },
             )
             .map_err(UsageError::Request)?;

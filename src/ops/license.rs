@@ -32,6 +32,8 @@ pub struct LicenseUpdate {
     /// `--rewrite-vendored`: rewrite the declarations of files that carry their own copyright
     /// and the old license's full text too.
     pub rewrite_vendored: bool,
+    /// What a skip for a license file that holds another text tells the user to do.
+    way_out: &'static str,
     /// The texts above, prepared for matching once rather than for every repository: the old
     /// license's, the new text, and the new license's reference text.
     templates: Box<Templates>,
@@ -50,6 +52,9 @@ struct Templates {
 pub struct Options {
     pub copyright: Option<String>,
     pub rewrite_vendored: bool,
+    /// A rule of `check`'s policy: a skip's way out names `license-update`, which `check` is
+    /// not.
+    pub in_policy: bool,
 }
 
 /// A license file at the top of a repository, by its name.
@@ -136,6 +141,11 @@ impl LicenseUpdate {
                 old_text: listed(old).map(|id| id.text().to_owned()),
                 copyright: options.copyright.clone(),
                 rewrite_vendored: options.rewrite_vendored,
+                way_out: if options.in_policy {
+                    "run license-update with --ids-only to change only the declarations"
+                } else {
+                    "rerun with --ids-only to leave license files alone"
+                },
                 templates: Box::new(Templates {
                     old: listed(old).map(|id| Template::new(id.text())),
                     new: new_text.as_deref().map(Template::new),
@@ -245,9 +255,9 @@ impl LicenseUpdate {
                 )
             };
             return Decision::Skip(format!(
-                "{} {why}; left alone (check it by hand, or rerun with --ids-only to leave \
-                 license files alone)",
-                foreign.join(", ")
+                "{} {why}; left alone (check it by hand, or {})",
+                foreign.join(", "),
+                self.way_out
             ));
         }
         let moved: Vec<String> = changes
@@ -499,9 +509,10 @@ impl LicenseUpdate {
         if !holds_old {
             return Err(format!(
                 "{} does not hold the {} license's text; left alone (check it by hand, or \
-                 rerun with --ids-only)",
+                 {})",
                 tracked.path.to_str_lossy(),
-                self.old
+                self.old,
+                self.way_out
             ));
         }
         let mut changes = vec![Change {

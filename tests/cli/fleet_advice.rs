@@ -316,3 +316,43 @@ fn check_shows_the_mentions_license_update_leaves_alone() {
     assert!(said[0].contains("README.md:3, left alone"), "{update}");
     assert_eq!(mentioned(&check), said, "{check}");
 }
+
+#[test]
+fn checks_skip_for_another_license_text_says_the_way_out() {
+    let fleet = Fleet::new();
+    repo_with(
+        &fleet,
+        "odd",
+        &[
+            ("LICENSE", b"All rights reserved by the odd company.\n"),
+            ("src/a.rs", MIT_ID),
+        ],
+    );
+    let output = fleet
+        .cmd()
+        .args([
+            "--color",
+            "never",
+            "check",
+            "--license",
+            "Apache-2.0",
+            "--forbid",
+            "MIT",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let skipped = stdout
+        .lines()
+        .find(|line| line.contains("odd: skipped"))
+        .unwrap_or_else(|| panic!("a skip: {stdout}"));
+    assert!(
+        skipped.contains("LICENSE holds another text than the MIT license"),
+        "{stdout}"
+    );
+    assert!(
+        skipped.contains("run license-update with --ids-only to change only the declarations"),
+        "{stdout}"
+    );
+}
