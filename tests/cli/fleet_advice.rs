@@ -356,3 +356,68 @@ fn checks_skip_for_another_license_text_says_the_way_out() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_skip_for_a_nested_repository_says_what_to_do_and_its_command_works() {
+    let fleet = Fleet::new();
+    fleet.add_repo("app");
+    let nested = fleet.path("app").join("sub");
+    fleet.git(
+        &fleet.base,
+        &["init", "-q", nested.to_str().expect("UTF-8")],
+    );
+    fleet.git(&nested, &["commit", "-q", "--allow-empty", "-m", "first"]);
+    let template = fleet.base.join("new.sh");
+    fs::write(&template, "echo new\n").expect("write a template");
+    let output = fleet
+        .cmd()
+        .args([
+            "--color",
+            "never",
+            "file-replace",
+            "--pattern",
+            "sub/new.sh",
+        ])
+        .args(["--create", "--replacement"])
+        .arg(&template)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let skipped = stdout
+        .lines()
+        .find(|line| line.contains("app: skipped"))
+        .unwrap_or_else(|| panic!("a skip: {stdout}"));
+    assert!(skipped.contains("sub is another repository"), "{stdout}");
+    assert!(
+        skipped.contains("or leave this repository out with --exclude"),
+        "{stdout}"
+    );
+    // The command it names runs in the nested repository.
+    let named = format!("-t {} ", nested.display());
+    assert!(skipped.contains(&named), "{stdout}");
+    let there = fleet
+        .cmd()
+        .args(["--color", "never", "-t"])
+        .arg(&nested)
+        .args([
+            "file-replace",
+            "--pattern",
+            "new.sh",
+            "--create",
+            "--no-commit",
+        ])
+        .arg("--replacement")
+        .arg(&template)
+        .output()
+        .expect("run");
+    assert_eq!(
+        there.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&there.stdout)
+    );
+    assert_eq!(
+        fs::read_to_string(nested.join("new.sh")).expect("written"),
+        "echo new\n"
+    );
+}
