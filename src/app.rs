@@ -167,80 +167,6 @@ fn planning(
     decided
 }
 
-/// For `license-update --check` and `file-replace --check`: the same command without `--check`,
-/// which makes the change the check found missing.
-fn check_fixes(command: &Command) -> Vec<String> {
-    match command {
-        Command::LicenseUpdate {
-            old,
-            new,
-            license_file,
-            ids_only,
-            copyright,
-            rewrite_vendored,
-            edit,
-        } if edit.check => {
-            let file = license_file.as_ref().map(|file| file.to_string_lossy());
-            let mut flags = vec![("--old", Some(old.as_str())), ("--new", Some(new.as_str()))];
-            if let Some(file) = &file {
-                flags.push(("--license-file", Some(file)));
-            }
-            if *ids_only {
-                flags.push(("--ids-only", None));
-            }
-            if let Some(copyright) = copyright {
-                flags.push(("--copyright", Some(copyright)));
-            }
-            if *rewrite_vendored {
-                flags.push(("--rewrite-vendored", None));
-            }
-            if let Some(message) = &edit.message {
-                flags.push(("--message", Some(message)));
-            }
-            vec![crate::escape::fix_command("license-update", &flags)]
-        }
-        Command::FileReplace {
-            pattern,
-            replacement,
-            create,
-            to,
-            edit,
-        } if edit.check => {
-            let replacement = replacement.to_string_lossy();
-            let mut flags = vec![
-                ("--pattern", Some(pattern.as_str())),
-                ("--replacement", Some(&*replacement)),
-            ];
-            if *create {
-                flags.push(("--create", None));
-            }
-            if let Some(to) = to {
-                flags.push(("--to", Some(to)));
-            }
-            if let Some(message) = &edit.message {
-                flags.push(("--message", Some(message)));
-            }
-            vec![crate::escape::fix_command("file-replace", &flags)]
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// `fixes`, with the run's `--depth` when it is not the default: a repository deeper than the
-/// default is not found by name without it.
-fn at_depth(fixes: Vec<String>, depth: usize) -> Vec<String> {
-    if depth == DEFAULT_DEPTH {
-        return fixes;
-    }
-    fixes
-        .into_iter()
-        .map(|fix| format!("{fix} --depth {depth}"))
-        .collect()
-}
-
-/// `--depth`'s default.
-const DEFAULT_DEPTH: usize = 2;
-
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
 pub fn run_from_args<I, T>(args: I) -> std::process::ExitCode
 where
@@ -424,7 +350,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         workers,
         notes,
         check: header_check(&settings.command),
-        fixes: at_depth(check_fixes(&settings.command), settings.selection.depth),
+        fixes: crate::fixes::at_depth(
+            crate::fixes::check_fixes(&settings.command),
+            settings.selection.depth,
+        ),
     };
     let run = match &settings.command {
         Command::List => list(settings, header, &repos, start),
@@ -501,7 +430,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let mut header = header;
             header.check = true;
             header.dry_run = true;
-            header.fixes = at_depth(fixes.clone(), settings.selection.depth);
+            header.fixes = crate::fixes::at_depth(fixes.clone(), settings.selection.depth);
             let options = ops::edit::EditOptions {
                 mode: ops::edit::Mode::Check,
                 diff: false,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod escape;
 pub mod exit;
+pub mod fixes;
 pub mod git;
 pub mod hosts;
 pub mod journal;

@@ -436,7 +436,7 @@ fn fix_text(header: &RunHeader, run: &RunReport) -> String {
                 plural(drifted.len(), "it", "them")
             ));
             for line in lines {
-                text.push_str(&format!("    {line}\n"));
+                text.push_str(&format!("    {}\n", controls(&line)));
             }
         }
         None => {
