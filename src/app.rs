@@ -40,25 +40,31 @@ enum ContentOp {
 }
 
 impl ContentOp {
-    /// As [`ContentOp::decide`], with the mentions a license-update found and left alone.
+    /// As [`ContentOp::decide`], with the mentions a license-update (alone or in a policy)
+    /// found and left alone.
     fn decide_noting(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decided {
+        use ops::edit::{Decided, Decision};
         match self {
             ContentOp::License(update) => update.decide_noting(snapshot),
-            other => other.decide(snapshot).into(),
-        }
-    }
-
-    fn decide(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decision {
-        use ops::edit::Decision;
-        match self {
-            ContentOp::License(update) => update.decide(snapshot),
-            ContentOp::Replace(replace) => replace.decide(snapshot),
+            ContentOp::Replace(replace) => replace.decide(snapshot).into(),
             ContentOp::Policy(rules, _) => {
                 let mut changes: Vec<ops::edit::Change> = Vec::new();
+                let mut mentions: Vec<ops::edit::Mention> = Vec::new();
                 for rule in rules {
-                    match rule.decide(snapshot) {
+                    let decided = rule.decide_noting(snapshot);
+                    for mention in decided.mentions {
+                        if !mentions.contains(&mention) {
+                            mentions.push(mention);
+                        }
+                    }
+                    match decided.decision {
                         Decision::Unchanged(_) => {}
-                        Decision::Skip(reason) => return Decision::Skip(reason),
+                        Decision::Skip(reason) => {
+                            return Decided {
+                                decision: Decision::Skip(reason),
+                                mentions,
+                            };
+                        }
                         Decision::Change(more) => {
                             for change in more {
                                 if !changes.iter().any(|c| c.path == change.path) {
@@ -68,12 +74,13 @@ impl ContentOp {
                         }
                     }
                 }
-                if changes.is_empty() {
+                let decision = if changes.is_empty() {
                     Decision::Unchanged("follows the policy".into())
                 } else {
                     changes.sort_by(|a, b| a.path.cmp(&b.path));
                     Decision::Change(changes)
-                }
+                };
+                Decided { decision, mentions }
             }
         }
     }
@@ -94,7 +101,10 @@ fn policy_rules(
                 license,
                 None,
                 !listed,
-                &ops::license::Options::default(),
+                &ops::license::Options {
+                    in_policy: true,
+                    ..ops::license::Options::default()
+                },
             )
             .map_err(|err| {
                 UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME))
@@ -134,6 +144,27 @@ fn policy_rules(
         )));
     }
     Ok((rules, fixes))
+}
+
+/// `decided`, with what a dry run would do to each file recorded for the printer.
+fn planning(
+    settings: &Settings,
+    snapshot: &ops::edit::Snapshot,
+    decided: ops::edit::Decided,
+) -> ops::edit::Decided {
+    if let (true, ops::edit::Decision::Change(changes)) = (settings.dry_run, &decided.decision) {
+        let files = changes
+            .iter()
+            .map(|change| {
+                (
+                    gix::bstr::ByteSlice::to_str_lossy(change.path.as_slice()).into_owned(),
+                    crate::planned::Planned::of(change.old.is_some(), change.new.is_some()),
+                )
+            })
+            .collect();
+        crate::planned::record(&snapshot.workdir, files);
+    }
+    decided
 }
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
@@ -280,6 +311,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 &ops::license::Options {
                     copyright: copyright.clone(),
                     rewrite_vendored: *rewrite_vendored,
+                    in_policy: false,
                 },
             )
             .map_err(UsageError::Request)?;
@@ -318,7 +350,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         workers,
         notes,
         check: header_check(&settings.command),
-        fixes: Vec::new(),
+        fixes: crate::fixes::at_depth(
+            crate::fixes::check_fixes(&settings.command),
+            settings.selection.depth,
+        ),
     };
     let run = match &settings.command {
         Command::List => list(settings, header, &repos, start),
@@ -368,7 +403,9 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 unreachable!("validated above")
             };
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| update.decide_noting(snapshot);
+            let decide = |snapshot: &ops::edit::Snapshot| {
+                planning(settings, snapshot, update.decide_noting(snapshot))
+            };
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::FileReplace { edit, .. } => {
@@ -381,7 +418,9 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 .unwrap_or_else(|| replace.default_message());
             let replace = ContentOp::Replace(replace.clone());
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| replace.decide(snapshot);
+            let decide = |snapshot: &ops::edit::Snapshot| {
+                planning(settings, snapshot, replace.decide_noting(snapshot))
+            };
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::Check { .. } => {
@@ -391,7 +430,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let mut header = header;
             header.check = true;
             header.dry_run = true;
-            header.fixes.clone_from(fixes);
+            header.fixes = crate::fixes::at_depth(fixes.clone(), settings.selection.depth);
             let options = ops::edit::EditOptions {
                 mode: ops::edit::Mode::Check,
                 diff: false,
@@ -401,7 +440,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 timeout: settings.timeout,
                 run_id: String::new(),
             };
-            let decide = |snapshot: &ops::edit::Snapshot| policy.decide(snapshot);
+            let decide = |snapshot: &ops::edit::Snapshot| policy.decide_noting(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::Undo { .. }

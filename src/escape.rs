@@ -37,13 +37,11 @@ pub fn path(path: &std::path::Path) -> String {
     controls(&path.to_string_lossy()).into_owned()
 }
 
-/// `git batch -t . COMMAND FLAGS…` as a line to paste into a shell: every word quoted as the
-/// shell needs (a policy path may hold `'`, `$(…)` or `;`), and a value that starts with `-`
-/// joined to its flag (`--pattern=-x`) so that it is not read as a flag.
+/// `COMMAND FLAGS…` as words to paste into a shell, after a `git batch …` that says where: every
+/// word quoted as the shell needs (a policy path may hold `'`, `$(…)` or `;`), and a value that
+/// starts with `-` joined to its flag (`--pattern=-x`) so that it is not read as a flag.
 pub fn fix_command(command: &str, flags: &[(&str, Option<&str>)]) -> String {
-    let mut argv: Vec<String> = ["git", "batch", "-t", ".", command]
-        .map(str::to_owned)
-        .to_vec();
+    let mut argv: Vec<String> = vec![command.to_owned()];
     for (flag, value) in flags {
         match value {
             Some(value) if value.starts_with('-') => argv.push(format!("{flag}={value}")),
@@ -56,9 +54,40 @@ pub fn fix_command(command: &str, flags: &[(&str, Option<&str>)]) -> String {
     })
 }
 
+/// The whole line that runs `fix` (from [`fix_command`]) on exactly the repositories `names`
+/// under `root`, from any folder: `git batch -C ROOT -t 'a,b' FIX` (a name is looked up under
+/// the root before anything else). `None` when no `-t` list can name them exactly (a name with a
+/// comma, a control character or spaces around it, a list read as a group or a flag); the
+/// caller then says to run [`fix_in_each`] in each of them.
+pub fn fix_line(root: &std::path::Path, names: &[&str], fix: &str) -> Option<String> {
+    let odd = |name: &&str| {
+        name.is_empty()
+            || name.contains(',')
+            || name.trim() != *name
+            || name.chars().any(char::is_control)
+    };
+    if names.is_empty() || names.iter().any(odd) {
+        return None;
+    }
+    let root = root
+        .to_str()
+        .filter(|root| !root.chars().any(char::is_control))?;
+    let list = names.join(",");
+    if list.starts_with(['@', '-']) {
+        return None;
+    }
+    let head = shlex::try_join(["git", "batch", "-C", root, "-t", list.as_str()]).ok()?;
+    Some(format!("{head} {fix}"))
+}
+
+/// The line to run `fix` in one repository, from its folder: `git batch -t . FIX`.
+pub fn fix_in_each(fix: &str) -> String {
+    format!("git batch -t . {fix}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{controls, fix_command};
+    use super::{controls, fix_command, fix_line};
 
     #[test]
     fn fix_commands_quote_every_word_and_keep_values_from_reading_as_flags() {
@@ -67,20 +96,12 @@ mod tests {
                 "file-replace",
                 &[("--pattern", Some("ci.yml")), ("--create", None)]
             ),
-            "git batch -t . file-replace --pattern ci.yml --create"
+            "file-replace --pattern ci.yml --create"
         );
         let hostile = fix_command("file-replace", &[("--pattern", Some("a'; touch x; '"))]);
         assert_eq!(
             shlex::split(&hostile).expect("splits"),
-            [
-                "git",
-                "batch",
-                "-t",
-                ".",
-                "file-replace",
-                "--pattern",
-                "a'; touch x; '"
-            ]
+            ["file-replace", "--pattern", "a'; touch x; '"]
         );
         let dashed = fix_command("file-replace", &[("--pattern", Some("-rf"))]);
         assert_eq!(
@@ -91,6 +112,23 @@ mod tests {
             Some("--pattern=-rf")
         );
         assert!(fix_command("x", &[("--pattern", Some("nul\0"))]).contains("NUL"));
+    }
+
+    #[test]
+    fn fix_lines_name_the_root_and_exactly_the_repositories() {
+        let root = std::path::Path::new("/srv/fleet of repos");
+        let line = fix_line(root, &["api", "web/app"], "check-me --x").expect("a line");
+        assert_eq!(
+            line,
+            "git batch -C '/srv/fleet of repos' -t 'api,web/app' check-me --x"
+        );
+        assert_eq!(
+            fix_line(root, &["it's"], "f").expect("a line"),
+            "git batch -C '/srv/fleet of repos' -t \"it's\" f"
+        );
+        for names in [&["a,b"][..], &["@group"], &["-rf"], &["new\nline"], &[]] {
+            assert_eq!(fix_line(root, names, "f"), None, "{names:?}");
+        }
     }
 
     #[test]

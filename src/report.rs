@@ -26,7 +26,8 @@ pub struct RunHeader {
     pub notes: Vec<String>,
     /// `--check`: a repository that would change is a finding, listed at the end.
     pub check: bool,
-    /// For `check`: the commands that bring a drifted repository in line, said at the end.
+    /// For `check` and `--check`: the commands (and their flags, quoted for the shell, without
+    /// `git batch` and the targets) that bring a drifted repository in line, said at the end.
     pub fixes: Vec<String>,
 }
 
@@ -171,6 +172,16 @@ impl Printer {
                     return;
                 }
                 let mut text = self.repo_line(report);
+                // A dry run says what it would do to each file; JSON has the paths as `files`.
+                let dry_run = self.header.dry_run && !self.header.check;
+                let planned = (dry_run && report.outcome == Outcome::Changed)
+                    .then(|| crate::planned::take(&report.path))
+                    .flatten();
+                if let Some(planned) = planned {
+                    for (file, plan) in planned {
+                        text.push_str(&format!("  {} {}\n", plan.said(), controls(&file)));
+                    }
+                }
                 if let Details::Edit(edit) = &report.details {
                     for mention in &edit.mentions {
                         text.push_str(&format!(
@@ -285,10 +296,7 @@ impl Printer {
                 if self.header.check {
                     text.push_str(&check_text(run));
                     if run.summary.changed > 0 && !self.header.fixes.is_empty() {
-                        text.push_str("  to fix, in each of them:\n");
-                        for fix in &self.header.fixes {
-                            text.push_str(&format!("    {}\n", controls(fix)));
-                        }
+                        text.push_str(&fix_text(&self.header, run));
                     }
                 }
                 self.emit(&text);
@@ -401,6 +409,43 @@ fn check_text(run: &RunReport) -> String {
             plural(undecided.len(), "repository", "repositories"),
             undecided.join(", ")
         ));
+    }
+    text
+}
+
+/// The commands that fix the drift `--check` found, run on exactly the repositories that drifted
+/// (`-C ROOT -t a,b`, to paste from any folder), or, when no `-t` list can name them, to run in
+/// each of them.
+fn fix_text(header: &RunHeader, run: &RunReport) -> String {
+    let mut drifted: Vec<&str> = run
+        .repos
+        .iter()
+        .filter(|r| r.outcome == Outcome::Changed)
+        .map(|r| r.name.as_str())
+        .collect();
+    drifted.sort_unstable();
+    let lines: Option<Vec<String>> = header
+        .fixes
+        .iter()
+        .map(|fix| escape::fix_line(&header.root, &drifted, fix))
+        .collect();
+    let mut text = String::new();
+    match lines {
+        Some(lines) => {
+            text.push_str(&format!(
+                "  to fix {}:\n",
+                plural(drifted.len(), "it", "them")
+            ));
+            for line in lines {
+                text.push_str(&format!("    {}\n", controls(&line)));
+            }
+        }
+        None => {
+            text.push_str("  to fix, in each of them:\n");
+            for fix in &header.fixes {
+                text.push_str(&format!("    {}\n", controls(&escape::fix_in_each(fix))));
+            }
+        }
     }
     text
 }

@@ -138,8 +138,12 @@ fn obstacle_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
             Ok(meta)
                 if meta.is_dir() && !is_last && fs::symlink_metadata(at.join(".git")).is_ok() =>
             {
+                let nested = at.to_string_lossy();
+                let nested = shlex::try_quote(&nested).unwrap_or_default();
                 return Some(format!(
-                    "{} is another repository (it has its own .git); change it in that repository",
+                    "{} is another repository (it has its own .git), whose files this one cannot \
+                     commit: change the file in that repository (`git batch -t {nested} …` runs \
+                     there), or leave this repository out with --exclude",
                     shown()
                 ));
             }

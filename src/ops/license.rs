@@ -13,7 +13,8 @@ use crate::license::words::is_copyright_line;
 use crate::license::{declarations, ids, manifests};
 use crate::ops::edit::{Change, Decided, Decision, Mention, Snapshot, Tracked};
 use crate::ops::license_names::{
-    keep_line_endings, named_license_file, names_license, names_new_license_file,
+    keep_line_endings, license_stem, named_license_file, named_part, names_license,
+    names_new_license_file,
 };
 
 /// One license-update, validated before any repository is read.
@@ -31,6 +32,8 @@ pub struct LicenseUpdate {
     /// `--rewrite-vendored`: rewrite the declarations of files that carry their own copyright
     /// and the old license's full text too.
     pub rewrite_vendored: bool,
+    /// What a skip for a license file that holds another text tells the user to do.
+    way_out: &'static str,
     /// The texts above, prepared for matching once rather than for every repository: the old
     /// license's, the new text, and the new license's reference text.
     templates: Box<Templates>,
@@ -49,6 +52,9 @@ struct Templates {
 pub struct Options {
     pub copyright: Option<String>,
     pub rewrite_vendored: bool,
+    /// A rule of `check`'s policy: a skip's way out names `license-update`, which `check` is
+    /// not.
+    pub in_policy: bool,
 }
 
 /// A license file at the top of a repository, by its name.
@@ -56,7 +62,7 @@ pub struct Options {
 enum LicenseFile {
     /// `LICENSE`, `LICENSE.md`, `COPYING`, …: the project's license, whatever it is.
     Plain,
-    /// `LICENSE-MIT`, `LICENSE-APACHE`: one license of several, named for it.
+    /// `LICENSE-MIT`, `LICENSE-APACHE`, `MIT-LICENSE`: one license of several, named for it.
     Named,
 }
 
@@ -135,6 +141,11 @@ impl LicenseUpdate {
                 old_text: listed(old).map(|id| id.text().to_owned()),
                 copyright: options.copyright.clone(),
                 rewrite_vendored: options.rewrite_vendored,
+                way_out: if options.in_policy {
+                    "run license-update with --ids-only to change only the declarations"
+                } else {
+                    "rerun with --ids-only to leave license files alone"
+                },
                 templates: Box::new(Templates {
                     old: listed(old).map(|id| Template::new(id.text())),
                     new: new_text.as_deref().map(Template::new),
@@ -244,9 +255,9 @@ impl LicenseUpdate {
                 )
             };
             return Decision::Skip(format!(
-                "{} {why}; left alone (check it by hand, or rerun with --ids-only to leave \
-                 license files alone)",
-                foreign.join(", ")
+                "{} {why}; left alone (check it by hand, or {})",
+                foreign.join(", "),
+                self.way_out
             ));
         }
         let moved: Vec<String> = changes
@@ -265,25 +276,12 @@ impl LicenseUpdate {
     /// Whether the top-level file `name` is a license file this update looks at.
     fn license_file_kind(&self, name: &BStr) -> Option<LicenseFile> {
         let name = name.to_str().ok()?;
-        let stem = ["md", "txt", "rst", "markdown"]
-            .iter()
-            .find_map(|ext| {
-                name.len()
-                    .checked_sub(ext.len() + 1)
-                    .filter(|at| {
-                        name.is_char_boundary(*at)
-                            && name[*at..].eq_ignore_ascii_case(&format!(".{ext}"))
-                    })
-                    .map(|at| &name[..at])
-            })
-            .unwrap_or(name);
+        let stem = license_stem(name);
         let upper = stem.to_ascii_uppercase();
         if matches!(upper.as_str(), "LICENSE" | "LICENCE" | "COPYING") {
             return Some(LicenseFile::Plain);
         }
-        let suffix = upper
-            .strip_prefix("LICENSE-")
-            .or_else(|| upper.strip_prefix("LICENCE-"))?;
+        let suffix = named_part(stem)?;
         names_license(suffix, &self.old).then_some(LicenseFile::Named)
     }
 
@@ -511,9 +509,10 @@ impl LicenseUpdate {
         if !holds_old {
             return Err(format!(
                 "{} does not hold the {} license's text; left alone (check it by hand, or \
-                 rerun with --ids-only)",
+                 {})",
                 tracked.path.to_str_lossy(),
-                self.old
+                self.old,
+                self.way_out
             ));
         }
         let mut changes = vec![Change {

@@ -62,7 +62,10 @@ fn check_reports_drift_from_the_policy_and_how_to_fix_it() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("git batch -t . license-update --old MIT --new Apache-2.0"),
+        stdout.contains(&format!(
+            "git batch -C {} -t . license-update --old MIT --new Apache-2.0",
+            dir.display()
+        )),
         "{stdout}"
     );
     assert!(
@@ -389,7 +392,7 @@ fn a_check_that_could_not_decide_a_repository_fails_and_names_it() {
 
 /// Runs `line` with `sh -c` in `dir`, as a user pasting it would: git-batch on PATH (so that
 /// `git batch` finds it), git's configuration and the journal in the fleet's home.
-fn paste(fleet: &Fleet, dir: &Path, line: &str) -> std::process::Output {
+pub fn paste(fleet: &Fleet, dir: &Path, line: &str) -> std::process::Output {
     let bin_dir = Path::new(GIT_BATCH).parent().expect("a folder");
     Command::new("sh")
         .args(["-c", line])
@@ -444,7 +447,7 @@ fn printed_fix_commands_are_shell_quoted_and_work_when_pasted() {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let fixes: Vec<&str> = stdout
         .lines()
-        .skip_while(|line| !line.contains("to fix, in each of them:"))
+        .skip_while(|line| !line.trim_start().starts_with("to fix"))
         .skip(1)
         .map(str::trim)
         .collect();

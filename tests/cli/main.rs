@@ -6,6 +6,7 @@ mod clone;
 mod concurrency;
 mod exec;
 mod fixture;
+mod fleet_advice;
 mod hooks;
 mod interrupt;
 mod license;
