@@ -146,27 +146,6 @@ fn policy_rules(
     Ok((rules, fixes))
 }
 
-/// `decided`, with what a dry run would do to each file recorded for the printer.
-fn planning(
-    settings: &Settings,
-    snapshot: &ops::edit::Snapshot,
-    decided: ops::edit::Decided,
-) -> ops::edit::Decided {
-    if let (true, ops::edit::Decision::Change(changes)) = (settings.dry_run, &decided.decision) {
-        let files = changes
-            .iter()
-            .map(|change| {
-                (
-                    gix::bstr::ByteSlice::to_str_lossy(change.path.as_slice()).into_owned(),
-                    crate::planned::Planned::of(change.old.is_some(), change.new.is_some()),
-                )
-            })
-            .collect();
-        crate::planned::record(&snapshot.workdir, files);
-    }
-    decided
-}
-
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
 pub fn run_from_args<I, T>(args: I) -> std::process::ExitCode
 where
@@ -403,9 +382,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 unreachable!("validated above")
             };
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| {
-                planning(settings, snapshot, update.decide_noting(snapshot))
-            };
+            let decide = |snapshot: &ops::edit::Snapshot| update.decide_noting(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::FileReplace { edit, .. } => {
@@ -418,9 +395,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 .unwrap_or_else(|| replace.default_message());
             let replace = ContentOp::Replace(replace.clone());
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| {
-                planning(settings, snapshot, replace.decide_noting(snapshot))
-            };
+            let decide = |snapshot: &ops::edit::Snapshot| replace.decide_noting(snapshot);
             crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
         }
         Command::Check { .. } => {

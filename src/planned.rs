@@ -1,10 +1,5 @@
-//! What a dry run would do to each file of each repository: created, changed or removed. A
-//! content operation's report carries only the paths (JSON's `files`); this is recorded where
-//! the operation decides, and read where the repository's line is printed.
-
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+//! What a dry run would do to each file: created, changed or removed. A content operation's
+//! report carries it beside the paths (JSON's `files`), for the printer's per-file lines.
 
 /// What would happen to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,39 +29,13 @@ impl Planned {
     }
 }
 
-type Plans = HashMap<PathBuf, Vec<(String, Planned)>>;
-
-static PLANS: Mutex<Option<Plans>> = Mutex::new(None);
-
-/// The same folder, however it was written (a repository's path and gix's work tree).
-fn key(workdir: &Path) -> PathBuf {
-    std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf())
-}
-
-/// Records what would happen to the files of the repository at `workdir`.
-pub fn record(workdir: &Path, files: Vec<(String, Planned)>) {
-    let key = key(workdir);
-    if let Ok(mut plans) = PLANS.lock() {
-        plans.get_or_insert_with(HashMap::new).insert(key, files);
-    }
-}
-
-/// What was recorded for the repository at `workdir`, taken out.
-pub fn take(workdir: &Path) -> Option<Vec<(String, Planned)>> {
-    let key = key(workdir);
-    PLANS.lock().ok()?.as_mut()?.remove(&key)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_plan_is_found_by_its_folder_once() {
-        let dir = std::env::temp_dir();
-        record(&dir, vec![("a".into(), Planned::of(false, true))]);
-        assert_eq!(take(&dir), Some(vec![("a".into(), Planned::Create)]));
-        assert_eq!(take(&dir), None);
+    fn a_plan_is_named_by_what_exists_before_and_after() {
+        assert_eq!(Planned::of(false, true), Planned::Create);
         assert_eq!(Planned::of(true, false).said(), "would remove");
         assert_eq!(Planned::of(true, true).said(), "would change");
     }

@@ -174,12 +174,9 @@ impl Printer {
                 let mut text = self.repo_line(report);
                 // A dry run says what it would do to each file; JSON has the paths as `files`.
                 let dry_run = self.header.dry_run && !self.header.check;
-                let planned = (dry_run && report.outcome == Outcome::Changed)
-                    .then(|| crate::planned::take(&report.path))
-                    .flatten();
-                if let Some(planned) = planned {
-                    for (file, plan) in planned {
-                        text.push_str(&format!("  {} {}\n", plan.said(), controls(&file)));
+                if let (true, Details::Edit(edit)) = (dry_run, &report.details) {
+                    for (file, plan) in &edit.planned {
+                        text.push_str(&format!("  {} {}\n", plan.said(), controls(file)));
                     }
                 }
                 if let Details::Edit(edit) = &report.details {

@@ -17,6 +17,7 @@ use crate::journal::FileRecord;
 use crate::ops::guard;
 use crate::ops::sync::Started;
 use crate::outcome::{Details, Outcome, RepoReport};
+use crate::planned::Planned;
 use crate::repo_lock::{LockError, RepoLock};
 use crate::report::plural;
 
@@ -200,6 +201,9 @@ pub struct EditDetails {
     /// The tree of the index before the run (also in the index ref), for undo; not shown.
     #[serde(skip)]
     pub index_tree: Option<String>,
+    /// A dry run: what would happen to each file of `files`, for the human output; not in JSON.
+    #[serde(skip)]
+    pub planned: Vec<(String, crate::planned::Planned)>,
 }
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
@@ -320,6 +324,15 @@ where
     };
     if options.mode != Mode::Apply {
         details.head_after.clone_from(&details.head_before);
+        if options.mode == Mode::DryRun {
+            details.planned = changes
+                .iter()
+                .map(|c| {
+                    let planned = Planned::of(c.old.is_some(), c.new.is_some());
+                    (c.path.to_str_lossy().into_owned(), planned)
+                })
+                .collect();
+        }
         let message = format!("would change {}", describe(&details.files));
         return RepoReport::new(repo, Outcome::Changed, message)
             .with_details(Details::Edit(details));
