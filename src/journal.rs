@@ -20,6 +20,35 @@ pub const BACKUP_REF_PREFIX: &str = "refs/git-batch/backup/";
 /// The tree of the index before the run, so that undo can restore what was staged.
 pub const INDEX_REF_PREFIX: &str = "refs/git-batch/index/";
 
+/// The name of the run's ref under `prefix` (`BACKUP_REF_PREFIX`, `INDEX_REF_PREFIX`) in the
+/// repository `opened`: `refs/git-batch/backup/<run-id>`. A linked worktree shares its main
+/// repository's refs, so there the name ends in `@` and the worktree's id
+/// (`refs/git-batch/backup/<run-id>@feature`): a run over a repository and its worktrees keeps
+/// one backup for each.
+pub fn run_ref(prefix: &str, run_id: &str, opened: &gix::Repository) -> String {
+    match worktree_id(opened) {
+        Some(worktree) => format!("{prefix}{run_id}@{worktree}"),
+        None => format!("{prefix}{run_id}"),
+    }
+}
+
+/// The id of a linked worktree (the name of its folder under `.git/worktrees/`), in characters
+/// a ref name may hold; `None` for a main worktree or a repository of its own.
+fn worktree_id(opened: &gix::Repository) -> Option<String> {
+    if opened.git_dir() == opened.common_dir() {
+        return None;
+    }
+    let name = opened.git_dir().file_name()?.to_string_lossy();
+    Some(
+        name.chars()
+            .map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' => c,
+                _ => '_',
+            })
+            .collect(),
+    )
+}
+
 /// A journal that cannot be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {

@@ -346,3 +346,33 @@ fn runs_aligns_its_columns_whatever_the_command_names() {
         "the counts start in one column:\n{text}"
     );
 }
+
+#[test]
+fn a_repository_and_its_worktree_in_one_run_each_keep_their_own_backup() {
+    let fleet = Fleet::new();
+    fleet.add_repo("main");
+    fleet.add_worktree("main", "feature");
+    // Two different HEADs: the worktree moves on first.
+    fleet.commit_file("feature", "feature.txt", "feature\n", "work on the feature");
+    fleet.make_dirty("main");
+    fleet.add_untracked("main");
+    fleet.make_dirty("feature");
+    fleet.stage("feature");
+    let before = (UserState::of(&fleet, "main"), UserState::of(&fleet, "feature"));
+
+    let run = fleet.json_exit(&["sync", "--no-push"], 0);
+    assert_eq!(outcome(&run, "main"), "changed", "{run:#}");
+    assert_eq!(outcome(&run, "feature"), "changed", "{run:#}");
+    let refs = fleet.git(&fleet.path("main"), &["for-each-ref", "--format=%(refname)"]);
+    assert_eq!(refs.matches("refs/git-batch/backup/").count(), 2, "{refs}");
+
+    let undo = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undo, "main"), "changed", "{undo:#}");
+    assert_eq!(outcome(&undo, "feature"), "changed", "{undo:#}");
+    assert_eq!(
+        (UserState::of(&fleet, "main"), UserState::of(&fleet, "feature")),
+        before
+    );
+    let refs = fleet.git(&fleet.path("main"), &["for-each-ref", "refs/git-batch/"]);
+    assert!(refs.trim().is_empty(), "the run's refs are gone: {refs}");
+}

@@ -12,7 +12,7 @@ use gix::bstr::{BStr, BString, ByteSlice};
 use super::{Change, EditDetails, EditOptions, Snapshot};
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord};
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::ops::guard;
 use crate::ops::sync::{CLEANUP_GRACE, Started};
 use crate::outcome::Outcome;
@@ -128,8 +128,8 @@ impl Editor<'_> {
                         .read(&["write-tree"])
                         .map_err(|err| err.to_string())?,
                 };
-                refs.push((format!("{BACKUP_REF_PREFIX}{id}"), head.clone()));
-                refs.push((format!("{INDEX_REF_PREFIX}{id}"), tree.clone()));
+                refs.push((run_ref(BACKUP_REF_PREFIX, id, self.opened), head.clone()));
+                refs.push((run_ref(INDEX_REF_PREFIX, id, self.opened), tree.clone()));
                 self.details.index_tree = Some(tree);
             }
             git::refs::create_refs_in(self.opened, &refs).map_err(|err| err.to_string())?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::git::{self, Git, RepoStatus, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord};
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::RepoLock;
 use crate::report::plural;
@@ -335,8 +335,8 @@ impl Syncer<'_> {
             self.details.index_tree = Some(index_tree);
             self.details.intent_to_add = git::intent::intent_to_add(self.git.dir());
         }
-        let refs = self.own_refs();
         let opened = git::open(self.git.dir()).map_err(|err| err.to_string())?;
+        let refs = self.own_refs(&opened);
         // Created, never overwritten: a ref of this run already there means something else
         // is using its name.
         git::refs::create_refs_in(&opened, &refs).map_err(|err| err.to_string())?;
@@ -367,14 +367,14 @@ impl Syncer<'_> {
     }
 
     /// The run's backup ref (HEAD before) and index ref (the index's tree, when known).
-    fn own_refs(&self) -> Vec<(String, String)> {
+    fn own_refs(&self, opened: &gix::Repository) -> Vec<(String, String)> {
         let id = &self.options.run_id;
         let mut refs = Vec::new();
         if let Some(head) = &self.details.head_before {
-            refs.push((format!("{BACKUP_REF_PREFIX}{id}"), head.clone()));
+            refs.push((run_ref(BACKUP_REF_PREFIX, id, opened), head.clone()));
         }
         if let Some(tree) = &self.details.index_tree {
-            refs.push((format!("{INDEX_REF_PREFIX}{id}"), tree.clone()));
+            refs.push((run_ref(INDEX_REF_PREFIX, id, opened), tree.clone()));
         }
         refs
     }

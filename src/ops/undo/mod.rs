@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord};
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::ops::sync::SyncDetails;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::{LockError, RepoLock};
@@ -85,12 +85,16 @@ impl Ctx<'_> {
     /// Drops the run's backup and index refs once the repository is back.
     fn drop_refs(&self) {
         let id = &self.options.run_id;
-        let _ = self
-            .git
-            .check(&["update-ref", "-d", &format!("{BACKUP_REF_PREFIX}{id}")]);
-        let _ = self
-            .git
-            .check(&["update-ref", "-d", &format!("{INDEX_REF_PREFIX}{id}")]);
+        let _ = self.git.check(&[
+            "update-ref",
+            "-d",
+            &run_ref(BACKUP_REF_PREFIX, id, &self.opened),
+        ]);
+        let _ = self.git.check(&[
+            "update-ref",
+            "-d",
+            &run_ref(INDEX_REF_PREFIX, id, &self.opened),
+        ]);
     }
 
     /// Adds the files that were intent-to-add before the run back that way (`git add -N`):

@@ -3,7 +3,7 @@
 //! say where it started, and HEAD says how far it got.
 
 use crate::git::Git;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord};
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
 
 use super::Job;
 
@@ -55,7 +55,7 @@ fn rebuild(
     }
     let read_ref = |prefix: &str| -> Option<String> {
         let mut found = opened
-            .find_reference(format!("{prefix}{run_id}").as_str())
+            .find_reference(run_ref(prefix, run_id, opened).as_str())
             .ok()?;
         found.peel_to_id().ok().map(|id| id.to_string())
     };
@@ -104,9 +104,9 @@ fn rebuild(
     if parent.as_deref().ok() != Some(before.as_str()) {
         return Err(format!(
             "the record of this repository does not say what the run did, and HEAD ({}) is \
-             not one commit past where the run found it ({BACKUP_REF_PREFIX}{run_id}): undo \
-             by hand",
-            super::short(&head)
+             not one commit past where the run found it ({}): undo by hand",
+            super::short(&head),
+            run_ref(BACKUP_REF_PREFIX, run_id, opened)
         ));
     }
     rebuilt.head_after = Some(head.clone());
