@@ -16,8 +16,8 @@ use crate::targets::Repo;
 
 mod steps;
 use steps::{
-    commit_failure, files_changed, nested_repositories_added, network_failure, parent_of,
-    short_ref, staged_removals_kept,
+    commit_failure, files_changed, mid_rebase, nested_repositories_added, network_failure,
+    parent_of, short_ref, staged_removals_kept,
 };
 pub(crate) use steps::{commit_made, host_of, push_commit};
 
@@ -269,6 +269,13 @@ fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
     ))
 }
 
+/// Why `--pull` failed: with the repository put back on its branch (the rebase aborted, or never
+/// started), or left mid-rebase because the abort failed too.
+enum Pull {
+    OnBranch(String),
+    MidRebase(String),
+}
+
 struct Syncer<'a> {
     repo: &'a Repo,
     git: &'a Git<'a>,
@@ -291,8 +298,11 @@ impl Syncer<'_> {
             ));
         }
         if self.options.pull {
-            if let Err(failure) = self.pull() {
-                return Err(self.restore(failure));
+            match self.pull() {
+                Ok(()) => {}
+                Err(Pull::OnBranch(failure)) => return Err(self.restore(failure)),
+                // Nothing more is written to a repository mid-rebase: HEAD is not the branch.
+                Err(Pull::MidRebase(failure)) => return Err(failure),
             }
             done.push("rebased onto the upstream".to_owned());
         }
@@ -501,8 +511,8 @@ impl Syncer<'_> {
     }
 
     /// Fetches the upstream and rebases onto it. A conflict aborts the rebase.
-    fn pull(&mut self) -> Result<(), String> {
-        let tracking = self.tracking()?.clone();
+    fn pull(&mut self) -> Result<(), Pull> {
+        let tracking = self.tracking().map_err(Pull::OnBranch)?.clone();
         {
             let _permit = self
                 .gate
@@ -510,7 +520,7 @@ impl Syncer<'_> {
             if tracking.fetch_remote != "." {
                 self.git
                     .check(&["fetch", "--quiet", "--no-tags", &tracking.fetch_remote])
-                    .map_err(|err| network_failure(&err))?;
+                    .map_err(|err| Pull::OnBranch(network_failure(&err)))?;
             }
         }
         let onto = tracking
@@ -518,12 +528,20 @@ impl Syncer<'_> {
             .clone()
             .unwrap_or_else(|| tracking.merge_ref.clone());
         if let Err(err) = self.git.check(&["rebase", "--quiet", &onto]) {
-            let _ = self.cleanup_git().check(&["rebase", "--abort"]);
-            return Err(format!(
-                "rebase onto {} stopped on a conflict ({}); aborted",
+            let stopped = format!(
+                "rebase onto {} stopped on a conflict ({})",
                 short_ref(&onto),
                 err.message()
-            ));
+            );
+            return match self.cleanup_git().check(&["rebase", "--abort"]) {
+                Ok(()) => Err(Pull::OnBranch(format!("{stopped}; aborted"))),
+                Err(abort) => Err(Pull::MidRebase(mid_rebase(
+                    &stopped,
+                    abort.message(),
+                    self.details.commit.is_some(),
+                    &self.options.run_id,
+                ))),
+            };
         }
         Ok(())
     }

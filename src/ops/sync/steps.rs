@@ -144,6 +144,21 @@ pub(super) fn network_failure(err: &GitError) -> String {
     }
 }
 
+/// The message when `git rebase --abort` failed after a rebase stopped: the repository is left
+/// mid-rebase, and nothing more may be written to it; the user aborts by hand, then undo takes
+/// back the run's commit, if it made one.
+pub(super) fn mid_rebase(stopped: &str, abort: &str, committed: bool, run_id: &str) -> String {
+    let then = if committed {
+        format!(", then `git batch undo {run_id}` takes back the run's commit")
+    } else {
+        String::new()
+    };
+    format!(
+        "{stopped}; `git rebase --abort` failed too ({abort}): the repository is mid-rebase: \
+         run `git rebase --abort` in it by hand{then}"
+    )
+}
+
 pub(super) fn short_ref(name: &str) -> &str {
     name.strip_prefix("refs/remotes/")
         .or_else(|| name.strip_prefix("refs/heads/"))

@@ -1,0 +1,50 @@
+//! Clean-up that fails for real (git refusing to put a repository back, through a hook), and
+//! repositories a `-w` selection cannot read: each is reported as failed, naming both errors
+//! and what the user must do, never as a repository that is back as it was.
+
+use serde_json::Value;
+
+use crate::fixture::{Fleet, repo};
+
+fn outcome_and_message(document: &Value, name: &str) -> (String, String) {
+    let entry = repo(document, name);
+    (
+        entry["outcome"].as_str().expect("an outcome").to_owned(),
+        entry["message"].as_str().expect("a message").to_owned(),
+    )
+}
+
+/// A `reference-transaction` hook that refuses any update of a branch while a rebase is in
+/// progress: what `git rebase --abort` must do to put the branch back, so the abort fails.
+const REFUSE_ABORT: &str = r#"[ "$1" = prepared ] || exit 0
+[ -d "$(git rev-parse --git-dir)/rebase-merge" ] || exit 0
+if grep -q ' refs/heads/'; then echo 'branches are frozen during a rebase' >&2; exit 1; fi
+exit 0"#;
+
+#[test]
+fn a_failed_rebase_abort_is_reported_with_what_to_do_and_the_repository_left_alone() {
+    let fleet = Fleet::new();
+    fleet.add_repo("stuck");
+    fleet.commit_file("stuck", "shared.txt", "base\n", "add shared.txt");
+    fleet.git(&fleet.path("stuck"), &["push", "-q"]);
+    fleet.advance_remote("stuck", "shared.txt", "theirs\n");
+    fleet.write("stuck", "shared.txt", "mine\n");
+    fleet.hook("stuck", "reference-transaction", REFUSE_ABORT);
+
+    let document = fleet.json_exit(&["sync", "--pull"], 1);
+
+    let (outcome, message) = outcome_and_message(&document, "stuck");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("stopped on a conflict"), "{message}");
+    assert!(message.contains("`git rebase --abort` failed"), "{message}");
+    assert!(message.contains("frozen during a rebase"), "{message}");
+    assert!(message.contains("mid-rebase"), "{message}");
+    assert!(message.contains("by hand"), "{message}");
+    assert!(message.contains("git batch undo"), "{message}");
+    assert!(!message.contains("as it was"), "{message}");
+    // Really mid-rebase, as the message says; aborting by hand then works.
+    let git_dir = fleet.path("stuck").join(".git");
+    assert!(git_dir.join("rebase-merge").is_dir());
+    std::fs::remove_file(git_dir.join("hooks/reference-transaction")).expect("drop the hook");
+    fleet.git(&fleet.path("stuck"), &["rebase", "--abort"]);
+}
