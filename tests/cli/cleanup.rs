@@ -48,3 +48,48 @@ fn a_failed_rebase_abort_is_reported_with_what_to_do_and_the_repository_left_alo
     std::fs::remove_file(git_dir.join("hooks/reference-transaction")).expect("drop the hook");
     fleet.git(&fleet.path("stuck"), &["rebase", "--abort"]);
 }
+
+#[test]
+fn a_created_file_left_staged_after_a_refused_commit_is_reported_with_the_command_to_unstage_it() {
+    let fleet = Fleet::new();
+    fleet.add_repo("guarded");
+    // The hook refuses the commit and leaves the index locked (a folder git cannot unlink in
+    // its place), so the `git reset` that takes the new file out of the index fails.
+    fleet.hook(
+        "guarded",
+        "pre-commit",
+        r#"echo 'commits here need a ticket number' >&2
+lock="$(git rev-parse --git-dir)/index.lock"
+rm -f "$lock"; mkdir "$lock"
+exit 1"#,
+    );
+    let new = fleet.base.join("ci.yml");
+    std::fs::write(&new, "on: push\n").expect("write the replacement");
+
+    let document = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            new.to_str().expect("UTF-8"),
+            "--create",
+        ],
+        1,
+    );
+
+    let (outcome, message) = outcome_and_message(&document, "guarded");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("ticket number"), "{message}");
+    assert!(message.contains("index.lock"), "{message}");
+    assert!(message.contains("ci.yml is still staged"), "{message}");
+    assert!(message.contains("`git reset -q -- ci.yml`"), "{message}");
+    assert!(!message.contains("as they were"), "{message}");
+    // As the message says: put back on disk, still staged as new.
+    assert!(!fleet.path("guarded").join("ci.yml").exists());
+    let staged = fleet.git(
+        &fleet.path("guarded"),
+        &["--no-optional-locks", "diff", "--cached", "--name-only"],
+    );
+    assert_eq!(staged, "ci.yml\n");
+}

@@ -66,17 +66,27 @@ impl Editor<'_> {
         if let Err(failure) = &committed {
             let put_back = put_back(self.snapshot, self.changes, made_dirs);
             let created: Vec<&Change> = self.changes.iter().filter(|c| c.old.is_none()).collect();
-            if !created.is_empty() {
+            let unstaged = if created.is_empty() {
+                Ok(())
+            } else {
                 // `git add` put them in the index; take them out again.
                 let mut args = os_args(&["--literal-pathspecs", "reset", "-q", "--"]);
                 args.extend(created.iter().map(|c| os_path(&c.path)));
                 // Its own time: the failure may have been the --timeout running out.
-                let _ = Git::new(self.git.dir(), CLEANUP_GRACE).check(&args);
-            }
+                Git::new(self.git.dir(), CLEANUP_GRACE).check(&args)
+            };
             self.details.written.clear();
-            return Err(match put_back {
-                Ok(()) => format!("{failure}; the files are as they were"),
-                Err(err) => format!("{failure}; putting the files back failed: {err}"),
+            return Err(match (put_back, unstaged) {
+                (Ok(()), Ok(())) => format!("{failure}; the files are as they were"),
+                (Ok(()), Err(err)) => format!(
+                    "{failure}; the files are put back, but {}",
+                    still_staged(&created, &err)
+                ),
+                (Err(err), Ok(())) => format!("{failure}; putting the files back failed: {err}"),
+                (Err(err), Err(again)) => format!(
+                    "{failure}; putting the files back failed: {err}; and {}",
+                    still_staged(&created, &again)
+                ),
             });
         }
         // The commit git just made (HEAD may already be one made on top of it).
@@ -210,6 +220,26 @@ impl Editor<'_> {
                 other => other.to_string(),
             })
     }
+}
+
+/// What to say when `git reset` could not take the files a failed run created back out of the
+/// index: they are still staged as new, and the command that unstages them.
+fn still_staged(created: &[&Change], err: &GitError) -> String {
+    let names: Vec<String> = created
+        .iter()
+        .map(|c| c.path.to_str_lossy().into_owned())
+        .collect();
+    let mut command = vec!["git", "reset", "-q", "--"];
+    command.extend(names.iter().map(String::as_str));
+    format!(
+        "taking the new {} back out of the index failed ({}): {} {} still staged; run `{}` by \
+         hand",
+        plural(names.len(), "file", "files"),
+        err.message(),
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" },
+        shlex::try_join(command).unwrap_or_default()
+    )
 }
 
 /// Writes every change; on an error, puts back those already written. Returns the folders it
