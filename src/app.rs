@@ -251,7 +251,15 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 let workers = settings.workers(repos.len(), true);
                 repos = keep_where(repos, &selection.filters, workers);
             }
-            Some(repos.into_iter().map(|repo| repo.path).collect())
+            // Undo works from the journal's records: one the filter could not read is named
+            // here and left out, not undone blindly.
+            for repo in repos.iter().filter(|repo| repo.unreadable.is_some()) {
+                let name = crate::escape::controls(&repo.name);
+                let err = repo.unreadable.as_deref().unwrap_or_default();
+                report::print_warning(&format!("{name} left out: {err}"));
+            }
+            let readable = repos.into_iter().filter(|repo| repo.unreadable.is_none());
+            Some(readable.map(|repo| repo.path).collect())
         } else {
             None
         };
@@ -564,9 +572,10 @@ fn exit_code(run: &RunReport) -> ExitCode {
 fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) -> RunReport {
     let reports: Vec<RepoReport> = repos
         .iter()
-        .map(|repo| match repo.refusal() {
-            Some(reason) => refused(repo, reason),
-            None => RepoReport::new(repo, Outcome::Unchanged, ""),
+        .map(|repo| match (repo.refusal(), &repo.unreadable) {
+            (Some(reason), _) => refused(repo, reason),
+            (None, Some(err)) => RepoReport::failed(repo, err.clone()),
+            (None, None) => RepoReport::new(repo, Outcome::Unchanged, ""),
         })
         .collect();
     let run = RunReport {
@@ -589,6 +598,12 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
                     // Not a name a script could use: said on stderr, not listed.
                     let name = crate::escape::controls(&repo.name);
                     report::print_warning(&format!("{name} skipped: {reason}"));
+                    continue;
+                }
+                if let Some(err) = &repo.unreadable {
+                    // Not known to match: said on stderr, not listed; the exit status is 1.
+                    let name = crate::escape::controls(&repo.name);
+                    report::print_warning(&format!("{name} failed: {err}"));
                     continue;
                 }
                 // Escaped as in every human output: a name is one line, whatever it holds.
@@ -657,9 +672,10 @@ where
             run
         });
         // A repository git-batch will not work on is skipped before `work` can touch it.
-        let guarded = |repo: &Repo| match repo.refusal() {
-            Some(reason) => refused(repo, reason),
-            None => work(repo),
+        let guarded = |repo: &Repo| match (repo.refusal(), &repo.unreadable) {
+            (Some(reason), _) => refused(repo, reason),
+            (None, Some(err)) => RepoReport::failed(repo, err.clone()),
+            (None, None) => work(repo),
         };
         pool::run(repos, workers, guarded, &events);
         drop(events);
@@ -685,47 +701,54 @@ fn refused(repo: &Repo, reason: String) -> RepoReport {
     report
 }
 
-/// Keeps the repositories whose state satisfies every filter. One that cannot be read satisfies
-/// none, so it is left out rather than acted on blindly.
+/// Keeps the repositories whose state satisfies every filter. One that cannot be read is kept,
+/// marked [`Repo::unreadable`] with the read error: reported failed, never silently left out,
+/// and never worked on.
 fn keep_where(repos: Vec<Repo>, filters: &[WhereFilter], workers: usize) -> Vec<Repo> {
-    let keep = pool::map(&repos, workers, |repo| matches_all(repo, filters));
+    let verdicts = pool::map(&repos, workers, |repo| matches_all(repo, filters));
     repos
         .into_iter()
-        .zip(keep)
-        .filter_map(|(repo, keep)| keep.then_some(repo))
+        .zip(verdicts)
+        .filter_map(|(mut repo, verdict)| match verdict {
+            Ok(keep) => keep.then_some(repo),
+            Err(err) => {
+                repo.unreadable = Some(format!("cannot tell whether it matches --where: {err}"));
+                Some(repo)
+            }
+        })
         .collect()
 }
 
-fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> bool {
-    let Ok(opened) = git::open(&repo.path) else {
-        return false;
-    };
+fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> Result<bool, String> {
+    let opened = git::open(&repo.path).map_err(|err| err.to_string())?;
     let needs_status = filters
         .iter()
         .any(|f| !matches!(f, WhereFilter::Has(_) | WhereFilter::Branch(_)));
     let status = if needs_status {
-        match git::read_status_of(&opened) {
-            Ok(status) => Some(status),
-            Err(_) => return false,
-        }
+        Some(git::read_status_of(&opened).map_err(|err| err.to_string())?)
     } else {
         None
     };
-    filters.iter().all(|filter| match filter {
-        WhereFilter::Has(path) => git::tracks(&opened, path).unwrap_or(false),
-        WhereFilter::Branch(name) => opened
-            .head_name()
-            .ok()
-            .flatten()
-            .is_some_and(|head| head.shorten() == name.as_str()),
-        _ => status.as_ref().is_some_and(|s| match filter {
-            WhereFilter::Dirty => s.is_dirty(),
-            WhereFilter::Clean => !s.is_dirty(),
-            WhereFilter::Ahead => s.ahead > 0,
-            WhereFilter::Behind => s.behind > 0,
-            WhereFilter::Detached => s.branch.is_none(),
-            WhereFilter::NoUpstream => s.branch.is_some() && s.upstream.is_none(),
-            WhereFilter::Has(_) | WhereFilter::Branch(_) => false,
-        }),
-    })
+    for filter in filters {
+        let matched = match filter {
+            WhereFilter::Has(path) => git::tracks(&opened, path).map_err(|err| err.to_string())?,
+            WhereFilter::Branch(name) => opened
+                .head_name()
+                .map_err(|err| err.to_string())?
+                .is_some_and(|head| head.shorten() == name.as_str()),
+            _ => status.as_ref().is_some_and(|s| match filter {
+                WhereFilter::Dirty => s.is_dirty(),
+                WhereFilter::Clean => !s.is_dirty(),
+                WhereFilter::Ahead => s.ahead > 0,
+                WhereFilter::Behind => s.behind > 0,
+                WhereFilter::Detached => s.branch.is_none(),
+                WhereFilter::NoUpstream => s.branch.is_some() && s.upstream.is_none(),
+                WhereFilter::Has(_) | WhereFilter::Branch(_) => false,
+            }),
+        };
+        if !matched {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

@@ -19,6 +19,9 @@ pub struct Repo {
     pub name: String,
     /// The absolute path of the working tree.
     pub path: PathBuf,
+    /// Why a `--where` filter could not read it, when it could not: every command reports it
+    /// `failed` with this reason, without working on it.
+    pub unreadable: Option<String>,
 }
 
 impl Repo {
@@ -252,6 +255,7 @@ pub fn discover(root: &Path, depth: usize) -> Vec<Repo> {
         .map(|entry| Repo {
             name: name_under(root, entry.path()).unwrap_or_else(|| lossy(entry.path())),
             path: entry.into_path(),
+            unreadable: None,
         })
         .collect();
     repos.sort();
@@ -449,6 +453,7 @@ impl Resolver<'_> {
         Some(Repo {
             name: name_under(self.root, &path).unwrap_or_else(|| lossy(&path)),
             path,
+            unreadable: None,
         })
     }
 
@@ -470,7 +475,7 @@ impl Resolver<'_> {
                 .into_iter()
                 .map(|repo| Repo {
                     name: name_under(self.root, &repo.path).unwrap_or(repo.name),
-                    path: repo.path,
+                    ..repo
                 })
                 .collect();
             if repos.is_empty() {

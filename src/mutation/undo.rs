@@ -86,6 +86,7 @@ pub fn undo(
         .map(|job| Repo {
             name: job.record.name.clone(),
             path: job.record.path.clone(),
+            unreadable: None,
         })
         .collect();
     let mut record = RunRecord::start(root, "undo");

@@ -104,6 +104,7 @@ pub fn repo_of(root: &Path, source: &Source) -> Repo {
     Repo {
         name: source.name.clone(),
         path: root.join(&source.name),
+        unreadable: None,
     }
 }
 

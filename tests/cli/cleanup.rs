@@ -93,3 +93,41 @@ exit 1"#,
     );
     assert_eq!(staged, "ci.yml\n");
 }
+
+#[test]
+fn a_repository_where_cannot_read_is_reported_failed_never_left_out_or_worked_on() {
+    let fleet = Fleet::new();
+    for name in ["good", "broken"] {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+    }
+    // An index git cannot read: neither git-batch nor git can tell whether it is dirty.
+    std::fs::write(fleet.path("broken").join(".git/index"), "not an index")
+        .expect("break the index");
+    let head = fleet.head("broken");
+
+    let listed = fleet.json_exit(&["-w", "dirty", "list"], 1);
+    assert_eq!(outcome_and_message(&listed, "good").0, "unchanged");
+    let (outcome, message) = outcome_and_message(&listed, "broken");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("--where"), "{message}");
+    assert!(message.contains("index"), "{message}");
+
+    // A script reading the names gets only the ones known to match; stderr names the other.
+    let output = fleet
+        .cmd()
+        .args(["-w", "dirty", "list"])
+        .output()
+        .expect("run git-batch");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "good\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken failed"), "{stderr}");
+
+    let synced = fleet.json_exit(&["-w", "dirty", "sync", "--no-push"], 1);
+    assert_eq!(outcome_and_message(&synced, "good").0, "changed");
+    let (outcome, message) = outcome_and_message(&synced, "broken");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("--where"), "{message}");
+    assert_eq!(fleet.head("broken"), head, "not worked on");
+}
