@@ -131,3 +131,52 @@ fn a_repository_where_cannot_read_is_reported_failed_never_left_out_or_worked_on
     assert!(message.contains("--where"), "{message}");
     assert_eq!(fleet.head("broken"), head, "not worked on");
 }
+
+#[test]
+fn an_undo_stopped_after_moving_the_branch_says_so_and_how_to_finish() {
+    let fleet = Fleet::new();
+    fleet.add_repo("work");
+    fleet.make_dirty("work");
+    fleet.stage("work");
+    fleet.add_untracked("work");
+    let before = crate::observe::UserState::of(&fleet, "work");
+    let head = fleet.head("work");
+    let sync = fleet.json_exit(&["sync", "--no-push"], 0);
+    assert_eq!(outcome_and_message(&sync, "work").0, "changed");
+    // Once undo has moved the branch back, the index is locked: the staging area cannot be
+    // read back.
+    fleet.hook(
+        "work",
+        "reference-transaction",
+        r#"[ "$1" = committed ] || exit 0
+if grep -q ' refs/heads/'; then : > "$(git rev-parse --git-dir)/index.lock"; fi
+exit 0"#,
+    );
+
+    let undo = fleet.json_exit(&["undo"], 1);
+
+    let (outcome, message) = outcome_and_message(&undo, "work");
+    assert_eq!(outcome, "failed");
+    let short = &head[..7];
+    assert!(
+        message.contains(&format!("main is back at {short}")),
+        "{message}"
+    );
+    assert!(
+        message.contains("restoring the staging area failed"),
+        "{message}"
+    );
+    assert!(message.contains("index.lock"), "{message}");
+    assert_eq!(fleet.head("work"), head);
+    // The command it prints finishes the undo.
+    let command = message
+        .split('`')
+        .find(|part| part.starts_with("git read-tree "))
+        .expect("a git read-tree command");
+    let dir = fleet.path("work");
+    std::fs::remove_file(dir.join(".git/index.lock")).expect("unlock the index");
+    std::fs::remove_file(dir.join(".git/hooks/reference-transaction")).expect("drop the hook");
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    fleet.git(&dir, &args);
+    assert_eq!(crate::observe::UserState::of(&fleet, "work"), before);
+}

@@ -234,18 +234,50 @@ fn undo_sync(ctx: &Ctx<'_>, entry: &RepoRecord, before: &str, after: &str) -> Re
         }
         at = own;
     }
+    // A step that fails once an earlier one changed the repository says where it stopped and
+    // the git commands that finish the undo by hand.
+    let branch = entry.branch.as_deref().unwrap_or("HEAD");
+    let tree = entry.index_tree.as_deref();
     if at != before {
         if let Err(err) = ctx.move_branch(before, at) {
-            return ctx.done(Outcome::Failed, err);
+            if at == after {
+                return ctx.done(Outcome::Failed, err);
+            }
+            let finish = by_hand(Some(before), tree, &entry.intent_to_add);
+            return ctx.done(
+                Outcome::Failed,
+                format!(
+                    "the upstream's changes are taken back out and {branch} is at the run's own \
+                     commit {}, but moving it back failed ({err}): {finish} finishes the undo",
+                    short(at)
+                ),
+            );
         }
     }
-    if let Some(tree) = &entry.index_tree {
+    if let Some(tree) = tree {
         if let Err(err) = ctx.git.check(&["read-tree", tree]) {
-            return ctx.done(Outcome::Failed, err.to_string());
+            let finish = by_hand(None, Some(tree), &entry.intent_to_add);
+            return ctx.done(
+                Outcome::Failed,
+                format!(
+                    "{branch} is back at {}, but restoring the staging area failed ({}): \
+                     {finish} restores it",
+                    short(before),
+                    err.message()
+                ),
+            );
         }
     }
     if let Err(err) = ctx.restore_intent_to_add(&entry.intent_to_add) {
-        return ctx.done(Outcome::Failed, err);
+        let finish = by_hand(None, None, &entry.intent_to_add);
+        return ctx.done(
+            Outcome::Failed,
+            format!(
+                "{branch} is back at {} and the staging area restored, but {err}: {finish} \
+                 finishes the undo",
+                short(before)
+            ),
+        );
     }
     ctx.drop_refs();
     let message = if before == after {
@@ -257,6 +289,26 @@ fn undo_sync(ctx: &Ctx<'_>, entry: &RepoRecord, before: &str, after: &str) -> Re
         )
     };
     ctx.done(Outcome::Changed, message)
+}
+
+/// The git commands, ready to paste, that finish an undo of a sync stopped part-way: the branch
+/// moved back to `before` (keeping the index and the files), the saved staging area `tree`
+/// read back, the intent-to-add files marked again.
+fn by_hand(before: Option<&str>, tree: Option<&str>, intent_to_add: &[FileRecord]) -> String {
+    let mut commands = Vec::new();
+    if let Some(before) = before {
+        commands.push(format!("`git reset --soft {before}`"));
+    }
+    if let Some(tree) = tree {
+        commands.push(format!("`git read-tree {tree}`"));
+    }
+    if !intent_to_add.is_empty() {
+        let mut command = vec!["git", "add", "-N", "--"];
+        command.extend(intent_to_add.iter().map(|file| file.path.as_str()));
+        let joined = shlex::try_join(command).unwrap_or_default();
+        commands.push(format!("`{joined}`"));
+    }
+    commands.join(" then ")
 }
 
 fn os_args(args: &[&str]) -> Vec<OsString> {
