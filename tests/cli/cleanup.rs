@@ -180,3 +180,37 @@ exit 0"#,
     fleet.git(&dir, &args);
     assert_eq!(crate::observe::UserState::of(&fleet, "work"), before);
 }
+
+#[test]
+fn an_undo_whose_refs_cannot_be_removed_says_so_and_how() {
+    let fleet = Fleet::new();
+    fleet.add_repo("work");
+    fleet.make_dirty("work");
+    let head = fleet.head("work");
+    let sync = fleet.json_exit(&["sync", "--no-push"], 0);
+    assert_eq!(outcome_and_message(&sync, "work").0, "changed");
+    fleet.hook(
+        "work",
+        "reference-transaction",
+        r#"[ "$1" = prepared ] || exit 0
+if grep -q ' refs/git-batch/'; then echo 'these refs are kept' >&2; exit 1; fi
+exit 0"#,
+    );
+
+    let undo = fleet.json_exit(&["undo"], 0);
+
+    // The repository is back; the refs left behind are named, with the command that removes them.
+    let (outcome, message) = outcome_and_message(&undo, "work");
+    assert_eq!(outcome, "changed");
+    assert_eq!(fleet.head("work"), head);
+    assert!(message.contains("removing the run's refs"), "{message}");
+    assert!(message.contains("these refs are kept"), "{message}");
+    assert!(
+        message.contains("`git update-ref -d refs/git-batch/backup/"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`git update-ref -d refs/git-batch/index/"),
+        "{message}"
+    );
+}

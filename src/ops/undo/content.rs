@@ -75,16 +75,17 @@ pub(super) fn undo_files(
         }
     }
     let mut todo = entry.clone();
+    let mut refs_left = String::new();
     if partial {
         if written.is_empty() {
             if !ctx.options.dry_run {
                 remove_leftovers(ctx, entry);
-                ctx.drop_refs();
+                refs_left = ctx.drop_refs();
             }
             return RepoReport::new(
                 ctx.repo,
                 Outcome::Unchanged,
-                "the run was stopped here before it wrote a file",
+                format!("the run was stopped here before it wrote a file{refs_left}"),
             );
         }
         todo.files = written;
@@ -131,15 +132,15 @@ pub(super) fn undo_files(
         return ctx.done(Outcome::Failed, hint);
     }
     if committed || partial {
-        ctx.drop_refs();
+        refs_left = ctx.drop_refs();
     }
     if committed {
         ctx.done(
             Outcome::Changed,
-            format!("back at {}; {files} restored", short(before)),
+            format!("back at {}; {files} restored{refs_left}", short(before)),
         )
     } else {
-        ctx.done(Outcome::Changed, format!("{files} restored"))
+        ctx.done(Outcome::Changed, format!("{files} restored{refs_left}"))
     }
 }
 

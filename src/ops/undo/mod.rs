@@ -16,6 +16,7 @@ use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord
 use crate::ops::sync::SyncDetails;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::{LockError, RepoLock};
+use crate::report::plural;
 use crate::targets::Repo;
 
 /// How to undo.
@@ -82,19 +83,36 @@ impl Ctx<'_> {
             .map_err(|err| format!("HEAD moved while undoing ({})", err.message()))
     }
 
-    /// Drops the run's backup and index refs once the repository is back.
-    fn drop_refs(&self) {
+    /// Drops the run's backup and index refs once the repository is back. Returns what to add
+    /// to the report when one could not be removed (empty when all went): the repository is
+    /// back all the same, and the command that removes the ref.
+    fn drop_refs(&self) -> String {
         let id = &self.options.run_id;
-        let _ = self.git.check(&[
-            "update-ref",
-            "-d",
-            &run_ref(BACKUP_REF_PREFIX, id, &self.opened),
-        ]);
-        let _ = self.git.check(&[
-            "update-ref",
-            "-d",
-            &run_ref(INDEX_REF_PREFIX, id, &self.opened),
-        ]);
+        let mut failed = Vec::new();
+        for prefix in [BACKUP_REF_PREFIX, INDEX_REF_PREFIX] {
+            let name = run_ref(prefix, id, &self.opened);
+            if let Err(err) = self.git.check(&["update-ref", "-d", &name]) {
+                failed.push((name, err.message().to_owned()));
+            }
+        }
+        if failed.is_empty() {
+            return String::new();
+        }
+        let errors: Vec<&str> = failed.iter().map(|(_, err)| err.as_str()).collect();
+        let names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
+        let commands: Vec<String> = names
+            .iter()
+            .map(|name| format!("`git update-ref -d {name}`"))
+            .collect();
+        format!(
+            "; removing the run's {} {} failed ({}): {} {} {}",
+            plural(names.len(), "ref", "refs"),
+            names.join(", "),
+            errors.join("; "),
+            commands.join(" and "),
+            plural(names.len(), "removes", "remove"),
+            plural(names.len(), "it", "them")
+        )
     }
 
     /// Adds the files that were intent-to-add before the run back that way (`git add -N`):
@@ -279,7 +297,7 @@ fn undo_sync(ctx: &Ctx<'_>, entry: &RepoRecord, before: &str, after: &str) -> Re
             ),
         );
     }
-    ctx.drop_refs();
+    let refs_left = ctx.drop_refs();
     let message = if before == after {
         "the staging area is as it was before the run".to_owned()
     } else {
@@ -288,7 +306,7 @@ fn undo_sync(ctx: &Ctx<'_>, entry: &RepoRecord, before: &str, after: &str) -> Re
             short(before)
         )
     };
-    ctx.done(Outcome::Changed, message)
+    ctx.done(Outcome::Changed, message + &refs_left)
 }
 
 /// The git commands, ready to paste, that finish an undo of a sync stopped part-way: the branch
