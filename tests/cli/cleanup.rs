@@ -214,3 +214,43 @@ exit 0"#,
         "{message}"
     );
 }
+
+#[test]
+fn a_staging_area_sync_cannot_restore_is_reported_with_the_command_that_restores_it() {
+    let fleet = Fleet::new();
+    fleet.add_repo("guarded");
+    fleet.make_dirty("guarded");
+    fleet.stage("guarded");
+    fleet.add_untracked("guarded");
+    let before = crate::observe::UserState::of(&fleet, "guarded");
+    // The hook refuses the commit and leaves the index locked, so `git read-tree` fails.
+    fleet.hook(
+        "guarded",
+        "pre-commit",
+        r#"echo 'commits here need a ticket number' >&2
+lock="$(git rev-parse --git-dir)/index.lock"
+rm -f "$lock"; mkdir "$lock"
+exit 1"#,
+    );
+
+    let document = fleet.json_exit(&["sync", "--no-push"], 1);
+
+    let (outcome, message) = outcome_and_message(&document, "guarded");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("ticket number"), "{message}");
+    assert!(
+        message.contains("restoring the staging area also failed"),
+        "{message}"
+    );
+    assert!(message.contains("` restores it"), "{message}");
+    let command = message
+        .split('`')
+        .find(|part| part.starts_with("git read-tree "))
+        .expect("a git read-tree command");
+    // The printed command puts the staging area back once the lock is gone.
+    let dir = fleet.path("guarded");
+    std::fs::remove_dir(dir.join(".git/index.lock")).expect("unlock the index");
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    fleet.git(&dir, &args);
+    assert_eq!(crate::observe::UserState::of(&fleet, "guarded"), before);
+}

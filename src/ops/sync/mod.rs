@@ -407,7 +407,11 @@ impl Syncer<'_> {
         let restore_index = |failure: String| -> String {
             match cleanup.check(&["read-tree", &index_tree]) {
                 Ok(()) => format!("{failure}; the changes are uncommitted, as before"),
-                Err(err) => format!("{failure}; restoring the staging area also failed: {err}"),
+                Err(err) => format!(
+                    "{failure}; restoring the staging area also failed ({}): `git read-tree \
+                     {index_tree}` restores it (the files are untouched)",
+                    err.message()
+                ),
             }
         };
         // Paths the user staged as removed but kept in the working tree (`git rm --cached`):
