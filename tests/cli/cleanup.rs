@@ -254,3 +254,49 @@ exit 1"#,
     fleet.git(&dir, &args);
     assert_eq!(crate::observe::UserState::of(&fleet, "guarded"), before);
 }
+
+#[test]
+fn an_undo_of_a_pull_stopped_before_the_branch_moved_back_prints_the_commands_that_finish_it() {
+    let fleet = Fleet::new();
+    fleet.add_repo("rebased");
+    fleet.advance_remote("rebased", "theirs.txt", "theirs\n");
+    fleet.make_dirty("rebased");
+    fleet.add_untracked("rebased");
+    let before = crate::observe::UserState::of(&fleet, "rebased");
+    let head = fleet.head("rebased");
+    let sync = fleet.json_exit(&["sync", "--pull", "--no-push"], 0);
+    assert_eq!(outcome_and_message(&sync, "rebased").0, "changed");
+    // Undo takes the upstream's changes out (`reset --keep`, a first branch update), then moves
+    // the branch back (a second): the hook refuses the second.
+    fleet.hook(
+        "rebased",
+        "reference-transaction",
+        r#"[ "$1" = prepared ] || exit 0
+grep -q ' refs/heads/' || exit 0
+count="$(git rev-parse --git-dir)/moves"
+n=$(($(cat "$count" 2>/dev/null || echo 0) + 1)); echo "$n" > "$count"
+if [ "$n" -ge 2 ]; then echo 'no second move' >&2; exit 1; fi
+exit 0"#,
+    );
+
+    let undo = fleet.json_exit(&["undo"], 1);
+
+    let (outcome, message) = outcome_and_message(&undo, "rebased");
+    assert_eq!(outcome, "failed");
+    assert!(message.contains("taken back out"), "{message}");
+    assert!(message.contains("no second move"), "{message}");
+    assert!(!message.contains("HEAD moved"), "{message}");
+    assert!(
+        message.contains(&format!("`git reset --soft {head}`")),
+        "{message}"
+    );
+    // The printed commands, in order, finish the undo.
+    let dir = fleet.path("rebased");
+    std::fs::remove_file(dir.join(".git/hooks/reference-transaction")).expect("drop the hook");
+    for command in message.split('`').filter(|part| part.starts_with("git ")) {
+        let args: Vec<&str> = command.split(' ').skip(1).collect();
+        fleet.git(&dir, &args);
+    }
+    let _ = std::fs::remove_file(dir.join(".git/moves"));
+    assert_eq!(crate::observe::UserState::of(&fleet, "rebased"), before);
+}

@@ -80,7 +80,15 @@ impl Ctx<'_> {
         let reason = format!("git-batch: undo of run {}", self.options.run_id);
         self.git
             .check(&["update-ref", "-m", &reason, "HEAD", to, from])
-            .map_err(|err| format!("HEAD moved while undoing ({})", err.message()))
+            .map_err(|err| {
+                // The compare-and-swap failed because HEAD moved, or git refused the update.
+                let now = self.git.read(&["rev-parse", "HEAD"]).ok();
+                if now.as_deref() == Some(from) {
+                    format!("git refused to move HEAD ({})", err.message())
+                } else {
+                    format!("HEAD moved while undoing ({})", err.message())
+                }
+            })
     }
 
     /// Drops the run's backup and index refs once the repository is back. Returns what to add
