@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::cli;
@@ -249,7 +250,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let (_, mut repos) = targets::select(selection, cwd, &config, last_failed)?;
             if !selection.filters.is_empty() {
                 let workers = settings.workers(repos.len(), true);
-                repos = keep_where(repos, &selection.filters, workers);
+                repos = match keep_where(repos, &selection.filters, workers) {
+                    Ok(kept) => kept,
+                    Err(message) => return Ok(internal_error(&message)),
+                };
             }
             Some(repos.into_iter().map(|repo| repo.path).collect())
         } else {
@@ -317,7 +321,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     let (root, mut repos) = targets::select(&settings.selection, cwd, &config, last_failed)?;
     if !settings.selection.filters.is_empty() {
         let workers = settings.workers(repos.len(), true);
-        repos = keep_where(repos, &settings.selection.filters, workers);
+        repos = match keep_where(repos, &settings.selection.filters, workers) {
+            Ok(kept) => kept,
+            Err(message) => return Ok(internal_error(&message)),
+        };
     }
     let workers = settings.workers(repos.len(), settings.command.is_local_read());
     let header = RunHeader {
@@ -548,8 +555,14 @@ fn edit_options(
     }
 }
 
+/// An internal error found before any repository was touched: said on stderr, exit 1.
+fn internal_error(message: &str) -> ExitCode {
+    report::print_error(message);
+    ExitCode::Failure
+}
+
 fn exit_code(run: &RunReport) -> ExitCode {
-    let mut code = if run.summary.failed > 0 {
+    let mut code = if run.summary.failed > 0 || run.internal_error.is_some() {
         ExitCode::Failure
     } else {
         ExitCode::Success
@@ -579,6 +592,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
         interrupted: false,
         not_started: 0,
         notes: Vec::new(),
+        internal_error: None,
     };
     match settings.format {
         Format::Human => {
@@ -631,18 +645,26 @@ where
     let (events, received) = crossbeam_channel::bounded::<Event>(256);
     let (format, verbosity, workers) = (settings.format, settings.verbosity, header.workers);
     let total = repos.len();
-    std::thread::scope(|scope| {
+    let stop = AtomicBool::new(false);
+    let run = std::thread::scope(|scope| {
+        let stop = &stop;
         let printer = scope.spawn(move || {
             let run_header = header.clone();
-            let mut printer = Printer::new(format, verbosity, layout, header);
-            printer.start();
-            let mut slots: Vec<Option<RepoReport>> = vec![None; total];
-            for Event::Finished { index, report } in received {
-                printer.finished(&report);
-                slots[index] = Some(report);
+            // A panic while printing stops the run, never the keeping of its reports.
+            let mut printer = pool::catch(|| {
+                let mut printer = Printer::new(format, verbosity, layout, header);
+                printer.start();
+                printer
+            });
+            if printer.is_err() {
+                stop.store(true, Ordering::SeqCst);
             }
-            let reports: Vec<RepoReport> = slots.into_iter().flatten().collect();
-            let run = RunReport {
+            let (reports, failed) = pool::collect(received, total, stop, |report| {
+                if let Ok(printer) = &mut printer {
+                    printer.finished(report);
+                }
+            });
+            let mut run = RunReport {
                 command: run_header.command.to_owned(),
                 run_id: run_header.run_id,
                 root: run_header.root,
@@ -652,8 +674,13 @@ where
                 not_started: total - reports.len(),
                 notes: run_header.notes,
                 repos: reports,
+                internal_error: None,
             };
-            printer.finish(&run);
+            let failed = match (printer, failed) {
+                (Err(panic), _) | (Ok(_), Some(panic)) => Some(panic),
+                (Ok(printer), None) => pool::catch(|| printer.finish(&run)).err(),
+            };
+            run.internal_error = failed.map(|panic| panic.to_string());
             run
         });
         // A repository git-batch will not work on is skipped before `work` can touch it.
@@ -661,9 +688,9 @@ where
             Some(reason) => refused(repo, reason),
             None => work(repo),
         };
-        pool::run(repos, workers, guarded, &events);
+        pool::run(repos, workers, guarded, &events, stop);
         drop(events);
-        printer.join().unwrap_or_else(|_| RunReport {
+        printer.join().unwrap_or_else(|panic| RunReport {
             command: settings.command.name().to_owned(),
             run_id: None,
             root: settings.selection.root.clone(),
@@ -673,8 +700,18 @@ where
             interrupted: pool::interrupted(),
             not_started: total,
             notes: Vec::new(),
+            internal_error: Some(pool::Panicked(pool::panic_message(&*panic)).to_string()),
         })
-    })
+    });
+    if let Some(error) = &run.internal_error {
+        report::print_error(&format!(
+            "{error}, while printing the report: the run stopped and the report above is \
+             incomplete ({} finished, {} not started)",
+            run.repos.len(),
+            run.not_started
+        ));
+    }
+    run
 }
 
 /// The report of a repository that [`Repo::refusal`] refuses: skipped, with its path decoded
@@ -686,14 +723,26 @@ fn refused(repo: &Repo, reason: String) -> RepoReport {
 }
 
 /// Keeps the repositories whose state satisfies every filter. One that cannot be read satisfies
-/// none, so it is left out rather than acted on blindly.
-fn keep_where(repos: Vec<Repo>, filters: &[WhereFilter], workers: usize) -> Vec<Repo> {
+/// none, so it is left out rather than acted on blindly. A panic while reading one fails the
+/// run before any repository is touched: the message names the repository.
+fn keep_where(
+    repos: Vec<Repo>,
+    filters: &[WhereFilter],
+    workers: usize,
+) -> Result<Vec<Repo>, String> {
     let keep = pool::map(&repos, workers, |repo| matches_all(repo, filters));
-    repos
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(repo, keep)| keep.then_some(repo))
-        .collect()
+    let mut kept = Vec::new();
+    for (repo, keep) in repos.into_iter().zip(keep) {
+        match keep {
+            Ok(true) => kept.push(repo),
+            Ok(false) => {}
+            Err(panic) => {
+                let name = crate::escape::controls(&repo.name);
+                return Err(format!("{panic}, while reading {name} for --where"));
+            }
+        }
+    }
+    Ok(kept)
 }
 
 fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> bool {
@@ -728,4 +777,26 @@ fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> bool {
             WhereFilter::Has(_) | WhereFilter::Branch(_) => false,
         }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_whose_printer_panicked_never_exits_0() {
+        let run = RunReport {
+            command: "sync".into(),
+            run_id: Some("20261201T000000Z-0000".into()),
+            root: "/nowhere".into(),
+            dry_run: false,
+            repos: Vec::new(),
+            summary: Summary::default(),
+            interrupted: false,
+            not_started: 3,
+            notes: Vec::new(),
+            internal_error: Some("internal error (please report it): boom".into()),
+        };
+        assert_eq!(exit_code(&run), ExitCode::Failure);
+    }
 }
