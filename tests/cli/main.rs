@@ -4,6 +4,7 @@
 mod action;
 mod clone;
 mod concurrency;
+mod config;
 mod exec;
 mod fixture;
 mod fleet_advice;
