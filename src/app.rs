@@ -312,6 +312,11 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let (rules, fixes) = policy_rules(policy, &settings.selection.root)?;
             Some(ContentOp::Policy(rules, fixes))
         }
+        Command::Exec { argv } => {
+            // A program PATH does not have would fail in every repository: said once, up front.
+            ops::exec::check_on_path(argv).map_err(UsageError::Request)?;
+            None
+        }
         _ => None,
     };
     let (root, mut repos) = targets::select(&settings.selection, cwd, &config, last_failed)?;
