@@ -194,12 +194,17 @@ where
     }
     apply_color(settings.color);
     pool::install_interrupt_handler();
-    match run(&settings, &cwd) {
-        Ok(code) => code.into(),
-        Err(err) => {
-            report::print_error(&err.to_string());
-            ExitCode::Usage.into()
+    let code = run(&settings, &cwd).unwrap_or_else(|err| {
+        report::print_error(&err.to_string());
+        ExitCode::Usage
+    });
+    // A report that did not reach its reader (a full disk) is not a success.
+    match report::output_error() {
+        Some(reason) => {
+            report::print_error(&format!("cannot write the report: {reason}"));
+            code.merge(ExitCode::Failure).into()
         }
+        None => code.into(),
     }
 }
 
@@ -603,7 +608,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
                 } else {
                     format!("{name}\n")
                 };
-                if out.write_all(line.as_bytes()).is_err() {
+                if !report::wrote(out.write_all(line.as_bytes())) {
                     break;
                 }
             }

@@ -24,3 +24,4 @@ mod targets;
 mod terminal;
 mod undo;
 mod undo_safety;
+mod write_errors;
