@@ -63,8 +63,12 @@ fn in_toml_words(message: &str) -> String {
         .replace("a sequence", "an array")
         .replace("a map", "a table")
         .replace("struct ", "table ");
-    for rust in ["usize", "u64", "u16"] {
-        message = message.replace(&format!("expected {rust}"), "expected a whole number");
+    for (rust, toml) in [
+        ("u16", "a whole number from 0 to 65535"),
+        ("u64", "a whole number, 0 or more"),
+        ("usize", "a whole number, 0 or more"),
+    ] {
+        message = message.replace(&format!("expected {rust}"), &format!("expected {toml}"));
     }
     message
 }
@@ -74,7 +78,8 @@ fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
     entries(text)
         .into_iter()
         .filter(|(_, at)| at.start <= span.start && span.start < at.end.max(at.start + 1))
-        .min_by_key(|(_, at)| at.end - at.start)
+        // The narrowest, and of two alike (an array of tables and its entry) the deeper.
+        .min_by_key(|(key, at)| (at.end - at.start, std::cmp::Reverse(key.len())))
         .map(|(key, _)| key)
 }
 
