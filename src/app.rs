@@ -173,16 +173,18 @@ where
     let settings = cli.into_settings(&cwd);
     match &settings.command {
         Command::Completions { shell } => {
-            cli::print_completions(shell);
-            return ExitCode::Success.into();
+            report::wrote(cli::print_completions(shell));
+            return exit_with(ExitCode::Success);
         }
         Command::Manpages { dir } => {
             return match cli::write_manpages(dir) {
                 Ok(written) => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
                     for path in written {
-                        println!("{}", path.display());
+                        report::wrote(writeln!(out, "{}", path.display()));
                     }
-                    ExitCode::Success.into()
+                    exit_with(ExitCode::Success)
                 }
                 Err(err) => {
                     report::print_error(&format!("cannot write the man pages: {err}"));
@@ -198,7 +200,11 @@ where
         report::print_error(&err.to_string());
         ExitCode::Usage
     });
-    // A report that did not reach its reader (a full disk) is not a success.
+    exit_with(code)
+}
+
+/// `code`, unless the report did not reach its reader (a full disk): that is no success.
+fn exit_with(code: ExitCode) -> std::process::ExitCode {
     match report::output_error() {
         Some(reason) => {
             report::print_error(&format!("cannot write the report: {reason}"));

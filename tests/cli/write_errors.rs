@@ -30,7 +30,8 @@ fn run_into(fleet: &Fleet, args: &[&str], stdout: impl Into<Stdio>) -> Output {
     command.output().expect("run")
 }
 
-const RUNS: [&[&str]; 7] = [
+const RUNS: [&[&str]; 8] = [
+    &["completions", "bash"],
     &["status"],
     &["--format", "json", "status"],
     &["--format", "jsonl", "exec", "--", "true"],
@@ -56,6 +57,16 @@ fn a_full_disk_is_exit_1_with_the_reason() {
             "{args:?}: {stderr}"
         );
     }
+    // The man pages are written, but the list of them is not.
+    let full = File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let man = fleet.base.join("man");
+    let output = run_into(&fleet, &["manpages", man.to_str().expect("UTF-8")], full);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("No space left on device"), "{stderr}");
     // Failures of the run itself are still exit 1, and the write error is said as well.
     let full = File::options()
         .write(true)
@@ -82,4 +93,10 @@ fn a_closed_pipe_is_quiet() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    let (reader, writer) = nix::unistd::pipe().expect("pipe");
+    drop(reader);
+    let man = fleet.base.join("man");
+    let output = run_into(&fleet, &["manpages", man.to_str().expect("UTF-8")], writer);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stderr.is_empty(), "{output:?}");
 }
