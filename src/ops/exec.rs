@@ -30,9 +30,9 @@ pub fn check_on_path(argv: &[OsString]) -> Result<(), String> {
             return Ok(());
         }
     }
+    let name = process::display_program(program);
     Err(format!(
-        "{}: not found on PATH",
-        process::display_program(program)
+        "{name}: not found on PATH (a program inside each repository is run as ./{name})"
     ))
 }
 
