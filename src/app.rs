@@ -174,16 +174,18 @@ where
     let settings = cli.into_settings(&cwd);
     match &settings.command {
         Command::Completions { shell } => {
-            cli::print_completions(shell);
-            return ExitCode::Success.into();
+            report::wrote(cli::print_completions(shell));
+            return exit_with(ExitCode::Success);
         }
         Command::Manpages { dir } => {
             return match cli::write_manpages(dir) {
                 Ok(written) => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
                     for path in written {
-                        println!("{}", path.display());
+                        report::wrote(writeln!(out, "{}", path.display()));
                     }
-                    ExitCode::Success.into()
+                    exit_with(ExitCode::Success)
                 }
                 Err(err) => {
                     report::print_error(&format!("cannot write the man pages: {err}"));
@@ -195,12 +197,21 @@ where
     }
     apply_color(settings.color);
     pool::install_interrupt_handler();
-    match run(&settings, &cwd) {
-        Ok(code) => code.into(),
-        Err(err) => {
-            report::print_error(&err.to_string());
-            ExitCode::Usage.into()
+    let code = run(&settings, &cwd).unwrap_or_else(|err| {
+        report::print_error(&err.to_string());
+        ExitCode::Usage
+    });
+    exit_with(code)
+}
+
+/// `code`, unless the report did not reach its reader (a full disk): that is no success.
+fn exit_with(code: ExitCode) -> std::process::ExitCode {
+    match report::output_error() {
+        Some(reason) => {
+            report::print_error(&format!("cannot write the report: {reason}"));
+            code.merge(ExitCode::Failure).into()
         }
+        None => code.into(),
     }
 }
 
@@ -315,6 +326,11 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let policy = policy.as_ref().unwrap_or(&config.policy);
             let (rules, fixes) = policy_rules(policy, &settings.selection.root)?;
             Some(ContentOp::Policy(rules, fixes))
+        }
+        Command::Exec { argv } => {
+            // A program PATH does not have would fail in every repository: said once, up front.
+            ops::exec::check_on_path(argv).map_err(UsageError::Request)?;
+            None
         }
         _ => None,
     };
@@ -612,7 +628,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
                 } else {
                     format!("{name}\n")
                 };
-                if out.write_all(line.as_bytes()).is_err() {
+                if !report::wrote(out.write_all(line.as_bytes())) {
                     break;
                 }
             }

@@ -429,7 +429,7 @@ where
 }
 
 /// Prints the completion script for `shell` (`bash`, `zsh` or `fish`) to standard output.
-pub fn print_completions(shell: &str) {
+pub fn print_completions(shell: &str) -> std::io::Result<()> {
     use clap::CommandFactory;
     use clap_complete::Shell;
     let shell = match shell {
@@ -459,8 +459,8 @@ pub fn print_completions(shell: &str) {
         );
     }
     use std::io::Write;
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = std::io::stdout().write_all(&script);
+    let mut out = std::io::stdout();
+    out.write_all(&script).and_then(|()| out.flush())
 }
 
 /// Writes `git-batch.1` and a `git-batch-COMMAND.1` per command into `dir`. Returns the files.

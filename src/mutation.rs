@@ -365,11 +365,11 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
             })
             .collect();
         let document = serde_json::json!({"command": "runs", "root": root, "runs": listed});
-        let _ = writeln!(out, "{document}");
+        crate::report::wrote(writeln!(out, "{document}"));
         return Ok(());
     }
     if runs.is_empty() {
-        let _ = writeln!(out, "no runs recorded for {}", root.display());
+        crate::report::wrote(writeln!(out, "no runs recorded for {}", root.display()));
         return Ok(());
     }
     // `license-update` is the longest command name; pad to the longest listed so columns align.
@@ -381,7 +381,7 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
             (None, None) => " (did not finish)".to_owned(),
             _ => String::new(),
         };
-        let _ = writeln!(
+        crate::report::wrote(writeln!(
             out,
             "{}  {}  {:<command_width$}  {} changed, {} skipped, {} failed, {} total{}",
             run.run_id.bold(),
@@ -392,7 +392,7 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
             count(Outcome::Failed).to_string().red(),
             run.repos.len(),
             state.yellow()
-        );
+        ));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod action;
 mod clone;
 mod concurrency;
+mod config;
 mod exec;
 mod fixture;
 mod fleet_advice;
@@ -23,3 +24,4 @@ mod targets;
 mod terminal;
 mod undo;
 mod undo_safety;
+mod write_errors;
