@@ -365,19 +365,65 @@ fn args_are_split_like_a_shell_and_never_evaluated() {
     );
 }
 
+/// Symbolic links in `into` to every program of folder `dir` but `git-batch`.
+fn link_programs_but_git_batch(dir: &Path, into: &Path) {
+    fs::create_dir_all(into).expect("mkdir");
+    for entry in fs::read_dir(dir).expect("read a PATH folder") {
+        let entry = entry.expect("a folder entry");
+        if entry.file_name() != "git-batch" {
+            std::os::unix::fs::symlink(entry.path(), into.join(entry.file_name()))
+                .expect("symlink");
+        }
+    }
+}
+
+/// `path` without any `git-batch`: each folder holding one is replaced by a folder (under
+/// `scratch`) of links to its other programs, since dropping it would also drop what sits next
+/// to git-batch (cargo, when `cargo install` put it in `~/.cargo/bin`).
+fn path_without_git_batch(path: &str, scratch: &Path) -> String {
+    path.split(':')
+        .enumerate()
+        .map(|(i, dir)| {
+            if Path::new(dir).join("git-batch").exists() {
+                let shadow = scratch.join(i.to_string());
+                link_programs_but_git_batch(Path::new(dir), &shadow);
+                shadow.display().to_string()
+            } else {
+                dir.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 #[test]
 fn without_git_batch_on_path_the_action_builds_it_from_its_own_source() {
     let fleet = Fleet::new();
     mit_remote(&fleet, "api");
     let temp = fleet.base.join("runner");
     fs::create_dir_all(&temp).expect("mkdir");
-    // The test's PATH (which has cargo) without any folder that holds a git-batch.
-    let path = std::env::var("PATH")
-        .unwrap_or_default()
+    // As on a machine where the README's `cargo install --locked --path .` was run: a
+    // git-batch sits in cargo's own folder (`~/.cargo/bin`), which must stay on PATH for cargo.
+    let path = std::env::var("PATH").unwrap_or_default();
+    let cargo_dir = path
         .split(':')
-        .filter(|dir| !Path::new(dir).join("git-batch").exists())
+        .find(|dir| Path::new(dir).join("cargo").is_file())
+        .expect("cargo on PATH");
+    let installed = fleet.base.join("installed-bin");
+    link_programs_but_git_batch(Path::new(cargo_dir), &installed);
+    std::os::unix::fs::symlink(GIT_BATCH, installed.join("git-batch")).expect("symlink");
+    let path = path
+        .split(':')
+        .map(|dir| {
+            if dir == cargo_dir {
+                installed.display().to_string()
+            } else {
+                dir.to_owned()
+            }
+        })
         .collect::<Vec<_>>()
         .join(":");
+    let path = path_without_git_batch(&path, &fleet.base.join("path"));
     let output = Command::new("bash")
         .arg(crate_dir().join("scripts/action.sh"))
         .current_dir(&temp)
