@@ -515,3 +515,105 @@ fn the_token_goes_into_a_git_configuration_file_and_never_into_the_log() {
     };
     assert_eq!(mode, 0o600);
 }
+
+#[test]
+fn a_check_shows_its_report_in_the_log_and_annotates_each_drifted_repository() {
+    let fleet = Fleet::new();
+    mit_remote(&fleet, "api");
+    mit_remote(&fleet, "web");
+    // A file name that needs escaping in an annotation.
+    let web = fleet.scratch.join("web");
+    fs::write(web.join("100% MIT.rs"), "// SPDX-License-Identifier: MIT\n").expect("write");
+    fleet.git(&web, &["add", "-A"]);
+    fleet.git(&web, &["commit", "-q", "-m", "second"]);
+    fleet.git(&web, &["push", "-q", "origin", "main"]);
+    // A repository that declares no license: nothing to do, no annotation.
+    let notes = fleet.remotes.join("my-org/notes.git");
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("init"),
+            OsStr::new("-q"),
+            OsStr::new("--bare"),
+            notes.as_os_str(),
+        ],
+    );
+    let work = fleet.scratch.join("notes");
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("clone"),
+            OsStr::new("-q"),
+            notes.as_os_str(),
+            work.as_os_str(),
+        ],
+    );
+    fs::write(work.join("README"), "notes\n").expect("write");
+    fleet.git(&work, &["add", "-A"]);
+    fleet.git(&work, &["commit", "-q", "-m", "first"]);
+    fleet.git(&work, &["push", "-q", "origin", "main"]);
+
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "license-update".to_owned());
+    with.insert(
+        "args".to_owned(),
+        "--old MIT --new Apache-2.0 --check".to_owned(),
+    );
+    with.insert(
+        "repositories".to_owned(),
+        "my-org/api\nmy-org/web\nmy-org/notes".to_owned(),
+    );
+    with.insert("base-url".to_owned(), fleet.remotes.display().to_string());
+    let run = run_step(&fleet, "check", &with);
+    let stdout = run.stdout();
+    assert_eq!(run.output.status.code(), Some(1), "{stdout}");
+
+    // The report, inside the command's group, with workflow commands stopped around it.
+    let group = stdout
+        .split("::group::git batch license-update")
+        .nth(1)
+        .and_then(|rest| rest.split("::endgroup::").next())
+        .expect("the command's group");
+    let token = group
+        .lines()
+        .find_map(|line| line.strip_prefix("::stop-commands::"))
+        .expect("workflow commands stopped around the report");
+    assert!(group.contains(&format!("\n::{token}::\n")), "{group}");
+    for line in [
+        "✗ api: would change LICENSE and lib.rs\n",
+        "  files: LICENSE, lib.rs\n",
+        "✓ notes: unchanged",
+        "  files: 100% MIT.rs, LICENSE, lib.rs\n",
+        "2 changed, 1 unchanged, 0 skipped, 0 failed, 3 total in ",
+        "✗ 2 repositories would change: api, web\n",
+    ] {
+        assert!(group.contains(line), "{line:?} not in the log:\n{group}");
+    }
+
+    // One annotation per drifted repository, after the group, naming its files.
+    let after = stdout
+        .split("::endgroup::")
+        .last()
+        .expect("after the group");
+    let annotations: Vec<&str> = after
+        .lines()
+        .filter(|line| line.starts_with("::error "))
+        .collect();
+    assert_eq!(
+        annotations,
+        [
+            "::error title=git batch license-update%3A api would change::\
+             would change LICENSE and lib.rs%0Afiles: LICENSE, lib.rs",
+            "::error title=git batch license-update%3A web would change::\
+             would change 100%25 MIT.rs, LICENSE and lib.rs%0Afiles: 100%25 MIT.rs, LICENSE, lib.rs",
+        ],
+        "{stdout}"
+    );
+
+    // The report output is git-batch's JSON document, as before.
+    let document: Value =
+        serde_json::from_str(&fs::read_to_string(&run.outputs["report"]).expect("the report"))
+            .expect("a JSON document");
+    assert_eq!(document["summary"]["changed"], 2);
+    assert_eq!(document["repos"][2]["files"][0], "100% MIT.rs");
+}
