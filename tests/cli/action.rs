@@ -617,3 +617,38 @@ fn a_check_shows_its_report_in_the_log_and_annotates_each_drifted_repository() {
     assert_eq!(document["summary"]["changed"], 2);
     assert_eq!(document["repos"][2]["files"][0], "100% MIT.rs");
 }
+
+#[test]
+fn a_sync_through_the_action_reports_like_any_other_command() {
+    let fleet = Fleet::new();
+    let bare = mit_remote(&fleet, "api");
+    let clone = fleet.root.join("api");
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("clone"),
+            OsStr::new("-q"),
+            bare.as_os_str(),
+            clone.as_os_str(),
+        ],
+    );
+    fs::write(clone.join("notes.md"), "notes\n").expect("write");
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "sync".to_owned());
+    with.insert("args".to_owned(), "-m 'docs: notes'".to_owned());
+    with.insert("root".to_owned(), fleet.root.display().to_string());
+    let run = run_step(&fleet, "sync", &with);
+    let stdout = run.stdout();
+    assert_eq!(
+        run.output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.output.stderr)
+    );
+    assert_eq!(run.outputs["changed"], "1");
+    assert!(run.summary.contains("| api | changed |"), "{}", run.summary);
+    assert!(stdout.contains("\n✓ api: committed"), "{stdout}");
+    assert!(!stdout.contains("::error"), "{stdout}");
+    let subject = fleet.git(&bare, &["log", "-1", "--format=%s", "main"]);
+    assert_eq!(subject, "docs: notes\n");
+}
