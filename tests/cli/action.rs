@@ -652,3 +652,48 @@ fn a_sync_through_the_action_reports_like_any_other_command() {
     let subject = fleet.git(&bare, &["log", "-1", "--format=%s", "main"]);
     assert_eq!(subject, "docs: notes\n");
 }
+
+#[test]
+fn a_check_annotates_a_repository_it_could_not_check() {
+    let fleet = Fleet::new();
+    let bare = mit_remote(&fleet, "api");
+    let clone = fleet.root.join("api");
+    fleet.git(
+        &fleet.base,
+        &[
+            OsStr::new("clone"),
+            OsStr::new("-q"),
+            bare.as_os_str(),
+            clone.as_os_str(),
+        ],
+    );
+    // A license file git-batch cannot read as any license: it skips the repository.
+    fs::write(clone.join("LICENSE"), "Ask before use.\n").expect("write");
+    fleet.git(&clone, &["commit", "-q", "-am", "own terms"]);
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "license-update".to_owned());
+    with.insert(
+        "args".to_owned(),
+        "--old MIT --new Apache-2.0 --check".to_owned(),
+    );
+    with.insert("root".to_owned(), fleet.root.display().to_string());
+    let run = run_step(&fleet, "locked", &with);
+    let stdout = run.stdout();
+    assert_eq!(run.output.status.code(), Some(1), "{stdout}");
+    assert_eq!(run.outputs["skipped"], "1", "{stdout}");
+    assert!(
+        stdout.contains("✗ 1 repository could not be checked (skipped): api\n"),
+        "{stdout}"
+    );
+    let annotations: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("::error "))
+        .collect();
+    assert_eq!(annotations.len(), 1, "{stdout}");
+    assert!(
+        annotations[0]
+            .starts_with("::error title=git batch license-update%3A api could not be checked::"),
+        "{stdout}"
+    );
+    assert!(annotations[0].contains("LICENSE"), "{stdout}");
+}
