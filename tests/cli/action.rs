@@ -108,34 +108,45 @@ fn every_input_the_script_reads_is_declared_and_mapped_through_env() {
     }
 }
 
-/// A bare remote `REMOTES/my-org/NAME.git` whose `main` declares MIT everywhere.
-fn mit_remote(fleet: &Fleet, name: &str) -> PathBuf {
-    let bare = fleet.remotes.join(format!("my-org/{name}.git"));
-    fleet.git(
-        &fleet.base,
-        &[
-            OsStr::new("init"),
-            OsStr::new("-q"),
-            OsStr::new("--bare"),
-            bare.as_os_str(),
-        ],
-    );
-    let work = fleet.scratch.join(name);
+/// `git clone -q FROM TO`.
+fn clone(fleet: &Fleet, from: &Path, to: &Path) {
     fleet.git(
         &fleet.base,
         &[
             OsStr::new("clone"),
             OsStr::new("-q"),
-            bare.as_os_str(),
-            work.as_os_str(),
+            from.as_os_str(),
+            to.as_os_str(),
         ],
     );
-    fs::write(work.join("LICENSE"), MIT_LICENSE).expect("write");
-    fs::write(work.join("lib.rs"), "// SPDX-License-Identifier: MIT\n").expect("write");
+}
+
+/// A bare remote `REMOTES/my-org/NAME.git` whose `main` holds `files` (path, content).
+fn remote_with(fleet: &Fleet, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let bare = fleet.remotes.join(format!("my-org/{name}.git"));
+    fs::create_dir_all(&bare).expect("mkdir");
+    fleet.git(&bare, &["init", "-q", "--bare"]);
+    let work = fleet.scratch.join(name);
+    clone(fleet, &bare, &work);
+    for (path, content) in files {
+        fs::write(work.join(path), content).expect("write");
+    }
     fleet.git(&work, &["add", "-A"]);
     fleet.git(&work, &["commit", "-q", "-m", "first"]);
     fleet.git(&work, &["push", "-q", "origin", "main"]);
     bare
+}
+
+/// A bare remote `REMOTES/my-org/NAME.git` whose `main` declares MIT everywhere.
+fn mit_remote(fleet: &Fleet, name: &str) -> PathBuf {
+    remote_with(
+        fleet,
+        name,
+        &[
+            ("LICENSE", MIT_LICENSE),
+            ("lib.rs", "// SPDX-License-Identifier: MIT\n"),
+        ],
+    )
 }
 
 /// What one run of the action's step left.
@@ -528,30 +539,7 @@ fn a_check_shows_its_report_in_the_log_and_annotates_each_drifted_repository() {
     fleet.git(&web, &["commit", "-q", "-m", "second"]);
     fleet.git(&web, &["push", "-q", "origin", "main"]);
     // A repository that declares no license: nothing to do, no annotation.
-    let notes = fleet.remotes.join("my-org/notes.git");
-    fleet.git(
-        &fleet.base,
-        &[
-            OsStr::new("init"),
-            OsStr::new("-q"),
-            OsStr::new("--bare"),
-            notes.as_os_str(),
-        ],
-    );
-    let work = fleet.scratch.join("notes");
-    fleet.git(
-        &fleet.base,
-        &[
-            OsStr::new("clone"),
-            OsStr::new("-q"),
-            notes.as_os_str(),
-            work.as_os_str(),
-        ],
-    );
-    fs::write(work.join("README"), "notes\n").expect("write");
-    fleet.git(&work, &["add", "-A"]);
-    fleet.git(&work, &["commit", "-q", "-m", "first"]);
-    fleet.git(&work, &["push", "-q", "origin", "main"]);
+    remote_with(&fleet, "notes", &[("README", "notes\n")]);
 
     let mut with = BTreeMap::new();
     with.insert("command".to_owned(), "license-update".to_owned());
@@ -622,17 +610,9 @@ fn a_check_shows_its_report_in_the_log_and_annotates_each_drifted_repository() {
 fn a_sync_through_the_action_reports_like_any_other_command() {
     let fleet = Fleet::new();
     let bare = mit_remote(&fleet, "api");
-    let clone = fleet.root.join("api");
-    fleet.git(
-        &fleet.base,
-        &[
-            OsStr::new("clone"),
-            OsStr::new("-q"),
-            bare.as_os_str(),
-            clone.as_os_str(),
-        ],
-    );
-    fs::write(clone.join("notes.md"), "notes\n").expect("write");
+    let work = fleet.root.join("api");
+    clone(&fleet, &bare, &work);
+    fs::write(work.join("notes.md"), "notes\n").expect("write");
     let mut with = BTreeMap::new();
     with.insert("command".to_owned(), "sync".to_owned());
     with.insert("args".to_owned(), "-m 'docs: notes'".to_owned());
@@ -657,19 +637,11 @@ fn a_sync_through_the_action_reports_like_any_other_command() {
 fn a_check_annotates_a_repository_it_could_not_check() {
     let fleet = Fleet::new();
     let bare = mit_remote(&fleet, "api");
-    let clone = fleet.root.join("api");
-    fleet.git(
-        &fleet.base,
-        &[
-            OsStr::new("clone"),
-            OsStr::new("-q"),
-            bare.as_os_str(),
-            clone.as_os_str(),
-        ],
-    );
+    let work = fleet.root.join("api");
+    clone(&fleet, &bare, &work);
     // A license file git-batch cannot read as any license: it skips the repository.
-    fs::write(clone.join("LICENSE"), "Ask before use.\n").expect("write");
-    fleet.git(&clone, &["commit", "-q", "-am", "own terms"]);
+    fs::write(work.join("LICENSE"), "Ask before use.\n").expect("write");
+    fleet.git(&work, &["commit", "-q", "-am", "own terms"]);
     let mut with = BTreeMap::new();
     with.insert("command".to_owned(), "license-update".to_owned());
     with.insert(
