@@ -247,14 +247,20 @@ try:
 except (OSError, ValueError):
     document = None
 
+per_repository = isinstance(document, dict) and "repos" in document and "summary" in document
 if document is not None:
     # Messages come from git and from the repositories: no line of theirs may be taken for a
     # workflow command while they are shown.
     token = secrets.token_hex(16)
     print(f"::stop-commands::{token}")
-    print(human(document), end="")
+    # A document without repositories (`runs`) is shown as it is.
+    print(human(document) if per_repository else json.dumps(document, indent=2) + "\n", end="")
     print(f"::{token}::")
 print("::endgroup::", flush=True)
+if document is not None and not per_repository:
+    with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as out:
+        out.write(f"report={report_path}\n")
+    sys.exit(0)
 
 with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as out:
     if document is None:

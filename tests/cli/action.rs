@@ -669,3 +669,22 @@ fn a_check_annotates_a_repository_it_could_not_check() {
     );
     assert!(annotations[0].contains("LICENSE"), "{stdout}");
 }
+
+#[test]
+fn a_report_without_repositories_is_shown_as_it_is() {
+    let fleet = Fleet::new();
+    fs::create_dir_all(&fleet.root).expect("mkdir");
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "runs".to_owned());
+    with.insert("root".to_owned(), fleet.root.display().to_string());
+    let run = run_step(&fleet, "runs", &with);
+    let stdout = run.stdout();
+    assert_eq!(
+        run.output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.output.stderr)
+    );
+    assert!(stdout.contains("\"command\": \"runs\""), "{stdout}");
+    assert!(Path::new(&run.outputs["report"]).is_file());
+}
