@@ -29,6 +29,23 @@ pub enum UsageError {
     /// A request that cannot be carried out as given (a bad id, a missing file).
     #[error("{0}")]
     Request(String),
+    /// The run's work is done but its record could not be finished: not a usage error, since
+    /// repositories were touched (exit 1).
+    #[error(
+        "the run's work is done, but its record could not be finished: {0}. `git batch undo` \
+         has only what was recorded when it started and its progress log to go on"
+    )]
+    Unrecorded(crate::journal::JournalError),
+}
+
+impl UsageError {
+    /// The exit code: 2 (nothing was touched), except for a record lost after the work (1).
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            UsageError::Unrecorded(_) => ExitCode::Failure,
+            _ => ExitCode::Usage,
+        }
+    }
 }
 
 /// A content operation, validated before any repository is looked at.
@@ -198,7 +215,7 @@ where
         Ok(code) => code.into(),
         Err(err) => {
             report::print_error(&err.to_string());
-            ExitCode::Usage.into()
+            err.exit_code().into()
         }
     }
 }

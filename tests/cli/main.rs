@@ -9,6 +9,7 @@ mod fixture;
 mod fleet_advice;
 mod hooks;
 mod interrupt;
+mod journal_writes;
 mod license;
 mod license_corpus;
 mod license_manifests;
