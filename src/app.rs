@@ -252,6 +252,12 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         crate::mutation::print_runs(settings, &root, &journal)?;
         return Ok(ExitCode::Success);
     }
+    if let Command::RunsPrune { older_than, keep } = settings.command {
+        let rule = crate::journal::PruneRule { older_than, keep };
+        let root = std::fs::canonicalize(&settings.selection.root)
+            .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
+        return Ok(crate::mutation::prune(settings, &root, &journal, &rule)?);
+    }
     if let Command::Undo { run_id, push } = &settings.command {
         let root = std::fs::canonicalize(&settings.selection.root)
             .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
@@ -437,6 +443,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         }
         Command::Undo { .. }
         | Command::Runs
+        | Command::RunsPrune { .. }
         | Command::Clone { .. }
         | Command::Completions { .. }
         | Command::Manpages { .. } => unreachable!("handled above"),

@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::Outcome;
 
 mod damaged;
+mod prune;
 pub use damaged::DamagedRecord;
 use damaged::field_of_damaged;
+pub use prune::{Kept, PruneRule, Tombstone, is_run_ref, parse_duration};
 
 /// Refs under which a run keeps each repository's state before it, named by run id.
 pub const BACKUP_REF_PREFIX: &str = "refs/git-batch/backup/";
@@ -73,6 +75,11 @@ pub enum JournalError {
     },
     #[error("no run `{0}` in the journal for this root (see `git batch runs`)")]
     UnknownRun(String),
+    #[error(
+        "run {run_id} was pruned on {when} (`git batch runs prune`): its record and its refs \
+         are gone, so it can no longer be undone"
+    )]
+    Pruned { run_id: String, when: String },
     #[error("run {run_id} was already undone by run {by}")]
     AlreadyUndone { run_id: String, by: String },
     #[error("the journal holds no run on this root yet")]
@@ -405,8 +412,14 @@ impl Journal {
         if let Some(found) = runs.into_iter().find(|run| run.run_id == run_id) {
             return Ok(found);
         }
-        match damaged.into_iter().find(|d| d.run_id == run_id) {
-            Some(damaged) => Err(damaged.into_error()),
+        if let Some(damaged) = damaged.into_iter().find(|d| d.run_id == run_id) {
+            return Err(damaged.into_error());
+        }
+        match self.tombstone(root, run_id) {
+            Some(stone) => Err(JournalError::Pruned {
+                run_id: stone.run_id,
+                when: stone.pruned,
+            }),
             None => Err(JournalError::UnknownRun(run_id.to_owned())),
         }
     }

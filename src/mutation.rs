@@ -395,5 +395,7 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
     Ok(())
 }
 
+mod prune;
 mod undo;
+pub use prune::prune;
 pub use undo::{UndoRequest, undo};

@@ -18,6 +18,7 @@ mod network;
 mod observe;
 mod output;
 mod replace;
+mod runs_prune;
 mod status;
 mod sync;
 mod targets;
