@@ -73,7 +73,10 @@ pub enum JournalError {
         path: PathBuf,
         message: String,
     },
-    #[error("no run `{0}` in the journal for this root (see `git batch runs`)")]
+    #[error(
+        "no run `{0}` in the journal for this root (no record: pruned or never made; see \
+         `git batch runs`)"
+    )]
     UnknownRun(String),
     #[error(
         "run {run_id} was pruned on {when} (`git batch runs prune`): its record and its refs \
@@ -84,6 +87,8 @@ pub enum JournalError {
     AlreadyUndone { run_id: String, by: String },
     #[error("the journal holds no run on this root yet")]
     NoRuns,
+    #[error("no run left on this root: every run recorded was pruned (`git batch runs prune`)")]
+    AllPruned,
     #[error(
         "nothing to undo on this root: every run recorded is undone or changed nothing (see \
          `git batch runs`)"
@@ -442,7 +447,7 @@ impl Journal {
         match (newer, found) {
             (Some(damaged), _) => Err(damaged.into_error()),
             (None, Some(run)) => Ok(run),
-            (None, None) if no_runs => Err(JournalError::NoRuns),
+            (None, None) if no_runs => Err(self.no_runs(root)),
             (None, None) => Err(JournalError::NothingToUndo),
         }
     }
@@ -458,7 +463,7 @@ impl Journal {
         match (newer, last) {
             (Some(damaged), _) => Err(damaged.into_error()),
             (None, Some(run)) => Ok(run),
-            (None, None) => Err(JournalError::NoRuns),
+            (None, None) => Err(self.no_runs(root)),
         }
     }
 }

@@ -143,6 +143,20 @@ impl Journal {
         Ok(())
     }
 
+    /// The error for a root with no run recorded: none yet, or every one pruned.
+    pub(super) fn no_runs(&self, root: &Path) -> JournalError {
+        let pruned = fs::read_to_string(self.dir.join(TOMBSTONES)).is_ok_and(|text| {
+            text.lines()
+                .filter_map(|line| serde_json::from_str::<Tombstone>(line).ok())
+                .any(|stone| stone.root == root)
+        });
+        if pruned {
+            JournalError::AllPruned
+        } else {
+            JournalError::NoRuns
+        }
+    }
+
     /// The tombstone of run `run_id` on `root`, if it was pruned.
     pub fn tombstone(&self, root: &Path, run_id: &str) -> Option<Tombstone> {
         let text = fs::read_to_string(self.dir.join(TOMBSTONES)).ok()?;

@@ -152,3 +152,28 @@ fn older_than_keeps_the_latest_run_and_runs_that_did_not_finish_saying_why() {
 
     fleet.cmd().args(["runs", "prune"]).assert().code(2);
 }
+
+#[test]
+fn once_every_run_is_pruned_undo_and_failed_say_so_and_an_unknown_id_may_be_either() {
+    let fleet = Fleet::new();
+    fleet.add_repo("repo");
+    sync_run(&fleet, &["repo"]);
+    fleet.json_exit(&["runs", "prune", "--keep", "0"], 0);
+
+    for args in [&["undo"][..], &["-t", "@failed", "status"][..]] {
+        let output = fleet.cmd().args(args).output().expect("run git-batch");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {said}");
+        assert!(
+            said.contains("every run recorded was pruned"),
+            "{args:?}: {said}"
+        );
+    }
+    let output = fleet
+        .cmd()
+        .args(["undo", "20000101T000000Z-0000"])
+        .output()
+        .expect("run git-batch");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("pruned or never made"), "{said}");
+}
