@@ -177,3 +177,44 @@ fn once_every_run_is_pruned_undo_and_failed_say_so_and_an_unknown_id_may_be_eith
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("pruned or never made"), "{said}");
 }
+
+#[test]
+fn a_repository_whose_refs_cannot_be_deleted_fails_the_prune_and_keeps_its_run() {
+    let fleet = Fleet::new();
+    fleet.add_repo("locked");
+    fleet.add_repo("fine");
+    let first = sync_run(&fleet, &["locked", "fine"]);
+    sync_run(&fleet, &["fine"]);
+    // Another git holding the run's ref: the deletion cannot take its lock.
+    let held = fleet
+        .path("locked")
+        .join(format!(".git/refs/git-batch/backup/{first}.lock"));
+    fs::write(&held, "").expect("hold a ref's lock");
+
+    let output = fleet
+        .cmd()
+        .args(["--format", "json", "runs", "prune", "--keep", "1"])
+        .output()
+        .expect("run git-batch");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("a JSON document");
+    assert_eq!(
+        ids(&document, "pruned"),
+        Vec::<String>::new(),
+        "{document:#}"
+    );
+    assert_eq!(ids(&document, "kept"), [first.as_str()], "{document:#}");
+    assert_eq!(
+        document["failed"][0]["path"],
+        serde_json::json!(fleet.path("locked")),
+        "{document:#}"
+    );
+    assert!(said.contains("locked"), "{said}");
+    assert!(record(&fleet, &first).is_file(), "kept for a later prune");
+
+    fs::remove_file(&held).expect("let go of the lock");
+    let again = fleet.json_exit(&["runs", "prune", "--keep", "1"], 0);
+    assert_eq!(ids(&again, "pruned"), [first.as_str()], "{again:#}");
+    assert!(batch_refs(&fleet, "locked").is_empty());
+}
