@@ -30,6 +30,23 @@ pub enum UsageError {
     /// A request that cannot be carried out as given (a bad id, a missing file).
     #[error("{0}")]
     Request(String),
+    /// The run's work is done but its record could not be finished: not a usage error, since
+    /// repositories were touched (exit 1).
+    #[error(
+        "the run's work is done, but its record could not be finished: {0}. `git batch undo` \
+         has only what was recorded when it started and its progress log to go on"
+    )]
+    Unrecorded(crate::journal::JournalError),
+}
+
+impl UsageError {
+    /// The exit code: 2 (nothing was touched), except for a record lost after the work (1).
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            UsageError::Unrecorded(_) => ExitCode::Failure,
+            _ => ExitCode::Usage,
+        }
+    }
 }
 
 /// A content operation, validated before any repository is looked at.
@@ -199,7 +216,7 @@ where
     pool::install_interrupt_handler();
     let code = run(&settings, &cwd).unwrap_or_else(|err| {
         report::print_error(&err.to_string());
-        ExitCode::Usage
+        err.exit_code()
     });
     exit_with(code)
 }
@@ -246,6 +263,12 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
         crate::mutation::print_runs(settings, &root, &journal)?;
         return Ok(ExitCode::Success);
+    }
+    if let Command::RunsPrune { older_than, keep } = settings.command {
+        let rule = crate::journal::PruneRule { older_than, keep };
+        let root = std::fs::canonicalize(&settings.selection.root)
+            .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
+        return Ok(crate::mutation::prune(settings, &root, &journal, &rule)?);
     }
     if let Command::Undo { run_id, push } = &settings.command {
         let root = std::fs::canonicalize(&settings.selection.root)
@@ -443,6 +466,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         }
         Command::Undo { .. }
         | Command::Runs
+        | Command::RunsPrune { .. }
         | Command::Clone { .. }
         | Command::Completions { .. }
         | Command::Manpages { .. } => unreachable!("handled above"),

@@ -75,6 +75,7 @@ pub fn sync(
         journal.save(&record)?;
     }
     let gate = HostGate::new(settings.per_host);
+    let progress = ProgressLog::new(journal, &options.run_id);
     let index_of: BTreeMap<&Path, usize> = repos
         .iter()
         .enumerate()
@@ -102,7 +103,7 @@ pub fn sync(
                     let report = ops::sync::sync(repo, plan, &options, &gate, &started);
                     if !settings.dry_run && matches!(plan, Plan::Work(_)) {
                         // Kept as soon as it is known, so a run killed outright can be undone.
-                        let _ = journal.append_progress(&options.run_id, &repo_record(&report));
+                        progress.keep(&repo_record(&report));
                     }
                     report
                 }
@@ -241,6 +242,7 @@ where
         })
         .collect();
     let gate = HostGate::new(settings.per_host);
+    let progress = ProgressLog::new(journal, &options.run_id);
     let run = in_pool(
         settings,
         header,
@@ -265,7 +267,7 @@ where
             let report = ops::edit::edit(repo, &options, &gate, decide, &started);
             if writes && matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
                 // Kept as soon as it is known, so a run killed outright can be undone.
-                let _ = journal.append_progress(&options.run_id, &repo_record(&report));
+                progress.keep(&repo_record(&report));
             }
             report
         },
@@ -289,8 +291,42 @@ fn finish(journal: &Journal, mut record: RunRecord, run: &RunReport) -> Result<(
     }
     record.repos = run.repos.iter().map(repo_record).collect();
     record.finished = Some(crate::journal::timestamp_now());
-    journal.save(&record)?;
+    journal.save(&record).map_err(UsageError::Unrecorded)?;
     Ok(())
+}
+
+/// A run's progress log, as its workers append to it. A write that fails breaks the promise that
+/// a run killed outright can be undone: that is said at once on stderr, once for the run.
+struct ProgressLog<'a> {
+    journal: &'a Journal,
+    run_id: &'a str,
+    warned: std::sync::atomic::AtomicBool,
+}
+
+impl<'a> ProgressLog<'a> {
+    fn new(journal: &'a Journal, run_id: &'a str) -> ProgressLog<'a> {
+        ProgressLog {
+            journal,
+            run_id,
+            warned: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Appends `record`; the first failure of the run is said on stderr, the rest are not.
+    fn keep(&self, record: &RepoRecord) {
+        use std::sync::atomic::Ordering;
+        let Err(err) = self.journal.append_progress(self.run_id, record) else {
+            return;
+        };
+        if !self.warned.swap(true, Ordering::SeqCst) {
+            crate::report::print_warning(&format!(
+                "{err}: if run {} is killed before it finishes, `git batch undo` cannot tell \
+                 what it did (each repository it changes keeps its state before the run in \
+                 refs/git-batch/backup/{})",
+                self.run_id, self.run_id
+            ));
+        }
+    }
 }
 
 fn repo_record(report: &RepoReport) -> RepoRecord {
@@ -397,5 +433,7 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
     Ok(())
 }
 
+mod prune;
 mod undo;
+pub use prune::prune;
 pub use undo::{UndoRequest, undo};
