@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GitHub Action's step (action.yml): installs git-batch unless it is on PATH, clones the
 # fleet, runs one git-batch command with --format json, and turns the report into the step's
-# outputs, a Markdown summary and an error annotation per failed repository.
+# outputs, the report in the log (as git-batch's human output says it), a Markdown summary and
+# an error annotation per repository that failed or, in a check, would change (naming its files)
+# or could not be checked.
 #
 # Every input arrives in the environment (INPUT_*, mapped in action.yml), never as script text:
 #   INPUT_COMMAND       the git-batch command (license-update, file-replace, sync, check, …)
@@ -140,15 +142,22 @@ report="$temp/git-batch-report.json"
 echo "::group::git batch $command_name ${args[*]}"
 status=0
 git-batch "${global[@]}" "$command_name" "${args[@]}" >"$report" || status=$?
-echo "::endgroup::"
 
-# --- outputs, summary, annotations ---------------------------------------------------------------
-python3 - "$report" "$status" "$command_name" <<'PYTHON'
+# --- the report in the log (its group), outputs, summary, annotations ----------------------------
+# git-batch wrote the JSON document (the report output, unchanged); the log gets it as a person
+# reads it, and the run page one error annotation per repository that failed or, in a check
+# (`check`, `--check`), that would change or could not be checked.
+python3 - "$report" "$status" "$command_name" "${args[@]}" <<'PYTHON'
 import json
 import os
+import re
+import secrets
 import sys
 
 report_path, status, command = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+words = sys.argv[4:]
+own_words = words[: words.index("--")] if "--" in words else words
+check = command == "check" or "--check" in own_words
 
 
 def data(text):
@@ -163,11 +172,95 @@ def cell(text):
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
 
 
+def shown(text):
+    """Text for the log: control characters other than newline and tab made visible."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def indented(text, prefix="  "):
+    return "".join(f"{prefix}{line}\n" for line in shown(text).splitlines())
+
+
+def files_of(repo):
+    """The paths a repository's entry names (`files` is a count for some commands)."""
+    files = repo.get("files")
+    return [str(f) for f in files] if isinstance(files, list) else []
+
+
+def plural(n, one, many):
+    return one if n == 1 else many
+
+
+def human(document):
+    """The report as git-batch's human output says it: a line per repository, the summary and,
+    for a check, the verdict."""
+    repos = document["repos"]
+    out = [f"{command}: {len(repos)} {plural(len(repos), 'repository', 'repositories')} under "
+           f"{document.get('root')}{', check' if check else ''}\n"]
+    for repo in repos:
+        name, outcome, message = shown(repo["name"]), repo["outcome"], repo.get("message") or ""
+        first, _, rest = shown(message).partition("\n")
+        if outcome == "changed":
+            line = f"{'✗' if check else '✓'} {name}" + (f": {first}" if first else "")
+        elif outcome == "unchanged":
+            line = f"✓ {name}: unchanged" + (f", {first}" if first else "")
+        elif outcome == "skipped":
+            line = f"– {name}: skipped" + (f", {first}" if first else "")
+        else:
+            line = f"✗ {name}: {outcome}" + (f": {first}" if first else "")
+        out.append(line + "\n")
+        if rest:
+            out.append(indented(rest, "    "))
+        files = files_of(repo)
+        if files:
+            out.append(f"  {plural(len(files), 'file', 'files')}: {shown(', '.join(files))}\n")
+        for mention in repo.get("mentions") or []:
+            out.append(f"  mentioned at {shown(mention.get('path'))}:{mention.get('line')}, left "
+                       f"alone: {shown(mention.get('text'))}\n")
+        if "exit_code" in repo:
+            out.append(f"  exit code {repo['exit_code']}\n")
+        for stream in ("stdout", "stderr"):
+            if repo.get(stream):
+                out.append(f"  {stream}:\n" + indented(repo[stream], "    "))
+    s = document["summary"]
+    out.append(f"{s['changed']} changed, {s['unchanged']} unchanged, {s['skipped']} skipped, "
+               f"{s['failed']} failed, {s['total']} total in {s['duration_ms'] / 1000:.2f}s\n")
+    if check:
+        drifted = [shown(r["name"]) for r in repos if r["outcome"] == "changed"]
+        undecided = [shown(r["name"]) for r in repos if r["outcome"] == "skipped"]
+        if not drifted and not undecided:
+            out.append("✓ no repository would change\n")
+        if drifted:
+            out.append(f"✗ {len(drifted)} {plural(len(drifted), 'repository', 'repositories')} "
+                       f"would change: {', '.join(drifted)}\n")
+        if undecided:
+            out.append(f"✗ {len(undecided)} {plural(len(undecided), 'repository', 'repositories')} "
+                       f"could not be checked (skipped): {', '.join(undecided)}\n")
+    for note in document.get("notes", []):
+        out.append(f"note: {shown(note)}\n")
+    return "".join(out)
+
+
 try:
     with open(report_path, encoding="utf-8") as f:
         document = json.load(f)
 except (OSError, ValueError):
     document = None
+
+per_repository = isinstance(document, dict) and "repos" in document and "summary" in document
+if document is not None:
+    # Messages come from git and from the repositories: no line of theirs may be taken for a
+    # workflow command while they are shown.
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}")
+    # A document without repositories (`runs`) is shown as it is.
+    print(human(document) if per_repository else json.dumps(document, indent=2) + "\n", end="")
+    print(f"::{token}::")
+print("::endgroup::", flush=True)
+if document is not None and not per_repository:
+    with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as out:
+        out.write(f"report={report_path}\n")
+    sys.exit(0)
 
 with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as out:
     if document is None:
@@ -185,8 +278,8 @@ with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
         print(f"::error title=git-batch::{data(f'git batch {command} exited with {status} and printed no report')}")
         sys.exit(0)
     s = document["summary"]
-    check = " (check)" if document.get("dry_run") else ""
-    summary.write(f"### git batch {cell(command)}{check}\n\n")
+    mode = " (check)" if document.get("dry_run") else ""
+    summary.write(f"### git batch {cell(command)}{mode}\n\n")
     summary.write(f"{s['changed']} changed, {s['unchanged']} unchanged, {s['skipped']} skipped, "
                   f"{s['failed']} failed, {s['total']} total in {s['duration_ms'] / 1000:.2f}s"
                   + (f", run `{document['run_id']}`" if document.get("run_id") else "") + "\n\n")
@@ -194,14 +287,24 @@ with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
         summary.write(f"> {cell(note)}\n\n")
     summary.write("| repository | outcome | message | files |\n| --- | --- | --- | --- |\n")
     for repo in document["repos"]:
-        files = ", ".join(repo.get("files") or [])
+        files = ", ".join(files_of(repo))
         summary.write(f"| {cell(repo['name'])} | {cell(repo['outcome'])} | "
                       f"{cell(repo['message'])} | {cell(files)} |\n")
 
 for repo in document["repos"]:
-    if repo["outcome"] == "failed":
-        title = prop(f"git batch {command}: {repo['name']} failed")
-        print(f"::error title={title}::{data(repo['message'])}")
+    name, outcome, message = repo["name"], repo["outcome"], repo.get("message") or ""
+    if outcome == "failed":
+        title = f"git batch {command}: {name} failed"
+    elif check and outcome == "changed":
+        title = f"git batch {command}: {name} would change"
+    elif check and outcome == "skipped":
+        title = f"git batch {command}: {name} could not be checked"
+    else:
+        continue
+    files = files_of(repo)
+    if files:
+        message += f"\n{plural(len(files), 'file', 'files')}: {', '.join(files)}"
+    print(f"::error title={prop(title)}::{data(message)}")
 PYTHON
 
 if [[ "$status" -ne 0 ]]; then

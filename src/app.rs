@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::cli;
@@ -29,6 +30,23 @@ pub enum UsageError {
     /// A request that cannot be carried out as given (a bad id, a missing file).
     #[error("{0}")]
     Request(String),
+    /// The run's work is done but its record could not be finished: not a usage error, since
+    /// repositories were touched (exit 1).
+    #[error(
+        "the run's work is done, but its record could not be finished: {0}. `git batch undo` \
+         has only what was recorded when it started and its progress log to go on"
+    )]
+    Unrecorded(crate::journal::JournalError),
+}
+
+impl UsageError {
+    /// The exit code: 2 (nothing was touched), except for a record lost after the work (1).
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            UsageError::Unrecorded(_) => ExitCode::Failure,
+            _ => ExitCode::Usage,
+        }
+    }
 }
 
 /// A content operation, validated before any repository is looked at.
@@ -173,16 +191,18 @@ where
     let settings = cli.into_settings(&cwd);
     match &settings.command {
         Command::Completions { shell } => {
-            cli::print_completions(shell);
-            return ExitCode::Success.into();
+            report::wrote(cli::print_completions(shell));
+            return exit_with(ExitCode::Success);
         }
         Command::Manpages { dir } => {
             return match cli::write_manpages(dir) {
                 Ok(written) => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
                     for path in written {
-                        println!("{}", path.display());
+                        report::wrote(writeln!(out, "{}", path.display()));
                     }
-                    ExitCode::Success.into()
+                    exit_with(ExitCode::Success)
                 }
                 Err(err) => {
                     report::print_error(&format!("cannot write the man pages: {err}"));
@@ -194,12 +214,21 @@ where
     }
     apply_color(settings.color);
     pool::install_interrupt_handler();
-    match run(&settings, &cwd) {
-        Ok(code) => code.into(),
-        Err(err) => {
-            report::print_error(&err.to_string());
-            ExitCode::Usage.into()
+    let code = run(&settings, &cwd).unwrap_or_else(|err| {
+        report::print_error(&err.to_string());
+        err.exit_code()
+    });
+    exit_with(code)
+}
+
+/// `code`, unless the report did not reach its reader (a full disk): that is no success.
+fn exit_with(code: ExitCode) -> std::process::ExitCode {
+    match report::output_error() {
+        Some(reason) => {
+            report::print_error(&format!("cannot write the report: {reason}"));
+            code.merge(ExitCode::Failure).into()
         }
+        None => code.into(),
     }
 }
 
@@ -235,6 +264,12 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         crate::mutation::print_runs(settings, &root, &journal)?;
         return Ok(ExitCode::Success);
     }
+    if let Command::RunsPrune { older_than, keep } = settings.command {
+        let rule = crate::journal::PruneRule { older_than, keep };
+        let root = std::fs::canonicalize(&settings.selection.root)
+            .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
+        return Ok(crate::mutation::prune(settings, &root, &journal, &rule)?);
+    }
     if let Command::Undo { run_id, push } = &settings.command {
         let root = std::fs::canonicalize(&settings.selection.root)
             .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
@@ -249,7 +284,10 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let (_, mut repos) = targets::select(selection, cwd, &config, last_failed)?;
             if !selection.filters.is_empty() {
                 let workers = settings.workers(repos.len(), true);
-                repos = keep_where(repos, &selection.filters, workers);
+                repos = match keep_where(repos, &selection.filters, workers) {
+                    Ok(kept) => kept,
+                    Err(message) => return Ok(internal_error(&message)),
+                };
             }
             // Undo works from the journal's records: one the filter could not read is named
             // here and left out, not undone blindly.
@@ -320,12 +358,20 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let (rules, fixes) = policy_rules(policy, &settings.selection.root)?;
             Some(ContentOp::Policy(rules, fixes))
         }
+        Command::Exec { argv } => {
+            // A program PATH does not have would fail in every repository: said once, up front.
+            ops::exec::check_on_path(argv).map_err(UsageError::Request)?;
+            None
+        }
         _ => None,
     };
     let (root, mut repos) = targets::select(&settings.selection, cwd, &config, last_failed)?;
     if !settings.selection.filters.is_empty() {
         let workers = settings.workers(repos.len(), true);
-        repos = keep_where(repos, &settings.selection.filters, workers);
+        repos = match keep_where(repos, &settings.selection.filters, workers) {
+            Ok(kept) => kept,
+            Err(message) => return Ok(internal_error(&message)),
+        };
     }
     let workers = settings.workers(repos.len(), settings.command.is_local_read());
     let header = RunHeader {
@@ -428,6 +474,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         }
         Command::Undo { .. }
         | Command::Runs
+        | Command::RunsPrune { .. }
         | Command::Clone { .. }
         | Command::Completions { .. }
         | Command::Manpages { .. } => unreachable!("handled above"),
@@ -556,8 +603,14 @@ fn edit_options(
     }
 }
 
+/// An internal error found before any repository was touched: said on stderr, exit 1.
+fn internal_error(message: &str) -> ExitCode {
+    report::print_error(message);
+    ExitCode::Failure
+}
+
 fn exit_code(run: &RunReport) -> ExitCode {
-    let mut code = if run.summary.failed > 0 {
+    let mut code = if run.summary.failed > 0 || run.internal_error.is_some() {
         ExitCode::Failure
     } else {
         ExitCode::Success
@@ -588,6 +641,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
         interrupted: false,
         not_started: 0,
         notes: Vec::new(),
+        internal_error: None,
     };
     match settings.format {
         Format::Human => {
@@ -613,7 +667,7 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
                 } else {
                     format!("{name}\n")
                 };
-                if out.write_all(line.as_bytes()).is_err() {
+                if !report::wrote(out.write_all(line.as_bytes())) {
                     break;
                 }
             }
@@ -646,18 +700,26 @@ where
     let (events, received) = crossbeam_channel::bounded::<Event>(256);
     let (format, verbosity, workers) = (settings.format, settings.verbosity, header.workers);
     let total = repos.len();
-    std::thread::scope(|scope| {
+    let stop = AtomicBool::new(false);
+    let run = std::thread::scope(|scope| {
+        let stop = &stop;
         let printer = scope.spawn(move || {
             let run_header = header.clone();
-            let mut printer = Printer::new(format, verbosity, layout, header);
-            printer.start();
-            let mut slots: Vec<Option<RepoReport>> = vec![None; total];
-            for Event::Finished { index, report } in received {
-                printer.finished(&report);
-                slots[index] = Some(report);
+            // A panic while printing stops the run, never the keeping of its reports.
+            let mut printer = pool::catch(|| {
+                let mut printer = Printer::new(format, verbosity, layout, header);
+                printer.start();
+                printer
+            });
+            if printer.is_err() {
+                stop.store(true, Ordering::SeqCst);
             }
-            let reports: Vec<RepoReport> = slots.into_iter().flatten().collect();
-            let run = RunReport {
+            let (reports, failed) = pool::collect(received, total, stop, |report| {
+                if let Ok(printer) = &mut printer {
+                    printer.finished(report);
+                }
+            });
+            let mut run = RunReport {
                 command: run_header.command.to_owned(),
                 run_id: run_header.run_id,
                 root: run_header.root,
@@ -667,8 +729,13 @@ where
                 not_started: total - reports.len(),
                 notes: run_header.notes,
                 repos: reports,
+                internal_error: None,
             };
-            printer.finish(&run);
+            let failed = match (printer, failed) {
+                (Err(panic), _) | (Ok(_), Some(panic)) => Some(panic),
+                (Ok(printer), None) => pool::catch(|| printer.finish(&run)).err(),
+            };
+            run.internal_error = failed.map(|panic| panic.to_string());
             run
         });
         // A repository git-batch will not work on is skipped before `work` can touch it.
@@ -677,9 +744,9 @@ where
             (None, Some(err)) => RepoReport::failed(repo, err.clone()),
             (None, None) => work(repo),
         };
-        pool::run(repos, workers, guarded, &events);
+        pool::run(repos, workers, guarded, &events, stop);
         drop(events);
-        printer.join().unwrap_or_else(|_| RunReport {
+        printer.join().unwrap_or_else(|panic| RunReport {
             command: settings.command.name().to_owned(),
             run_id: None,
             root: settings.selection.root.clone(),
@@ -689,8 +756,18 @@ where
             interrupted: pool::interrupted(),
             not_started: total,
             notes: Vec::new(),
+            internal_error: Some(pool::Panicked(pool::panic_message(&*panic)).to_string()),
         })
-    })
+    });
+    if let Some(error) = &run.internal_error {
+        report::print_error(&format!(
+            "{error}, while printing the report: the run stopped and the report above is \
+             incomplete ({} finished, {} not started)",
+            run.repos.len(),
+            run.not_started
+        ));
+    }
+    run
 }
 
 /// The report of a repository that [`Repo::refusal`] refuses: skipped, with its path decoded
@@ -703,20 +780,30 @@ fn refused(repo: &Repo, reason: String) -> RepoReport {
 
 /// Keeps the repositories whose state satisfies every filter. One that cannot be read is kept,
 /// marked [`Repo::unreadable`] with the read error: reported failed, never silently left out,
-/// and never worked on.
-fn keep_where(repos: Vec<Repo>, filters: &[WhereFilter], workers: usize) -> Vec<Repo> {
+/// and never worked on. A panic while reading one fails the run before any repository is
+/// touched: the message names the repository.
+fn keep_where(
+    repos: Vec<Repo>,
+    filters: &[WhereFilter],
+    workers: usize,
+) -> Result<Vec<Repo>, String> {
     let verdicts = pool::map(&repos, workers, |repo| matches_all(repo, filters));
-    repos
-        .into_iter()
-        .zip(verdicts)
-        .filter_map(|(mut repo, verdict)| match verdict {
-            Ok(keep) => keep.then_some(repo),
-            Err(err) => {
+    let mut kept = Vec::new();
+    for (mut repo, verdict) in repos.into_iter().zip(verdicts) {
+        match verdict {
+            Ok(Ok(true)) => kept.push(repo),
+            Ok(Ok(false)) => {}
+            Ok(Err(err)) => {
                 repo.unreadable = Some(format!("cannot tell whether it matches --where: {err}"));
-                Some(repo)
+                kept.push(repo);
             }
-        })
-        .collect()
+            Err(panic) => {
+                let name = crate::escape::controls(&repo.name);
+                return Err(format!("{panic}, while reading {name} for --where"));
+            }
+        }
+    }
+    Ok(kept)
 }
 
 fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> Result<bool, String> {
@@ -751,4 +838,26 @@ fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> Result<bool, String> {
         }
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_whose_printer_panicked_never_exits_0() {
+        let run = RunReport {
+            command: "sync".into(),
+            run_id: Some("20261201T000000Z-0000".into()),
+            root: "/nowhere".into(),
+            dry_run: false,
+            repos: Vec::new(),
+            summary: Summary::default(),
+            interrupted: false,
+            not_started: 3,
+            notes: Vec::new(),
+            internal_error: Some("internal error (please report it): boom".into()),
+        };
+        assert_eq!(exit_code(&run), ExitCode::Failure);
+    }
 }

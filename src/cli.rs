@@ -146,7 +146,10 @@ enum CliCommand {
         push: bool,
     },
     /// List the runs recorded for this root
-    Runs,
+    Runs {
+        #[command(subcommand)]
+        action: Option<RunsAction>,
+    },
     /// Clone repositories into the root, in parallel; ones already there are left alone
     #[command(
         after_help = "OWNER/NAME is joined to --base-url. A failed clone leaves no \
@@ -358,6 +361,28 @@ fn parse_shard(value: &str) -> Result<Shard, String> {
     value.parse()
 }
 
+#[derive(Debug, Subcommand)]
+enum RunsAction {
+    /// Forget old runs: their journal records and their refs inside each repository
+    #[command(
+        after_help = "The latest run is kept unless --keep says otherwise, and a run that \
+                            did not finish is always kept. A pruned run can no longer be \
+                            undone. -n says what would go.\n\n\
+                            Examples:\n  git batch runs prune --older-than 30d\n  \
+                            git batch runs prune --keep 10 -n"
+    )]
+    #[command(group = clap::ArgGroup::new("rule").required(true).multiple(true))]
+    Prune {
+        /// Forget runs started longer ago than DURATION: a number and s, m, h, d or w (30d)
+        #[arg(long, value_name = "DURATION", group = "rule",
+              value_parser = crate::journal::parse_duration)]
+        older_than: Option<Duration>,
+        /// Keep the N newest runs, forget the rest
+        #[arg(long, value_name = "N", group = "rule")]
+        keep: Option<usize>,
+    },
+}
+
 /// The parsed command line: clap's part, and the command after `--` for `exec`.
 #[derive(Debug)]
 pub struct Parsed {
@@ -429,7 +454,7 @@ where
 }
 
 /// Prints the completion script for `shell` (`bash`, `zsh` or `fish`) to standard output.
-pub fn print_completions(shell: &str) {
+pub fn print_completions(shell: &str) -> std::io::Result<()> {
     use clap::CommandFactory;
     use clap_complete::Shell;
     let shell = match shell {
@@ -459,8 +484,8 @@ pub fn print_completions(shell: &str) {
         );
     }
     use std::io::Write;
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = std::io::stdout().write_all(&script);
+    let mut out = std::io::stdout();
+    out.write_all(&script).and_then(|()| out.flush())
 }
 
 /// Writes `git-batch.1` and a `git-batch-COMMAND.1` per command into `dir`. Returns the files.
@@ -517,7 +542,10 @@ impl Parsed {
                 push: !no_push,
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
-            CliCommand::Runs => settings::Command::Runs,
+            CliCommand::Runs { action: None } => settings::Command::Runs,
+            CliCommand::Runs {
+                action: Some(RunsAction::Prune { older_than, keep }),
+            } => settings::Command::RunsPrune { older_than, keep },
             CliCommand::Check {
                 license,
                 forbid,

@@ -73,6 +73,14 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// A value or key that can be pointed at: `FILE:LINE:COL: KEY: what was expected`.
+    #[error("{path}:{line}:{column}: {message}")]
+    At {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 /// Loads `.git-batch.toml` from `root`; an absent file is the empty configuration.
@@ -83,10 +91,9 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(source) => return Err(ConfigError::Read { path, source }),
     };
-    let config: Config = toml::from_str(&text).map_err(|err| ConfigError::Invalid {
-        path: path.clone(),
-        message: err.message().to_owned(),
-    })?;
+    let config: Config =
+        toml::from_str(&text).map_err(|err| located::parse_error(&path, &text, &err))?;
+    let at = |key: &str, message: String| located::at_key(&path, &text, key, message);
     let d = &config.defaults;
     for (key, zero) in [
         ("parallel", d.parallel == Some(0)),
@@ -94,34 +101,30 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         ("per-host", d.per_host == Some(0)),
     ] {
         if zero {
-            return Err(ConfigError::Invalid {
-                path,
-                message: format!("defaults.{key} must be at least 1"),
-            });
+            let key = format!("defaults.{key}");
+            return Err(at(&key, format!("{key} must be at least 1")));
         }
     }
     if d.timeout
         .is_some_and(|secs| secs > crate::settings::MAX_TIMEOUT_SECS)
     {
-        return Err(ConfigError::Invalid {
-            path,
-            message: format!(
+        return Err(at(
+            "defaults.timeout",
+            format!(
                 "defaults.timeout must be at most {} seconds (a week)",
                 crate::settings::MAX_TIMEOUT_SECS
             ),
-        });
+        ));
     }
-    for file in &config.policy.files {
-        confine_template(root, &file.template).map_err(|message| ConfigError::Invalid {
-            path: path.clone(),
-            message,
-        })?;
+    for (index, file) in config.policy.files.iter().enumerate() {
+        confine_template(root, &file.template)
+            .map_err(|message| at(&format!("policy.files[{index}].template"), message))?;
     }
     if config.policy.license.is_none() && !config.policy.forbid.is_empty() {
-        return Err(ConfigError::Invalid {
-            path,
-            message: "policy.forbid needs policy.license: the id that replaces them".into(),
-        });
+        return Err(at(
+            "policy.forbid",
+            "policy.forbid needs policy.license: the id that replaces them".into(),
+        ));
     }
     Ok(config)
 }
@@ -159,6 +162,8 @@ fn confine_template(root: &Path, template: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+mod located;
 
 #[cfg(test)]
 mod tests {

@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::Outcome;
 
 mod damaged;
+mod prune;
 pub use damaged::DamagedRecord;
 use damaged::field_of_damaged;
+pub use prune::{Kept, PruneRule, Tombstone, is_run_ref, parse_duration};
 
 /// Refs under which a run keeps each repository's state before it, named by run id.
 pub const BACKUP_REF_PREFIX: &str = "refs/git-batch/backup/";
@@ -71,12 +73,22 @@ pub enum JournalError {
         path: PathBuf,
         message: String,
     },
-    #[error("no run `{0}` in the journal for this root (see `git batch runs`)")]
+    #[error(
+        "no run `{0}` in the journal for this root (no record: pruned or never made; see \
+         `git batch runs`)"
+    )]
     UnknownRun(String),
+    #[error(
+        "run {run_id} was pruned on {when} (`git batch runs prune`): its record and its refs \
+         are gone, so it can no longer be undone"
+    )]
+    Pruned { run_id: String, when: String },
     #[error("run {run_id} was already undone by run {by}")]
     AlreadyUndone { run_id: String, by: String },
     #[error("the journal holds no run on this root yet")]
     NoRuns,
+    #[error("no run left on this root: every run recorded was pruned (`git batch runs prune`)")]
+    AllPruned,
     #[error(
         "nothing to undo on this root: every run recorded is undone or changed nothing (see \
          `git batch runs`)"
@@ -405,8 +417,14 @@ impl Journal {
         if let Some(found) = runs.into_iter().find(|run| run.run_id == run_id) {
             return Ok(found);
         }
-        match damaged.into_iter().find(|d| d.run_id == run_id) {
-            Some(damaged) => Err(damaged.into_error()),
+        if let Some(damaged) = damaged.into_iter().find(|d| d.run_id == run_id) {
+            return Err(damaged.into_error());
+        }
+        match self.tombstone(root, run_id) {
+            Some(stone) => Err(JournalError::Pruned {
+                run_id: stone.run_id,
+                when: stone.pruned,
+            }),
             None => Err(JournalError::UnknownRun(run_id.to_owned())),
         }
     }
@@ -429,7 +447,7 @@ impl Journal {
         match (newer, found) {
             (Some(damaged), _) => Err(damaged.into_error()),
             (None, Some(run)) => Ok(run),
-            (None, None) if no_runs => Err(JournalError::NoRuns),
+            (None, None) if no_runs => Err(self.no_runs(root)),
             (None, None) => Err(JournalError::NothingToUndo),
         }
     }
@@ -445,7 +463,7 @@ impl Journal {
         match (newer, last) {
             (Some(damaged), _) => Err(damaged.into_error()),
             (None, Some(run)) => Ok(run),
-            (None, None) => Err(JournalError::NoRuns),
+            (None, None) => Err(self.no_runs(root)),
         }
     }
 }

@@ -37,14 +37,18 @@ pub fn sync(
     } else {
         Some(RootLock::acquire(&header.root, LOCK_PATIENCE)?)
     };
-    let mut record = RunRecord::start(&header.root, "sync");
+    let record = RunRecord::start(&header.root, "sync");
     if !settings.dry_run {
         options.run_id = record.run_id.clone();
         header.run_id = Some(record.run_id.clone());
     }
-    let plans = pool::map(repos, settings.workers(repos.len(), true), |repo| {
+    // A panic while planning fails that repository alone, in its own place.
+    let plans: Vec<Plan> = pool::map(repos, settings.workers(repos.len(), true), |repo| {
         ops::sync::plan(repo, &options)
-    });
+    })
+    .into_iter()
+    .map(|plan| plan.unwrap_or_else(|panic| Plan::Fail(panic.to_string())))
+    .collect();
     let refused = if settings.dry_run {
         BTreeMap::new()
     } else {
@@ -71,6 +75,7 @@ pub fn sync(
         journal.save(&record)?;
     }
     let gate = HostGate::new(settings.per_host);
+    let progress = ProgressLog::new(journal, &options.run_id);
     let index_of: BTreeMap<&Path, usize> = repos
         .iter()
         .enumerate()
@@ -98,7 +103,7 @@ pub fn sync(
                     let report = ops::sync::sync(repo, plan, &options, &gate, &started);
                     if !settings.dry_run && matches!(plan, Plan::Work(_)) {
                         // Kept as soon as it is known, so a run killed outright can be undone.
-                        let _ = journal.append_progress(&options.run_id, &repo_record(&report));
+                        progress.keep(&repo_record(&report));
                     }
                     report
                 }
@@ -106,9 +111,7 @@ pub fn sync(
         },
     );
     if !settings.dry_run && has_work {
-        record.repos = run.repos.iter().map(repo_record).collect();
-        record.finished = Some(crate::journal::timestamp_now());
-        journal.save(&record)?;
+        finish(journal, record, &run)?;
     }
     Ok(run)
 }
@@ -141,10 +144,19 @@ pub(crate) fn probe_hosts<'a>(
             .err()?;
         host_refusal_fix(err.message()).map(|fix| (err.message().to_owned(), fix.to_owned()))
     });
+    // A probe that panicked decided nothing: its host's repositories fail rather than run blind.
     probes
         .into_iter()
         .zip(answers)
-        .filter_map(|(probe, answer)| answer.map(|refusal| (probe.host.to_owned(), refusal)))
+        .filter_map(|(probe, answer)| {
+            let refusal = answer.unwrap_or_else(|panic| {
+                Some((
+                    panic.to_string(),
+                    "run again; report it if it persists".to_owned(),
+                ))
+            })?;
+            Some((probe.host.to_owned(), refusal))
+        })
         .collect()
 }
 
@@ -187,14 +199,14 @@ where
     } else {
         None
     };
-    let mut record = RunRecord::start(&header.root, header.command);
+    let record = RunRecord::start(&header.root, header.command);
     if writes {
         options.run_id = record.run_id.clone();
         header.run_id = Some(record.run_id.clone());
         journal.save(&record)?;
     }
     // With --push, each repository's host, so that one that refuses is asked once.
-    let hosts: Vec<Option<(Tracking, String)>> = if writes && options.push {
+    let hosts: Vec<Result<Option<(Tracking, String)>, pool::Panicked>> = if writes && options.push {
         pool::map(repos, settings.workers(repos.len(), true), |repo| {
             let tracking = git::tracking_of_head(&git::open(&repo.path).ok()?).ok()??;
             let host = ops::sync::host_of(&tracking);
@@ -203,9 +215,15 @@ where
     } else {
         Vec::new()
     };
+    // A repository whose host could not be read for a panic fails alone, before any change.
+    let panicked: BTreeMap<&Path, String> = repos
+        .iter()
+        .zip(&hosts)
+        .filter_map(|(repo, host)| Some((repo.path.as_path(), host.as_ref().err()?.to_string())))
+        .collect();
     let refused = probe_hosts(
         repos.iter().zip(&hosts).filter_map(|(repo, host)| {
-            host.as_ref().map(|(tracking, host)| Probe {
+            host.as_ref().ok()?.as_ref().map(|(tracking, host)| Probe {
                 host,
                 dir: &repo.path,
                 remote: &tracking.push_remote,
@@ -218,9 +236,13 @@ where
     let host_of: BTreeMap<&Path, &str> = repos
         .iter()
         .zip(&hosts)
-        .filter_map(|(repo, host)| Some((repo.path.as_path(), host.as_ref()?.1.as_str())))
+        .filter_map(|(repo, host)| {
+            let (_, host) = host.as_ref().ok()?.as_ref()?;
+            Some((repo.path.as_path(), host.as_str()))
+        })
         .collect();
     let gate = HostGate::new(settings.per_host);
+    let progress = ProgressLog::new(journal, &options.run_id);
     let run = in_pool(
         settings,
         header,
@@ -228,6 +250,9 @@ where
         Layout::Lines,
         start,
         |repo: &Repo| {
+            if let Some(panic) = panicked.get(repo.path.as_path()) {
+                return RepoReport::failed(repo, panic.clone());
+            }
             if let Some(host) = host_of
                 .get(repo.path.as_path())
                 .filter(|host| refused.contains_key(**host))
@@ -242,17 +267,66 @@ where
             let report = ops::edit::edit(repo, &options, &gate, decide, &started);
             if writes && matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
                 // Kept as soon as it is known, so a run killed outright can be undone.
-                let _ = journal.append_progress(&options.run_id, &repo_record(&report));
+                progress.keep(&repo_record(&report));
             }
             report
         },
     );
     if writes {
-        record.repos = run.repos.iter().map(repo_record).collect();
-        record.finished = Some(crate::journal::timestamp_now());
-        journal.save(&record)?;
+        finish(journal, record, &run)?;
     }
     Ok(run)
+}
+
+/// Completes the run's record with every repository. After an internal error the record is left
+/// as a killed run leaves it, with its progress log, which `runs` and `undo` read.
+fn finish(journal: &Journal, mut record: RunRecord, run: &RunReport) -> Result<(), UsageError> {
+    if run.internal_error.is_some() {
+        crate::report::print_warning(&format!(
+            "the record of run {id} is kept with every repository it started: `git batch runs` \
+             lists it and `git batch undo {id}` takes it back",
+            id = record.run_id
+        ));
+        return Ok(());
+    }
+    record.repos = run.repos.iter().map(repo_record).collect();
+    record.finished = Some(crate::journal::timestamp_now());
+    journal.save(&record).map_err(UsageError::Unrecorded)?;
+    Ok(())
+}
+
+/// A run's progress log, as its workers append to it. A write that fails breaks the promise that
+/// a run killed outright can be undone: that is said at once on stderr, once for the run.
+struct ProgressLog<'a> {
+    journal: &'a Journal,
+    run_id: &'a str,
+    warned: std::sync::atomic::AtomicBool,
+}
+
+impl<'a> ProgressLog<'a> {
+    fn new(journal: &'a Journal, run_id: &'a str) -> ProgressLog<'a> {
+        ProgressLog {
+            journal,
+            run_id,
+            warned: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Appends `record`; the first failure of the run is said on stderr, the rest are not.
+    fn keep(&self, record: &RepoRecord) {
+        use std::sync::atomic::Ordering;
+        let Err(err) = self.journal.append_progress(self.run_id, record) else {
+            return;
+        };
+        if !self.warned.swap(true, Ordering::SeqCst) {
+            crate::report::print_warning(&format!(
+                "{err}: if run {} is killed before it finishes, `git batch undo` cannot tell \
+                 what it did (each repository it changes keeps its state before the run in \
+                 refs/git-batch/backup/{})",
+                self.run_id, self.run_id
+            ));
+        }
+    }
 }
 
 fn repo_record(report: &RepoReport) -> RepoRecord {
@@ -327,11 +401,11 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
             })
             .collect();
         let document = serde_json::json!({"command": "runs", "root": root, "runs": listed});
-        let _ = writeln!(out, "{document}");
+        crate::report::wrote(writeln!(out, "{document}"));
         return Ok(());
     }
     if runs.is_empty() {
-        let _ = writeln!(out, "no runs recorded for {}", root.display());
+        crate::report::wrote(writeln!(out, "no runs recorded for {}", root.display()));
         return Ok(());
     }
     // `license-update` is the longest command name; pad to the longest listed so columns align.
@@ -343,7 +417,7 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
             (None, None) => " (did not finish)".to_owned(),
             _ => String::new(),
         };
-        let _ = writeln!(
+        crate::report::wrote(writeln!(
             out,
             "{}  {}  {:<command_width$}  {} changed, {} skipped, {} failed, {} total{}",
             run.run_id.bold(),
@@ -354,10 +428,12 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
             count(Outcome::Failed).to_string().red(),
             run.repos.len(),
             state.yellow()
-        );
+        ));
     }
     Ok(())
 }
 
+mod prune;
 mod undo;
+pub use prune::prune;
 pub use undo::{UndoRequest, undo};

@@ -154,6 +154,9 @@ pub struct RunReport {
     /// How many selected repositories were never started because of Ctrl-C.
     #[serde(skip_serializing_if = "is_zero")]
     pub not_started: usize,
+    /// Set when the printer panicked: the run stopped, exits 1, and its report is incomplete.
+    #[serde(skip)]
+    pub internal_error: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::outcome::RepoReport;
 use crate::targets::Repo;
@@ -37,9 +37,9 @@ pub enum Event {
 }
 
 /// Runs `work` on every repository with `workers` threads, sending a [`Event::Finished`] for each
-/// as it completes. Stops handing out repositories on Ctrl-C. A panic in `work` becomes that
-/// repository's failure, not the run's.
-pub fn run<F>(repos: &[Repo], workers: usize, work: F, events: &Sender<Event>)
+/// as it completes. Stops handing out repositories on Ctrl-C, or once `stop` is set (the printer
+/// failed). A panic in `work` becomes that repository's failure, not the run's.
+pub fn run<F>(repos: &[Repo], workers: usize, work: F, events: &Sender<Event>, stop: &AtomicBool)
 where
     F: Fn(&Repo) -> RepoReport + Sync,
 {
@@ -48,7 +48,7 @@ where
         for _ in 0..workers.clamp(1, repos.len().max(1)) {
             scope.spawn(|| {
                 loop {
-                    if interrupted() {
+                    if interrupted() || stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let index = next.fetch_add(1, Ordering::SeqCst);
@@ -65,32 +65,79 @@ where
     });
 }
 
+/// The printer thread's side of [`run`]: shows each finished repository with `show` and keeps
+/// every report, in input order. A panic in `show` is caught: from then on nothing more is shown
+/// and `stop` tells the pool to hand out no more repositories, but every report that still
+/// arrives is kept, so the run's report and its journal record lose no repository.
+pub fn collect<S>(
+    events: Receiver<Event>,
+    total: usize,
+    stop: &AtomicBool,
+    mut show: S,
+) -> (Vec<RepoReport>, Option<Panicked>)
+where
+    S: FnMut(&RepoReport),
+{
+    let mut failed = None;
+    let mut slots: Vec<Option<RepoReport>> = vec![None; total];
+    for Event::Finished { index, report } in events {
+        if failed.is_none() {
+            if let Err(panic) = catch(|| show(&report)) {
+                stop.store(true, Ordering::SeqCst);
+                failed = Some(panic);
+            }
+        }
+        slots[index] = Some(report);
+    }
+    (slots.into_iter().flatten().collect(), failed)
+}
+
 fn timed<F>(repo: &Repo, work: &F) -> RepoReport
 where
     F: Fn(&Repo) -> RepoReport,
 {
     let start = Instant::now();
-    let report = catch_unwind(AssertUnwindSafe(|| work(repo))).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(ToString::to_string)
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        RepoReport::failed(repo, format!("internal error (please report it): {what}"))
-    });
+    let report =
+        catch(|| work(repo)).unwrap_or_else(|panic| RepoReport::failed(repo, panic.to_string()));
     report.timed(start.elapsed())
 }
 
-/// Applies `f` to every item on `workers` threads and returns the results in input order.
-/// For preliminary reads (`--where`, sync's plans, host probes), which report nothing.
-pub fn map<I, T, F>(items: &[I], workers: usize, f: F) -> Vec<T>
+/// A panic caught on a pool thread, with the panic's own message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Panicked(pub String);
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "internal error (please report it): {}", self.0)
+    }
+}
+
+/// Runs `f`, turning a panic into [`Panicked`] with the panic's message.
+pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|panic| Panicked(panic_message(&*panic)))
+}
+
+/// The message a panic was given (`panic!("...")` gives a `&str` or a `String`).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(ToString::to_string)
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// Applies `f` to every item on `workers` threads and returns one result per item, in input
+/// order, so that the n-th result is always the n-th item's. A panic in `f` is that item's
+/// `Err`, in its place; the other items are not affected. For preliminary reads (`--where`,
+/// sync's plans, host probes), which report nothing.
+pub fn map<I, T, F>(items: &[I], workers: usize, f: F) -> Vec<Result<T, Panicked>>
 where
     I: Sync,
     T: Send,
     F: Fn(&I) -> T + Sync,
 {
     let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+    let done: Vec<(usize, Result<T, Panicked>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers.clamp(1, items.len().max(1)))
             .map(|_| {
                 scope.spawn(|| {
@@ -100,7 +147,7 @@ where
                         let Some(item) = items.get(index) else {
                             break mine;
                         };
-                        mine.push((index, f(item)));
+                        mine.push((index, catch(|| f(item))));
                     }
                 })
             })
@@ -110,6 +157,105 @@ where
             .flat_map(|handle| handle.join().unwrap_or_default())
             .collect()
     });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, t)| t).collect()
+    let mut slots: Vec<Option<Result<T, Panicked>>> =
+        std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (index, result) in done {
+        slots[index] = Some(result);
+    }
+    // Every item has its own slot: even a result lost with its thread cannot shift the others.
+    slots
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|| Err(Panicked("a worker thread was lost".to_owned()))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::outcome::Outcome;
+
+    #[test]
+    fn a_panic_in_map_fails_that_item_in_its_place_and_keeps_every_other_result() {
+        let items: Vec<usize> = (0..200).collect();
+        let results = map(&items, 4, |&item| {
+            // Slow enough that every thread takes several items, the panicking one included.
+            std::thread::sleep(Duration::from_millis(1));
+            assert!(item != 37, "item {item} is broken");
+            item * 2
+        });
+        assert_eq!(results.len(), items.len());
+        for (item, result) in items.iter().zip(&results) {
+            if *item == 37 {
+                let panic = result.as_ref().expect_err("item 37 panicked");
+                assert_eq!(panic.0, "item 37 is broken");
+                assert!(panic.to_string().starts_with("internal error"), "{panic}");
+            } else {
+                assert_eq!(result, &Ok(item * 2), "item {item} got another's result");
+            }
+        }
+    }
+
+    fn repos(count: usize) -> Vec<Repo> {
+        (0..count)
+            .map(|i| Repo {
+                name: format!("repo-{i:03}"),
+                path: format!("/nowhere/repo-{i:03}").into(),
+                unreadable: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_panic_in_the_printer_stops_the_run_but_keeps_every_finished_report() {
+        let repos = repos(60);
+        let worked = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (events, received) = crossbeam_channel::bounded::<Event>(256);
+        let (reports, failed) = std::thread::scope(|scope| {
+            let printer = scope.spawn(|| {
+                let mut shown = 0;
+                collect(received, repos.len(), &stop, |_| {
+                    shown += 1;
+                    assert!(shown < 3, "the printer broke");
+                })
+            });
+            let work = |repo: &Repo| {
+                // Past the first few, wait (a bounded time) for the printer to break.
+                if repo.name.as_str() >= "repo-008" {
+                    for _ in 0..5000 {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+                worked.fetch_add(1, Ordering::SeqCst);
+                RepoReport::new(repo, Outcome::Changed, format!("done {}", repo.name))
+            };
+            run(&repos, 4, work, &events, &stop);
+            drop(events);
+            printer.join().expect("the printer's panic is caught")
+        });
+        assert_eq!(
+            failed.map(|panic| panic.0).as_deref(),
+            Some("the printer broke")
+        );
+        assert!(stop.load(Ordering::SeqCst));
+        // Every repository that was worked on is in the report, with its own result, in order.
+        assert_eq!(reports.len(), worked.load(Ordering::SeqCst));
+        assert!(
+            reports.len() < repos.len(),
+            "the run stopped handing out repositories"
+        );
+        assert!(reports.len() >= 3);
+        let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        for report in &reports {
+            assert_eq!(report.message, format!("done {}", report.name));
+        }
+    }
 }

@@ -13,6 +13,9 @@ use crate::git::{RepoState, RepoStatus};
 use crate::outcome::{Details, Outcome, RepoReport, RunReport, Summary};
 use crate::settings::{Format, Verbosity};
 
+mod written;
+pub use written::{output_error, wrote};
+
 /// What the printer needs to know about the run before the first repository finishes.
 #[derive(Debug, Clone)]
 pub struct RunHeader {
@@ -299,14 +302,13 @@ impl Printer {
                 self.emit(&text);
             }
         }
-        let _ = self.out.flush();
+        wrote(self.out.flush());
     }
 
     fn emit(&mut self, text: &str) {
         let out = &mut self.out;
         let mut write = || {
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            wrote(out.write_all(text.as_bytes()).and_then(|()| out.flush()));
         };
         match &self.bar {
             Some(bar) => bar.suspend(write),

@@ -24,6 +24,11 @@ pub enum Command {
         push: bool,
     },
     Runs,
+    /// `runs prune`: forget the runs the rule names, their records and their refs.
+    RunsPrune {
+        older_than: Option<std::time::Duration>,
+        keep: Option<usize>,
+    },
     /// Check the repositories against a policy: the one given on the command line, else
     /// `.git-batch.toml`'s `[policy]`.
     Check {
@@ -90,6 +95,7 @@ impl Command {
             Command::Sync { .. } => "sync",
             Command::Undo { .. } => "undo",
             Command::Runs => "runs",
+            Command::RunsPrune { .. } => "runs prune",
             Command::Clone { .. } => "clone",
             Command::Check { .. } => "check",
             Command::Completions { .. } => "completions",

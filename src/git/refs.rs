@@ -24,6 +24,18 @@ pub fn create_refs_in(repo: &gix::Repository, refs: &[(String, String)]) -> Resu
     edit_refs(repo, refs, PreviousValue::MustNotExist)
 }
 
+/// The full names of the refs under `prefix` (`refs/git-batch/`).
+pub fn names_under(repo: &gix::Repository, prefix: &str) -> Result<Vec<String>, ReadError> {
+    let failed = |err: &dyn std::fmt::Display| ReadError::new(format!("cannot list refs: {err}"));
+    let platform = repo.references().map_err(|err| failed(&err))?;
+    let mut names = Vec::new();
+    for reference in platform.prefixed(prefix).map_err(|err| failed(&err))? {
+        let reference = reference.map_err(|err| failed(&err))?;
+        names.push(reference.name().as_bstr().to_string());
+    }
+    Ok(names)
+}
+
 /// Deletes the refs named, if they exist.
 pub fn delete_refs_in(repo: &gix::Repository, names: &[String]) -> Result<(), ReadError> {
     let mut edits = Vec::with_capacity(names.len());

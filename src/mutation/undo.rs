@@ -165,7 +165,7 @@ pub fn undo(
     if worked || marked_any {
         record.repos = run.repos.iter().map(repo_record).collect();
         record.finished = Some(crate::journal::timestamp_now());
-        journal.save(&record)?;
+        journal.save(&record).map_err(UsageError::Unrecorded)?;
     }
     for (_, mut changed) in touched {
         let marked = |r: &RepoRecord| r.undone_by.as_deref() == Some(undo_id.as_str());
@@ -175,7 +175,7 @@ pub fn undo(
         if changed.undone_by.is_none() && !changed.repos.iter().any(RepoRecord::to_undo) {
             changed.undone_by = Some(undo_id.clone());
         }
-        journal.save(&changed)?;
+        journal.save(&changed).map_err(UsageError::Unrecorded)?;
     }
     Ok(run)
 }

@@ -108,34 +108,45 @@ fn every_input_the_script_reads_is_declared_and_mapped_through_env() {
     }
 }
 
-/// A bare remote `REMOTES/my-org/NAME.git` whose `main` declares MIT everywhere.
-fn mit_remote(fleet: &Fleet, name: &str) -> PathBuf {
-    let bare = fleet.remotes.join(format!("my-org/{name}.git"));
-    fleet.git(
-        &fleet.base,
-        &[
-            OsStr::new("init"),
-            OsStr::new("-q"),
-            OsStr::new("--bare"),
-            bare.as_os_str(),
-        ],
-    );
-    let work = fleet.scratch.join(name);
+/// `git clone -q FROM TO`.
+fn clone(fleet: &Fleet, from: &Path, to: &Path) {
     fleet.git(
         &fleet.base,
         &[
             OsStr::new("clone"),
             OsStr::new("-q"),
-            bare.as_os_str(),
-            work.as_os_str(),
+            from.as_os_str(),
+            to.as_os_str(),
         ],
     );
-    fs::write(work.join("LICENSE"), MIT_LICENSE).expect("write");
-    fs::write(work.join("lib.rs"), "// SPDX-License-Identifier: MIT\n").expect("write");
+}
+
+/// A bare remote `REMOTES/my-org/NAME.git` whose `main` holds `files` (path, content).
+fn remote_with(fleet: &Fleet, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let bare = fleet.remotes.join(format!("my-org/{name}.git"));
+    fs::create_dir_all(&bare).expect("mkdir");
+    fleet.git(&bare, &["init", "-q", "--bare"]);
+    let work = fleet.scratch.join(name);
+    clone(fleet, &bare, &work);
+    for (path, content) in files {
+        fs::write(work.join(path), content).expect("write");
+    }
     fleet.git(&work, &["add", "-A"]);
     fleet.git(&work, &["commit", "-q", "-m", "first"]);
     fleet.git(&work, &["push", "-q", "origin", "main"]);
     bare
+}
+
+/// A bare remote `REMOTES/my-org/NAME.git` whose `main` declares MIT everywhere.
+fn mit_remote(fleet: &Fleet, name: &str) -> PathBuf {
+    remote_with(
+        fleet,
+        name,
+        &[
+            ("LICENSE", MIT_LICENSE),
+            ("lib.rs", "// SPDX-License-Identifier: MIT\n"),
+        ],
+    )
 }
 
 /// What one run of the action's step left.
@@ -365,19 +376,65 @@ fn args_are_split_like_a_shell_and_never_evaluated() {
     );
 }
 
+/// Symbolic links in `into` to every program of folder `dir` but `git-batch`.
+fn link_programs_but_git_batch(dir: &Path, into: &Path) {
+    fs::create_dir_all(into).expect("mkdir");
+    for entry in fs::read_dir(dir).expect("read a PATH folder") {
+        let entry = entry.expect("a folder entry");
+        if entry.file_name() != "git-batch" {
+            std::os::unix::fs::symlink(entry.path(), into.join(entry.file_name()))
+                .expect("symlink");
+        }
+    }
+}
+
+/// `path` without any `git-batch`: each folder holding one is replaced by a folder (under
+/// `scratch`) of links to its other programs, since dropping it would also drop what sits next
+/// to git-batch (cargo, when `cargo install` put it in `~/.cargo/bin`).
+fn path_without_git_batch(path: &str, scratch: &Path) -> String {
+    path.split(':')
+        .enumerate()
+        .map(|(i, dir)| {
+            if Path::new(dir).join("git-batch").exists() {
+                let shadow = scratch.join(i.to_string());
+                link_programs_but_git_batch(Path::new(dir), &shadow);
+                shadow.display().to_string()
+            } else {
+                dir.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 #[test]
 fn without_git_batch_on_path_the_action_builds_it_from_its_own_source() {
     let fleet = Fleet::new();
     mit_remote(&fleet, "api");
     let temp = fleet.base.join("runner");
     fs::create_dir_all(&temp).expect("mkdir");
-    // The test's PATH (which has cargo) without any folder that holds a git-batch.
-    let path = std::env::var("PATH")
-        .unwrap_or_default()
+    // As on a machine where the README's `cargo install --locked --path .` was run: a
+    // git-batch sits in cargo's own folder (`~/.cargo/bin`), which must stay on PATH for cargo.
+    let path = std::env::var("PATH").unwrap_or_default();
+    let cargo_dir = path
         .split(':')
-        .filter(|dir| !Path::new(dir).join("git-batch").exists())
+        .find(|dir| Path::new(dir).join("cargo").is_file())
+        .expect("cargo on PATH");
+    let installed = fleet.base.join("installed-bin");
+    link_programs_but_git_batch(Path::new(cargo_dir), &installed);
+    std::os::unix::fs::symlink(GIT_BATCH, installed.join("git-batch")).expect("symlink");
+    let path = path
+        .split(':')
+        .map(|dir| {
+            if dir == cargo_dir {
+                installed.display().to_string()
+            } else {
+                dir.to_owned()
+            }
+        })
         .collect::<Vec<_>>()
         .join(":");
+    let path = path_without_git_batch(&path, &fleet.base.join("path"));
     let output = Command::new("bash")
         .arg(crate_dir().join("scripts/action.sh"))
         .current_dir(&temp)
@@ -468,4 +525,166 @@ fn the_token_goes_into_a_git_configuration_file_and_never_into_the_log() {
             & 0o777
     };
     assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn a_check_shows_its_report_in_the_log_and_annotates_each_drifted_repository() {
+    let fleet = Fleet::new();
+    mit_remote(&fleet, "api");
+    mit_remote(&fleet, "web");
+    // A file name that needs escaping in an annotation.
+    let web = fleet.scratch.join("web");
+    fs::write(web.join("100% MIT.rs"), "// SPDX-License-Identifier: MIT\n").expect("write");
+    fleet.git(&web, &["add", "-A"]);
+    fleet.git(&web, &["commit", "-q", "-m", "second"]);
+    fleet.git(&web, &["push", "-q", "origin", "main"]);
+    // A repository that declares no license: nothing to do, no annotation.
+    remote_with(&fleet, "notes", &[("README", "notes\n")]);
+
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "license-update".to_owned());
+    with.insert(
+        "args".to_owned(),
+        "--old MIT --new Apache-2.0 --check".to_owned(),
+    );
+    with.insert(
+        "repositories".to_owned(),
+        "my-org/api\nmy-org/web\nmy-org/notes".to_owned(),
+    );
+    with.insert("base-url".to_owned(), fleet.remotes.display().to_string());
+    let run = run_step(&fleet, "check", &with);
+    let stdout = run.stdout();
+    assert_eq!(run.output.status.code(), Some(1), "{stdout}");
+
+    // The report, inside the command's group, with workflow commands stopped around it.
+    let group = stdout
+        .split("::group::git batch license-update")
+        .nth(1)
+        .and_then(|rest| rest.split("::endgroup::").next())
+        .expect("the command's group");
+    let token = group
+        .lines()
+        .find_map(|line| line.strip_prefix("::stop-commands::"))
+        .expect("workflow commands stopped around the report");
+    assert!(group.contains(&format!("\n::{token}::\n")), "{group}");
+    for line in [
+        "✗ api: would change LICENSE and lib.rs\n",
+        "  files: LICENSE, lib.rs\n",
+        "✓ notes: unchanged",
+        "  files: 100% MIT.rs, LICENSE, lib.rs\n",
+        "2 changed, 1 unchanged, 0 skipped, 0 failed, 3 total in ",
+        "✗ 2 repositories would change: api, web\n",
+    ] {
+        assert!(group.contains(line), "{line:?} not in the log:\n{group}");
+    }
+
+    // One annotation per drifted repository, after the group, naming its files.
+    let after = stdout
+        .split("::endgroup::")
+        .last()
+        .expect("after the group");
+    let annotations: Vec<&str> = after
+        .lines()
+        .filter(|line| line.starts_with("::error "))
+        .collect();
+    assert_eq!(
+        annotations,
+        [
+            "::error title=git batch license-update%3A api would change::\
+             would change LICENSE and lib.rs%0Afiles: LICENSE, lib.rs",
+            "::error title=git batch license-update%3A web would change::\
+             would change 100%25 MIT.rs, LICENSE and lib.rs%0Afiles: 100%25 MIT.rs, LICENSE, lib.rs",
+        ],
+        "{stdout}"
+    );
+
+    // The report output is git-batch's JSON document, as before.
+    let document: Value =
+        serde_json::from_str(&fs::read_to_string(&run.outputs["report"]).expect("the report"))
+            .expect("a JSON document");
+    assert_eq!(document["summary"]["changed"], 2);
+    assert_eq!(document["repos"][2]["files"][0], "100% MIT.rs");
+}
+
+#[test]
+fn a_sync_through_the_action_reports_like_any_other_command() {
+    let fleet = Fleet::new();
+    let bare = mit_remote(&fleet, "api");
+    let work = fleet.root.join("api");
+    clone(&fleet, &bare, &work);
+    fs::write(work.join("notes.md"), "notes\n").expect("write");
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "sync".to_owned());
+    with.insert("args".to_owned(), "-m 'docs: notes'".to_owned());
+    with.insert("root".to_owned(), fleet.root.display().to_string());
+    let run = run_step(&fleet, "sync", &with);
+    let stdout = run.stdout();
+    assert_eq!(
+        run.output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.output.stderr)
+    );
+    assert_eq!(run.outputs["changed"], "1");
+    assert!(run.summary.contains("| api | changed |"), "{}", run.summary);
+    assert!(stdout.contains("\n✓ api: committed"), "{stdout}");
+    assert!(!stdout.contains("::error"), "{stdout}");
+    let subject = fleet.git(&bare, &["log", "-1", "--format=%s", "main"]);
+    assert_eq!(subject, "docs: notes\n");
+}
+
+#[test]
+fn a_check_annotates_a_repository_it_could_not_check() {
+    let fleet = Fleet::new();
+    let bare = mit_remote(&fleet, "api");
+    let work = fleet.root.join("api");
+    clone(&fleet, &bare, &work);
+    // A license file git-batch cannot read as any license: it skips the repository.
+    fs::write(work.join("LICENSE"), "Ask before use.\n").expect("write");
+    fleet.git(&work, &["commit", "-q", "-am", "own terms"]);
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "license-update".to_owned());
+    with.insert(
+        "args".to_owned(),
+        "--old MIT --new Apache-2.0 --check".to_owned(),
+    );
+    with.insert("root".to_owned(), fleet.root.display().to_string());
+    let run = run_step(&fleet, "locked", &with);
+    let stdout = run.stdout();
+    assert_eq!(run.output.status.code(), Some(1), "{stdout}");
+    assert_eq!(run.outputs["skipped"], "1", "{stdout}");
+    assert!(
+        stdout.contains("✗ 1 repository could not be checked (skipped): api\n"),
+        "{stdout}"
+    );
+    let annotations: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("::error "))
+        .collect();
+    assert_eq!(annotations.len(), 1, "{stdout}");
+    assert!(
+        annotations[0]
+            .starts_with("::error title=git batch license-update%3A api could not be checked::"),
+        "{stdout}"
+    );
+    assert!(annotations[0].contains("LICENSE"), "{stdout}");
+}
+
+#[test]
+fn a_report_without_repositories_is_shown_as_it_is() {
+    let fleet = Fleet::new();
+    fs::create_dir_all(&fleet.root).expect("mkdir");
+    let mut with = BTreeMap::new();
+    with.insert("command".to_owned(), "runs".to_owned());
+    with.insert("root".to_owned(), fleet.root.display().to_string());
+    let run = run_step(&fleet, "runs", &with);
+    let stdout = run.stdout();
+    assert_eq!(
+        run.output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.output.stderr)
+    );
+    assert!(stdout.contains("\"command\": \"runs\""), "{stdout}");
+    assert!(Path::new(&run.outputs["report"]).is_file());
 }

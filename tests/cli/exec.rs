@@ -104,44 +104,81 @@ fn exit_zero_everywhere_is_exit_zero() {
 }
 
 #[test]
-fn a_missing_program_fails_with_a_clear_message() {
+fn a_program_not_on_path_is_a_usage_error_said_once_before_any_repository() {
     let fleet = fleet_of(&["a", "b"]);
+    for format in ["human", "json"] {
+        let output = fleet
+            .cmd()
+            .args(["exec", "--format", format, "--"])
+            .args(["no-such-program-xyz", "--flag"])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{format}");
+        assert!(output.stdout.is_empty(), "no repository was reported");
+        let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+        assert_eq!(
+            stderr
+                .matches("no-such-program-xyz: not found on PATH")
+                .count(),
+            1,
+            "{stderr}"
+        );
+    }
+    // The PATH looked in is git-batch's own, the one its commands inherit.
+    let bin = fleet.base.join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let tool = bin.join("fleet-tool");
+    std::fs::write(&tool, "#!/bin/sh\necho tool in \"$(basename \"$PWD\")\"\n").expect("write");
+    std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").expect("a PATH")
+    );
     let output = fleet
         .cmd()
-        .args([
-            "exec",
-            "--format",
-            "json",
-            "--",
-            "no-such-program-xyz",
-            "--flag",
-        ])
+        .env("PATH", path)
+        .args(["exec", "--format", "json", "--", "fleet-tool"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(repo(&document, "b")["stdout"], "tool in b\n");
+}
+
+#[test]
+fn a_program_named_with_a_slash_is_looked_up_in_each_repository() {
+    let fleet = fleet_of(&["a", "b"]);
+    fleet.write("a", "fix.sh", "#!/bin/sh\necho fixed\n");
+    std::fs::set_permissions(
+        fleet.path("a").join("fix.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let output = fleet
+        .cmd()
+        .args(["exec", "--format", "json", "--", "./fix.sh", "--flag"])
         .output()
         .expect("run");
     assert_eq!(output.status.code(), Some(1));
     let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    for name in ["a", "b"] {
-        let entry = repo(&document, name);
-        assert_eq!(entry["outcome"], "failed", "{entry}");
-        assert_eq!(entry["exit_code"], Value::Null);
-        let message = entry["message"].as_str().expect("a message");
-        assert!(message.contains("no-such-program-xyz"), "{message}");
-        assert!(
-            message.contains("No such file") || message.contains("not found"),
-            "{message}"
-        );
-    }
+    assert_eq!(repo(&document, "a")["outcome"], "changed");
+    assert_eq!(repo(&document, "a")["stdout"], "fixed\n");
+    let entry = repo(&document, "b");
+    assert_eq!(entry["outcome"], "failed", "{entry}");
+    assert_eq!(entry["exit_code"], Value::Null);
+    let message = entry["message"].as_str().expect("a message");
+    assert!(message.contains("./fix.sh"), "{message}");
+    assert!(message.contains("No such file"), "{message}");
     let output = fleet
         .cmd()
-        .args(["exec", "--color", "never", "--", "no-such-program-xyz"])
+        .args(["exec", "--color", "never", "--", "./fix.sh"])
         .output()
         .expect("run");
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).expect("UTF-8");
-    assert!(
-        stdout.contains("✗ a: cannot run no-such-program-xyz"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("✗ b: cannot run ./fix.sh"), "{stdout}");
 }
 
 #[test]

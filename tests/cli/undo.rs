@@ -358,19 +358,28 @@ fn a_repository_and_its_worktree_in_one_run_each_keep_their_own_backup() {
     fleet.add_untracked("main");
     fleet.make_dirty("feature");
     fleet.stage("feature");
-    let before = (UserState::of(&fleet, "main"), UserState::of(&fleet, "feature"));
+    let before = (
+        UserState::of(&fleet, "main"),
+        UserState::of(&fleet, "feature"),
+    );
 
     let run = fleet.json_exit(&["sync", "--no-push"], 0);
     assert_eq!(outcome(&run, "main"), "changed", "{run:#}");
     assert_eq!(outcome(&run, "feature"), "changed", "{run:#}");
-    let refs = fleet.git(&fleet.path("main"), &["for-each-ref", "--format=%(refname)"]);
+    let refs = fleet.git(
+        &fleet.path("main"),
+        &["for-each-ref", "--format=%(refname)"],
+    );
     assert_eq!(refs.matches("refs/git-batch/backup/").count(), 2, "{refs}");
 
     let undo = fleet.json_exit(&["undo"], 0);
     assert_eq!(outcome(&undo, "main"), "changed", "{undo:#}");
     assert_eq!(outcome(&undo, "feature"), "changed", "{undo:#}");
     assert_eq!(
-        (UserState::of(&fleet, "main"), UserState::of(&fleet, "feature")),
+        (
+            UserState::of(&fleet, "main"),
+            UserState::of(&fleet, "feature")
+        ),
         before
     );
     let refs = fleet.git(&fleet.path("main"), &["for-each-ref", "refs/git-batch/"]);
