@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::settings::{self, Selection, Settings, Verbosity};
-use crate::targets::{Shard, WhereFilter};
+use crate::settings::{self, Settings, Verbosity};
+use crate::targets::{Selection, Shard, WhereFilter};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -344,7 +344,7 @@ fn parse_policy_file(value: &str) -> Result<(String, String), String> {
 }
 
 fn parse_timeout(value: &str) -> Result<u64, String> {
-    let max = settings::MAX_TIMEOUT_SECS;
+    let max = crate::config::MAX_TIMEOUT_SECS;
     match value.trim().parse::<u64>() {
         Ok(secs) if (1..=max).contains(&secs) => Ok(secs),
         _ => Err(format!(

@@ -9,6 +9,10 @@ use serde::Deserialize;
 /// The file's name, looked up at the root.
 pub const FILE_NAME: &str = ".git-batch.toml";
 
+/// The longest `--timeout` (and `[defaults] timeout`): a week, in seconds. A deadline is the
+/// moment of a start plus the timeout, and a larger one would overflow the clock.
+pub const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 60 * 60;
+
 /// What `.git-batch.toml` holds. Unknown keys are errors, so that a typo is not silently ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,14 +109,12 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
             return Err(at(&key, format!("{key} must be at least 1")));
         }
     }
-    if d.timeout
-        .is_some_and(|secs| secs > crate::settings::MAX_TIMEOUT_SECS)
-    {
+    if d.timeout.is_some_and(|secs| secs > MAX_TIMEOUT_SECS) {
         return Err(at(
             "defaults.timeout",
             format!(
                 "defaults.timeout must be at most {} seconds (a week)",
-                crate::settings::MAX_TIMEOUT_SECS
+                MAX_TIMEOUT_SECS
             ),
         ));
     }

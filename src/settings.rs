@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::targets::{Shard, WhereFilter};
+use crate::targets::selection::Selection;
 
 /// The command to run, with its own options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,20 +130,6 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// Which repositories a run works on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    /// The folder scanned for repositories (absolute).
-    pub root: PathBuf,
-    /// `find -maxdepth` semantics: 2 finds `ROOT/.git` and `ROOT/*/.git`.
-    pub depth: usize,
-    /// The target spec as typed (`@all-repos` when not given).
-    pub targets: String,
-    pub exclude: Vec<String>,
-    pub filters: Vec<WhereFilter>,
-    pub shard: Option<Shard>,
-}
-
 /// Everything a run needs, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -172,10 +158,6 @@ pub struct Explicit {
     pub timeout: bool,
     pub per_host: bool,
 }
-
-/// The longest `--timeout` (and `[defaults] timeout`): a week, in seconds. A deadline is the
-/// moment of a start plus the timeout, and a larger one would overflow the clock.
-pub const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 60 * 60;
 
 /// The default number of workers: one per repository, at most 8.
 pub const MAX_DEFAULT_WORKERS: usize = 8;

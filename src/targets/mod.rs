@@ -1,15 +1,20 @@
-//! Finding repositories under the root and narrowing them down: target specs, exclusion,
-//! `--where` filters (parsed here, applied by the caller, which has the status reader) and shards.
+//! Which repositories a run works on: finding them under the root and narrowing them down by
+//! target spec, exclusion and shard ([`select`]), then by `--where` ([`keep_where`], which reads
+//! each one). The selection itself, as plain data, is in [`selection`].
+
+mod filter;
+pub mod selection;
 
 use std::fs;
-use std::path::{Component, Path, PathBuf};
-use std::str::FromStr;
+use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use walkdir::WalkDir;
 
 use crate::config::Config;
-use crate::settings::Selection;
+
+pub use filter::keep_where;
+pub use selection::{Selection, Shard, WhereFilter, confined_path, fnv1a_64};
 
 /// One repository found under the root.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -129,107 +134,6 @@ impl TargetSpec {
             _ => Ok(parsed),
         }
     }
-}
-
-/// Slice `index` (1-based) of `count` of the fleet.
-///
-/// A repository belongs to slice `fnv1a_64(name) % count + 1`, where `name` is its UTF-8 name
-/// relative to the root. FNV-1a is fixed by its definition, so the split is the same on every
-/// machine and version, and adding a repository moves no other between shards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    /// Whether the repository called `name` falls in this slice.
-    pub fn contains(&self, name: &str) -> bool {
-        fnv1a_64(name.as_bytes()) % self.count + 1 == self.index
-    }
-}
-
-impl FromStr for Shard {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{value}` is not a shard: write K/N with 1 <= K <= N, e.g. 2/4");
-        let (k, n) = value.split_once('/').ok_or_else(bad)?;
-        let index: u64 = k.trim().parse().map_err(|_| bad())?;
-        let count: u64 = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-/// The 64-bit FNV-1a hash (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
-pub fn fnv1a_64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// A `--where` condition on a repository's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WhereFilter {
-    Dirty,
-    Clean,
-    Ahead,
-    Behind,
-    Detached,
-    NoUpstream,
-    Branch(String),
-    /// A tracked file at this repository-relative path.
-    Has(String),
-}
-
-impl FromStr for WhereFilter {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(match value {
-            "dirty" => WhereFilter::Dirty,
-            "clean" => WhereFilter::Clean,
-            "ahead" => WhereFilter::Ahead,
-            "behind" => WhereFilter::Behind,
-            "detached" => WhereFilter::Detached,
-            "no-upstream" => WhereFilter::NoUpstream,
-            _ => match value.split_once('=') {
-                Some(("branch", name)) if !name.is_empty() => WhereFilter::Branch(name.to_owned()),
-                Some(("has", path)) => WhereFilter::Has(confined_path(path)?),
-                _ => {
-                    return Err(format!(
-                        "`{value}` is not a state: use dirty, clean, ahead, behind, detached, \
-                         no-upstream, branch=NAME or has=PATH"
-                    ));
-                }
-            },
-        })
-    }
-}
-
-/// Checks that `path` stays inside a repository: relative, without `..`. Returns it with `/`.
-pub fn confined_path(path: &str) -> Result<String, String> {
-    let p = Path::new(path);
-    if path.is_empty() || p.is_absolute() {
-        return Err(format!(
-            "`{path}` must be a path relative to the repository"
-        ));
-    }
-    let mut parts = Vec::new();
-    for component in p.components() {
-        match component {
-            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-            Component::CurDir => {}
-            _ => return Err(format!("`{path}` may not leave the repository (no `..`)")),
-        }
-    }
-    if parts.is_empty() {
-        return Err(format!("`{path}` names no file"));
-    }
-    Ok(parts.join("/"))
 }
 
 /// Whether `dir` holds a `.git` folder or gitfile (a symbolic link named `.git` does not count).
@@ -553,38 +457,6 @@ mod tests {
     }
 
     #[test]
-    fn fnv1a_matches_the_published_test_vectors() {
-        assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a_64(b"foobar"), 0x8594_4171_f739_67e8);
-    }
-
-    #[test]
-    fn shard_parsing() {
-        assert_eq!("2/4".parse(), Ok(Shard { index: 2, count: 4 }));
-        for bad in ["0/4", "5/4", "1/0", "x/2", "3", "1/-2", ""] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn where_parsing() {
-        assert_eq!("dirty".parse(), Ok(WhereFilter::Dirty));
-        assert_eq!("no-upstream".parse(), Ok(WhereFilter::NoUpstream));
-        assert_eq!(
-            "branch=feat/x".parse(),
-            Ok(WhereFilter::Branch("feat/x".into()))
-        );
-        assert_eq!(
-            "has=./src/lib.rs".parse(),
-            Ok(WhereFilter::Has("src/lib.rs".into()))
-        );
-        for bad in ["has=../x", "has=/etc/passwd", "branch=", "nope", "has="] {
-            assert!(bad.parse::<WhereFilter>().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn globs_without_a_slash_match_the_last_component() {
         let glob = NameGlob::new("api-*").expect("valid");
         assert!(glob.is_match("api-users"));
@@ -597,14 +469,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn every_name_falls_in_exactly_one_shard(name in "\\PC{0,40}", count in 1u64..64) {
-            let hits = (1..=count)
-                .filter(|index| Shard { index: *index, count }.contains(&name))
-                .count();
-            prop_assert_eq!(hits, 1);
-        }
-
         #[test]
         fn list_specs_keep_every_item(items in proptest::collection::vec("[a-z0-9_.-]{1,12}", 2..8)) {
             let spec = items.join(",");
