@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::cli;
-use crate::config::{self, ConfigError};
+use crate::config;
+use crate::error::UsageError;
 use crate::exit::ExitCode;
 use crate::git;
 use crate::ops;
@@ -15,39 +16,6 @@ use crate::pool::{self, Event};
 use crate::report::{self, Layout, Printer, RunHeader};
 use crate::settings::{Color, Command, Format, Settings};
 use crate::targets::{self, Repo, TargetError, WhereFilter};
-
-/// A problem with the request itself: nothing was touched (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum UsageError {
-    #[error(transparent)]
-    Targets(#[from] TargetError),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("cannot read the current directory: {0}")]
-    Cwd(std::io::Error),
-    #[error(transparent)]
-    Journal(#[from] crate::journal::JournalError),
-    /// A request that cannot be carried out as given (a bad id, a missing file).
-    #[error("{0}")]
-    Request(String),
-    /// The run's work is done but its record could not be finished: not a usage error, since
-    /// repositories were touched (exit 1).
-    #[error(
-        "the run's work is done, but its record could not be finished: {0}. `git batch undo` \
-         has only what was recorded when it started and its progress log to go on"
-    )]
-    Unrecorded(crate::journal::JournalError),
-}
-
-impl UsageError {
-    /// The exit code: 2 (nothing was touched), except for a record lost after the work (1).
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            UsageError::Unrecorded(_) => ExitCode::Failure,
-            _ => ExitCode::Usage,
-        }
-    }
-}
 
 /// A content operation, validated before any repository is looked at.
 enum ContentOp {

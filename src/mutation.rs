@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::app::{UsageError, in_pool};
+use crate::app::in_pool;
+use crate::error::UsageError;
 use crate::git::{self, Git, Tracking};
 use crate::hosts::{HostGate, host_refusal_fix};
 use crate::journal::{Journal, RepoRecord, RootLock, RunRecord};
