@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::app::in_pool;
+use crate::engine::in_pool;
 use crate::error::UsageError;
 use crate::git::{self, Git, Tracking};
 use crate::hosts::{HostGate, host_refusal_fix};
