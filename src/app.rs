@@ -283,7 +283,8 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         base_url,
     } = &settings.command
     {
-        return clone(settings, items, list.as_deref(), base_url, start);
+        let run = crate::mutation::clone(settings, items, list.as_deref(), base_url, start)?;
+        return Ok(exit_code(&run));
     }
     let mut notes = Vec::new();
     let content = match &settings.command {
@@ -452,90 +453,6 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     if header_check(&settings.command) && (run.summary.changed > 0 || run.summary.skipped > 0) {
         return Ok(exit_code(&run).merge(ExitCode::Failure));
     }
-    Ok(exit_code(&run))
-}
-
-/// `clone`: the repositories come from URLs, not from discovery; the root is made if missing.
-fn clone(
-    settings: &Settings,
-    items: &[String],
-    list: Option<&Path>,
-    base_url: &str,
-    start: Instant,
-) -> Result<ExitCode, UsageError> {
-    let mut all = items.to_vec();
-    if let Some(list) = list {
-        all.extend(ops::clone::read_list(list).map_err(UsageError::Request)?);
-    }
-    if all.is_empty() {
-        return Err(UsageError::Request(
-            "clone needs URLs or OWNER/NAMEs, or --list FILE".into(),
-        ));
-    }
-    let sources = ops::clone::sources(&all, base_url).map_err(UsageError::Request)?;
-    let root = &settings.selection.root;
-    if !settings.dry_run {
-        std::fs::create_dir_all(root).map_err(|err| {
-            UsageError::Request(format!("cannot make the root {}: {err}", root.display()))
-        })?;
-    }
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-    let repos: Vec<Repo> = sources
-        .iter()
-        .map(|source| ops::clone::repo_of(&root, source))
-        .collect();
-    let refused = if settings.dry_run {
-        std::collections::BTreeMap::new()
-    } else {
-        let hosts: Vec<String> = sources
-            .iter()
-            .map(|source| git::remote::host_of(&source.url))
-            .collect();
-        let probes = sources
-            .iter()
-            .zip(&hosts)
-            .map(|(source, host)| crate::mutation::Probe {
-                host,
-                dir: &root,
-                remote: &source.url,
-                reference: "HEAD",
-            });
-        crate::mutation::probe_hosts(probes, settings.timeout)
-    };
-    let header = RunHeader {
-        command: "clone",
-        run_id: None,
-        root: root.clone(),
-        dry_run: settings.dry_run,
-        total: repos.len(),
-        workers: settings.workers(repos.len(), false),
-        notes: crate::mutation::refusal_notes(&refused),
-        check: false,
-        fixes: Vec::new(),
-    };
-    let options = ops::clone::CloneOptions {
-        dry_run: settings.dry_run,
-        timeout: settings.timeout,
-    };
-    let gate = crate::hosts::HostGate::new(settings.per_host);
-    let run = in_pool(
-        settings,
-        header,
-        &repos,
-        Layout::Lines,
-        start,
-        |repo: &Repo| {
-            let source = sources
-                .iter()
-                .find(|source| source.name == repo.name)
-                .expect("every repository comes from a source");
-            let host = git::remote::host_of(&source.url);
-            if refused.contains_key(&host) {
-                return crate::mutation::not_tried(repo, &host);
-            }
-            ops::clone::clone(repo, source, &options, &gate)
-        },
-    );
     Ok(exit_code(&run))
 }
 

@@ -1,6 +1,6 @@
 //! What every mutating run shares: the root lock, the run record written before the first
 //! repository is touched and completed after the last, and the host probe that keeps a host
-//! that refuses us from being asked once per repository. Also `runs` and `undo`.
+//! that refuses us from being asked once per repository. Also `runs`, `undo` and `clone`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -434,7 +434,9 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
     Ok(())
 }
 
+mod clone;
 mod prune;
 mod undo;
+pub use clone::clone;
 pub use prune::prune;
 pub use undo::{UndoRequest, undo};
