@@ -11,126 +11,12 @@ use crate::error::UsageError;
 use crate::exit::ExitCode;
 use crate::git;
 use crate::ops;
+use crate::ops::content::ContentOp;
 use crate::outcome::{Outcome, RepoReport, RunReport, Summary};
 use crate::pool;
 use crate::report::{self, Layout, Printer, RunHeader};
 use crate::settings::{Color, Command, Format, Settings};
 use crate::targets::{self, Repo, TargetError, WhereFilter};
-
-/// A content operation, validated before any repository is looked at.
-enum ContentOp {
-    License(ops::license::LicenseUpdate),
-    Replace(ops::replace::FileReplace),
-    /// `check`: every rule of the policy, and the commands that fix drift.
-    Policy(Vec<ContentOp>, Vec<String>),
-}
-
-impl ContentOp {
-    /// As [`ContentOp::decide`], with the mentions a license-update (alone or in a policy)
-    /// found and left alone.
-    fn decide_noting(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decided {
-        use ops::edit::{Decided, Decision};
-        match self {
-            ContentOp::License(update) => update.decide_noting(snapshot),
-            ContentOp::Replace(replace) => replace.decide(snapshot).into(),
-            ContentOp::Policy(rules, _) => {
-                let mut changes: Vec<ops::edit::Change> = Vec::new();
-                let mut mentions: Vec<ops::edit::Mention> = Vec::new();
-                for rule in rules {
-                    let decided = rule.decide_noting(snapshot);
-                    for mention in decided.mentions {
-                        if !mentions.contains(&mention) {
-                            mentions.push(mention);
-                        }
-                    }
-                    match decided.decision {
-                        Decision::Unchanged(_) => {}
-                        Decision::Skip(reason) => {
-                            return Decided {
-                                decision: Decision::Skip(reason),
-                                mentions,
-                            };
-                        }
-                        Decision::Change(more) => {
-                            for change in more {
-                                if !changes.iter().any(|c| c.path == change.path) {
-                                    changes.push(change);
-                                }
-                            }
-                        }
-                    }
-                }
-                let decision = if changes.is_empty() {
-                    Decision::Unchanged("follows the policy".into())
-                } else {
-                    changes.sort_by(|a, b| a.path.cmp(&b.path));
-                    Decision::Change(changes)
-                };
-                Decided { decision, mentions }
-            }
-        }
-    }
-}
-
-/// The rules of `[policy]`, as content operations, and the commands that fix each.
-fn policy_rules(
-    policy: &config::Policy,
-    root: &Path,
-) -> Result<(Vec<ContentOp>, Vec<String>), UsageError> {
-    let mut rules = Vec::new();
-    let mut fixes = Vec::new();
-    if let Some(license) = &policy.license {
-        let listed = spdx::license_id(license).is_some_and(|id| id.name == license.as_str());
-        for old in &policy.forbid {
-            let (update, _) = ops::license::LicenseUpdate::from_request(
-                old,
-                license,
-                None,
-                !listed,
-                &ops::license::Options {
-                    in_policy: true,
-                    ..ops::license::Options::default()
-                },
-            )
-            .map_err(|err| {
-                UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME))
-            })?;
-            rules.push(ContentOp::License(update));
-            let mut flags = vec![("--old", Some(old.as_str())), ("--new", Some(license))];
-            if !listed {
-                flags.push(("--ids-only", None));
-            }
-            fixes.push(crate::escape::fix_command("license-update", &flags));
-        }
-    }
-    for file in &policy.files {
-        let template = root.join(&file.template);
-        let plain = !file.path.contains(['*', '?', '[', '{']);
-        let replace = ops::replace::FileReplace::from_request(&file.path, &template, plain, None)
-            .map_err(|err| {
-            UsageError::Request(format!("[[policy.files]] in {}: {err}", config::FILE_NAME))
-        })?;
-        rules.push(ContentOp::Replace(replace));
-        let template = template.to_string_lossy();
-        let mut flags = vec![
-            ("--pattern", Some(file.path.as_str())),
-            ("--replacement", Some(&*template)),
-        ];
-        if plain {
-            flags.push(("--create", None));
-        }
-        fixes.push(crate::escape::fix_command("file-replace", &flags));
-    }
-    if rules.is_empty() {
-        return Err(UsageError::Request(format!(
-            "no policy to check: {} in {} has no [policy] with `license` and `forbid`, or \
-             [[policy.files]]",
-            config::FILE_NAME,
-            root.display()
-        )));
-    }
-    Ok((rules, fixes))
-}
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
 pub fn run_from_args<I, T>(args: I) -> std::process::ExitCode
@@ -324,7 +210,8 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         )),
         Command::Check { policy } => {
             let policy = policy.as_ref().unwrap_or(&config.policy);
-            let (rules, fixes) = policy_rules(policy, &settings.selection.root)?;
+            let (rules, fixes) = ops::content::policy_rules(policy, &settings.selection.root)
+                .map_err(UsageError::Request)?;
             Some(ContentOp::Policy(rules, fixes))
         }
         Command::Exec { argv } => {
