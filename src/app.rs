@@ -44,26 +44,9 @@ where
     };
     let settings = cli.into_settings(&cwd);
     match &settings.command {
-        Command::Completions { shell } => {
-            report::wrote(cli::print_completions(shell));
-            return exit_with(ExitCode::Success);
-        }
-        Command::Manpages { dir } => {
-            return match cli::write_manpages(dir) {
-                Ok(written) => {
-                    use std::io::Write;
-                    let mut out = std::io::stdout();
-                    for path in written {
-                        report::wrote(writeln!(out, "{}", path.display()));
-                    }
-                    exit_with(ExitCode::Success)
-                }
-                Err(err) => {
-                    report::print_error(&format!("cannot write the man pages: {err}"));
-                    ExitCode::Usage.into()
-                }
-            };
-        }
+        Command::Completions { shell } => return exit_with(cli::manuals::completions(shell)),
+        // Nothing is written to standard output before a failure: exit 2, with the reason.
+        Command::Manpages { dir } => return exit_with(cli::manuals::manpages(dir)),
         _ => {}
     }
     apply_color(settings.color);
