@@ -15,7 +15,7 @@ use crate::ops::content::ContentOp;
 use crate::outcome::{Outcome, RepoReport, RunReport, Summary};
 use crate::pool;
 use crate::report::{self, Layout, Printer, RunHeader};
-use crate::settings::{Color, Command, Format, Settings};
+use crate::settings::{Command, Format, Settings};
 use crate::targets::{self, Repo, TargetError, WhereFilter};
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
@@ -49,7 +49,7 @@ where
         Command::Manpages { dir } => return exit_with(cli::manuals::manpages(dir)),
         _ => {}
     }
-    apply_color(settings.color);
+    report::apply_color(settings.color);
     pool::install_interrupt_handler();
     let code = run(&settings, &cwd).unwrap_or_else(|err| {
         report::print_error(&err.to_string());
@@ -67,15 +67,6 @@ fn exit_with(code: ExitCode) -> std::process::ExitCode {
         }
         None => code.into(),
     }
-}
-
-fn apply_color(color: Color) {
-    let choice = match color {
-        Color::Auto => anstream::ColorChoice::Auto,
-        Color::Always => anstream::ColorChoice::Always,
-        Color::Never => anstream::ColorChoice::Never,
-    };
-    choice.write_global();
 }
 
 /// Runs validated settings from `cwd`. Per-repository failures are in the exit code, not `Err`.
