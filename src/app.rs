@@ -2,167 +2,20 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::cli;
-use crate::config::{self, ConfigError};
+use crate::config;
+use crate::engine::{in_pool, refused};
+use crate::error::UsageError;
 use crate::exit::ExitCode;
-use crate::git;
 use crate::ops;
+use crate::ops::content::ContentOp;
 use crate::outcome::{Outcome, RepoReport, RunReport, Summary};
-use crate::pool::{self, Event};
+use crate::pool;
 use crate::report::{self, Layout, Printer, RunHeader};
-use crate::settings::{Color, Command, Format, Settings};
+use crate::settings::{Command, Format, Settings};
 use crate::targets::{self, Repo, TargetError, keep_where};
-
-/// A problem with the request itself: nothing was touched (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum UsageError {
-    #[error(transparent)]
-    Targets(#[from] TargetError),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("cannot read the current directory: {0}")]
-    Cwd(std::io::Error),
-    #[error(transparent)]
-    Journal(#[from] crate::journal::JournalError),
-    /// A request that cannot be carried out as given (a bad id, a missing file).
-    #[error("{0}")]
-    Request(String),
-    /// The run's work is done but its record could not be finished: not a usage error, since
-    /// repositories were touched (exit 1).
-    #[error(
-        "the run's work is done, but its record could not be finished: {0}. `git batch undo` \
-         has only what was recorded when it started and its progress log to go on"
-    )]
-    Unrecorded(crate::journal::JournalError),
-}
-
-impl UsageError {
-    /// The exit code: 2 (nothing was touched), except for a record lost after the work (1).
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            UsageError::Unrecorded(_) => ExitCode::Failure,
-            _ => ExitCode::Usage,
-        }
-    }
-}
-
-/// A content operation, validated before any repository is looked at.
-enum ContentOp {
-    License(ops::license::LicenseUpdate),
-    Replace(ops::replace::FileReplace),
-    /// `check`: every rule of the policy, and the commands that fix drift.
-    Policy(Vec<ContentOp>, Vec<String>),
-}
-
-impl ContentOp {
-    /// As [`ContentOp::decide`], with the mentions a license-update (alone or in a policy)
-    /// found and left alone.
-    fn decide_noting(&self, snapshot: &ops::edit::Snapshot) -> ops::edit::Decided {
-        use ops::edit::{Decided, Decision};
-        match self {
-            ContentOp::License(update) => update.decide_noting(snapshot),
-            ContentOp::Replace(replace) => replace.decide(snapshot).into(),
-            ContentOp::Policy(rules, _) => {
-                let mut changes: Vec<ops::edit::Change> = Vec::new();
-                let mut mentions: Vec<ops::edit::Mention> = Vec::new();
-                for rule in rules {
-                    let decided = rule.decide_noting(snapshot);
-                    for mention in decided.mentions {
-                        if !mentions.contains(&mention) {
-                            mentions.push(mention);
-                        }
-                    }
-                    match decided.decision {
-                        Decision::Unchanged(_) => {}
-                        Decision::Skip(reason) => {
-                            return Decided {
-                                decision: Decision::Skip(reason),
-                                mentions,
-                            };
-                        }
-                        Decision::Change(more) => {
-                            for change in more {
-                                if !changes.iter().any(|c| c.path == change.path) {
-                                    changes.push(change);
-                                }
-                            }
-                        }
-                    }
-                }
-                let decision = if changes.is_empty() {
-                    Decision::Unchanged("follows the policy".into())
-                } else {
-                    changes.sort_by(|a, b| a.path.cmp(&b.path));
-                    Decision::Change(changes)
-                };
-                Decided { decision, mentions }
-            }
-        }
-    }
-}
-
-/// The rules of `[policy]`, as content operations, and the commands that fix each.
-fn policy_rules(
-    policy: &config::Policy,
-    root: &Path,
-) -> Result<(Vec<ContentOp>, Vec<String>), UsageError> {
-    let mut rules = Vec::new();
-    let mut fixes = Vec::new();
-    if let Some(license) = &policy.license {
-        let listed = spdx::license_id(license).is_some_and(|id| id.name == license.as_str());
-        for old in &policy.forbid {
-            let (update, _) = ops::license::LicenseUpdate::from_request(
-                old,
-                license,
-                None,
-                !listed,
-                &ops::license::Options {
-                    in_policy: true,
-                    ..ops::license::Options::default()
-                },
-            )
-            .map_err(|err| {
-                UsageError::Request(format!("[policy] in {}: {err}", config::FILE_NAME))
-            })?;
-            rules.push(ContentOp::License(update));
-            let mut flags = vec![("--old", Some(old.as_str())), ("--new", Some(license))];
-            if !listed {
-                flags.push(("--ids-only", None));
-            }
-            fixes.push(crate::escape::fix_command("license-update", &flags));
-        }
-    }
-    for file in &policy.files {
-        let template = root.join(&file.template);
-        let plain = !file.path.contains(['*', '?', '[', '{']);
-        let replace = ops::replace::FileReplace::from_request(&file.path, &template, plain, None)
-            .map_err(|err| {
-            UsageError::Request(format!("[[policy.files]] in {}: {err}", config::FILE_NAME))
-        })?;
-        rules.push(ContentOp::Replace(replace));
-        let template = template.to_string_lossy();
-        let mut flags = vec![
-            ("--pattern", Some(file.path.as_str())),
-            ("--replacement", Some(&*template)),
-        ];
-        if plain {
-            flags.push(("--create", None));
-        }
-        fixes.push(crate::escape::fix_command("file-replace", &flags));
-    }
-    if rules.is_empty() {
-        return Err(UsageError::Request(format!(
-            "no policy to check: {} in {} has no [policy] with `license` and `forbid`, or \
-             [[policy.files]]",
-            config::FILE_NAME,
-            root.display()
-        )));
-    }
-    Ok((rules, fixes))
-}
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
 pub fn run_from_args<I, T>(args: I) -> std::process::ExitCode
@@ -190,29 +43,12 @@ where
     };
     let settings = cli.into_settings(&cwd);
     match &settings.command {
-        Command::Completions { shell } => {
-            report::wrote(cli::print_completions(shell));
-            return exit_with(ExitCode::Success);
-        }
-        Command::Manpages { dir } => {
-            return match cli::write_manpages(dir) {
-                Ok(written) => {
-                    use std::io::Write;
-                    let mut out = std::io::stdout();
-                    for path in written {
-                        report::wrote(writeln!(out, "{}", path.display()));
-                    }
-                    exit_with(ExitCode::Success)
-                }
-                Err(err) => {
-                    report::print_error(&format!("cannot write the man pages: {err}"));
-                    ExitCode::Usage.into()
-                }
-            };
-        }
+        Command::Completions { shell } => return exit_with(cli::manuals::completions(shell)),
+        // Nothing is written to standard output before a failure: exit 2, with the reason.
+        Command::Manpages { dir } => return exit_with(cli::manuals::manpages(dir)),
         _ => {}
     }
-    apply_color(settings.color);
+    report::apply_color(settings.color);
     pool::install_interrupt_handler();
     let code = run(&settings, &cwd).unwrap_or_else(|err| {
         report::print_error(&err.to_string());
@@ -230,15 +66,6 @@ fn exit_with(code: ExitCode) -> std::process::ExitCode {
         }
         None => code.into(),
     }
-}
-
-fn apply_color(color: Color) {
-    let choice = match color {
-        Color::Auto => anstream::ColorChoice::Auto,
-        Color::Always => anstream::ColorChoice::Always,
-        Color::Never => anstream::ColorChoice::Never,
-    };
-    choice.write_global();
 }
 
 /// Runs validated settings from `cwd`. Per-repository failures are in the exit code, not `Err`.
@@ -315,7 +142,8 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         base_url,
     } = &settings.command
     {
-        return clone(settings, items, list.as_deref(), base_url, start);
+        let run = crate::mutation::clone(settings, items, list.as_deref(), base_url, start)?;
+        return Ok(exit_code(&run));
     }
     let mut notes = Vec::new();
     let content = match &settings.command {
@@ -355,7 +183,8 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         )),
         Command::Check { policy } => {
             let policy = policy.as_ref().unwrap_or(&config.policy);
-            let (rules, fixes) = policy_rules(policy, &settings.selection.root)?;
+            let (rules, fixes) = ops::content::policy_rules(policy, &settings.selection.root)
+                .map_err(UsageError::Request)?;
             Some(ContentOp::Policy(rules, fixes))
         }
         Command::Exec { argv } => {
@@ -487,90 +316,6 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     Ok(exit_code(&run))
 }
 
-/// `clone`: the repositories come from URLs, not from discovery; the root is made if missing.
-fn clone(
-    settings: &Settings,
-    items: &[String],
-    list: Option<&Path>,
-    base_url: &str,
-    start: Instant,
-) -> Result<ExitCode, UsageError> {
-    let mut all = items.to_vec();
-    if let Some(list) = list {
-        all.extend(ops::clone::read_list(list).map_err(UsageError::Request)?);
-    }
-    if all.is_empty() {
-        return Err(UsageError::Request(
-            "clone needs URLs or OWNER/NAMEs, or --list FILE".into(),
-        ));
-    }
-    let sources = ops::clone::sources(&all, base_url).map_err(UsageError::Request)?;
-    let root = &settings.selection.root;
-    if !settings.dry_run {
-        std::fs::create_dir_all(root).map_err(|err| {
-            UsageError::Request(format!("cannot make the root {}: {err}", root.display()))
-        })?;
-    }
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-    let repos: Vec<Repo> = sources
-        .iter()
-        .map(|source| ops::clone::repo_of(&root, source))
-        .collect();
-    let refused = if settings.dry_run {
-        std::collections::BTreeMap::new()
-    } else {
-        let hosts: Vec<String> = sources
-            .iter()
-            .map(|source| git::remote::host_of(&source.url))
-            .collect();
-        let probes = sources
-            .iter()
-            .zip(&hosts)
-            .map(|(source, host)| crate::mutation::Probe {
-                host,
-                dir: &root,
-                remote: &source.url,
-                reference: "HEAD",
-            });
-        crate::mutation::probe_hosts(probes, settings.timeout)
-    };
-    let header = RunHeader {
-        command: "clone",
-        run_id: None,
-        root: root.clone(),
-        dry_run: settings.dry_run,
-        total: repos.len(),
-        workers: settings.workers(repos.len(), false),
-        notes: crate::mutation::refusal_notes(&refused),
-        check: false,
-        fixes: Vec::new(),
-    };
-    let options = ops::clone::CloneOptions {
-        dry_run: settings.dry_run,
-        timeout: settings.timeout,
-    };
-    let gate = crate::hosts::HostGate::new(settings.per_host);
-    let run = in_pool(
-        settings,
-        header,
-        &repos,
-        Layout::Lines,
-        start,
-        |repo: &Repo| {
-            let source = sources
-                .iter()
-                .find(|source| source.name == repo.name)
-                .expect("every repository comes from a source");
-            let host = git::remote::host_of(&source.url);
-            if refused.contains_key(&host) {
-                return crate::mutation::not_tried(repo, &host);
-            }
-            ops::clone::clone(repo, source, &options, &gate)
-        },
-    );
-    Ok(exit_code(&run))
-}
-
 /// Whether the command is a content operation's `--check` (which writes nothing).
 fn header_check(command: &Command) -> bool {
     matches!(
@@ -683,99 +428,6 @@ fn list(settings: &Settings, header: RunHeader, repos: &[Repo], start: Instant) 
         }
     }
     run
-}
-
-/// Runs `work` over `repos` on the pool, with the printer on its own thread.
-pub(crate) fn in_pool<F>(
-    settings: &Settings,
-    header: RunHeader,
-    repos: &[Repo],
-    layout: Layout,
-    start: Instant,
-    work: F,
-) -> RunReport
-where
-    F: Fn(&Repo) -> RepoReport + Sync,
-{
-    let (events, received) = crossbeam_channel::bounded::<Event>(256);
-    let (format, verbosity, workers) = (settings.format, settings.verbosity, header.workers);
-    let total = repos.len();
-    let stop = AtomicBool::new(false);
-    let run = std::thread::scope(|scope| {
-        let stop = &stop;
-        let printer = scope.spawn(move || {
-            let run_header = header.clone();
-            // A panic while printing stops the run, never the keeping of its reports.
-            let mut printer = pool::catch(|| {
-                let mut printer = Printer::new(format, verbosity, layout, header);
-                printer.start();
-                printer
-            });
-            if printer.is_err() {
-                stop.store(true, Ordering::SeqCst);
-            }
-            let (reports, failed) = pool::collect(received, total, stop, |report| {
-                if let Ok(printer) = &mut printer {
-                    printer.finished(report);
-                }
-            });
-            let mut run = RunReport {
-                command: run_header.command.to_owned(),
-                run_id: run_header.run_id,
-                root: run_header.root,
-                dry_run: run_header.dry_run,
-                summary: Summary::of(&reports, start.elapsed()),
-                interrupted: pool::interrupted() && reports.len() < total,
-                not_started: total - reports.len(),
-                notes: run_header.notes,
-                repos: reports,
-                internal_error: None,
-            };
-            let failed = match (printer, failed) {
-                (Err(panic), _) | (Ok(_), Some(panic)) => Some(panic),
-                (Ok(printer), None) => pool::catch(|| printer.finish(&run)).err(),
-            };
-            run.internal_error = failed.map(|panic| panic.to_string());
-            run
-        });
-        // A repository git-batch will not work on is skipped before `work` can touch it.
-        let guarded = |repo: &Repo| match (repo.refusal(), &repo.unreadable) {
-            (Some(reason), _) => refused(repo, reason),
-            (None, Some(err)) => RepoReport::failed(repo, err.clone()),
-            (None, None) => work(repo),
-        };
-        pool::run(repos, workers, guarded, &events, stop);
-        drop(events);
-        printer.join().unwrap_or_else(|panic| RunReport {
-            command: settings.command.name().to_owned(),
-            run_id: None,
-            root: settings.selection.root.clone(),
-            dry_run: settings.dry_run,
-            repos: Vec::new(),
-            summary: Summary::default(),
-            interrupted: pool::interrupted(),
-            not_started: total,
-            notes: Vec::new(),
-            internal_error: Some(pool::Panicked(pool::panic_message(&*panic)).to_string()),
-        })
-    });
-    if let Some(error) = &run.internal_error {
-        report::print_error(&format!(
-            "{error}, while printing the report: the run stopped and the report above is \
-             incomplete ({} finished, {} not started)",
-            run.repos.len(),
-            run.not_started
-        ));
-    }
-    run
-}
-
-/// The report of a repository that [`Repo::refusal`] refuses: skipped, with its path decoded
-/// lossily so that the report and the journal can hold it.
-fn refused(repo: &Repo, reason: String) -> RepoReport {
-    let mut report = RepoReport::new(repo, Outcome::Skipped, reason);
-    report.path = repo.path.to_string_lossy().into_owned().into();
-    report
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod engine;
+pub mod error;
 pub mod escape;
 pub mod exit;
 pub mod fixes;

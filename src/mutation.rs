@@ -1,12 +1,13 @@
 //! What every mutating run shares: the root lock, the run record written before the first
 //! repository is touched and completed after the last, and the host probe that keeps a host
-//! that refuses us from being asked once per repository. Also `runs` and `undo`.
+//! that refuses us from being asked once per repository. Also `runs`, `undo` and `clone`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::app::{UsageError, in_pool};
+use crate::engine::in_pool;
+use crate::error::UsageError;
 use crate::git::{self, Git, Tracking};
 use crate::hosts::{HostGate, host_refusal_fix};
 use crate::journal::{Journal, RepoRecord, RootLock, RunRecord};
@@ -433,7 +434,9 @@ pub fn print_runs(settings: &Settings, root: &Path, journal: &Journal) -> Result
     Ok(())
 }
 
+mod clone;
 mod prune;
 mod undo;
+pub use clone::clone;
 pub use prune::prune;
 pub use undo::{UndoRequest, undo};

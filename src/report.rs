@@ -13,7 +13,9 @@ use crate::git::{RepoState, RepoStatus};
 use crate::outcome::{Details, Outcome, RepoReport, RunReport, Summary};
 use crate::settings::{Format, Verbosity};
 
+mod color;
 mod written;
+pub use color::apply_color;
 pub use written::{output_error, wrote};
 
 /// What the printer needs to know about the run before the first repository finishes.

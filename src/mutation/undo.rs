@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{LOCK_PATIENCE, repo_record};
-use crate::app::{UsageError, in_pool};
+use crate::engine::in_pool;
+use crate::error::UsageError;
 use crate::hosts::HostGate;
 use crate::journal::{Journal, JournalError, RepoRecord, RootLock, RunRecord};
 use crate::ops;

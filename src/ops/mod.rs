@@ -1,6 +1,7 @@
 //! One module per command, each a plain function from a repository (and options) to a report.
 
 pub mod clone;
+pub mod content;
 pub mod edit;
 pub mod exec;
 pub mod files;

@@ -1,0 +1,97 @@
+//! `clone`: the repositories come from URLs, not from discovery, and each remote host is
+//! probed once before any clone starts.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::{Probe, not_tried, probe_hosts, refusal_notes};
+use crate::engine::in_pool;
+use crate::error::UsageError;
+use crate::git;
+use crate::hosts::HostGate;
+use crate::ops;
+use crate::outcome::RunReport;
+use crate::report::{Layout, RunHeader};
+use crate::settings::Settings;
+use crate::targets::Repo;
+
+/// `clone`: the repositories come from URLs, not from discovery; the root is made if missing.
+pub fn clone(
+    settings: &Settings,
+    items: &[String],
+    list: Option<&Path>,
+    base_url: &str,
+    start: Instant,
+) -> Result<RunReport, UsageError> {
+    let mut all = items.to_vec();
+    if let Some(list) = list {
+        all.extend(ops::clone::read_list(list).map_err(UsageError::Request)?);
+    }
+    if all.is_empty() {
+        return Err(UsageError::Request(
+            "clone needs URLs or OWNER/NAMEs, or --list FILE".into(),
+        ));
+    }
+    let sources = ops::clone::sources(&all, base_url).map_err(UsageError::Request)?;
+    let root = &settings.selection.root;
+    if !settings.dry_run {
+        std::fs::create_dir_all(root).map_err(|err| {
+            UsageError::Request(format!("cannot make the root {}: {err}", root.display()))
+        })?;
+    }
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+    let repos: Vec<Repo> = sources
+        .iter()
+        .map(|source| ops::clone::repo_of(&root, source))
+        .collect();
+    let refused = if settings.dry_run {
+        std::collections::BTreeMap::new()
+    } else {
+        let hosts: Vec<String> = sources
+            .iter()
+            .map(|source| git::remote::host_of(&source.url))
+            .collect();
+        let probes = sources.iter().zip(&hosts).map(|(source, host)| Probe {
+            host,
+            dir: &root,
+            remote: &source.url,
+            reference: "HEAD",
+        });
+        probe_hosts(probes, settings.timeout)
+    };
+    let header = RunHeader {
+        command: "clone",
+        run_id: None,
+        root: root.clone(),
+        dry_run: settings.dry_run,
+        total: repos.len(),
+        workers: settings.workers(repos.len(), false),
+        notes: refusal_notes(&refused),
+        check: false,
+        fixes: Vec::new(),
+    };
+    let options = ops::clone::CloneOptions {
+        dry_run: settings.dry_run,
+        timeout: settings.timeout,
+    };
+    let gate = HostGate::new(settings.per_host);
+    let run = in_pool(
+        settings,
+        header,
+        &repos,
+        Layout::Lines,
+        start,
+        |repo: &Repo| {
+            let source = sources
+                .iter()
+                .find(|source| source.name == repo.name)
+                .expect("every repository comes from a source");
+            let host = git::remote::host_of(&source.url);
+            if refused.contains_key(&host) {
+                return not_tried(repo, &host);
+            }
+            ops::clone::clone(repo, source, &options, &gate)
+        },
+    );
+    Ok(run)
+}
