@@ -12,10 +12,9 @@ use gix::bstr::{BStr, BString, ByteSlice};
 use super::{Change, EditDetails, EditOptions, Snapshot};
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, run_ref};
 use crate::ops::guard;
-use crate::ops::sync::{CLEANUP_GRACE, Started};
-use crate::outcome::Outcome;
+use crate::ops::sync::{Before, CLEANUP_GRACE, Started, journal_started};
 use crate::report::plural;
 use crate::targets::Repo;
 
@@ -144,31 +143,20 @@ impl Editor<'_> {
             }
             git::refs::create_refs_in(self.opened, &refs).map_err(|err| err.to_string())?;
         }
-        let record = RepoRecord {
-            name: self.repo.name.clone(),
-            path: self.repo.path.clone(),
-            outcome: Outcome::Failed,
-            message: "the run ended while working here; undo puts it back as it was before".into(),
-            head_before: self.details.head_before.clone(),
-            index_tree: self.details.index_tree.clone(),
-            head_after: None,
-            commit: None,
-            pushed: false,
-            branch: self.details.branch.clone(),
-            files: self.details.written.clone(),
-            started: true,
-            intent_to_add: Vec::new(),
-            undone_by: None,
-        };
-        if let Err(err) = started(&record) {
-            let names: Vec<String> = refs.into_iter().map(|(name, _)| name).collect();
-            let _ = git::refs::delete_refs_in(self.opened, &names);
-            self.details.written.clear();
-            return Err(format!(
-                "cannot keep the run's record ({err}); the repository was not touched"
-            ));
-        }
-        Ok(())
+        journal_started(
+            self.repo,
+            self.opened,
+            &refs,
+            Before {
+                branch: self.details.branch.clone(),
+                head: self.details.head_before.clone(),
+                index_tree: self.details.index_tree.clone(),
+                files: &self.details.written,
+                intent_to_add: &[],
+            },
+            started,
+        )
+        .inspect_err(|_| self.details.written.clear())
     }
 
     /// Commits exactly the changed paths; other staged work stays staged and out of the commit.

@@ -15,11 +15,11 @@ use crate::report::plural;
 use crate::targets::Repo;
 
 mod steps;
+pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
 use steps::{
     commit_failure, files_changed, mid_rebase, nested_repositories_added, network_failure,
     parent_of, short_ref, staged_removals_kept,
 };
-pub(crate) use steps::{commit_made, host_of, push_commit};
 
 /// How to sync.
 #[derive(Debug, Clone)]
@@ -350,30 +350,19 @@ impl Syncer<'_> {
         // Created, never overwritten: a ref of this run already there means something else
         // is using its name.
         git::refs::create_refs_in(&opened, &refs).map_err(|err| err.to_string())?;
-        let record = RepoRecord {
-            name: self.repo.name.clone(),
-            path: self.repo.path.clone(),
-            outcome: Outcome::Failed,
-            message: "the run ended while working here; undo puts it back as it was before".into(),
-            head_before: self.details.head_before.clone(),
-            index_tree: self.details.index_tree.clone(),
-            head_after: None,
-            commit: None,
-            pushed: false,
-            branch: self.details.branch.clone(),
-            files: Vec::new(),
-            started: true,
-            intent_to_add: self.details.intent_to_add.clone(),
-            undone_by: None,
-        };
-        if let Err(err) = (self.started)(&record) {
-            let names: Vec<String> = refs.into_iter().map(|(name, _)| name).collect();
-            let _ = git::refs::delete_refs_in(&opened, &names);
-            return Err(format!(
-                "cannot keep the run's record ({err}); the repository was not touched"
-            ));
-        }
-        Ok(())
+        journal_started(
+            self.repo,
+            &opened,
+            &refs,
+            Before {
+                branch: self.details.branch.clone(),
+                head: self.details.head_before.clone(),
+                index_tree: self.details.index_tree.clone(),
+                files: &[],
+                intent_to_add: &self.details.intent_to_add,
+            },
+            self.started,
+        )
     }
 
     /// The run's backup ref (HEAD before) and index ref (the index's tree, when known).

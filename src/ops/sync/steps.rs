@@ -5,6 +5,65 @@ use std::path::Path;
 
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
+use crate::journal::{FileRecord, RepoRecord};
+use crate::outcome::Outcome;
+use crate::targets::Repo;
+
+use super::Started;
+
+/// What a repository looked like when a run's turn came, as its "started" record keeps it.
+#[derive(Debug)]
+pub(crate) struct Before<'a> {
+    pub branch: Option<String>,
+    pub head: Option<String>,
+    pub index_tree: Option<String>,
+    /// The files the run is about to write (content operations).
+    pub files: &'a [FileRecord],
+    pub intent_to_add: &'a [FileRecord],
+}
+
+/// Journals `repo` as started, before the run's first write to it: a run killed from now on
+/// can still be undone from `refs` (just created) and this record. When the record cannot be
+/// kept, the refs are taken back, for nothing was written yet; a ref that cannot be removed is
+/// named, with the command that removes it.
+pub(crate) fn journal_started(
+    repo: &Repo,
+    opened: &gix::Repository,
+    refs: &[(String, String)],
+    before: Before<'_>,
+    started: &Started<'_>,
+) -> Result<(), String> {
+    let record = RepoRecord {
+        name: repo.name.clone(),
+        path: repo.path.clone(),
+        outcome: Outcome::Failed,
+        message: "the run ended while working here; undo puts it back as it was before".into(),
+        head_before: before.head,
+        index_tree: before.index_tree,
+        head_after: None,
+        commit: None,
+        pushed: false,
+        branch: before.branch,
+        files: before.files.to_vec(),
+        started: true,
+        intent_to_add: before.intent_to_add.to_vec(),
+        undone_by: None,
+    };
+    let Err(err) = started(&record) else {
+        return Ok(());
+    };
+    let names: Vec<String> = refs.iter().map(|(name, _)| name.clone()).collect();
+    match git::refs::delete_refs_in(opened, &names) {
+        Ok(()) => Err(format!(
+            "cannot keep the run's record ({err}); the repository was not touched"
+        )),
+        Err(removal) => Err(format!(
+            "cannot keep the run's record ({err}); nothing was written here but the run's refs, \
+             which could not be removed ({removal}): `git update-ref -d NAME` removes each of {}",
+            names.join(", ")
+        )),
+    }
+}
 
 /// Paths that the index no longer has but HEAD has, and that still exist in the working tree:
 /// what `git rm --cached` leaves.
