@@ -25,6 +25,7 @@ pub mod repo_lock;
 pub mod report;
 pub mod settings;
 pub mod targets;
+pub mod words;
 
 mod app;
 

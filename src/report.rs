@@ -12,6 +12,7 @@ use crate::escape::{self, controls};
 use crate::git::{RepoState, RepoStatus};
 use crate::outcome::{Details, Outcome, RepoReport, RunReport, Summary};
 use crate::settings::{Format, Verbosity};
+use crate::words::plural;
 
 mod color;
 mod written;
@@ -317,11 +318,6 @@ impl Printer {
             None => write(),
         }
     }
-}
-
-/// `one` or `many`, by `n`.
-pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 /// The closing lines of a human report: counts, time, and every failure again.

@@ -8,7 +8,8 @@ use std::path::Path;
 use gix::bstr::{BStr, ByteSlice};
 
 use crate::git::{self, Git};
-use crate::ops::edit::{Change, Snapshot, describe, fs_path, os_path};
+use crate::ops::edit::{Change, Snapshot, fs_path, os_path};
+use crate::words::describe_files;
 
 /// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the
 /// user's edits would be mixed into the commit, or lost by an undo), an untracked file in the
@@ -82,7 +83,7 @@ pub(crate) fn touches_user_work(
     if !changed.is_empty() {
         return Some(format!(
             "uncommitted changes to {}: commit or stash them first",
-            describe(&changed)
+            describe_files(&changed)
         ));
     }
     if unsure.is_empty() {
@@ -98,7 +99,7 @@ pub(crate) fn touches_user_work(
         Ok(()) => None,
         Err(_) => Some(format!(
             "uncommitted changes to {}: commit or stash them first",
-            describe(
+            describe_files(
                 &unsure
                     .iter()
                     .map(|p| p.to_str_lossy().into_owned())

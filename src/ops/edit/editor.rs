@@ -15,8 +15,8 @@ use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, run_ref};
 use crate::ops::guard;
 use crate::ops::sync::{Before, CLEANUP_GRACE, Started, journal_started};
-use crate::report::plural;
 use crate::targets::Repo;
+use crate::words::plural;
 
 /// Writes a repository's changes, commits and pushes them, or puts the files back.
 pub(super) struct Editor<'a> {

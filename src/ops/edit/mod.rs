@@ -19,7 +19,7 @@ use crate::ops::sync::Started;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::planned::Planned;
 use crate::repo_lock::{LockError, RepoLock};
-use crate::report::plural;
+use crate::words::describe_files;
 
 mod editor;
 use crate::targets::Repo;
@@ -333,7 +333,7 @@ where
                 })
                 .collect();
         }
-        let message = format!("would change {}", describe(&details.files));
+        let message = format!("would change {}", describe_files(&details.files));
         return RepoReport::new(repo, Outcome::Changed, message)
             .with_details(Details::Edit(details));
     }
@@ -432,25 +432,6 @@ fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Snapshot, Stri
     })
 }
 
-/// `a, b and c`, or the first few and how many more.
-pub fn describe(files: &[String]) -> String {
-    const SHOWN: usize = 3;
-    match files {
-        [] => "nothing".into(),
-        [one] => one.clone(),
-        _ if files.len() <= SHOWN => {
-            let (last, rest) = files.split_last().expect("two or more");
-            format!("{} and {last}", rest.join(", "))
-        }
-        _ => format!(
-            "{} and {} more {}",
-            files[..SHOWN].join(", "),
-            files.len() - SHOWN,
-            plural(files.len() - SHOWN, "file", "files")
-        ),
-    }
-}
-
 /// A unified diff of `changes`, as `git diff` would show it.
 fn unified_diff(changes: &[Change]) -> String {
     let mut out = String::new();
@@ -491,19 +472,4 @@ fn unified_diff(changes: &[Change]) -> String {
         );
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::describe;
-
-    #[test]
-    fn file_lists_stay_short() {
-        let files = |n: usize| (1..=n).map(|i| format!("f{i}")).collect::<Vec<_>>();
-        assert_eq!(describe(&files(1)), "f1");
-        assert_eq!(describe(&files(2)), "f1 and f2");
-        assert_eq!(describe(&files(3)), "f1, f2 and f3");
-        assert_eq!(describe(&files(5)), "f1, f2, f3 and 2 more files");
-        assert_eq!(describe(&files(4)), "f1, f2, f3 and 1 more file");
-    }
 }

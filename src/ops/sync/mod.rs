@@ -11,8 +11,8 @@ use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::RepoLock;
-use crate::report::plural;
 use crate::targets::Repo;
+use crate::words::plural;
 
 mod steps;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};

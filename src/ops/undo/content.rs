@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{Ctx, os_args, short};
 use crate::journal::RepoRecord;
 use crate::outcome::{Outcome, RepoReport};
-use crate::report::plural;
+use crate::words::plural;
 
 pub(super) fn undo_files(
     ctx: &Ctx<'_>,

@@ -16,8 +16,8 @@ use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord
 use crate::ops::sync::SyncDetails;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::{LockError, RepoLock};
-use crate::report::plural;
 use crate::targets::Repo;
+use crate::words::plural;
 
 /// How to undo.
 #[derive(Debug, Clone)]
