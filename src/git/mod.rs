@@ -4,10 +4,12 @@
 
 pub mod blob;
 pub mod intent;
+mod path;
 mod read;
 pub mod refs;
 pub mod remote;
 pub mod run;
 
+pub use path::{fs_path, os_path};
 pub use read::*;
 pub use run::{Git, GitError, GitOutput};

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use gix::bstr::{BStr, ByteSlice};
 
-use crate::git::{self, Git};
-use crate::ops::edit::{Change, Snapshot, fs_path, os_path};
+use crate::git::{self, Git, fs_path, os_path};
+use crate::ops::change::{Change, Snapshot};
 use crate::words::describe_files;
 
 /// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the

@@ -5,12 +5,12 @@
 use std::fs;
 use std::io::{self, Write as _};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use gix::bstr::{BStr, BString, ByteSlice};
+use gix::bstr::ByteSlice;
 
 use super::{Change, EditDetails, EditOptions, Snapshot};
-use crate::git::{self, Git, GitError, Tracking};
+use crate::git::{self, Git, GitError, Tracking, os_path};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, run_ref};
 use crate::ops::guard;
@@ -276,17 +276,6 @@ fn put_back(
 
 fn os_args(args: &[&str]) -> Vec<std::ffi::OsString> {
     args.iter().map(Into::into).collect()
-}
-
-pub(crate) fn os_path(path: &BString) -> std::ffi::OsString {
-    fs_path(path.as_bstr()).as_os_str().to_owned()
-}
-
-/// A repository-relative path from the index as a file-system path: git's paths are bytes, and
-/// so are Unix file names.
-pub fn fs_path(path: &BStr) -> &Path {
-    use std::os::unix::ffi::OsStrExt;
-    Path::new(std::ffi::OsStr::from_bytes(path))
 }
 
 /// Makes `change` on disk: an atomic write (a temporary file in the same folder, renamed over
