@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::Outcome;
+use crate::outcome::{FileRecord, Outcome};
 
 mod damaged;
 mod prune;
@@ -163,21 +163,6 @@ impl RepoRecord {
     }
 }
 
-/// One file a content operation changed, so that undo can tell whether it is still as the run
-/// left it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct FileRecord {
-    /// Relative to the work tree, with `/` (lossily decoded where it is not UTF-8).
-    pub path: String,
-    /// The path's bytes in hex, for a path that is not UTF-8 (git's paths are bytes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw_path: Option<String>,
-    /// The run created it (it did not exist before).
-    pub created: bool,
-    /// The blob id of the content written; `None` when the run removed the file.
-    pub written: Option<String>,
-}
-
 /// One run, as kept in the journal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RunRecord {
@@ -218,36 +203,6 @@ impl RunRecord {
     /// The repositories that failed in this run.
     pub fn failed(&self) -> impl Iterator<Item = &RepoRecord> {
         self.repos.iter().filter(|r| r.outcome == Outcome::Failed)
-    }
-}
-
-impl FileRecord {
-    /// The path relative to the work tree, exactly as it was.
-    pub fn relative_path(&self) -> std::path::PathBuf {
-        use std::os::unix::ffi::OsStringExt;
-        let bytes = self
-            .raw_path
-            .as_deref()
-            .and_then(|hex| {
-                (0..hex.len())
-                    .step_by(2)
-                    .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
-                    .collect::<Option<Vec<u8>>>()
-            })
-            .unwrap_or_else(|| self.path.clone().into_bytes());
-        std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes))
-    }
-
-    /// The record of `path` (bytes, relative to the work tree).
-    pub fn of_path(path: &[u8], created: bool, written: Option<String>) -> FileRecord {
-        FileRecord {
-            path: String::from_utf8_lossy(path).into_owned(),
-            raw_path: std::str::from_utf8(path)
-                .is_err()
-                .then(|| path.iter().map(|b| format!("{b:02x}")).collect()),
-            created,
-            written,
-        }
     }
 }
 
@@ -588,17 +543,6 @@ fn civil(time: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_records_keep_paths_that_are_not_utf8() {
-        use std::os::unix::ffi::OsStrExt;
-        let plain = FileRecord::of_path(b"src/a.rs", false, None);
-        assert_eq!(plain.raw_path, None);
-        assert_eq!(plain.relative_path(), std::path::Path::new("src/a.rs"));
-        let odd = FileRecord::of_path(b"caf\xe9.rs", true, None);
-        assert_eq!(odd.raw_path.as_deref(), Some("636166e92e7273"));
-        assert_eq!(odd.relative_path().as_os_str().as_bytes(), b"caf\xe9.rs");
-    }
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)

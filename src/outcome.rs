@@ -49,6 +49,62 @@ pub struct ExecDetails {
     pub stderr: String,
 }
 
+/// A place an operation found that names what it changes, and left alone (prose, a file name in
+/// a build script): the report says "mentioned at PATH:LINE, left alone".
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Mention {
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    /// The line, trimmed (and shortened when long).
+    pub text: String,
+}
+
+/// One file a content operation changed, so that undo can tell whether it is still as the run
+/// left it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Relative to the work tree, with `/` (lossily decoded where it is not UTF-8).
+    pub path: String,
+    /// The path's bytes in hex, for a path that is not UTF-8 (git's paths are bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_path: Option<String>,
+    /// The run created it (it did not exist before).
+    pub created: bool,
+    /// The blob id of the content written; `None` when the run removed the file.
+    pub written: Option<String>,
+}
+
+impl FileRecord {
+    /// The path relative to the work tree, exactly as it was.
+    pub fn relative_path(&self) -> std::path::PathBuf {
+        use std::os::unix::ffi::OsStringExt;
+        let bytes = self
+            .raw_path
+            .as_deref()
+            .and_then(|hex| {
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .unwrap_or_else(|| self.path.clone().into_bytes());
+        std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+
+    /// The record of `path` (bytes, relative to the work tree).
+    pub fn of_path(path: &[u8], created: bool, written: Option<String>) -> FileRecord {
+        FileRecord {
+            path: String::from_utf8_lossy(path).into_owned(),
+            raw_path: std::str::from_utf8(path)
+                .is_err()
+                .then(|| path.iter().map(|b| format!("{b:02x}")).collect()),
+            created,
+            written,
+        }
+    }
+}
+
 /// One repository's entry in a run's report.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RepoReport {
@@ -165,4 +221,20 @@ fn is_zero(n: &usize) -> bool {
 
 pub(crate) fn millis(elapsed: Duration) -> u64 {
     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_records_keep_paths_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let plain = FileRecord::of_path(b"src/a.rs", false, None);
+        assert_eq!(plain.raw_path, None);
+        assert_eq!(plain.relative_path(), std::path::Path::new("src/a.rs"));
+        let odd = FileRecord::of_path(b"caf\xe9.rs", true, None);
+        assert_eq!(odd.raw_path.as_deref(), Some("636166e92e7273"));
+        assert_eq!(odd.relative_path().as_os_str().as_bytes(), b"caf\xe9.rs");
+    }
 }

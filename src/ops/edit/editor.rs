@@ -12,9 +12,10 @@ use gix::bstr::ByteSlice;
 use super::{Change, EditDetails, EditOptions, Snapshot};
 use crate::git::{self, Git, GitError, Tracking, os_path};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, run_ref};
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, run_ref};
 use crate::ops::guard;
 use crate::ops::sync::{Before, CLEANUP_GRACE, Started, journal_started};
+use crate::outcome::FileRecord;
 use crate::targets::Repo;
 use crate::words::plural;
 

@@ -12,11 +12,10 @@ use serde::Serialize;
 
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
-use crate::journal::FileRecord;
 use crate::ops::change::snapshot;
 use crate::ops::guard;
 use crate::ops::sync::Started;
-use crate::outcome::{Details, Outcome, RepoReport};
+use crate::outcome::{Details, FileRecord, Outcome, RepoReport};
 use crate::planned::Planned;
 use crate::repo_lock::{LockError, RepoLock};
 use crate::words::describe_files;
@@ -27,6 +26,7 @@ mod editor;
 /// The repository and the change every content operation decides with (kept here too, so that
 /// an operation imports all it needs from one place).
 pub use crate::ops::change::{Change, EntryKind, Snapshot, Tracked};
+pub use crate::outcome::Mention;
 use editor::Editor;
 
 /// What an operation decided for one repository, from its snapshot.
@@ -38,17 +38,6 @@ pub enum Decision {
     Skip(String),
     /// These files change.
     Change(Vec<Change>),
-}
-
-/// A place an operation found that names what it changes, and left alone (prose, a file name in
-/// a build script): the report says "mentioned at PATH:LINE, left alone".
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Mention {
-    pub path: String,
-    /// 1-based.
-    pub line: usize,
-    /// The line, trimmed (and shortened when long).
-    pub text: String,
 }
 
 /// A decision, with the mentions the operation found and left alone.

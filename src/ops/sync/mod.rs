@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::git::{self, Git, RepoStatus, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
-use crate::outcome::{Details, Outcome, RepoReport};
+use crate::outcome::{Details, FileRecord, Outcome, RepoReport};
 use crate::repo_lock::RepoLock;
 use crate::targets::Repo;
 use crate::words::plural;
@@ -48,7 +48,7 @@ pub struct SyncDetails {
     pub index_tree: Option<String>,
     /// The intent-to-add paths before the run (not in `index_tree`), for undo; not shown.
     #[serde(skip)]
-    pub intent_to_add: Vec<crate::journal::FileRecord>,
+    pub intent_to_add: Vec<FileRecord>,
 }
 
 /// What the read-only look at a repository decided, before anything is written.
@@ -343,7 +343,10 @@ impl Syncer<'_> {
                     .map_err(|err| err.to_string())?,
             };
             self.details.index_tree = Some(index_tree);
-            self.details.intent_to_add = git::intent::intent_to_add(self.git.dir());
+            self.details.intent_to_add = git::intent::intent_to_add(self.git.dir())
+                .iter()
+                .map(|path| FileRecord::of_path(path, true, None))
+                .collect();
         }
         let opened = git::open(self.git.dir()).map_err(|err| err.to_string())?;
         let refs = self.own_refs(&opened);

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use crate::git::{self, Git, GitError, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{FileRecord, RepoRecord};
-use crate::outcome::Outcome;
+use crate::journal::RepoRecord;
+use crate::outcome::{FileRecord, Outcome};
 use crate::targets::Repo;
 
 use super::Started;

@@ -195,7 +195,7 @@ fn restore_paths(ctx: &Ctx<'_>, entry: &RepoRecord, source: &str) -> Result<(), 
         .files
         .iter()
         .filter(|f| f.created)
-        .map(crate::journal::FileRecord::relative_path)
+        .map(crate::outcome::FileRecord::relative_path)
         .collect();
     if !created.is_empty() {
         let mut args = os_args(&[

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::ops::sync::SyncDetails;
+use crate::outcome::FileRecord;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::{LockError, RepoLock};
 use crate::targets::Repo;
