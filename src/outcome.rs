@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::git::RepoStatus;
+use crate::planned::Planned;
 use crate::targets::Repo;
 
 /// How one repository ended. Exactly one per repository and run.
@@ -32,10 +33,57 @@ pub enum Details {
     Status(RepoStatus),
     /// `exec`: the command's exit code and captured output.
     Exec(ExecDetails),
-    /// `sync`: HEAD before and after, the commit made, whether it was pushed.
-    Sync(crate::ops::sync::SyncDetails),
+    /// `sync` (and `undo`): HEAD before and after, the commit made and its files, whether it
+    /// was pushed.
+    Sync(RepoChanges),
     /// `license-update`, `file-replace`: the files changed, the commit made.
-    Edit(crate::ops::edit::EditDetails),
+    Edit(RepoChanges),
+}
+
+/// What a run did to one repository, or would do: the branch, HEAD before and after, the commit
+/// it made and the files it changed, whether it pushed, and for undo what it must put back.
+/// `sync`, the content operations and `undo` all report it (the journal's record is made from
+/// it). In JSON, `files` is always a list of repository-relative paths and `file_count` its
+/// length.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RepoChanges {
+    /// The paths changed, with `/`: the paths the run's commit changed (`sync`), or that a
+    /// content operation changed, or would change. Lossily decoded where not UTF-8.
+    pub files: Vec<String>,
+    /// How many paths `files` has.
+    pub file_count: usize,
+    /// Places that name what changes and were left alone (`license-update`); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<Mention>,
+    /// A unified diff of the change (`--diff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    pub branch: Option<String>,
+    pub head_before: Option<String>,
+    pub head_after: Option<String>,
+    /// The commit this run made, if it made one.
+    pub commit: Option<String>,
+    pub pushed: bool,
+    /// The tree of the index before the run (also in the index ref), for undo; not shown.
+    #[serde(skip)]
+    pub index_tree: Option<String>,
+    /// What a content operation wrote, for undo; not shown.
+    #[serde(skip)]
+    pub written: Vec<FileRecord>,
+    /// The intent-to-add paths before a `sync` (not in `index_tree`), for undo; not shown.
+    #[serde(skip)]
+    pub intent_to_add: Vec<FileRecord>,
+    /// A dry run: what would happen to each file of `files`, for the human output; not in JSON.
+    #[serde(skip)]
+    pub planned: Vec<(String, Planned)>,
+}
+
+impl RepoChanges {
+    /// Sets `files`, and `file_count` with it.
+    pub fn set_files(&mut self, files: Vec<String>) {
+        self.file_count = files.len();
+        self.files = files;
+    }
 }
 
 /// What `exec` adds to a repository's entry.
@@ -60,8 +108,8 @@ pub struct Mention {
     pub text: String,
 }
 
-/// One file a content operation changed, so that undo can tell whether it is still as the run
-/// left it.
+/// One file a run recorded for undo: a file a content operation changed, so that undo can tell
+/// whether it is still as the run left it, or a path that was intent-to-add before a `sync`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileRecord {
     /// Relative to the work tree, with `/` (lossily decoded where it is not UTF-8).

@@ -3,6 +3,7 @@
 //! (add, commit, fetch, rebase, push), always through [`run::Git`].
 
 pub mod blob;
+mod diff;
 pub mod intent;
 mod path;
 mod read;
@@ -10,6 +11,7 @@ pub mod refs;
 pub mod remote;
 pub mod run;
 
+pub use diff::paths_changed;
 pub use path::{fs_path, os_path};
 pub use read::*;
 pub use run::{Git, GitError, GitOutput};

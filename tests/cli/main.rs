@@ -12,6 +12,7 @@ mod fleet_advice;
 mod hooks;
 mod interrupt;
 mod journal_writes;
+mod json_files;
 mod license;
 mod license_corpus;
 mod license_manifests;

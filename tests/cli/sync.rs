@@ -101,7 +101,12 @@ fn dirty_repositories_are_committed_and_pushed_ahead_ones_pushed_the_rest_left_a
     assert_eq!(dirty["head_before"].as_str(), dirty_before.head.as_deref());
     assert_eq!(dirty["head_after"], head.as_str());
     assert_eq!(dirty["commit"], head.as_str());
-    assert_eq!(dirty["files"], 3);
+    // `files`: the paths the commit changed, as for the content operations; `file_count`.
+    assert_eq!(
+        dirty["files"],
+        serde_json::json!(["README.md", "staged.txt", "untracked.txt"])
+    );
+    assert_eq!(dirty["file_count"], 3);
     assert_eq!(dirty["pushed"], true);
     assert_eq!(
         fleet.remote_head("dirty"),
@@ -129,6 +134,8 @@ fn dirty_repositories_are_committed_and_pushed_ahead_ones_pushed_the_rest_left_a
     assert_eq!(ahead["outcome"], "changed", "{ahead}");
     assert_eq!(ahead["message"], "pushed", "{ahead}");
     assert_eq!(ahead["commit"], Value::Null, "no commit of its own");
+    assert_eq!(ahead["files"], serde_json::json!([]), "no files of its own");
+    assert_eq!(ahead["file_count"], 0);
     assert_eq!(fleet.head("ahead"), ahead_head);
     assert_eq!(fleet.remote_head("ahead"), ahead_head);
 

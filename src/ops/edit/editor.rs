@@ -9,13 +9,13 @@ use std::path::PathBuf;
 
 use gix::bstr::ByteSlice;
 
-use super::{Change, EditDetails, EditOptions, Snapshot};
+use super::{Change, EditOptions, Snapshot};
 use crate::git::{self, Git, GitError, Tracking, os_path};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, run_ref};
 use crate::ops::guard;
 use crate::ops::sync::{Before, CLEANUP_GRACE, Started, journal_started};
-use crate::outcome::FileRecord;
+use crate::outcome::{FileRecord, RepoChanges};
 use crate::targets::Repo;
 use crate::words::plural;
 
@@ -27,7 +27,7 @@ pub(super) struct Editor<'a> {
     pub(super) snapshot: &'a Snapshot,
     pub(super) changes: &'a [Change],
     pub(super) options: &'a EditOptions,
-    pub(super) details: &'a mut EditDetails,
+    pub(super) details: &'a mut RepoChanges,
 }
 
 impl Editor<'_> {

@@ -8,14 +8,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use gix::bstr::ByteSlice;
-use serde::Serialize;
 
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
 use crate::ops::change::snapshot;
 use crate::ops::guard;
 use crate::ops::sync::Started;
-use crate::outcome::{Details, FileRecord, Outcome, RepoReport};
+use crate::outcome::{Details, Outcome, RepoChanges, RepoReport};
 use crate::planned::Planned;
 use crate::repo_lock::{LockError, RepoLock};
 use crate::words::describe_files;
@@ -81,34 +80,6 @@ pub struct EditOptions {
     pub run_id: String,
 }
 
-/// What a content operation adds to a repository's entry (and what the journal keeps).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct EditDetails {
-    /// The paths changed, or that would change.
-    pub files: Vec<String>,
-    /// Places that name what changes and were left alone (`license-update`); absent when none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub mentions: Vec<Mention>,
-    /// A unified diff of the change (`--diff`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-    pub branch: Option<String>,
-    pub head_before: Option<String>,
-    pub head_after: Option<String>,
-    /// The commit this run made, if it made one.
-    pub commit: Option<String>,
-    pub pushed: bool,
-    /// What was written, for undo; not shown.
-    #[serde(skip)]
-    pub written: Vec<FileRecord>,
-    /// The tree of the index before the run (also in the index ref), for undo; not shown.
-    #[serde(skip)]
-    pub index_tree: Option<String>,
-    /// A dry run: what would happen to each file of `files`, for the human output; not in JSON.
-    #[serde(skip)]
-    pub planned: Vec<(String, crate::planned::Planned)>,
-}
-
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
 /// Every entry carries `files`, empty where nothing changes. A real run holds the repository's
 /// lock from before it reads the repository until it is done, and calls `started` before its
@@ -126,7 +97,7 @@ where
 {
     let report = edit_repo(repo, options, gate, decide, started);
     match report.details {
-        Details::None => report.with_details(Details::Edit(EditDetails::default())),
+        Details::None => report.with_details(Details::Edit(RepoChanges::default())),
         _ => report,
     }
 }
@@ -193,9 +164,9 @@ where
     };
     let Decided { decision, mentions } = decide(&snapshot).into();
     let noted = |report: RepoReport| {
-        report.with_details(Details::Edit(EditDetails {
+        report.with_details(Details::Edit(RepoChanges {
             mentions: mentions.clone(),
-            ..EditDetails::default()
+            ..RepoChanges::default()
         }))
     };
     let changes = match decision {
@@ -217,13 +188,14 @@ where
         .iter()
         .map(|c| c.path.to_str_lossy().into_owned())
         .collect();
-    let mut details = EditDetails {
+    let mut details = RepoChanges {
         diff: options.diff.then(|| unified_diff(&changes)),
+        file_count: files.len(),
         files,
         mentions,
         branch,
         head_before: head_id.map(|id| id.to_string()),
-        ..EditDetails::default()
+        ..RepoChanges::default()
     };
     if options.mode != Mode::Apply {
         details.head_after.clone_from(&details.head_before);

@@ -13,9 +13,7 @@ use std::time::Duration;
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
-use crate::ops::sync::SyncDetails;
-use crate::outcome::FileRecord;
-use crate::outcome::{Details, Outcome, RepoReport};
+use crate::outcome::{Details, FileRecord, Outcome, RepoChanges, RepoReport};
 use crate::repo_lock::{LockError, RepoLock};
 use crate::targets::Repo;
 use crate::words::plural;
@@ -179,10 +177,10 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
         Ok(status) => status,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
     };
-    let details = Details::Sync(SyncDetails {
+    let details = Details::Sync(RepoChanges {
         branch: entry.branch.clone(),
         head_before: status.head.clone(),
-        ..SyncDetails::default()
+        ..RepoChanges::default()
     });
     let ctx = Ctx {
         repo,
