@@ -4,7 +4,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::fixture::{Fleet, repo};
 use crate::license::repo_with;
@@ -111,19 +111,16 @@ fn files_is_a_list_of_paths_for_sync_content_operations_and_undo_alike() {
     assert_eq!(replaced["files"], json!(["ci.yml"]), "{replaced}");
     assert_eq!(replaced["file_count"], 1);
 
+    // Undo of the content operation names the files it put back.
     let undone = fleet.json_exit(&["undo"], 0);
-    for entry in undone["repos"].as_array().expect("repos") {
-        let files = &entry["files"];
-        assert!(
-            files.is_array() || *files == Value::Null,
-            "undo's files is a list when it is there: {entry}"
-        );
-        if files.is_array() {
-            assert_eq!(entry["file_count"].as_u64(), Some(files_len(files)));
-        }
-    }
-}
-
-fn files_len(files: &Value) -> u64 {
-    files.as_array().map_or(0, |f| f.len() as u64)
+    let undone = repo(&undone, "replaced");
+    assert_eq!(undone["outcome"], "changed", "{undone}");
+    assert_eq!(undone["files"], json!(["ci.yml"]), "{undone}");
+    assert_eq!(undone["file_count"], 1);
+    // Undo of sync moves the branch back and leaves every file as it is: no files.
+    let undone = fleet.json_exit(&["undo"], 0);
+    let undone = repo(&undone, "synced");
+    assert_eq!(undone["outcome"], "changed", "{undone}");
+    assert_eq!(undone["files"], json!([]), "{undone}");
+    assert_eq!(undone["file_count"], 0);
 }
