@@ -1,4 +1,8 @@
-//! What happened in one repository, and in a whole run: the serde types every output is derived from.
+//! What happened in one repository, and in a whole run: the serde types every output is derived
+//! from, and the record of what a run did to a repository ([`RepoChanges`], [`FileRecord`]) that
+//! `sync`, the content operations, `undo` and the journal share. A leaf: it imports plain data
+//! only (a repository's name and path, its git status), never an operation, the journal or the
+//! report.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::git::RepoStatus;
 use crate::planned::Planned;
-use crate::targets::Repo;
+use crate::targets::repo::Repo;
 
 /// How one repository ended. Exactly one per repository and run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
