@@ -20,6 +20,7 @@ mod network;
 mod observe;
 mod output;
 mod replace;
+mod replace_words;
 mod runs_prune;
 mod status;
 mod sync;

@@ -1,0 +1,58 @@
+//! `file-replace` as a user reads it: one rule for the paths given inside a repository, the
+//! default commit message of a glob, `--diff` as `git diff` prints it, a pattern that matches
+//! nothing anywhere, and what is in the way of a file to create.
+
+use std::fs;
+use std::path::PathBuf;
+
+use crate::fixture::{Fleet, repo};
+use crate::license::repo_with;
+
+const CI: &str = "name: ci\non: [push]\njobs: {}\n";
+
+/// The replacement file, outside every repository.
+fn replacement(fleet: &Fleet, content: &str) -> PathBuf {
+    let path = fleet.base.join("new.yml");
+    fs::write(&path, content).expect("write the replacement");
+    path
+}
+
+fn text(path: &PathBuf) -> &str {
+    path.to_str().expect("UTF-8")
+}
+
+#[test]
+fn paths_inside_a_repository_follow_one_rule_everywhere() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    repo_with(&fleet, "app", &[(".github/workflows/ci.yml", b"old\n")]);
+    // `./` and doubled slashes are dropped, as git drops them from a pathspec, for --pattern as
+    // for `-w has=`.
+    let document = fleet.json_exit(
+        &[
+            "-w",
+            "has=./.github//workflows/ci.yml",
+            "file-replace",
+            "--pattern",
+            "./.github//workflows/ci.yml",
+            "--replacement",
+            text(&new),
+        ],
+        0,
+    );
+    assert_eq!(repo(&document, "app")["outcome"], "changed", "{document}");
+    assert_eq!(
+        repo(&document, "app")["files"],
+        serde_json::json!([".github/workflows/ci.yml"])
+    );
+    // A `.git` folder is git's, for `-w has=` as for --pattern.
+    for args in [
+        &["-w", "has=.git/HEAD", "list"][..],
+        &["file-replace", "--pattern", ".git/HEAD", "--replacement", text(&new)],
+    ] {
+        let output = fleet.cmd().args(args).output().expect("run git-batch");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("`.git` folder"), "{args:?}: {stderr}");
+    }
+}
