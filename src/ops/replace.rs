@@ -4,7 +4,7 @@
 
 use gix::bstr::{BStr, BString, ByteSlice};
 
-use crate::ops::edit::{Change, Decision, EntryKind, Snapshot};
+use crate::ops::edit::{Change, Decision, EntryKind, Snapshot, Tracked};
 use crate::repo_path;
 
 /// One file-replace, validated before any repository is read.
@@ -129,7 +129,7 @@ impl FileReplace {
 
     /// What changes in the repository of `snapshot`.
     pub fn decide(&self, snapshot: &Snapshot) -> Decision {
-        let matched: Vec<&crate::ops::edit::Tracked> = match &self.pattern {
+        let matched: Vec<&Tracked> = match &self.pattern {
             Pattern::Path(path) => snapshot.entry(path.as_bstr()).into_iter().collect(),
             Pattern::Glob { matcher, .. } => snapshot
                 .tracked
@@ -214,10 +214,16 @@ impl FileReplace {
         if !self.create {
             return Decision::Unchanged(format!("no {shown} here (--create adds it)"));
         }
-        if under_a_tracked_file(snapshot, target.as_bstr()) {
+        if let Some(tracked) = in_the_way(snapshot, target.as_bstr()) {
+            let what = match tracked.kind {
+                EntryKind::Symlink => "a tracked symbolic link, not a folder (it is not followed)",
+                EntryKind::Submodule => "a submodule, whose files are its own repository's",
+                EntryKind::File | EntryKind::Executable => "a tracked file, not a folder",
+            };
             return Decision::Skip(format!(
-                "cannot create {}: a tracked file is in the way of its folder",
-                target.to_str_lossy()
+                "cannot create {}: {} is {what}",
+                target.to_str_lossy(),
+                tracked.path.to_str_lossy()
             ));
         }
         Decision::Change(vec![Change {
@@ -303,11 +309,12 @@ fn differs_only_in_case(a: &BStr, b: &BStr) -> bool {
     false
 }
 
-/// Whether a folder on the way to `path` is a tracked file (`a` tracked, creating `a/b`).
-fn under_a_tracked_file(snapshot: &Snapshot, path: &BStr) -> bool {
+/// The tracked entry (a file, a symbolic link, a submodule) where a folder on the way to `path`
+/// would have to be (`a` tracked, creating `a/b`).
+fn in_the_way<'s>(snapshot: &'s Snapshot, path: &BStr) -> Option<&'s Tracked> {
     path.char_indices()
         .filter(|(_, _, c)| *c == '/')
-        .any(|(at, _, _)| snapshot.entry(path[..at].as_bstr()).is_some())
+        .find_map(|(at, _, _)| snapshot.entry(path[..at].as_bstr()))
 }
 
 #[cfg(test)]

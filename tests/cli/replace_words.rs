@@ -48,11 +48,61 @@ fn paths_inside_a_repository_follow_one_rule_everywhere() {
     // A `.git` folder is git's, for `-w has=` as for --pattern.
     for args in [
         &["-w", "has=.git/HEAD", "list"][..],
-        &["file-replace", "--pattern", ".git/HEAD", "--replacement", text(&new)],
+        &[
+            "file-replace",
+            "--pattern",
+            ".git/HEAD",
+            "--replacement",
+            text(&new),
+        ],
     ] {
         let output = fleet.cmd().args(args).output().expect("run git-batch");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("`.git` folder"), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn what_is_in_the_way_of_a_file_to_create_is_named() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    repo_with(&fleet, "file", &[("docs", b"a file\n")]);
+    let dir = fleet.add_repo("link");
+    fs::create_dir(dir.join("guides")).expect("a folder");
+    fs::write(dir.join("guides/x.md"), "x\n").expect("write");
+    std::os::unix::fs::symlink("guides", dir.join("docs")).expect("a symbolic link");
+    fleet.git(&dir, &["add", "-A"]);
+    fleet.git(&dir, &["commit", "-q", "-m", "docs"]);
+    let document = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            "docs/ci.yml",
+            "--create",
+            "--replacement",
+            text(&new),
+        ],
+        0,
+    );
+    let said = |name: &str| {
+        assert_eq!(repo(&document, name)["outcome"], "skipped", "{document}");
+        repo(&document, name)["message"]
+            .as_str()
+            .expect("a message")
+            .to_owned()
+    };
+    assert_eq!(
+        said("link"),
+        "cannot create docs/ci.yml: docs is a tracked symbolic link, not a folder (it is not \
+         followed)"
+    );
+    assert_eq!(
+        said("file"),
+        "cannot create docs/ci.yml: docs is a tracked file, not a folder"
+    );
+    assert!(
+        !dir.join("guides/ci.yml").exists(),
+        "nothing written through the link"
+    );
 }
