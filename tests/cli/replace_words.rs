@@ -3,7 +3,7 @@
 //! nothing anywhere, and what is in the way of a file to create.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::fixture::{Fleet, repo};
 use crate::license::repo_with;
@@ -17,7 +17,7 @@ fn replacement(fleet: &Fleet, content: &str) -> PathBuf {
     path
 }
 
-fn text(path: &PathBuf) -> &str {
+fn text(path: &Path) -> &str {
     path.to_str().expect("UTF-8")
 }
 
