@@ -123,7 +123,10 @@ impl FileReplace {
                 self.pattern.shown(),
                 to.to_str_lossy()
             ),
-            None => format!("chore: update {}", self.pattern.shown()),
+            None => match &self.pattern {
+                Pattern::Path(path) => format!("chore: update {}", path.to_str_lossy()),
+                Pattern::Glob { text, .. } => format!("chore: update {}", glob_in_words(text)),
+            },
         }
     }
 
@@ -270,6 +273,72 @@ impl FileReplace {
     }
 }
 
+/// A glob as a commit message says it: its files named when braces list a few
+/// (`.github/workflows/{ci,test}.yml` is `ci.yml and test.yml in .github/workflows`), a folder's
+/// files by extension (`docs/*.md` is `the .md files in docs`, `docs/**/*.md` `the .md files
+/// under docs`), else `the files matching GLOB`.
+fn glob_in_words(glob: &str) -> String {
+    let (folder, name) = match glob.rsplit_once('/') {
+        Some((folder, name)) => (Some(folder), name),
+        None => (None, glob),
+    };
+    let matching = || format!("the files matching {glob}");
+    if glob.contains('\\') {
+        return matching();
+    }
+    // `**/` ahead of the name: every folder, or every folder under a plain one.
+    let (folder, under) = match folder {
+        Some("**") => (None, true),
+        Some(folder) => match folder.strip_suffix("/**") {
+            Some(top) => (Some(top), true),
+            None => (Some(folder), false),
+        },
+        None => (None, false),
+    };
+    if folder.is_some_and(repo_path::is_glob) {
+        return matching();
+    }
+    let place = match (folder, under) {
+        (Some(folder), false) => format!(" in {folder}"),
+        (Some(folder), true) => format!(" under {folder}"),
+        (None, true) => " in every folder".to_owned(),
+        (None, false) => String::new(),
+    };
+    if let Some(names) = brace_names(name).filter(|names| !under && names.len() <= 3) {
+        let (last, rest) = names.split_last().expect("two or more");
+        return format!("{} and {last}{place}", rest.join(", "));
+    }
+    match name {
+        "*" if place.is_empty() => "every file at the top level".to_owned(),
+        "*" => format!("every file{place}"),
+        _ => match name.strip_prefix("*.") {
+            Some(ext) if !ext.is_empty() && !repo_path::is_glob(ext) => {
+                let place = if place.is_empty() {
+                    " at the top level"
+                } else {
+                    &place
+                };
+                format!("the .{ext} files{place}")
+            }
+            _ => matching(),
+        },
+    }
+}
+
+/// The names `PREFIX{A,B,…}SUFFIX` stands for, when that is all the glob it holds.
+fn brace_names(name: &str) -> Option<Vec<String>> {
+    let (prefix, rest) = name.split_once('{')?;
+    let (inside, suffix) = rest.split_once('}')?;
+    if repo_path::is_glob(prefix) || repo_path::is_glob(inside) || repo_path::is_glob(suffix) {
+        return None;
+    }
+    let names: Vec<String> = inside
+        .split(',')
+        .map(|alternative| format!("{prefix}{alternative}{suffix}"))
+        .collect();
+    (names.len() >= 2).then_some(names)
+}
+
 /// `decision`, unless it creates a file whose path differs from a tracked one (or whose folder
 /// differs from a tracked folder) only in case: `ci.yml` beside `CI.yml` is two files for git and
 /// one on a case-insensitive checkout (macOS, Windows), where one overwrites the other. Then the
@@ -334,6 +403,31 @@ mod tests {
             Pattern::parse("./.github/workflows/*.yml"),
             Ok(Pattern::Glob { text, .. }) if text == ".github/workflows/*.yml"
         ));
+    }
+
+    #[test]
+    fn globs_are_said_in_words() {
+        for (glob, words) in [
+            (
+                ".github/workflows/{ci,test}.yml",
+                "ci.yml and test.yml in .github/workflows",
+            ),
+            ("{a,b,c}.md", "a.md, b.md and c.md"),
+            (
+                ".github/workflows/*.yml",
+                "the .yml files in .github/workflows",
+            ),
+            ("*.md", "the .md files at the top level"),
+            ("**/*.md", "the .md files in every folder"),
+            ("docs/**/*.md", "the .md files under docs"),
+            ("docs/*", "every file in docs"),
+            ("{a,b,c,d}.md", "the files matching {a,b,c,d}.md"),
+            ("*/ci.yml", "the files matching */ci.yml"),
+            ("ci-?.yml", "the files matching ci-?.yml"),
+            ("{a,b}*.md", "the files matching {a,b}*.md"),
+        ] {
+            assert_eq!(glob_in_words(glob), words, "{glob}");
+        }
     }
 
     #[test]

@@ -106,3 +106,39 @@ fn what_is_in_the_way_of_a_file_to_create_is_named() {
         "nothing written through the link"
     );
 }
+
+#[test]
+fn a_globs_default_commit_message_says_the_pattern_in_words() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    repo_with(
+        &fleet,
+        "app",
+        &[
+            (".github/workflows/ci.yml", b"old ci\n"),
+            (".github/workflows/test.yml", b"old test\n"),
+            ("docs/a.md", b"a\n"),
+        ],
+    );
+    let subject = |glob: &str| {
+        fleet.json_exit(
+            &[
+                "file-replace",
+                "--pattern",
+                glob,
+                "--replacement",
+                text(&new),
+            ],
+            0,
+        );
+        fleet.git(&fleet.path("app"), &["log", "-1", "--format=%s"])
+    };
+    assert_eq!(
+        subject(".github/workflows/{ci,test}.yml").trim(),
+        "chore: update ci.yml and test.yml in .github/workflows"
+    );
+    assert_eq!(
+        subject("docs/*.md").trim(),
+        "chore: update the .md files in docs"
+    );
+}
