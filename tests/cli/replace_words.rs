@@ -142,3 +142,101 @@ fn a_globs_default_commit_message_says_the_pattern_in_words() {
         "chore: update the .md files in docs"
     );
 }
+
+/// `--diff`'s text for `name` from a dry run of `args`, then the real run's commit as `git diff`
+/// prints it: they must be the same.
+fn diff_is_gits(fleet: &Fleet, name: &str, args: &[&str]) {
+    let mut dry = args.to_vec();
+    dry.extend(["-n", "--diff"]);
+    let document = fleet.json_exit(&dry, 0);
+    let ours = repo(&document, name)["diff"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a diff: {document}"))
+        .to_owned();
+    let document = fleet.json_exit(args, 0);
+    assert_eq!(repo(&document, name)["outcome"], "changed", "{document}");
+    let theirs = fleet.git(
+        &fleet.path(name),
+        &["diff", "--no-renames", "HEAD~1", "HEAD"],
+    );
+    assert_eq!(ours, theirs, "{args:?}");
+}
+
+#[test]
+fn the_diff_is_what_git_diff_prints() {
+    let fleet = Fleet::new();
+    let mut code = String::from("fn main() {\n");
+    for i in 0..8 {
+        code.push_str(&format!("    step({i});\n"));
+    }
+    code.push_str("}\n");
+    repo_with(
+        &fleet,
+        "app",
+        &[
+            ("src/main.rs", code.as_bytes()),
+            ("old.yml", b"old\n"),
+            ("été.md", b"summer\n"),
+        ],
+    );
+    fs::set_permissions(
+        fleet.path("app").join("old.yml"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    fleet.git(&fleet.path("app"), &["commit", "-q", "-am", "exec"]);
+    let new = fleet.base.join("main.rs");
+    fs::write(&new, code.replace("step(5)", "step(50)").trim_end()).expect("write");
+    let yml = replacement(&fleet, CI);
+    // A hunk with its function line, and a file that now ends without a newline.
+    diff_is_gits(
+        &fleet,
+        "app",
+        &[
+            "file-replace",
+            "--pattern",
+            "src/main.rs",
+            "--replacement",
+            text(&new),
+        ],
+    );
+    // A new file, with its folder.
+    diff_is_gits(
+        &fleet,
+        "app",
+        &[
+            "file-replace",
+            "--pattern",
+            ".github/workflows/ci.yml",
+            "--create",
+            "--replacement",
+            text(&yml),
+        ],
+    );
+    // A move: an executable deleted, and created at its new place.
+    diff_is_gits(
+        &fleet,
+        "app",
+        &[
+            "file-replace",
+            "--pattern",
+            "old.yml",
+            "--to",
+            "ci/new.yml",
+            "--replacement",
+            text(&yml),
+        ],
+    );
+    // A name git quotes.
+    diff_is_gits(
+        &fleet,
+        "app",
+        &[
+            "file-replace",
+            "--pattern",
+            "été.md",
+            "--replacement",
+            text(&yml),
+        ],
+    );
+}

@@ -3,7 +3,6 @@
 //! atomic writes that keep each file's mode, a commit of only those paths, a push as safe as
 //! `sync`'s, and the files put back as they were when a step fails.
 
-use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +20,7 @@ use crate::planned::Planned;
 use crate::repo_lock::{LockError, RepoLock};
 use crate::report::plural;
 
+mod diff;
 mod editor;
 use crate::targets::Repo;
 use editor::Editor;
@@ -315,7 +315,7 @@ where
         .map(|c| c.path.to_str_lossy().into_owned())
         .collect();
     let mut details = EditDetails {
-        diff: options.diff.then(|| unified_diff(&changes)),
+        diff: options.diff.then(|| diff::unified(&snapshot, &changes)),
         files,
         mentions,
         branch,
@@ -449,48 +449,6 @@ pub fn describe(files: &[String]) -> String {
             plural(files.len() - SHOWN, "file", "files")
         ),
     }
-}
-
-/// A unified diff of `changes`, as `git diff` would show it.
-fn unified_diff(changes: &[Change]) -> String {
-    let mut out = String::new();
-    for change in changes {
-        let path = change.path.to_str_lossy();
-        let (a, b) = (
-            change.old.as_deref().unwrap_or_default(),
-            change.new.as_deref().unwrap_or_default(),
-        );
-        let (old_name, new_name) = (
-            if change.old.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".to_owned()
-            },
-            if change.new.is_some() {
-                format!("b/{path}")
-            } else {
-                "/dev/null".to_owned()
-            },
-        );
-        let binary = |bytes: &[u8]| crate::license::declarations::is_binary(bytes);
-        if binary(a) || binary(b) {
-            let _ = writeln!(out, "Binary files {old_name} and {new_name} differ");
-            continue;
-        }
-        // Text that is not UTF-8 (Latin-1, say) is shown with replacement characters; the
-        // bytes written are the file's own.
-        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
-        let diff = similar::TextDiff::from_lines(a.as_ref(), b.as_ref());
-        let _ = write!(
-            out,
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&old_name, &new_name)
-                .missing_newline_hint(true)
-        );
-    }
-    out
 }
 
 #[cfg(test)]
