@@ -2,9 +2,13 @@
 //! tracked file a glob matches) in each repository, keeping each file's mode; `--create` adds
 //! it where a plain path is missing; `--to` moves it as it replaces.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use gix::bstr::{BStr, BString, ByteSlice};
 
 use crate::ops::edit::{Change, Decision, EntryKind, Snapshot, Tracked};
+use crate::outcome::{Outcome, RunReport};
 use crate::repo_path;
 
 /// One file-replace, validated before any repository is read.
@@ -18,6 +22,9 @@ pub struct FileReplace {
     pub create: bool,
     /// `--to`: where the content goes; the matched file is removed.
     pub to: Option<BString>,
+    /// Set once some repository has a file the run works on: a tracked match, `--to`'s target,
+    /// or a file `--create` adds. Shared by the clones the workers use.
+    found: Arc<AtomicBool>,
 }
 
 /// Which tracked files a run replaces.
@@ -112,7 +119,27 @@ impl FileReplace {
             executable: meta.permissions().mode() & 0o111 != 0,
             create,
             to,
+            found: Arc::default(),
         })
+    }
+
+    /// After a run where every repository was read and none had a file the pattern matches
+    /// (a typo, as `git add` says of a pathspec that matches nothing): what to tell the user.
+    pub fn matched_nowhere(&self, run: &RunReport) -> Option<String> {
+        let all_read = !run.repos.is_empty()
+            && !run.interrupted
+            && run.repos.iter().all(|r| r.outcome == Outcome::Unchanged);
+        if !all_read || self.found.load(Ordering::SeqCst) {
+            return None;
+        }
+        let create = match self.pattern {
+            Pattern::Path(_) if !self.create => " (--create adds it where it is missing)",
+            _ => "",
+        };
+        Some(format!(
+            "--pattern {} matched no tracked file in any repository{create}",
+            self.pattern.shown()
+        ))
     }
 
     /// A commit message naming the change.
@@ -155,6 +182,7 @@ impl FileReplace {
         if matched.is_empty() {
             return refuse_case_clash(snapshot, self.missing(snapshot));
         }
+        self.found.store(true, Ordering::SeqCst);
         let mut changes = Vec::new();
         for tracked in matched {
             let old = match snapshot.read(tracked.path.as_bstr()) {
@@ -206,6 +234,7 @@ impl FileReplace {
             }
         };
         if let Some(tracked) = snapshot.entry(target.as_bstr()) {
+            self.found.store(true, Ordering::SeqCst);
             // `--to`'s target is there already and the pattern is gone: only its content counts.
             return match self.put_at(snapshot, tracked.path.as_bstr(), tracked.kind) {
                 Ok(Some(change)) => Decision::Change(vec![change]),
@@ -217,6 +246,7 @@ impl FileReplace {
         if !self.create {
             return Decision::Unchanged(format!("no {shown} here (--create adds it)"));
         }
+        self.found.store(true, Ordering::SeqCst);
         if let Some(tracked) = in_the_way(snapshot, target.as_bstr()) {
             let what = match tracked.kind {
                 EntryKind::Symlink => "a tracked symbolic link, not a folder (it is not followed)",

@@ -240,3 +240,52 @@ fn the_diff_is_what_git_diff_prints() {
         ],
     );
 }
+
+#[test]
+fn a_pattern_that_matches_nothing_anywhere_is_said_and_fails() {
+    let fleet = Fleet::new();
+    let new = replacement(&fleet, CI);
+    for name in ["a", "b"] {
+        repo_with(&fleet, name, &[(".github/workflows/ci.yml", b"old\n")]);
+    }
+    fleet.add_repo("c");
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "--color",
+            "never",
+            "file-replace",
+            "--replacement",
+            text(&new),
+        ];
+        all.extend(args);
+        let output = fleet.cmd().args(&all).output().expect("run git-batch");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    // A typo in the folder's name: a glob, and a plain path.
+    let (code, stderr) = run(&["--pattern", ".github/workflow/*.yml"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("--pattern .github/workflow/*.yml matched no tracked file in any repository"),
+        "{stderr}"
+    );
+    for extra in [&[][..], &["--check"], &["-n"]] {
+        let mut args = vec!["--pattern", ".github/workflow/ci.yml"];
+        args.extend(extra);
+        let (code, stderr) = run(&args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("matched no tracked file in any repository (--create adds it"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A pattern that matches somewhere is not a typo, even where other repositories lack it.
+    let (code, stderr) = run(&["--pattern", ".github/workflows/*.yml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("matched no tracked file"), "{stderr}");
+    let (code, stderr) = run(&["--pattern", "docs/new.md", "--create", "-n"]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
