@@ -418,19 +418,38 @@ fn check_text(run: &RunReport) -> String {
 /// (`-C ROOT -t a,b`, to paste from any folder), or, when no `-t` list can name them, to run in
 /// each of them.
 fn fix_text(header: &RunHeader, run: &RunReport) -> String {
-    let mut drifted: Vec<&str> = run
-        .repos
-        .iter()
-        .filter(|r| r.outcome == Outcome::Changed)
+    let blocked_by = |r: &RepoReport| match &r.details {
+        Details::Edit(edit) => edit.fix_blocked.clone(),
+        _ => None,
+    };
+    let changed = || run.repos.iter().filter(|r| r.outcome == Outcome::Changed);
+    // A repository the fix would skip as it is is not named in it: the command works as printed.
+    let mut drifted: Vec<&str> = changed()
+        .filter(|r| blocked_by(r).is_none())
         .map(|r| r.name.as_str())
         .collect();
     drifted.sort_unstable();
+    let mut blocked: Vec<(&str, String)> = changed()
+        .filter_map(|r| Some((r.name.as_str(), blocked_by(r)?)))
+        .collect();
+    blocked.sort_unstable();
+    let mut left_out = String::new();
+    if !blocked.is_empty() {
+        left_out
+            .push_str("  left out, as the fix would skip them as they are (then check again):\n");
+        for (name, reason) in &blocked {
+            left_out.push_str(&format!("    {}: {}\n", controls(name), controls(reason)));
+        }
+        if drifted.is_empty() {
+            return left_out;
+        }
+    }
+    let mut text = String::new();
     let lines: Option<Vec<String>> = header
         .fixes
         .iter()
         .map(|fix| escape::fix_line(&header.root, &drifted, fix))
         .collect();
-    let mut text = String::new();
     match lines {
         Some(lines) => {
             text.push_str(&format!(
@@ -448,6 +467,7 @@ fn fix_text(header: &RunHeader, run: &RunReport) -> String {
             }
         }
     }
+    text.push_str(&left_out);
     text
 }
 

@@ -201,6 +201,10 @@ pub struct EditDetails {
     /// The tree of the index before the run (also in the index ref), for undo; not shown.
     #[serde(skip)]
     pub index_tree: Option<String>,
+    /// `--check`: why the fix command the check prints would skip this repository as it is
+    /// (uncommitted work in a file it changes, a detached HEAD, …); absent when it would not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_blocked: Option<String>,
     /// A dry run: what would happen to each file of `files`, for the human output; not in JSON.
     #[serde(skip)]
     pub planned: Vec<(String, crate::planned::Planned)>,
@@ -333,7 +337,17 @@ where
                 })
                 .collect();
         }
-        let message = format!("would change {}", describe(&details.files));
+        let mut message = format!("would change {}", describe(&details.files));
+        if options.mode == Mode::Check {
+            let git = Git::new(&repo.path, options.timeout);
+            let (has_head, on_branch) = (head_id.is_some(), details.branch.is_some());
+            // What the fix, a real run that commits, would refuse, in the order it checks.
+            details.fix_blocked = unsafe_state_for_fix(&opened, options, has_head, on_branch)
+                .or_else(|| guard::touches_user_work(&opened, &snapshot, &changes, &git, true));
+            if let Some(reason) = &details.fix_blocked {
+                message.push_str(&format!("; the fix would skip it as it is: {reason}"));
+            }
+        }
         return RepoReport::new(repo, Outcome::Changed, message)
             .with_details(Details::Edit(details));
     }
@@ -387,6 +401,25 @@ fn unsafe_state(
         );
     }
     None
+}
+
+/// For a check that found drift: why the printed fix would skip the repository for its state,
+/// if it would. An `index.lock` does not count: git holds one while a hook runs the check, and
+/// it is gone when the fix is run.
+fn unsafe_state_for_fix(
+    opened: &gix::Repository,
+    options: &EditOptions,
+    has_head: bool,
+    on_branch: bool,
+) -> Option<String> {
+    if git::index_lock_path(opened).exists() {
+        return None;
+    }
+    let fix = EditOptions {
+        commit: true,
+        ..options.clone()
+    };
+    unsafe_state(opened, &fix, has_head, on_branch)
 }
 
 /// The repository's tracked paths, from its index, in process.
