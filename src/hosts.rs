@@ -110,24 +110,36 @@ pub fn host_refusal_fix(message: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Barrier;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
+    /// Eight threads through a gate of two: each pair inside meets at a barrier before leaving,
+    /// so two are seen running at once without relying on timing, and never three. A gate that
+    /// let only one through would leave the barrier waiting: the test then fails on its timeout.
     #[test]
     fn no_more_than_per_host_run_at_once() {
-        let gate = HostGate::new(2);
-        let peak = AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for _ in 0..8 {
-                scope.spawn(|| {
-                    let _permit = gate.enter("example.org");
-                    peak.fetch_max(gate.running("example.org"), Ordering::SeqCst);
-                    std::thread::sleep(Duration::from_millis(10));
-                });
-            }
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let gate = HostGate::new(2);
+            let peak = AtomicUsize::new(0);
+            let pair = Barrier::new(2);
+            std::thread::scope(|scope| {
+                for _ in 0..8 {
+                    scope.spawn(|| {
+                        let _permit = gate.enter("example.org");
+                        peak.fetch_max(gate.running("example.org"), Ordering::SeqCst);
+                        pair.wait();
+                    });
+                }
+            });
+            let _ = done.send((peak.load(Ordering::SeqCst), gate.running("example.org")));
         });
-        assert_eq!(peak.load(Ordering::SeqCst), 2);
-        assert_eq!(gate.running("example.org"), 0);
+        let (peak, left) = finished
+            .recv_timeout(Duration::from_secs(20))
+            .expect("two threads never ran at once");
+        assert_eq!(peak, 2);
+        assert_eq!(left, 0);
     }
 
     #[test]
