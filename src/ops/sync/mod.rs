@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::git::{self, Git, RepoStatus, Tracking};
+use crate::git::push::REJECTED;
+use crate::git::{self, Git, PushResult, RepoStatus, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::outcome::{Details, Outcome, RepoReport};
@@ -310,12 +311,18 @@ impl Syncer<'_> {
             && (self.work.commit || self.work.status.ahead > 0 || self.options.pull)
         {
             match self.push() {
-                Ok(true) => {
-                    self.details.pushed = true;
-                    done.push("pushed".to_owned());
+                Ok(pushed @ PushResult::Pushed { updated }) => {
+                    self.details.pushed = updated;
+                    done.push(pushed.to_string());
                 }
-                Ok(false) => done.push("up to date with the upstream".to_owned()),
-                Err(failure) => {
+                refused => {
+                    let failure = match refused {
+                        Ok(PushResult::Rejected) => {
+                            format!("{REJECTED}; rerun with --pull to rebase onto them")
+                        }
+                        Ok(other) => other.to_string(),
+                        Err(failure) => failure,
+                    };
                     let kept = if self.work.commit {
                         "; the commit stays local (undo restores the changes)"
                     } else {
@@ -539,10 +546,9 @@ impl Syncer<'_> {
         Ok(())
     }
 
-    /// Pushes HEAD to the upstream branch. `Ok(false)` when there was nothing to push.
     /// Pushes the run's tip: its commit, HEAD as the rebase left it, or HEAD as the turn found
     /// it (ahead commits alone).
-    fn push(&mut self) -> Result<bool, String> {
+    fn push(&mut self) -> Result<PushResult, String> {
         let tracking = self.tracking()?.clone();
         let tip = if self.options.pull {
             git::refs::head_id(self.git.dir()).map_err(|err| err.to_string())?
@@ -553,13 +559,13 @@ impl Syncer<'_> {
                 .or_else(|| self.details.head_before.clone())
         };
         let tip = tip.ok_or_else(|| "no commit to push".to_owned())?;
-        push_commit(
+        Ok(push_commit(
             self.git,
             &tracking,
             self.gate,
             self.work.host.as_deref().unwrap_or("local"),
             &tip,
-        )
+        ))
     }
 
     /// Puts the repository back as it was before the run (HEAD, staging area; the working tree

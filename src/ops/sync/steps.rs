@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::git::{self, Git, GitError, Tracking};
+use crate::git::{self, Git, GitError, PushResult, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{FileRecord, RepoRecord};
 use crate::outcome::Outcome;
@@ -115,25 +115,16 @@ pub(super) fn nested_repositories_added(
 
 /// Pushes `commit` (the run's own tip, by id: never whatever HEAD has become since) to the
 /// upstream branch of `tracking`, never forcing, within `host`'s share of the per-host cap.
-/// `Ok(false)` when the remote already had it.
 pub(crate) fn push_commit(
     git: &Git<'_>,
     tracking: &Tracking,
     gate: &HostGate,
     host: &str,
     commit: &str,
-) -> Result<bool, String> {
+) -> PushResult {
     let refspec = format!("{commit}:{}", tracking.merge_ref);
     let _permit = gate.enter(host);
-    match git.run(&["push", "--porcelain", &tracking.push_remote, &refspec]) {
-        Ok(output) => Ok(!output.stdout.contains("[up to date]")),
-        Err(err) if err.is_push_rejection() => Err(
-            "push rejected: the remote has commits this repository lacks; \
-             rerun with --pull to rebase onto them"
-                .to_owned(),
-        ),
-        Err(err) => Err(network_failure(&err)),
-    }
+    git::push(git, &tracking.push_remote, &refspec)
 }
 
 /// The host that network work for `tracking` talks to (`local` for a path).
