@@ -10,6 +10,7 @@ use crate::git::push::REJECTED;
 use crate::git::{self, Git, PushResult, RepoStatus, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::ops::safety;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::RepoLock;
 use crate::report::plural;
@@ -90,29 +91,13 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         Ok(opened) => opened,
         Err(err) => return Plan::Fail(err.to_string()),
     };
-    if git::index_lock_path(&opened).exists() {
-        return Plan::Skip(
-            "index.lock present: another git process is running here, or one crashed \
-             (remove the lock once no git runs)"
-                .into(),
-        );
+    if let Some(reason) = safety::check(&opened, true) {
+        return Plan::Skip(reason.to_string());
     }
     let status = match git::read_status_of(&opened) {
         Ok(status) => status,
         Err(err) => return Plan::Fail(err.to_string()),
     };
-    if status.state.in_progress() {
-        return Plan::Skip(format!(
-            "{} in progress: finish or abort it first",
-            status.state.as_str()
-        ));
-    }
-    if status.branch.is_none() {
-        return Plan::Skip("detached HEAD: check out a branch first".into());
-    }
-    if status.head.is_none() {
-        return Plan::Skip("no commit yet: make the first commit by hand".into());
-    }
     let tracking = match git::tracking_of_head(&opened) {
         Ok(tracking) => tracking,
         Err(err) => return Plan::Fail(err.to_string()),
