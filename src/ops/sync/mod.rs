@@ -20,7 +20,7 @@ mod steps;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
 use steps::{
     commit_failure, files_changed, mid_rebase, nested_repositories_added, network_failure,
-    parent_of, short_ref, staged_removals_kept,
+    parent_of, rebase_stop, staged_removals_kept,
 };
 
 /// How to sync.
@@ -513,11 +513,7 @@ impl Syncer<'_> {
             .clone()
             .unwrap_or_else(|| tracking.merge_ref.clone());
         if let Err(err) = self.git.check(&["rebase", "--quiet", &onto]) {
-            let stopped = format!(
-                "rebase onto {} stopped on a conflict ({})",
-                short_ref(&onto),
-                err.message()
-            );
+            let stopped = rebase_stop(&self.cleanup_git(), &onto, &err);
             return match self.cleanup_git().check(&["rebase", "--abort"]) {
                 Ok(()) => Err(Pull::OnBranch(format!("{stopped}; aborted"))),
                 Err(abort) => Err(Pull::MidRebase(mid_rebase(

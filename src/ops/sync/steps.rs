@@ -209,6 +209,54 @@ pub(super) fn mid_rebase(stopped: &str, abort: &str, committed: bool, run_id: &s
     )
 }
 
+/// Why `git rebase ONTO` stopped, read before the rebase is aborted: the commit git could not
+/// apply and the files in conflict, each said once (git's own message says "could not apply …"
+/// twice and names no file). A rebase that failed for another reason (a timeout, say) keeps
+/// git's words.
+pub(super) fn rebase_stop(git: &Git<'_>, onto: &str, err: &GitError) -> String {
+    let onto = short_ref(onto);
+    let conflicted: Vec<String> = git
+        .run(&["diff", "--name-only", "-z", "--diff-filter=U"])
+        .map(|listed| {
+            listed
+                .stdout
+                .split('\0')
+                .filter(|path| !path.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    // REBASE_HEAD: the commit the rebase was applying when it stopped.
+    let commit = git
+        .read(&["log", "-1", "--format=%h \"%s\"", "REBASE_HEAD", "--"])
+        .ok()
+        .filter(|commit| !commit.is_empty());
+    if conflicted.is_empty() {
+        return match commit {
+            Some(commit) => format!(
+                "rebase onto {onto} stopped: could not apply {commit} ({})",
+                err.message()
+            ),
+            None => format!("rebase onto {onto} failed ({})", err.message()),
+        };
+    }
+    let files = match conflicted.as_slice() {
+        [one] => format!("a conflict in {one}"),
+        many if many.len() <= 5 => format!("conflicts in {}", many.join(", ")),
+        many => format!(
+            "conflicts in {} and {} more",
+            many[..4].join(", "),
+            many.len() - 4
+        ),
+    };
+    match commit {
+        Some(commit) => {
+            format!("rebase onto {onto} stopped on {files}: could not apply {commit}")
+        }
+        None => format!("rebase onto {onto} stopped on {files}"),
+    }
+}
+
 pub(super) fn short_ref(name: &str) -> &str {
     name.strip_prefix("refs/remotes/")
         .or_else(|| name.strip_prefix("refs/heads/"))
