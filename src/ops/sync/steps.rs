@@ -240,20 +240,25 @@ pub(super) fn rebase_stop(git: &Git<'_>, onto: &str, err: &GitError) -> String {
             None => format!("rebase onto {onto} failed ({})", err.message()),
         };
     }
-    let files = match conflicted.as_slice() {
-        [one] => format!("a conflict in {one}"),
-        many if many.len() <= 5 => format!("conflicts in {}", many.join(", ")),
-        many => format!(
-            "conflicts in {} and {} more",
-            many[..4].join(", "),
-            many.len() - 4
-        ),
-    };
+    let files = conflicts_in(&conflicted);
     match commit {
         Some(commit) => {
             format!("rebase onto {onto} stopped on {files}: could not apply {commit}")
         }
         None => format!("rebase onto {onto} stopped on {files}"),
+    }
+}
+
+/// "a conflict in a.txt", "conflicts in a.txt, b.txt", or the first four and how many more.
+fn conflicts_in(files: &[String]) -> String {
+    match files {
+        [one] => format!("a conflict in {one}"),
+        few if few.len() <= 5 => format!("conflicts in {}", few.join(", ")),
+        many => format!(
+            "conflicts in {} and {} more",
+            many[..4].join(", "),
+            many.len() - 4
+        ),
     }
 }
 
@@ -265,7 +270,19 @@ pub(super) fn short_ref(name: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::files_changed;
+    use super::{conflicts_in, files_changed};
+
+    #[test]
+    fn conflicted_files_are_named_and_a_long_list_is_cut() {
+        let files = |n: usize| (1..=n).map(|i| format!("f{i}")).collect::<Vec<_>>();
+        assert_eq!(conflicts_in(&files(1)), "a conflict in f1");
+        assert_eq!(conflicts_in(&files(2)), "conflicts in f1, f2");
+        assert_eq!(conflicts_in(&files(5)), "conflicts in f1, f2, f3, f4, f5");
+        assert_eq!(
+            conflicts_in(&files(7)),
+            "conflicts in f1, f2, f3, f4 and 3 more"
+        );
+    }
 
     #[test]
     fn files_are_counted_from_the_commit_summary() {
