@@ -216,3 +216,29 @@ fn undo_skips_an_unsafe_repository_in_the_same_words_and_takes_nothing_back() {
         assert_eq!(main, expected, "{name}: the run's commit is still there");
     }
 }
+
+#[test]
+fn a_content_run_without_a_commit_on_a_detached_head_is_still_undone() {
+    let fleet = Fleet::new();
+    let replacement = replaceable(&fleet, "app");
+    fleet.detach("app");
+    let before = UserState::of(&fleet, "app");
+    let run = fleet.json_exit(
+        &[
+            "file-replace",
+            "--pattern",
+            "ci.yml",
+            "--replacement",
+            &replacement,
+            "--no-commit",
+        ],
+        0,
+    );
+    assert_eq!(outcome_and_message(&run, "app").0, "changed", "{run:#}");
+
+    // A detached HEAD stops undo only when the run worked on a branch.
+    let undo = fleet.json_exit(&["undo"], 0);
+
+    assert_eq!(outcome_and_message(&undo, "app").0, "changed", "{undo:#}");
+    assert_eq!(UserState::of(&fleet, "app"), before);
+}
