@@ -21,6 +21,7 @@ mod observe;
 mod output;
 mod replace;
 mod runs_prune;
+mod safety;
 mod signals;
 mod status;
 mod sync;
