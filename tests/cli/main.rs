@@ -23,6 +23,8 @@ mod output;
 mod replace;
 mod replace_words;
 mod runs_prune;
+mod safety;
+mod signals;
 mod status;
 mod sync;
 mod targets;
