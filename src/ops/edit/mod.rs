@@ -338,15 +338,13 @@ where
                 })
                 .collect();
         }
-        let mut message = format!("would change {}", describe(&details.files));
+        let message = format!("would change {}", describe(&details.files));
         if options.mode == Mode::Check {
+            // What the fix, a real run that commits, would refuse, in the order it checks; said
+            // under the fix command, where the fix is (the line stays what the check found).
             let git = Git::new(&repo.path, options.timeout);
-            // What the fix, a real run that commits, would refuse, in the order it checks.
             details.fix_blocked = unsafe_state_for_fix(&opened, options)
                 .or_else(|| guard::touches_user_work(&opened, &snapshot, &changes, &git, true));
-            if let Some(reason) = &details.fix_blocked {
-                message.push_str(&format!("; the fix would skip it as it is: {reason}"));
-            }
         }
         return RepoReport::new(repo, Outcome::Changed, message)
             .with_details(Details::Edit(details));
