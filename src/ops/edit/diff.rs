@@ -91,37 +91,44 @@ pub(super) fn unified(snapshot: &Snapshot, changes: &[Change]) -> String {
             let _ = writeln!(out, "Binary files {old_name} and {new_name} differ");
             continue;
         }
-        // Text that is not UTF-8 (Latin-1, say) is shown with replacement characters; the
-        // bytes written are the file's own.
-        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
-        let diff = similar::TextDiff::from_lines(a.as_ref(), b.as_ref());
-        let old_lines = diff.old_slices();
-        let mut hunks = String::new();
-        for hunk in diff
-            .unified_diff()
-            .context_radius(CONTEXT)
-            .missing_newline_hint(true)
-            .iter_hunks()
-        {
-            let start = hunk.ops().first().map_or(0, |op| op.old_range().start);
-            let rendered = hunk.to_string();
-            let (header, body) = rendered.split_once('\n').unwrap_or((&rendered, ""));
-            match function_line(&old_lines[..start.min(old_lines.len())]) {
-                Some(function) => {
-                    let _ = writeln!(hunks, "{header} {function}");
-                }
-                None => {
-                    let _ = writeln!(hunks, "{header}");
-                }
-            }
-            hunks.push_str(body);
-        }
+        let hunks = hunks(a, b);
         // An empty file created or removed has no hunk, and git then prints no names either.
         if !hunks.is_empty() {
             let _ = write!(out, "--- {old_name}\n+++ {new_name}\n{hunks}");
         }
     }
     out
+}
+
+/// The hunks of a text diff from `a` to `b`, three lines of context, each header with git's
+/// function line.
+fn hunks(a: &[u8], b: &[u8]) -> String {
+    // Text that is not UTF-8 (Latin-1, say) is shown with replacement characters; the bytes
+    // written are the file's own.
+    let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+    let diff = similar::TextDiff::from_lines(a.as_ref(), b.as_ref());
+    let old_lines = diff.old_slices();
+    let mut hunks = String::new();
+    for hunk in diff
+        .unified_diff()
+        .context_radius(CONTEXT)
+        .missing_newline_hint(true)
+        .iter_hunks()
+    {
+        let start = hunk.ops().first().map_or(0, |op| op.old_range().start);
+        let rendered = hunk.to_string();
+        let (header, body) = rendered.split_once('\n').unwrap_or((&rendered, ""));
+        match function_line(&old_lines[..start.min(old_lines.len())]) {
+            Some(function) => {
+                let _ = writeln!(hunks, "{header} {function}");
+            }
+            None => {
+                let _ = writeln!(hunks, "{header}");
+            }
+        }
+        hunks.push_str(body);
+    }
+    hunks
 }
 
 /// The line git's default function-name rule finds for a hunk that starts after `before`: the
