@@ -171,8 +171,9 @@ impl Printer {
                 if self.layout == Layout::Table {
                     return;
                 }
-                let quiet_skip = self.verbosity == Verbosity::Quiet
-                    && matches!(report.outcome, Outcome::Changed | Outcome::Unchanged);
+                // `-q`: failures, as they come, and the summary; nothing else.
+                let quiet_skip =
+                    self.verbosity == Verbosity::Quiet && report.outcome != Outcome::Failed;
                 if quiet_skip {
                     return;
                 }
@@ -216,57 +217,32 @@ impl Printer {
     fn repo_line(&self, report: &RepoReport) -> String {
         let (name, message) = (controls(&report.name), controls(&report.message));
         let counter = format!("({}/{})", self.finished, self.header.total);
-        let duration = if self.verbosity == Verbosity::Verbose {
+        let verbose = self.verbosity == Verbosity::Verbose;
+        let duration = if verbose {
             format!(" {}ms", report.duration_ms)
         } else {
             String::new()
         };
-        // What was done is worth a line when something was done (`committed 3 files, pushed`);
-        // exec's blocks speak for themselves, and "nothing to do" only with -v.
+        // What was done is worth a line when something was done (`committed 3 files, pushed`),
+        // and so is why nothing was (`up to date`, `declares no MIT`); exec's blocks speak for
+        // themselves.
         let says_what = match report.outcome {
             Outcome::Changed => self.layout == Layout::Lines,
-            _ => self.verbosity == Verbosity::Verbose,
+            Outcome::Unchanged => true,
+            Outcome::Skipped | Outcome::Failed => false,
         };
-        let detail = if report.message.is_empty() || !says_what {
-            String::new()
-        } else {
-            format!(": {message}")
+        let text = match report.outcome {
+            Outcome::Skipped => format!(": skipped, {message}"),
+            Outcome::Failed => format!(": {}", message.red()),
+            _ if report.message.is_empty() || !says_what => String::new(),
+            _ => format!(": {message}"),
         };
-        match report.outcome {
-            // For a check, a repository that would change is what was looked for: drift.
-            Outcome::Changed if self.header.check => format!(
-                "{} {}{} {}{}\n",
-                "✗".red(),
-                name,
-                detail,
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-            Outcome::Changed | Outcome::Unchanged => format!(
-                "{} {}{} {}{}\n",
-                "✓".green(),
-                name,
-                detail,
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-            Outcome::Skipped => format!(
-                "{} {}: skipped, {} {}{}\n",
-                "–".yellow(),
-                name,
-                message,
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-            Outcome::Failed => format!(
-                "{} {}: {} {}{}\n",
-                "✗".red(),
-                name,
-                message.red(),
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-        }
+        let mark = mark(report.outcome, self.header.check);
+        format!(
+            "{mark} {name}{text} {}{}\n",
+            counter.dimmed(),
+            duration.dimmed()
+        )
     }
 
     /// Prints the end of the run: the table (status), the summary and the failures, or the JSON
@@ -294,7 +270,7 @@ impl Printer {
                     let table = table::status_table(&run.repos, self.verbosity);
                     self.emit(&table);
                 }
-                let mut text = summary::summary_text(run, self.verbosity);
+                let mut text = summary::summary_text(run, &self.header, self.verbosity);
                 if self.header.check {
                     text.push_str(&check_text(run));
                     if run.summary.changed > 0 && !self.header.fixes.is_empty() {
@@ -395,6 +371,18 @@ fn fix_text(header: &RunHeader, run: &RunReport) -> String {
         }
     }
     text
+}
+
+/// The mark a repository's line starts with, one per outcome: `✓` changed, `=` unchanged (nothing
+/// to do), `–` skipped, `✗` failed. In a check, a repository that would change is drift: `✗`.
+fn mark(outcome: Outcome, check: bool) -> String {
+    match outcome {
+        Outcome::Changed if check => "✗".red().to_string(),
+        Outcome::Changed => "✓".green().to_string(),
+        Outcome::Unchanged => "=".dimmed().to_string(),
+        Outcome::Skipped => "–".yellow().to_string(),
+        Outcome::Failed => "✗".red().to_string(),
+    }
 }
 
 /// Prints a usage or configuration error the way every git-batch error looks.

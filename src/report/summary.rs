@@ -1,40 +1,28 @@
 //! The closing lines of a human report: what the run did (or found), in the command's own words,
 //! then every failure again.
 
+use std::collections::BTreeMap;
+
 use owo_colors::OwoColorize;
 
 use crate::escape::controls;
-use crate::outcome::{Outcome, RunReport, Summary};
+use crate::outcome::{Details, Outcome, RunReport, Summary};
 use crate::settings::Verbosity;
 
-use super::plural;
+use super::{RunHeader, plural};
 
-/// The closing lines of a human report: counts, time, and every failure again.
-pub(super) fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
+/// The closing lines of a human report: what the run did (or found) and how long it took, and
+/// every failure again (not with `-q`, which prints each failure once, as it comes).
+pub(super) fn summary_text(run: &RunReport, header: &RunHeader, verbosity: Verbosity) -> String {
     let Summary {
-        changed,
-        unchanged,
-        skipped,
-        failed,
-        total,
-        duration_ms,
+        total, duration_ms, ..
     } = run.summary;
-    let mut text = String::new();
-    if verbosity != Verbosity::Quiet || failed > 0 || run.interrupted {
-        text.push_str(&format!(
-            "{} changed, {} unchanged, {} skipped, {} failed, {} total in {:.2}s\n",
-            changed,
-            unchanged,
-            skipped,
-            if failed > 0 {
-                failed.red().bold().to_string()
-            } else {
-                failed.to_string()
-            },
-            total,
-            duration_ms as f64 / 1000.0
-        ));
-    }
+    let mut text = format!(
+        "{}, {} total in {:.2}s\n",
+        counts(run, header),
+        total,
+        duration_ms as f64 / 1000.0
+    );
     if run.interrupted {
         text.push_str(&format!(
             "{} interrupted: {} of {} {} not started, left alone\n",
@@ -49,7 +37,7 @@ pub(super) fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
         .iter()
         .filter(|r| r.outcome == Outcome::Failed)
         .collect();
-    if !failures.is_empty() {
+    if !failures.is_empty() && verbosity != Verbosity::Quiet {
         text.push_str(&format!("{}\n", "failures:".red().bold()));
         for report in failures {
             text.push_str(&format!(
@@ -59,6 +47,71 @@ pub(super) fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
                 controls(&report.message)
             ));
         }
+    }
+    text
+}
+
+/// What the counts mean depends on the command: a write says what it changed, a dry run what
+/// it would change, a check what drifted, a read (`status`, `list`) how many it read, and `exec`
+/// how its command exited.
+fn counts(run: &RunReport, header: &RunHeader) -> String {
+    let Summary {
+        changed,
+        unchanged,
+        skipped,
+        failed,
+        ..
+    } = run.summary;
+    let failed = if failed > 0 {
+        format!("{} failed", failed.red().bold())
+    } else {
+        "0 failed".to_owned()
+    };
+    // The command names are the CLI's own: the commands that only read, and exec.
+    match header.command {
+        _ if header.check => {
+            format!("{changed} drifted, {unchanged} in line, {skipped} skipped, {failed}")
+        }
+        "status" | "list" => format!("{} read, {skipped} skipped, {failed}", changed + unchanged),
+        "exec" => exec_counts(run),
+        _ if header.dry_run => {
+            format!("{changed} would change, {unchanged} unchanged, {skipped} skipped, {failed}")
+        }
+        _ => format!("{changed} changed, {unchanged} unchanged, {skipped} skipped, {failed}"),
+    }
+}
+
+/// `exec`'s counts: how many ran, and how they exited (`6 ran: 5 exited 0, 1 exited 2`); a
+/// command killed (by a signal or `--timeout`) or that could not start has no exit code.
+fn exec_counts(run: &RunReport) -> String {
+    let mut exits: BTreeMap<Option<i32>, usize> = BTreeMap::new();
+    let mut not_run_failed = 0;
+    for report in &run.repos {
+        match &report.details {
+            Details::Exec(exec) => *exits.entry(exec.exit_code).or_default() += 1,
+            _ if report.outcome == Outcome::Failed => not_run_failed += 1,
+            _ => {}
+        }
+    }
+    let ran: usize = exits.values().sum();
+    // Exit 0 first, then the other codes in order, then those without one.
+    let mut order: Vec<(Option<i32>, usize)> = exits.into_iter().collect();
+    order.sort_by_key(|(code, _)| (*code != Some(0), code.is_none(), *code));
+    let said: Vec<String> = order
+        .into_iter()
+        .map(|(code, n)| match code {
+            Some(0) => format!("{n} exited 0"),
+            Some(code) => format!("{n} exited {code}").red().to_string(),
+            None => format!("{n} without exit code").red().to_string(),
+        })
+        .collect();
+    let mut text = format!("{ran} ran");
+    if !said.is_empty() {
+        text.push_str(&format!(": {}", said.join(", ")));
+    }
+    text.push_str(&format!("; {} skipped", run.summary.skipped));
+    if not_run_failed > 0 {
+        text.push_str(&format!(", {} failed", not_run_failed.red().bold()));
     }
     text
 }

@@ -52,14 +52,13 @@ pub(super) fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String
         }
     }
     let mut text = String::new();
-    if verbosity != Verbosity::Quiet {
-        let line: Vec<String> = headings
-            .iter()
-            .zip(&widths)
-            .map(|(h, w)| pad(h, *w))
-            .collect();
-        text.push_str(&format!("{}\n", line.join("  ").trim_end().dimmed()));
-    }
+    // The header stays with `-q`: the columns mean nothing without it.
+    let line: Vec<String> = headings
+        .iter()
+        .zip(&widths)
+        .map(|(h, w)| pad(h, *w))
+        .collect();
+    text.push_str(&format!("{}\n", line.join("  ").trim_end().dimmed()));
     for (name, cells, state) in rows {
         let mut line = pad(&name, widths[0]);
         match state {

@@ -19,6 +19,7 @@ mod license_options;
 mod network;
 mod observe;
 mod output;
+mod output_writes;
 mod replace;
 mod runs_prune;
 mod status;

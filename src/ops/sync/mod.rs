@@ -125,10 +125,13 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
     let commit = status.is_dirty();
     let push = options.push && (commit || status.ahead > 0 || options.pull);
     if !commit && !push && !options.pull {
+        // Said on the repository's line, so in a word or two.
         return Plan::Unchanged(if status.ahead > 0 {
             format!("nothing to commit; {} unpushed (--no-push)", status.ahead)
+        } else if options.push {
+            "up to date".into()
         } else {
-            "nothing to commit, nothing to push".into()
+            "clean".into()
         });
     }
     let host = if options.push || options.pull {
