@@ -112,6 +112,10 @@ fn status_cells(status: &RepoStatus) -> Vec<String> {
         (a, b) => format!("↑{a} ↓{b}"),
     };
     let mut changes = Vec::new();
+    // Conflicts first: they stop everything else.
+    if status.conflicted > 0 {
+        changes.push(format!("!{}", status.conflicted));
+    }
     if status.staged > 0 {
         changes.push(format!("+{}", status.staged));
     }

@@ -227,3 +227,41 @@ fn file_replace_output() {
     snapshot(&fleet, "file_replace_human", &with(&[]));
     assert!(Path::new(&fleet.path("api").join("ci.yml")).exists());
 }
+
+#[test]
+fn a_conflict_is_counted_on_its_own_and_named() {
+    let fleet = Fleet::new();
+    fleet.add_repo("merging");
+    fleet.start_conflicting_merge("merging");
+    fleet.add_repo("popped");
+    fleet.stash_pop_conflict("popped");
+    let (code, stdout) = human(&fleet, &["status"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let merging: Vec<&str> = line_of(&stdout, "merging ").split_whitespace().collect();
+    assert!(
+        merging.contains(&"!1") && !merging.contains(&"~1"),
+        "{stdout}"
+    );
+    assert_eq!(merging.last(), Some(&"merging"), "{stdout}");
+    let popped: Vec<&str> = line_of(&stdout, "popped ").split_whitespace().collect();
+    assert!(
+        popped.contains(&"!1") && !popped.contains(&"~1"),
+        "{stdout}"
+    );
+    assert_eq!(popped.last(), Some(&"conflicted"), "{stdout}");
+
+    let document = fleet.json(&["status"]);
+    let popped = crate::fixture::repo(&document, "popped");
+    assert_eq!(
+        (&popped["conflicted"], &popped["unstaged"], &popped["state"]),
+        (&1.into(), &0.into(), &"conflicted".into()),
+        "{popped}"
+    );
+
+    // sync would take the conflict markers for a resolution: it leaves the repository alone.
+    let (_, stdout) = human(&fleet, &["-t", "popped", "sync", "-n"]);
+    assert!(
+        stdout.contains("– popped: skipped, 1 path with unresolved conflicts"),
+        "{stdout}"
+    );
+}

@@ -106,6 +106,18 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
             status.state.as_str()
         ));
     }
+    // `git add -A` would take the conflict markers for a resolution and commit them.
+    if status.conflicted > 0 {
+        return Plan::Skip(format!(
+            "{} {} with unresolved conflicts: resolve them (then git add) first",
+            status.conflicted,
+            plural(
+                usize::try_from(status.conflicted).unwrap_or(usize::MAX),
+                "path",
+                "paths"
+            )
+        ));
+    }
     if status.branch.is_none() {
         return Plan::Skip("detached HEAD: check out a branch first".into());
     }
