@@ -115,3 +115,70 @@ fn exec_counts(run: &RunReport) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{ExecDetails, RepoReport};
+
+    fn ran(name: &str, exit_code: Option<i32>) -> RepoReport {
+        RepoReport {
+            name: name.into(),
+            path: name.into(),
+            outcome: if exit_code == Some(0) {
+                Outcome::Changed
+            } else {
+                Outcome::Failed
+            },
+            message: String::new(),
+            duration_ms: 0,
+            details: Details::Exec(ExecDetails {
+                exit_code,
+                stdout: String::new(),
+                stderr: String::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn exec_counts_exit_0_first_then_the_codes_in_order_then_those_without_one() {
+        let mut repos = vec![
+            ran("a", Some(2)),
+            ran("b", None),
+            ran("c", Some(0)),
+            ran("d", Some(1)),
+            ran("e", Some(0)),
+            ran("f", Some(2)),
+        ];
+        let mut refused = RepoReport {
+            details: Details::None,
+            ..ran("g", None)
+        };
+        refused.outcome = Outcome::Skipped;
+        repos.push(refused);
+        let mut unreadable = RepoReport {
+            details: Details::None,
+            ..ran("h", None)
+        };
+        unreadable.outcome = Outcome::Failed;
+        repos.push(unreadable);
+        let summary = Summary::of(&repos, std::time::Duration::ZERO);
+        let run = RunReport {
+            command: "exec".into(),
+            run_id: None,
+            root: "/fleet".into(),
+            dry_run: false,
+            repos,
+            summary,
+            interrupted: false,
+            notes: Vec::new(),
+            not_started: 0,
+            internal_error: None,
+        };
+        // Colour is taken off by the output stream, as it is here.
+        assert_eq!(
+            anstream::adapter::strip_str(&exec_counts(&run)).to_string(),
+            "6 ran: 2 exited 0, 1 exited 1, 2 exited 2, 1 without exit code; 1 skipped, 1 failed"
+        );
+    }
+}
