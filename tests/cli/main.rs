@@ -22,6 +22,8 @@ mod output;
 mod output_writes;
 mod replace;
 mod runs_prune;
+mod safety;
+mod signals;
 mod status;
 mod sync;
 mod targets;

@@ -15,6 +15,7 @@ use crate::git::{self, Git};
 use crate::hosts::HostGate;
 use crate::journal::FileRecord;
 use crate::ops::guard;
+use crate::ops::safety::{self, Unsafe};
 use crate::ops::sync::Started;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::planned::Planned;
@@ -267,7 +268,7 @@ where
         .map(|name| name.shorten().to_str_lossy().into_owned());
     let mut tracking = None;
     if options.mode != Mode::Check {
-        if let Some(reason) = unsafe_state(&opened, options, head_id.is_some(), branch.is_some()) {
+        if let Some(reason) = unsafe_state(&opened, options) {
             return skip(reason);
         }
         if options.push {
@@ -357,36 +358,13 @@ where
     RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
 }
 
-/// Why the repository cannot take a change now, if it cannot.
-fn unsafe_state(
-    opened: &gix::Repository,
-    options: &EditOptions,
-    has_head: bool,
-    on_branch: bool,
-) -> Option<String> {
-    if git::index_lock_path(opened).exists() {
-        return Some(
-            "index.lock present: another git process is running here, or one crashed \
-             (remove the lock once no git runs)"
-                .into(),
-        );
-    }
-    if let Some(state) = git::operation_in_progress(opened) {
-        return Some(format!(
-            "{} in progress: finish or abort it first",
-            state.as_str()
-        ));
-    }
-    if !has_head {
-        return Some("no commit yet: make the first commit by hand".into());
-    }
-    if options.commit && !on_branch {
-        return Some(
-            "detached HEAD: check out a branch first (or use --no-commit to change the files only)"
-                .into(),
-        );
-    }
-    None
+/// Why the repository cannot take a change now, if it cannot: the checks every writing command
+/// shares; a detached HEAD only when the change is to be committed.
+fn unsafe_state(opened: &gix::Repository, options: &EditOptions) -> Option<String> {
+    safety::check(opened, options.commit).map(|reason| match reason {
+        Unsafe::Detached => format!("{reason} (or use --no-commit to change the files only)"),
+        other => other.to_string(),
+    })
 }
 
 /// The repository's tracked paths, from its index, in process.
