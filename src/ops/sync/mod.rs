@@ -100,14 +100,10 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
     };
     // `git add -A` would take the conflict markers for a resolution and commit them.
     if status.conflicted > 0 {
+        let paths = plural(status.conflicted.try_into().unwrap_or(2), "path", "paths");
+        let n = status.conflicted;
         return Plan::Skip(format!(
-            "{} {} with unresolved conflicts: resolve them (then git add) first",
-            status.conflicted,
-            plural(
-                usize::try_from(status.conflicted).unwrap_or(usize::MAX),
-                "path",
-                "paths"
-            )
+            "{n} {paths} with unresolved conflicts: resolve them (then git add) first"
         ));
     }
     let tracking = match git::tracking_of_head(&opened) {
