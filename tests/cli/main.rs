@@ -20,6 +20,7 @@ mod license_options;
 mod network;
 mod observe;
 mod output;
+mod output_writes;
 mod replace;
 mod replace_words;
 mod runs_prune;

@@ -98,6 +98,14 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         Ok(status) => status,
         Err(err) => return Plan::Fail(err.to_string()),
     };
+    // `git add -A` would take the conflict markers for a resolution and commit them.
+    if status.conflicted > 0 {
+        let paths = plural(status.conflicted.try_into().unwrap_or(2), "path", "paths");
+        let n = status.conflicted;
+        return Plan::Skip(format!(
+            "{n} {paths} with unresolved conflicts: resolve them (then git add) first"
+        ));
+    }
     let tracking = match git::tracking_of_head(&opened) {
         Ok(tracking) => tracking,
         Err(err) => return Plan::Fail(err.to_string()),
@@ -111,10 +119,13 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
     let commit = status.is_dirty();
     let push = options.push && (commit || status.ahead > 0 || options.pull);
     if !commit && !push && !options.pull {
+        // Said on the repository's line, so in a word or two.
         return Plan::Unchanged(if status.ahead > 0 {
             format!("nothing to commit; {} unpushed (--no-push)", status.ahead)
+        } else if options.push {
+            "up to date".into()
         } else {
-            "nothing to commit, nothing to push".into()
+            "clean".into()
         });
     }
     let host = if options.push || options.pull {
