@@ -9,6 +9,7 @@ mod config;
 mod exec;
 mod fixture;
 mod fleet_advice;
+mod forge_remotes;
 mod hooks;
 mod interrupt;
 mod journal_writes;
