@@ -3,6 +3,7 @@
 //! out within the call's budget, and the forge's status codes turned into typed errors.
 
 use std::fmt;
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -76,6 +77,9 @@ pub struct Api {
     kind: ForgeKind,
     token: Option<Token>,
     budget: Duration,
+    /// Held by every call that creates or changes something: on one forge those go one at
+    /// a time (GitHub's guidance against secondary rate limits), reads run in parallel.
+    writes: Mutex<()>,
 }
 
 impl fmt::Debug for Api {
@@ -108,6 +112,7 @@ impl Api {
             kind: entry.kind,
             token,
             budget: timeout,
+            writes: Mutex::new(()),
         }
     }
 
@@ -173,8 +178,14 @@ impl Api {
         url: &str,
         body: Option<&Value>,
     ) -> Result<(Reply, Duration), ForgeError> {
+        let _one_at_a_time = (method != "GET").then(|| {
+            self.writes
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        });
         let started = Instant::now();
         let mut waited = Duration::ZERO;
+        let mut last_wanted = Duration::ZERO;
         for _ in 0..=MAX_RATE_LIMIT_RETRIES {
             let (status, headers, text) = self.exchange(method, url, body)?;
             if matches!(status, 403 | 429) {
@@ -189,6 +200,7 @@ impl Api {
                     }
                     std::thread::sleep(wanted);
                     waited += wanted;
+                    last_wanted = wanted;
                     continue;
                 }
             }
@@ -196,10 +208,11 @@ impl Api {
                 .judge(url, status, &headers, &text)
                 .map(|reply| (reply, waited));
         }
+        // Still limited after every retry: the last wait asked for, and what is left.
         Err(ForgeError::RateLimited {
             url: url.to_string(),
-            wanted: Duration::ZERO,
-            budget: Duration::ZERO,
+            wanted: last_wanted,
+            budget: self.budget.saturating_sub(started.elapsed()),
         })
     }
 

@@ -280,3 +280,24 @@ pub fn status_merge_and_close(flavour: Flavour) {
         None
     );
 }
+
+/// A forge that does not answer is given up after the call's timeout, as a transport error
+/// naming the URL.
+pub fn a_silent_forge_times_out(flavour: Flavour) {
+    let forge_fleet = ForgeFleet::new(flavour);
+    let forge = forge_fleet.forge(Some(TOKEN), 1);
+    forge_fleet.server.fault(Fault::Silent { seconds: 4 });
+    let started = Instant::now();
+    let error = forge
+        .find_open("fleet/alpha", "relicense")
+        .expect_err("no answer");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let ForgeError::Transport { url, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(url.starts_with(&forge_fleet.server.api_root()), "{url}");
+}

@@ -39,3 +39,8 @@ fn an_owner_is_listed_across_pages() {
 fn status_merge_and_close() {
     case::status_merge_and_close(FORGE);
 }
+
+#[test]
+fn a_silent_forge_times_out() {
+    case::a_silent_forge_times_out(FORGE);
+}

@@ -54,6 +54,8 @@ pub enum Fault {
     Exhausted { seconds: u64 },
     /// An HTML page with status 200, as a proxy or a login page would send.
     Html,
+    /// No answer for `seconds`, then the connection closed: a forge that hangs.
+    Silent { seconds: u64 },
 }
 
 /// One repository the forge knows.
@@ -260,6 +262,12 @@ fn serve(state: &Mutex<State>, stream: &TcpStream) {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     guard.requests.push(request.clone());
     let prefix = guard.flavour.api_prefix();
+    if let Some(Fault::Silent { seconds }) = guard.faults.front().copied() {
+        guard.faults.pop_front();
+        drop(guard);
+        std::thread::sleep(std::time::Duration::from_secs(seconds));
+        return;
+    }
     let response = if let Some(rest) = request.path().strip_prefix(prefix) {
         let rest = rest.to_string();
         api(&mut guard, &request, &rest)
@@ -302,6 +310,7 @@ fn api(state: &mut State, request: &Request, path: &str) -> Response {
                     .with_header(remaining, "0")
                     .with_header(reset_name, &reset)
             }
+            Fault::Silent { .. } => unreachable!("answered in serve"),
             Fault::Html => Response {
                 status: 200,
                 headers: vec![("Content-Type".into(), "text/html".into())],
