@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::remote::{RemoteUrl, strip_port};
+use super::remote::{RemoteUrl, RemoteUrlError, parse_remote_url, strip_port};
 
 /// The REST dialects git-batch speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
@@ -70,6 +70,15 @@ pub enum ForgeEntryError {
     Twice(String),
 }
 
+/// Why a repository's forge is not known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocateError {
+    #[error(transparent)]
+    Url(#[from] RemoteUrlError),
+    #[error("{host} is not a forge git-batch knows; name it in .git-batch.toml:\n{table}")]
+    UnknownHost { host: String, table: String },
+}
+
 /// The forges git-batch knows: the configured ones first (they may override a public host,
 /// for a proxy), then github.com, gitlab.com and codeberg.org.
 #[derive(Debug, Clone)]
@@ -130,6 +139,19 @@ impl Forges {
                 let bare = strip_port(host);
                 self.entries.iter().find(|entry| entry.host == bare)
             })
+    }
+
+    /// The forge and place of a repository from its remote URL, as the plan needs them
+    /// before anything is pushed.
+    pub fn locate(&self, url: &str) -> Result<(RemoteUrl, &ForgeEntry), LocateError> {
+        let remote = parse_remote_url(url)?;
+        match self.resolve(&remote) {
+            Some(entry) => Ok((remote, entry)),
+            None => Err(LocateError::UnknownHost {
+                table: Forges::table_to_add(&remote.host),
+                host: remote.host,
+            }),
+        }
     }
 
     /// The table to add to `.git-batch.toml` for a host no forge answers for.
@@ -219,5 +241,28 @@ mod tests {
             Forges::table_to_add("git.example.com:2222")
                 .contains("host = \"git.example.com:2222\"")
         );
+    }
+
+    #[test]
+    fn locate_names_the_table_to_add_for_an_unknown_host() {
+        let forges = Forges::new(&[]).expect("no table");
+        let (remote, entry) = forges.locate("git@gitlab.com:g/s/n.git").expect("known");
+        assert_eq!(
+            (remote.path().as_str(), entry.kind),
+            ("g/s/n", ForgeKind::Gitlab)
+        );
+        let error = forges
+            .locate("https://git.example.com/o/n")
+            .expect_err("unknown");
+        let text = error.to_string();
+        assert!(text.starts_with("git.example.com is not a forge"), "{text}");
+        assert!(
+            text.contains("[[forges]]\nhost = \"git.example.com\""),
+            "{text}"
+        );
+        assert!(matches!(
+            forges.locate("../x.git"),
+            Err(LocateError::Url(_))
+        ));
     }
 }

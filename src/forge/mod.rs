@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub use api::{Api, ForgeError};
-pub use known::{ForgeEntry, ForgeKind, Forges};
+pub use known::{ForgeEntry, ForgeKind, Forges, LocateError};
 pub use remote::{RemoteUrl, RemoteUrlError, parse_remote_url};
 pub use token::Token;
 

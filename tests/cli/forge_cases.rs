@@ -301,3 +301,26 @@ pub fn a_silent_forge_times_out(flavour: Flavour) {
     };
     assert!(url.starts_with(&forge_fleet.server.api_root()), "{url}");
 }
+
+/// The happy path stays cheap, as the change-request contract wants (no more than 3 API
+/// requests a repository): opening is one search and one creation; reading a status for
+/// `prs` is at most four reads.
+pub fn the_happy_path_costs_few_requests(flavour: Flavour) {
+    let forge_fleet = ForgeFleet::new(flavour);
+    let forge = forge_fleet.forge(Some(TOKEN), 10);
+    let number = forge
+        .open("fleet/alpha", &new_request("relicense"))
+        .expect("opened")
+        .value
+        .request
+        .number;
+    let opening = forge_fleet.api_calls();
+    assert_eq!(opening.len(), 2, "{opening:#?}");
+    forge.status("fleet/alpha", number).expect("read");
+    let reading = forge_fleet.api_calls().len() - opening.len();
+    assert!(reading <= 4, "{:#?}", forge_fleet.api_calls());
+    eprintln!(
+        "{flavour:?}: open {} requests, status {reading}",
+        opening.len()
+    );
+}

@@ -44,3 +44,8 @@ fn status_merge_and_close() {
 fn a_silent_forge_times_out() {
     case::a_silent_forge_times_out(FORGE);
 }
+
+#[test]
+fn the_happy_path_costs_few_requests() {
+    case::the_happy_path_costs_few_requests(FORGE);
+}

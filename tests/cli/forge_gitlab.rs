@@ -71,3 +71,8 @@ fn nested_groups_are_one_encoded_project_id() {
         ]
     );
 }
+
+#[test]
+fn the_happy_path_costs_few_requests() {
+    case::the_happy_path_costs_few_requests(FORGE);
+}
