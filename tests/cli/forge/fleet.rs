@@ -38,13 +38,29 @@ impl ForgeFleet {
 
     /// Commits `file` on a new branch `branch` of `alpha` and pushes it over smart HTTP.
     pub fn push_branch(&self, branch: &str, file: &str, content: &str) {
-        let clone = self.fleet.path("alpha");
+        self.push_branch_of("alpha", branch, file, content);
+    }
+
+    /// Commits `file` on a new branch `branch` of repository `name` and pushes it.
+    pub fn push_branch_of(&self, name: &str, branch: &str, file: &str, content: &str) {
+        let clone = self.fleet.path(name);
         self.fleet
             .git(&clone, &["switch", "-q", "-c", branch, "main"]);
         self.fleet
-            .commit_file("alpha", file, content, &format!("add {file}"));
+            .commit_file(name, file, content, &format!("add {file}"));
         self.fleet.git(&clone, &["push", "-q", "origin", branch]);
         self.fleet.git(&clone, &["switch", "-q", "main"]);
+    }
+
+    /// Adds repository `name` to the fleet, served by the forge as `fleet/NAME`.
+    pub fn add_served(&self, name: &str) {
+        self.fleet.add_repo(name);
+        self.server.serve_fleet(&self.fleet, &[name]);
+        let url = self.server.git_url(&format!("fleet/{name}"));
+        self.fleet.git(
+            &self.fleet.path(name),
+            &["remote", "set-url", "origin", &url],
+        );
     }
 
     /// A client of the forge's API with `token`, each call allowed `seconds`.

@@ -105,6 +105,11 @@ pub struct State {
     pub requests: Vec<Request>,
     /// The most items a page holds, whatever the client asks.
     pub max_page: usize,
+    /// How long each API write is held before it is answered, to see writes overlap.
+    pub write_delay: std::time::Duration,
+    writes_in_flight: usize,
+    /// The most API writes that were in flight at once.
+    pub most_writes_at_once: usize,
 }
 
 /// The running server; stopped when dropped.
@@ -138,6 +143,9 @@ impl ForgeServer {
             faults: VecDeque::new(),
             requests: Vec::new(),
             max_page: 100,
+            write_delay: std::time::Duration::ZERO,
+            writes_in_flight: 0,
+            most_writes_at_once: 0,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -257,10 +265,24 @@ fn serve(state: &Mutex<State>, stream: &TcpStream) {
     let Some(request) = http::read_request(stream) else {
         return;
     };
-    let mut guard = state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let lock = || {
+        state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    let mut guard = lock();
     guard.requests.push(request.clone());
+    let is_write =
+        request.method != "GET" && request.path().starts_with(guard.flavour.api_prefix());
+    let delay = guard.write_delay;
+    if is_write && !delay.is_zero() {
+        guard.writes_in_flight += 1;
+        guard.most_writes_at_once = guard.most_writes_at_once.max(guard.writes_in_flight);
+        drop(guard);
+        std::thread::sleep(delay);
+        guard = lock();
+        guard.writes_in_flight -= 1;
+    }
     let prefix = guard.flavour.api_prefix();
     if let Some(Fault::Silent { seconds }) = guard.faults.front().copied() {
         guard.faults.pop_front();
