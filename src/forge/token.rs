@@ -52,6 +52,21 @@ pub fn variables(kind: ForgeKind) -> &'static [&'static str] {
     }
 }
 
+/// The fix to print when a forge has no token or refuses it: where git-batch looks, in order.
+pub fn advice(kind: ForgeKind, api_root: &str) -> String {
+    let host = api_root
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or(api_root);
+    format!(
+        "set {} to a token the {} API at {api_root} accepts, or store one for {host} in a git \
+         credential helper (`git credential approve`)",
+        variables(kind).join(" or "),
+        kind.as_str()
+    )
+}
+
 /// The token for a forge of `kind` whose API is `api_root`: the first non-empty variable of
 /// [`variables`] (read through `env`), else the password `git credential fill` gives for the
 /// API's protocol and host. `None` when neither has one.
@@ -143,6 +158,19 @@ mod tests {
                 &mut no_git()
             )
             .is_none()
+        );
+    }
+
+    #[test]
+    fn the_advice_names_the_variables_and_the_host() {
+        let advice = advice(ForgeKind::Github, "https://api.github.com");
+        assert!(
+            advice.starts_with("set GIT_BATCH_TOKEN or GH_TOKEN or GITHUB_TOKEN to a token"),
+            "{advice}"
+        );
+        assert!(
+            advice.contains("for api.github.com in a git credential helper"),
+            "{advice}"
         );
     }
 
