@@ -324,3 +324,34 @@ pub fn the_happy_path_costs_few_requests(flavour: Flavour) {
         opening.len()
     );
 }
+
+/// Creating a change request for a branch that already has one is the typed `Exists`, in
+/// each forge's words (GitHub's 422 "A pull request already exists", GitLab's and Gitea's
+/// 409); the trait's `open` turns it into the one found.
+pub fn a_second_creation_is_typed_exists(flavour: Flavour) {
+    let forge_fleet = ForgeFleet::new(flavour);
+    let api = forge_fleet.api();
+    let (path, body) = match flavour {
+        Flavour::GitLab => (
+            "/projects/fleet%2Falpha/merge_requests",
+            serde_json::json!({"source_branch": "relicense", "target_branch": "main", "title": "T"}),
+        ),
+        Flavour::GitHub | Flavour::Gitea => (
+            "/repos/fleet/alpha/pulls",
+            serde_json::json!({"head": "relicense", "base": "main", "title": "T"}),
+        ),
+    };
+    let (created, _) = api.send("POST", path, &body).expect("created");
+    assert_eq!(created.status, 201);
+    let error = api.send("POST", path, &body).expect_err("a second one");
+    let ForgeError::Exists {
+        status, message, ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    let expected = if flavour == Flavour::GitHub { 422 } else { 409 };
+    assert_eq!(*status, expected);
+    assert!(message.contains("already exists"), "{message}");
+    assert_eq!(forge_fleet.server.pulls().len(), 1);
+}

@@ -49,3 +49,8 @@ fn a_silent_forge_times_out() {
 fn the_happy_path_costs_few_requests() {
     case::the_happy_path_costs_few_requests(FORGE);
 }
+
+#[test]
+fn a_second_creation_is_typed_exists() {
+    case::a_second_creation_is_typed_exists(FORGE);
+}

@@ -81,3 +81,8 @@ fn writes_to_one_forge_go_one_at_a_time() {
     assert_eq!(forge_fleet.server.pulls().len(), 2);
     assert_eq!(forge_fleet.server.state().most_writes_at_once, 1);
 }
+
+#[test]
+fn a_second_creation_is_typed_exists() {
+    case::a_second_creation_is_typed_exists(FORGE);
+}

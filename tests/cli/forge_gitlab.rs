@@ -76,3 +76,8 @@ fn nested_groups_are_one_encoded_project_id() {
 fn the_happy_path_costs_few_requests() {
     case::the_happy_path_costs_few_requests(FORGE);
 }
+
+#[test]
+fn a_second_creation_is_typed_exists() {
+    case::a_second_creation_is_typed_exists(FORGE);
+}

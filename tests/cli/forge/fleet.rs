@@ -1,5 +1,7 @@
 //! A fleet served by a local forge: the starting point of every forge test.
 
+use std::time::Duration;
+
 use crate::fixture::Fleet;
 
 use super::{Flavour, ForgeServer};
@@ -63,20 +65,30 @@ impl ForgeFleet {
         );
     }
 
-    /// A client of the forge's API with `token`, each call allowed `seconds`.
-    pub fn forge(&self, token: Option<&str>, seconds: u64) -> Box<dyn git_batch::forge::Forge> {
+    /// The `[[forges]]` entry of the test forge.
+    pub fn entry(&self) -> git_batch::forge::ForgeEntry {
         let kind = match self.server.state().flavour {
             Flavour::GitHub => git_batch::forge::ForgeKind::Github,
             Flavour::GitLab => git_batch::forge::ForgeKind::Gitlab,
             Flavour::Gitea => git_batch::forge::ForgeKind::Gitea,
         };
-        let entry = git_batch::forge::ForgeEntry {
+        git_batch::forge::ForgeEntry {
             host: self.server.host(),
             kind,
             api: self.server.api_root(),
-        };
+        }
+    }
+
+    /// A client of the forge's API with `token`, each call allowed `seconds`.
+    pub fn forge(&self, token: Option<&str>, seconds: u64) -> Box<dyn git_batch::forge::Forge> {
         let token = token.map(git_batch::forge::Token::new);
-        git_batch::forge::connect(&entry, token, std::time::Duration::from_secs(seconds))
+        git_batch::forge::connect(&self.entry(), token, Duration::from_secs(seconds))
+    }
+
+    /// The HTTP layer under [`ForgeFleet::forge`], for calls the trait makes only in passing.
+    pub fn api(&self) -> git_batch::forge::Api {
+        let token = Some(git_batch::forge::Token::new(TOKEN));
+        git_batch::forge::Api::new(&self.entry(), token, Duration::from_secs(10))
     }
 
     /// The API requests made so far, as `METHOD /path?query`.
