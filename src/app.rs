@@ -276,10 +276,17 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 .message
                 .clone()
                 .unwrap_or_else(|| replace.default_message());
-            let replace = ContentOp::Replace(replace.clone());
+            let op = ContentOp::Replace(replace.clone());
             let options = edit_options(settings, edit, message);
-            let decide = |snapshot: &ops::edit::Snapshot| replace.decide_noting(snapshot);
-            crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
+            let decide = |snapshot: &ops::edit::Snapshot| op.decide_noting(snapshot);
+            let run =
+                crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?;
+            // Like `git add` with a pathspec that matches nothing: said, and not a success.
+            if let Some(said) = replace.matched_nowhere(&run) {
+                crate::report::print_error(&said);
+                return Ok(exit_code(&run).merge(ExitCode::Failure));
+            }
+            run
         }
         Command::Check { .. } => {
             let Some(policy @ ContentOp::Policy(_, fixes)) = &content else {

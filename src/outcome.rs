@@ -68,6 +68,10 @@ pub struct RepoChanges {
     /// The commit this run made, if it made one.
     pub commit: Option<String>,
     pub pushed: bool,
+    /// `--check`: why the fix command the check prints would skip this repository as it is
+    /// (uncommitted work in a file it changes, a detached HEAD, …); absent when it would not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_blocked: Option<String>,
     /// The tree of the index before the run (also in the index ref), for undo; not shown.
     #[serde(skip)]
     pub index_tree: Option<String>,

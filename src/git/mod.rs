@@ -6,6 +6,7 @@ pub mod blob;
 mod diff;
 pub mod intent;
 mod path;
+pub mod push;
 mod read;
 pub mod refs;
 pub mod remote;
@@ -13,5 +14,6 @@ pub mod run;
 
 pub use diff::paths_changed;
 pub use path::{fs_path, os_path};
+pub use push::{PushResult, push};
 pub use read::*;
 pub use run::{Git, GitError, GitOutput};

@@ -2,6 +2,7 @@
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
 mod action;
+mod check_fixes;
 mod cleanup;
 mod clone;
 mod concurrency;
@@ -9,6 +10,13 @@ mod config;
 mod exec;
 mod fixture;
 mod fleet_advice;
+mod forge;
+mod forge_cases;
+mod forge_git;
+mod forge_gitea;
+mod forge_github;
+mod forge_gitlab;
+mod forge_remotes;
 mod hooks;
 mod interrupt;
 mod journal_writes;
@@ -20,8 +28,12 @@ mod license_options;
 mod network;
 mod observe;
 mod output;
+mod output_writes;
 mod replace;
+mod replace_words;
 mod runs_prune;
+mod safety;
+mod signals;
 mod status;
 mod sync;
 mod targets;

@@ -3,7 +3,6 @@
 //! atomic writes that keep each file's mode, a commit of only those paths, a push as safe as
 //! `sync`'s, and the files put back as they were when a step fails.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use crate::git::{self, Git};
 use crate::hosts::HostGate;
 use crate::ops::change::snapshot;
 use crate::ops::guard;
+use crate::ops::safety::{self, Unsafe};
 use crate::ops::sync::Started;
 use crate::outcome::{Details, Outcome, RepoChanges, RepoReport};
 use crate::planned::Planned;
@@ -21,6 +21,7 @@ use crate::words::describe_files;
 
 use crate::targets::Repo;
 
+mod diff;
 mod editor;
 /// The repository and the change every content operation decides with (kept here too, so that
 /// an operation imports all it needs from one place).
@@ -141,7 +142,7 @@ where
         .map(|name| name.shorten().to_str_lossy().into_owned());
     let mut tracking = None;
     if options.mode != Mode::Check {
-        if let Some(reason) = unsafe_state(&opened, options, head_id.is_some(), branch.is_some()) {
+        if let Some(reason) = unsafe_state(&opened, options) {
             return skip(reason);
         }
         if options.push {
@@ -189,7 +190,7 @@ where
         .map(|c| c.path.to_str_lossy().into_owned())
         .collect();
     let mut details = RepoChanges {
-        diff: options.diff.then(|| unified_diff(&changes)),
+        diff: options.diff.then(|| diff::unified(&snapshot, &changes)),
         file_count: files.len(),
         files,
         mentions,
@@ -209,6 +210,13 @@ where
                 .collect();
         }
         let message = format!("would change {}", describe_files(&details.files));
+        if options.mode == Mode::Check {
+            // What the fix, a real run that commits, would refuse, in the order it checks; said
+            // under the fix command, where the fix is (the line stays what the check found).
+            let git = Git::new(&repo.path, options.timeout);
+            details.fix_blocked = unsafe_state_for_fix(&opened, options)
+                .or_else(|| guard::touches_user_work(&opened, &snapshot, &changes, &git, true));
+        }
         return RepoReport::new(repo, Outcome::Changed, message)
             .with_details(Details::Edit(details));
     }
@@ -232,76 +240,25 @@ where
     RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
 }
 
-/// Why the repository cannot take a change now, if it cannot.
-fn unsafe_state(
-    opened: &gix::Repository,
-    options: &EditOptions,
-    has_head: bool,
-    on_branch: bool,
-) -> Option<String> {
-    if git::index_lock_path(opened).exists() {
-        return Some(
-            "index.lock present: another git process is running here, or one crashed \
-             (remove the lock once no git runs)"
-                .into(),
-        );
-    }
-    if let Some(state) = git::operation_in_progress(opened) {
-        return Some(format!(
-            "{} in progress: finish or abort it first",
-            state.as_str()
-        ));
-    }
-    if !has_head {
-        return Some("no commit yet: make the first commit by hand".into());
-    }
-    if options.commit && !on_branch {
-        return Some(
-            "detached HEAD: check out a branch first (or use --no-commit to change the files only)"
-                .into(),
-        );
-    }
-    None
+/// Why the repository cannot take a change now, if it cannot: the checks every writing command
+/// shares; a detached HEAD only when the change is to be committed.
+fn unsafe_state(opened: &gix::Repository, options: &EditOptions) -> Option<String> {
+    safety::check(opened, options.commit).map(|reason| match reason {
+        Unsafe::Detached => format!("{reason} (or use --no-commit to change the files only)"),
+        other => other.to_string(),
+    })
 }
 
-/// A unified diff of `changes`, as `git diff` would show it.
-fn unified_diff(changes: &[Change]) -> String {
-    let mut out = String::new();
-    for change in changes {
-        let path = change.path.to_str_lossy();
-        let (a, b) = (
-            change.old.as_deref().unwrap_or_default(),
-            change.new.as_deref().unwrap_or_default(),
-        );
-        let (old_name, new_name) = (
-            if change.old.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".to_owned()
-            },
-            if change.new.is_some() {
-                format!("b/{path}")
-            } else {
-                "/dev/null".to_owned()
-            },
-        );
-        let binary = |bytes: &[u8]| crate::license::declarations::is_binary(bytes);
-        if binary(a) || binary(b) {
-            let _ = writeln!(out, "Binary files {old_name} and {new_name} differ");
-            continue;
-        }
-        // Text that is not UTF-8 (Latin-1, say) is shown with replacement characters; the
-        // bytes written are the file's own.
-        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
-        let diff = similar::TextDiff::from_lines(a.as_ref(), b.as_ref());
-        let _ = write!(
-            out,
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&old_name, &new_name)
-                .missing_newline_hint(true)
-        );
+/// For a check that found drift: why the printed fix would skip the repository for its state,
+/// if it would. An `index.lock` does not count: git holds one while a hook runs the check, and
+/// it is gone when the fix is run.
+fn unsafe_state_for_fix(opened: &gix::Repository, options: &EditOptions) -> Option<String> {
+    if git::index_lock_path(opened).exists() {
+        return None;
     }
-    out
+    let fix = EditOptions {
+        commit: true,
+        ..options.clone()
+    };
+    unsafe_state(opened, &fix)
 }
