@@ -110,7 +110,7 @@ fn run_in_terminal(fleet: &Fleet, args: &[&str]) -> TerminalRun {
 }
 
 /// The run's notes.
-fn notes(document: &Value) -> Vec<String> {
+fn notes_of(document: &Value) -> Vec<String> {
     document["notes"]
         .as_array()
         .expect("a notes array")
@@ -187,7 +187,7 @@ fn an_unknown_host_key_fails_at_once_with_the_fix_even_with_a_terminal() {
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(run.elapsed < Duration::from_secs(10), "{run:#?}");
     assert!(!run.terminal.contains("yes/no"), "ssh asked: {run:#?}");
-    let notes = notes(&run.document);
+    let notes = notes_of(&run.document);
     assert_eq!(notes.len(), 1, "{notes:#?}");
     assert!(notes[0].starts_with("127.0.0.1 refused"), "{}", notes[0]);
     assert!(
@@ -209,6 +209,22 @@ fn an_unknown_host_key_fails_at_once_with_the_fix_even_with_a_terminal() {
     let connections = sshd.log().matches("Connection from").count();
     assert_eq!(connections, 1, "{}", sshd.log());
     assert_eq!(sshd.sessions(), 0);
+
+    // A clone from the unknown host: the same note, and nothing left behind.
+    let into = fleet.base.join("cloned");
+    let url = sshd.url(&bare_remote(&fleet, "team/x.git"));
+    let into_arg = into.to_str().expect("a UTF-8 path");
+    let run = run_in_terminal(
+        &fleet,
+        &["--root", into_arg, "--timeout", "30", "clone", &url],
+    );
+    assert!(run.elapsed < Duration::from_secs(10), "{run:#?}");
+    assert_eq!(repo(&run.document, "x")["outcome"], "failed", "{run:#?}");
+    let clone_notes = notes_of(&run.document);
+    assert_eq!(clone_notes.len(), 1, "{clone_notes:#?}");
+    assert!(clone_notes[0].contains(&keyscan), "{}", clone_notes[0]);
+    let left: Vec<_> = fs::read_dir(&into).expect("the root").collect();
+    assert!(left.is_empty(), "{left:?}");
 
     // The fix, as the note gives it (into this fleet's known_hosts), then the rerun it names.
     let scan = Command::new("ssh-keyscan")
@@ -234,7 +250,7 @@ fn a_changed_host_key_fails_at_once_with_the_fix() {
 
     let document = fleet.json_exit(&["--timeout", "30", "sync"], 1);
 
-    let notes = notes(&document);
+    let notes = notes_of(&document);
     assert_eq!(notes.len(), 1, "{notes:#?}");
     assert!(notes[0].starts_with("127.0.0.1 refused"), "{}", notes[0]);
     let fix = format!("`ssh-keygen -R '[127.0.0.1]:{}'`", sshd.port);
@@ -256,7 +272,7 @@ fn a_key_that_needs_a_passphrase_fails_at_once_and_is_said_once() {
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(run.elapsed < Duration::from_secs(10), "{run:#?}");
     assert!(!run.terminal.contains("passphrase"), "ssh asked: {run:#?}");
-    let notes = notes(&run.document);
+    let notes = notes_of(&run.document);
     assert_eq!(notes.len(), 1, "{notes:#?}");
     assert!(notes[0].starts_with("127.0.0.1 refused"), "{}", notes[0]);
     assert!(
@@ -351,7 +367,7 @@ fn a_server_that_never_answers_costs_one_timeout_and_nothing_is_half_written() {
     // One wait of --timeout (the probe), not one per repository, and the run finished.
     assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
     assert_eq!(silent.accepted.load(Ordering::SeqCst), 1);
-    let notes = notes(&document);
+    let notes = notes_of(&document);
     assert_eq!(notes.len(), 1, "{notes:#?}");
     assert!(notes[0].contains("timed out"), "{}", notes[0]);
     assert!(notes[0].contains("cannot be reached"), "{}", notes[0]);
