@@ -183,6 +183,10 @@ fn an_unknown_host_key_fails_at_once_with_the_fix_even_with_a_terminal() {
     let before: Vec<UserState> = names.iter().map(|n| UserState::of(&fleet, n)).collect();
 
     let run = run_in_terminal(&fleet, &["--timeout", "30", "sync"]);
+    eprintln!(
+        "sync with an unknown host key, under a terminal: {:?}",
+        run.elapsed
+    );
 
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(run.elapsed < Duration::from_secs(10), "{run:#?}");
@@ -268,6 +272,10 @@ fn a_key_that_needs_a_passphrase_fails_at_once_and_is_said_once() {
     let before: Vec<UserState> = names.iter().map(|n| UserState::of(&fleet, n)).collect();
 
     let run = run_in_terminal(&fleet, &["--timeout", "30", "sync"]);
+    eprintln!(
+        "sync with a key that needs a passphrase, under a terminal: {:?}",
+        run.elapsed
+    );
 
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(run.elapsed < Duration::from_secs(10), "{run:#?}");
@@ -363,6 +371,7 @@ fn a_server_that_never_answers_costs_one_timeout_and_nothing_is_half_written() {
     let start = Instant::now();
     let document = fleet.json(&["--timeout", "2", "sync"]);
     let elapsed = start.elapsed();
+    eprintln!("sync against a silent server, --timeout 2: {elapsed:?}");
 
     // One wait of --timeout (the probe), not one per repository, and the run finished.
     assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
@@ -411,6 +420,7 @@ fn per_host_caps_the_sessions_the_server_sees() {
     let mark = sshd.log().len();
     fleet.json_exit(&["-j4", "--per-host", "4", "sync"], 0);
     let uncapped = sshd.most_sessions_at_once(mark);
+    eprintln!("sessions at once: {capped} with --per-host 1, {uncapped} with --per-host 4");
 
     assert_eq!(capped, 1, "{}", sshd.log());
     // The count sees sessions at once when they happen.
