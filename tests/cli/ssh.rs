@@ -429,3 +429,35 @@ fn per_host_caps_the_sessions_the_server_sees() {
         assert_eq!(fleet.remote_head(name), fleet.head(name), "{name}");
     }
 }
+
+#[test]
+fn a_closed_port_is_unreachable_and_said_once() {
+    let Some(sshd) = Sshd::start() else { return };
+    let names = ["a", "b"];
+    let fleet = fleet_over_ssh(&sshd, &[], Key::Plain);
+    // A port nothing listens on: taken, then given back.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    for name in names {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+        let url = format!(
+            "ssh://git@127.0.0.1:{closed}{}",
+            fleet.remote_path(name).display()
+        );
+        fleet.git(&fleet.path(name), &["remote", "set-url", "origin", &url]);
+    }
+    let before: Vec<UserState> = names.iter().map(|n| UserState::of(&fleet, n)).collect();
+
+    let start = Instant::now();
+    let document = fleet.json_exit(&["--timeout", "30", "sync"], 1);
+
+    assert!(start.elapsed() < Duration::from_secs(10), "{document:#}");
+    let notes = notes_of(&document);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(notes[0].contains("Connection refused"), "{}", notes[0]);
+    assert!(notes[0].contains("cannot be reached"), "{}", notes[0]);
+    assert_not_tried(&fleet, &document, &names, &before);
+}
