@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::engine::in_pool;
 use crate::error::UsageError;
 use crate::git::{self, Git, Tracking};
-use crate::hosts::{HostGate, host_refusal_fix};
+use crate::hosts::HostGate;
 use crate::journal::{Journal, RepoRecord, RootLock, RunRecord};
 use crate::ops;
 use crate::ops::edit::{EditOptions, Mode, Snapshot};
@@ -140,10 +140,13 @@ pub(crate) fn probe_hosts<'a>(
     }
     let probes: Vec<Probe<'a>> = first_of_host.into_values().collect();
     let answers = pool::map(&probes, probes.len(), |probe| {
-        let err = Git::new(probe.dir, timeout)
+        let git = Git::new(probe.dir, timeout);
+        let err = git
             .check(&["ls-remote", "--", probe.remote, probe.reference])
             .err()?;
-        host_refusal_fix(err.message()).map(|fix| (err.message().to_owned(), fix.to_owned()))
+        // The fix names the URL's host, port and user (`ssh-keyscan -p PORT HOST`).
+        let url = git::remote::url_of_remote(&git, probe.remote);
+        git::remote::refusal_fix_for(err.message(), &url).map(|fix| (err.message().to_owned(), fix))
     });
     // A probe that panicked decided nothing: its host's repositories fail rather than run blind.
     probes

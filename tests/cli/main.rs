@@ -34,6 +34,8 @@ mod replace_words;
 mod runs_prune;
 mod safety;
 mod signals;
+mod ssh;
+mod sshd;
 mod status;
 mod sync;
 mod targets;
