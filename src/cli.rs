@@ -116,6 +116,7 @@ enum CliCommand {
     Status,
     /// Commit every change, optionally rebase onto the upstream, and push
     #[command(
+        visible_alias = "git-sync",
         after_help = "Clean repositories with nothing to push are left alone without \
                             running git. A failure before the push puts the repository back \
                             as it was; `git batch undo` takes a whole run back.\n\n\
