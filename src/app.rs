@@ -88,14 +88,15 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
     if let Command::Runs = settings.command {
         let root = std::fs::canonicalize(&settings.selection.root)
             .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
-        crate::mutation::print_runs(settings, &root, &journal)?;
+        let (runs, damaged) = journal.scan(&root)?;
+        report::print_runs(settings.format, &root, &runs, &damaged);
         return Ok(ExitCode::Success);
     }
     if let Command::RunsPrune { older_than, keep } = settings.command {
         let rule = crate::journal::PruneRule { older_than, keep };
         let root = std::fs::canonicalize(&settings.selection.root)
             .map_err(|_| TargetError::RootNotFound(settings.selection.root.clone()))?;
-        return Ok(crate::mutation::prune(settings, &root, &journal, &rule)?);
+        return crate::commands::prune(settings, &root, &journal, &rule);
     }
     if let Command::Undo { run_id, push } = &settings.command {
         let root = std::fs::canonicalize(&settings.selection.root)
@@ -128,12 +129,12 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         } else {
             None
         };
-        let request = crate::mutation::UndoRequest {
+        let request = crate::commands::UndoRequest {
             run_id: run_id.as_deref(),
             push: *push,
             only,
         };
-        let run = crate::mutation::undo(settings, &root, &journal, &request, start)?;
+        let run = crate::commands::undo(settings, &root, &journal, &request, start)?;
         return Ok(exit_code(&run));
     }
     if let Command::Clone {
@@ -142,7 +143,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         base_url,
     } = &settings.command
     {
-        let run = crate::mutation::clone(settings, items, list.as_deref(), base_url, start)?;
+        let run = crate::commands::clone(settings, items, list.as_deref(), base_url, start)?;
         return Ok(exit_code(&run));
     }
     let mut notes = Vec::new();
@@ -251,7 +252,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 timeout: settings.timeout,
                 run_id: String::new(),
             };
-            crate::mutation::sync(settings, header, &repos, options, &journal, start)?
+            crate::commands::sync(settings, header, repos, options, &journal, start)?
         }
         Command::LicenseUpdate { old, new, edit, .. } => {
             let message = edit.message.clone().unwrap_or_else(|| {
@@ -266,7 +267,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             };
             let options = edit_options(settings, edit, message);
             let decide = |snapshot: &ops::edit::Snapshot| update.decide_noting(snapshot);
-            crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
+            crate::commands::edit(settings, header, repos, options, &decide, &journal, start)?
         }
         Command::FileReplace { edit, .. } => {
             let Some(ContentOp::Replace(replace)) = &content else {
@@ -279,7 +280,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             let replace = ContentOp::Replace(replace.clone());
             let options = edit_options(settings, edit, message);
             let decide = |snapshot: &ops::edit::Snapshot| replace.decide_noting(snapshot);
-            crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
+            crate::commands::edit(settings, header, repos, options, &decide, &journal, start)?
         }
         Command::Check { .. } => {
             let Some(policy @ ContentOp::Policy(_, fixes)) = &content else {
@@ -299,7 +300,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
                 run_id: String::new(),
             };
             let decide = |snapshot: &ops::edit::Snapshot| policy.decide_noting(snapshot);
-            crate::mutation::edit(settings, header, &repos, options, &decide, &journal, start)?
+            crate::commands::edit(settings, header, repos, options, &decide, &journal, start)?
         }
         Command::Undo { .. }
         | Command::Runs

@@ -1,31 +1,37 @@
 //! A run over repositories: the pool works on each one while the printer, on its own thread,
 //! reports each as it finishes; a repository git-batch will not work on is skipped before the
-//! work can touch it. Every command that runs over repositories goes through [`in_pool`].
+//! work can touch it. Every command that runs over repositories goes through [`in_pool`], and
+//! every one that writes holds a [`RunGuard`] (root lock, journal record, progress, finish).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::outcome::{Outcome, RepoReport, RunReport, Summary};
-use crate::pool::{self, Event};
+use crate::pool::{self, Event, Item};
 use crate::report::{self, Layout, Printer, RunHeader};
 use crate::settings::Settings;
 use crate::targets::Repo;
 
-/// Runs `work` over `repos` on the pool, with the printer on its own thread.
-pub(crate) fn in_pool<F>(
+mod guard;
+pub(crate) use guard::RunGuard;
+
+/// Runs `work` over `items` (each a repository with what its command prepared for it) on the
+/// pool, with the printer on its own thread.
+pub(crate) fn in_pool<I, F>(
     settings: &Settings,
     header: RunHeader,
-    repos: &[Repo],
+    items: &[I],
     layout: Layout,
     start: Instant,
     work: F,
 ) -> RunReport
 where
-    F: Fn(&Repo) -> RepoReport + Sync,
+    I: Item,
+    F: Fn(&I) -> RepoReport + Sync,
 {
     let (events, received) = crossbeam_channel::bounded::<Event>(256);
     let (format, verbosity, workers) = (settings.format, settings.verbosity, header.workers);
-    let total = repos.len();
+    let total = items.len();
     let stop = AtomicBool::new(false);
     let run = std::thread::scope(|scope| {
         let stop = &stop;
@@ -65,12 +71,15 @@ where
             run
         });
         // A repository git-batch will not work on is skipped before `work` can touch it.
-        let guarded = |repo: &Repo| match (repo.refusal(), &repo.unreadable) {
-            (Some(reason), _) => refused(repo, reason),
-            (None, Some(err)) => RepoReport::failed(repo, err.clone()),
-            (None, None) => work(repo),
+        let guarded = |item: &I| {
+            let repo = item.repo();
+            match (repo.refusal(), &repo.unreadable) {
+                (Some(reason), _) => refused(repo, reason),
+                (None, Some(err)) => RepoReport::failed(repo, err.clone()),
+                (None, None) => work(item),
+            }
         };
-        pool::run(repos, workers, guarded, &events, stop);
+        pool::run(items, workers, guarded, &events, stop);
         drop(events);
         printer.join().unwrap_or_else(|panic| RunReport {
             command: settings.command.name().to_owned(),

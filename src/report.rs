@@ -604,3 +604,7 @@ pub fn print_warning(message: &str) {
     let mut err = anstream::stderr();
     let _ = writeln!(err, "{} {}", "warning:".yellow().bold(), controls(message));
 }
+
+// The journal's listings, `runs` and `runs prune`.
+mod runs;
+pub use runs::{PruneDocument, PruneFailure, PrunedRun, print_prune, print_runs};

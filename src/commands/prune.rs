@@ -5,45 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde::Serialize;
-
-use super::LOCK_PATIENCE;
+use crate::engine::RunGuard;
+use crate::error::UsageError;
 use crate::exit::ExitCode;
 use crate::git;
-use crate::journal::{Journal, JournalError, Kept, PruneRule, RootLock, RunRecord, is_run_ref};
-use crate::settings::{Format, Settings};
-
-/// One run in the JSON document: pruned (with the refs deleted) or kept (with the reason).
-#[derive(Debug, Serialize)]
-struct Listed<'a> {
-    run_id: &'a str,
-    command: &'a str,
-    started: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refs: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
-}
-
-/// A repository whose refs could not be listed or deleted.
-#[derive(Debug, Serialize)]
-struct Failure {
-    path: PathBuf,
-    message: String,
-}
-
-/// The JSON document of `runs prune`.
-#[derive(Debug, Serialize)]
-struct Document<'a> {
-    command: &'static str,
-    root: &'a Path,
-    dry_run: bool,
-    pruned: Vec<Listed<'a>>,
-    kept: Vec<Listed<'a>>,
-    /// Repositories of pruned runs that are no longer there (nothing to delete in them).
-    missing: &'a [PathBuf],
-    failed: &'a [Failure],
-}
+use crate::journal::{Journal, Kept, PruneRule, RunRecord, is_run_ref};
+use crate::report::{self, PruneDocument, PruneFailure as Failure, PrunedRun as Listed};
+use crate::settings::Settings;
 
 /// `runs prune`: forgets the runs `rule` names on `root`. A repository that is no longer there
 /// is reported; one whose refs cannot be deleted fails the command (exit 1), and the runs whose
@@ -53,13 +21,9 @@ pub fn prune(
     root: &Path,
     journal: &Journal,
     rule: &PruneRule,
-) -> Result<ExitCode, JournalError> {
+) -> Result<ExitCode, UsageError> {
     let dry_run = settings.dry_run;
-    let _lock = if dry_run {
-        None
-    } else {
-        Some(RootLock::acquire(root, LOCK_PATIENCE)?)
-    };
+    let _guard = RunGuard::lock(journal, root, "runs prune", !dry_run)?;
     let (chosen, mut kept) = rule.choose(journal.runs_for(root)?, SystemTime::now());
     let mut ids_of: BTreeMap<&Path, BTreeSet<&str>> = BTreeMap::new();
     for run in &chosen {
@@ -146,7 +110,7 @@ pub fn prune(
         pruned.push(run);
     }
     kept.sort_by(|a, b| a.run.run_id.cmp(&b.run.run_id));
-    let document = Document {
+    let document = PruneDocument {
         command: "runs prune",
         root,
         dry_run,
@@ -173,81 +137,10 @@ pub fn prune(
         missing: &missing,
         failed: &failed,
     };
-    print(settings.format, &document);
+    report::print_prune(settings.format, &document);
     Ok(if failed.is_empty() {
         ExitCode::Success
     } else {
         ExitCode::Failure
     })
-}
-
-fn print(format: Format, document: &Document<'_>) {
-    use owo_colors::OwoColorize;
-    use std::io::Write;
-    for failure in document.failed {
-        let path = crate::escape::path(&failure.path);
-        let at = if path.is_empty() {
-            String::new()
-        } else {
-            format!("{path}: ")
-        };
-        crate::report::print_error(&format!("{at}{}", failure.message));
-    }
-    let mut out = anstream::stdout();
-    if format != Format::Human {
-        let text = serde_json::to_string(document).unwrap_or_default();
-        let _ = writeln!(out, "{text}");
-        return;
-    }
-    let verb = if document.dry_run {
-        "would prune"
-    } else {
-        "pruned"
-    };
-    let width = document
-        .pruned
-        .iter()
-        .chain(&document.kept)
-        .map(|run| run.command.len())
-        .max()
-        .unwrap_or(0);
-    for run in &document.pruned {
-        let refs = run.refs.unwrap_or(0);
-        let plural = if refs == 1 { "" } else { "s" };
-        let _ = writeln!(
-            out,
-            "{verb} {}  {}  {:<width$}  {refs} ref{plural}",
-            run.run_id.bold(),
-            run.started,
-            run.command
-        );
-    }
-    for run in &document.kept {
-        let _ = writeln!(
-            out,
-            "kept {}  {}  {:<width$}  {}",
-            run.run_id.bold(),
-            run.started,
-            run.command,
-            run.reason.unwrap_or_default().yellow()
-        );
-    }
-    for path in document.missing {
-        let _ = writeln!(
-            out,
-            "note: {} is no longer there; nothing to delete in it",
-            crate::escape::path(path)
-        );
-    }
-    let (pruned, kept) = (document.pruned.len(), document.kept.len());
-    let runs = |n: usize| if n == 1 { "run" } else { "runs" };
-    let summary = if document.dry_run {
-        format!(
-            "{pruned} {} would be pruned, {kept} kept (dry run: nothing removed)",
-            runs(pruned)
-        )
-    } else {
-        format!("{pruned} {} pruned, {kept} kept", runs(pruned))
-    };
-    let _ = writeln!(out, "{summary}");
 }
