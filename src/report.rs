@@ -605,6 +605,8 @@ pub fn print_warning(message: &str) {
     let _ = writeln!(err, "{} {}", "warning:".yellow().bold(), controls(message));
 }
 
-// The journal's listings, `runs` and `runs prune`.
+// The listings: `list`, and the journal's `runs` and `runs prune`.
+mod list;
 mod runs;
+pub use list::print_list;
 pub use runs::{PruneDocument, PruneFailure, PrunedRun, print_prune, print_runs};
