@@ -6,10 +6,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use crossbeam_channel::Receiver;
+
 use crate::outcome::{Outcome, RepoReport, RunReport, Summary};
 use crate::pool::{self, Event, Item};
 use crate::report::{self, Layout, Printer, RunHeader};
-use crate::settings::Settings;
+use crate::settings::{Format, Settings, Verbosity};
 use crate::targets::Repo;
 
 mod guard;
@@ -36,39 +38,13 @@ where
     let run = std::thread::scope(|scope| {
         let stop = &stop;
         let printer = scope.spawn(move || {
-            let run_header = header.clone();
-            // A panic while printing stops the run, never the keeping of its reports.
-            let mut printer = pool::catch(|| {
-                let mut printer = Printer::new(format, verbosity, layout, header);
-                printer.start();
-                printer
-            });
-            if printer.is_err() {
-                stop.store(true, Ordering::SeqCst);
-            }
-            let (reports, failed) = pool::collect(received, total, stop, |report| {
-                if let Ok(printer) = &mut printer {
-                    printer.finished(report);
-                }
-            });
-            let mut run = RunReport {
-                command: run_header.command.to_owned(),
-                run_id: run_header.run_id,
-                root: run_header.root,
-                dry_run: run_header.dry_run,
-                summary: Summary::of(&reports, start.elapsed()),
-                interrupted: pool::interrupted() && reports.len() < total,
-                not_started: total - reports.len(),
-                notes: run_header.notes,
-                repos: reports,
-                internal_error: None,
+            let print = Print {
+                format,
+                verbosity,
+                layout,
+                start,
             };
-            let failed = match (printer, failed) {
-                (Err(panic), _) | (Ok(_), Some(panic)) => Some(panic),
-                (Ok(printer), None) => pool::catch(|| printer.finish(&run)).err(),
-            };
-            run.internal_error = failed.map(|panic| panic.to_string());
-            run
+            print.run(header, received, total, stop)
         });
         // A repository git-batch will not work on is skipped before `work` can touch it.
         let guarded = |item: &I| {
@@ -103,6 +79,60 @@ where
         ));
     }
     run
+}
+
+/// The printer thread's part of a run: how it prints, and since when the run is timed.
+struct Print {
+    format: Format,
+    verbosity: Verbosity,
+    layout: Layout,
+    start: Instant,
+}
+
+impl Print {
+    /// Prints each report as it arrives and keeps them all; returns the run's report, printed.
+    /// A panic while printing sets `stop` and is the run's internal error; it never loses a
+    /// report.
+    fn run(
+        self,
+        header: RunHeader,
+        received: Receiver<Event>,
+        total: usize,
+        stop: &AtomicBool,
+    ) -> RunReport {
+        let run_header = header.clone();
+        let mut printer = pool::catch(|| {
+            let mut printer = Printer::new(self.format, self.verbosity, self.layout, header);
+            printer.start();
+            printer
+        });
+        if printer.is_err() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        let (reports, failed) = pool::collect(received, total, stop, |report| {
+            if let Ok(printer) = &mut printer {
+                printer.finished(report);
+            }
+        });
+        let mut run = RunReport {
+            command: run_header.command.to_owned(),
+            run_id: run_header.run_id,
+            root: run_header.root,
+            dry_run: run_header.dry_run,
+            summary: Summary::of(&reports, self.start.elapsed()),
+            interrupted: pool::interrupted() && reports.len() < total,
+            not_started: total - reports.len(),
+            notes: run_header.notes,
+            repos: reports,
+            internal_error: None,
+        };
+        let failed = match (printer, failed) {
+            (Err(panic), _) | (Ok(_), Some(panic)) => Some(panic),
+            (Ok(printer), None) => pool::catch(|| printer.finish(&run)).err(),
+        };
+        run.internal_error = failed.map(|panic| panic.to_string());
+        run
+    }
 }
 
 /// The report of a repository that [`Repo::refusal`] refuses: skipped, with its path decoded

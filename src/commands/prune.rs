@@ -25,69 +25,10 @@ pub fn prune(
     let dry_run = settings.dry_run;
     let _guard = RunGuard::lock(journal, root, "runs prune", !dry_run)?;
     let (chosen, mut kept) = rule.choose(journal.runs_for(root)?, SystemTime::now());
-    let mut ids_of: BTreeMap<&Path, BTreeSet<&str>> = BTreeMap::new();
-    for run in &chosen {
-        for repo in &run.repos {
-            ids_of
-                .entry(repo.path.as_path())
-                .or_default()
-                .insert(run.run_id.as_str());
-        }
-    }
-    let mut refs_of: BTreeMap<String, usize> = BTreeMap::new();
-    let mut seen: BTreeSet<(PathBuf, String)> = BTreeSet::new();
-    let (mut missing, mut failed) = (Vec::new(), Vec::new());
-    let mut held: BTreeSet<String> = BTreeSet::new();
-    for (path, ids) in &ids_of {
-        let opened = match git::open(path) {
-            Ok(opened) => opened,
-            Err(_) if !path.join(".git").exists() => {
-                missing.push(path.to_path_buf());
-                continue;
-            }
-            Err(err) => {
-                failed.push(Failure {
-                    path: path.to_path_buf(),
-                    message: err.to_string(),
-                });
-                held.extend(ids.iter().map(|id| (*id).to_owned()));
-                continue;
-            }
-        };
-        // A repository and its linked worktrees share their refs: count each ref once.
-        let common = std::fs::canonicalize(opened.common_dir())
-            .unwrap_or_else(|_| opened.common_dir().to_path_buf());
-        let cleared = git::refs::names_under(&opened, "refs/git-batch/").and_then(|names| {
-            let mine: Vec<String> = names
-                .into_iter()
-                .filter(|name| ids.iter().any(|id| is_run_ref(name, id)))
-                .filter(|name| seen.insert((common.clone(), name.clone())))
-                .collect();
-            if !dry_run && !mine.is_empty() {
-                git::refs::delete_refs_in(&opened, &mine)?;
-            }
-            Ok(mine)
-        });
-        match cleared {
-            Ok(names) => {
-                for name in names {
-                    if let Some(id) = ids.iter().find(|id| is_run_ref(&name, id)) {
-                        *refs_of.entry((*id).to_owned()).or_default() += 1;
-                    }
-                }
-            }
-            Err(err) => {
-                failed.push(Failure {
-                    path: path.to_path_buf(),
-                    message: err.to_string(),
-                });
-                held.extend(ids.iter().map(|id| (*id).to_owned()));
-            }
-        }
-    }
+    let mut cleared = clear_refs(&chosen, dry_run);
     let mut pruned: Vec<RunRecord> = Vec::new();
     for run in chosen {
-        if held.contains(&run.run_id) {
+        if cleared.held.contains(&run.run_id) {
             kept.push(Kept {
                 run,
                 reason: "some of its refs could not be deleted (see the errors)".into(),
@@ -96,7 +37,7 @@ pub fn prune(
         }
         if !dry_run {
             if let Err(err) = journal.forget(&run) {
-                failed.push(Failure {
+                cleared.failed.push(Failure {
                     path: PathBuf::new(),
                     message: err.to_string(),
                 });
@@ -120,7 +61,7 @@ pub fn prune(
                 run_id: &run.run_id,
                 command: &run.command,
                 started: &run.started,
-                refs: Some(refs_of.get(&run.run_id).copied().unwrap_or(0)),
+                refs: Some(cleared.refs_of.get(&run.run_id).copied().unwrap_or(0)),
                 reason: None,
             })
             .collect(),
@@ -134,13 +75,91 @@ pub fn prune(
                 reason: Some(&kept.reason),
             })
             .collect(),
-        missing: &missing,
-        failed: &failed,
+        missing: &cleared.missing,
+        failed: &cleared.failed,
     };
     report::print_prune(settings.format, &document);
-    Ok(if failed.is_empty() {
+    Ok(if cleared.failed.is_empty() {
         ExitCode::Success
     } else {
         ExitCode::Failure
     })
+}
+
+/// What deleting the chosen runs' refs found, repository by repository.
+#[derive(Debug, Default)]
+struct Cleared {
+    /// How many refs each run had (deleted, or that a dry run would delete).
+    refs_of: BTreeMap<String, usize>,
+    /// Repositories that are no longer there.
+    missing: Vec<PathBuf>,
+    /// Repositories whose refs could not be listed or deleted.
+    failed: Vec<Failure>,
+    /// The runs with a ref in a failed repository: they are kept.
+    held: BTreeSet<String>,
+}
+
+/// Deletes the refs of the `chosen` runs in each of their repositories (a dry run only counts
+/// them).
+fn clear_refs(chosen: &[RunRecord], dry_run: bool) -> Cleared {
+    let mut ids_of: BTreeMap<&Path, BTreeSet<&str>> = BTreeMap::new();
+    for run in chosen {
+        for repo in &run.repos {
+            ids_of
+                .entry(repo.path.as_path())
+                .or_default()
+                .insert(run.run_id.as_str());
+        }
+    }
+    let mut cleared = Cleared::default();
+    let mut seen: BTreeSet<(PathBuf, String)> = BTreeSet::new();
+    for (path, ids) in &ids_of {
+        let opened = match git::open(path) {
+            Ok(opened) => opened,
+            Err(_) if !path.join(".git").exists() => {
+                cleared.missing.push(path.to_path_buf());
+                continue;
+            }
+            Err(err) => {
+                cleared.fail(path, ids, err.to_string());
+                continue;
+            }
+        };
+        // A repository and its linked worktrees share their refs: count each ref once.
+        let common = std::fs::canonicalize(opened.common_dir())
+            .unwrap_or_else(|_| opened.common_dir().to_path_buf());
+        let deleted = git::refs::names_under(&opened, "refs/git-batch/").and_then(|names| {
+            let mine: Vec<String> = names
+                .into_iter()
+                .filter(|name| ids.iter().any(|id| is_run_ref(name, id)))
+                .filter(|name| seen.insert((common.clone(), name.clone())))
+                .collect();
+            if !dry_run && !mine.is_empty() {
+                git::refs::delete_refs_in(&opened, &mine)?;
+            }
+            Ok(mine)
+        });
+        match deleted {
+            Ok(names) => {
+                for name in names {
+                    if let Some(id) = ids.iter().find(|id| is_run_ref(&name, id)) {
+                        *cleared.refs_of.entry((*id).to_owned()).or_default() += 1;
+                    }
+                }
+            }
+            Err(err) => cleared.fail(path, ids, err.to_string()),
+        }
+    }
+    cleared
+}
+
+impl Cleared {
+    /// `path` failed with `message`: the runs `ids` it holds refs of are kept.
+    fn fail(&mut self, path: &Path, ids: &BTreeSet<&str>, message: String) {
+        self.failed.push(Failure {
+            path: path.to_path_buf(),
+            message,
+        });
+        self.held.extend(ids.iter().map(|id| (*id).to_owned()));
+    }
 }
