@@ -191,6 +191,28 @@ def plural(n, one, many):
     return one if n == 1 else many
 
 
+def counts(document):
+    """The summary's counts in the command's words, as git-batch's human summary says them."""
+    s = document["summary"]
+    rest = f"{s['skipped']} skipped, {s['failed']} failed"
+    if check:
+        return f"{s['changed']} drifted, {s['unchanged']} in line, {rest}"
+    if command in ("status", "list"):
+        return f"{s['changed'] + s['unchanged']} read, {rest}"
+    if command == "exec":
+        ran = [repo.get("exit_code") for repo in document["repos"] if "exit_code" in repo]
+        codes = sorted(set(ran), key=lambda code: (code != 0, code is None, code or 0))
+        said = [f"{ran.count(code)} exited {code}" if code is not None
+                else f"{ran.count(code)} without exit code" for code in codes]
+        others = sum(1 for repo in document["repos"]
+                     if repo["outcome"] == "failed" and "exit_code" not in repo)
+        return (f"{len(ran)} ran" + (f": {', '.join(said)}" if said else "")
+                + f"; {s['skipped']} skipped" + (f", {others} failed" if others else ""))
+    if document.get("dry_run"):
+        return f"{s['changed']} would change, {s['unchanged']} unchanged, {rest}"
+    return f"{s['changed']} changed, {s['unchanged']} unchanged, {rest}"
+
+
 def human(document):
     """The report as git-batch's human output says it: a line per repository, the summary and,
     for a check, the verdict."""
@@ -203,7 +225,7 @@ def human(document):
         if outcome == "changed":
             line = f"{'✗' if check else '✓'} {name}" + (f": {first}" if first else "")
         elif outcome == "unchanged":
-            line = f"✓ {name}: unchanged" + (f", {first}" if first else "")
+            line = f"= {name}" + (f": {first}" if first else "")
         elif outcome == "skipped":
             line = f"– {name}: skipped" + (f", {first}" if first else "")
         else:
@@ -223,8 +245,7 @@ def human(document):
             if repo.get(stream):
                 out.append(f"  {stream}:\n" + indented(repo[stream], "    "))
     s = document["summary"]
-    out.append(f"{s['changed']} changed, {s['unchanged']} unchanged, {s['skipped']} skipped, "
-               f"{s['failed']} failed, {s['total']} total in {s['duration_ms'] / 1000:.2f}s\n")
+    out.append(f"{counts(document)}, {s['total']} total in {s['duration_ms'] / 1000:.2f}s\n")
     if check:
         drifted = [shown(r["name"]) for r in repos if r["outcome"] == "changed"]
         undecided = [shown(r["name"]) for r in repos if r["outcome"] == "skipped"]

@@ -211,7 +211,8 @@ fn license_update(
         );
         format!("chore: change license from {old} to {new}")
     });
-    content(context, &ContentOp::License(update), notes, flags, message)
+    let run = content(context, &ContentOp::License(update), notes, flags, message)?;
+    Ok(checked(&run, flags.check))
 }
 
 /// `file-replace --pattern PATH --replacement FILE`: validated, then run as a content operation.
@@ -229,23 +230,25 @@ fn file_replace(
         .message
         .clone()
         .unwrap_or_else(|| replace.default_message());
-    content(
-        context,
-        &ContentOp::Replace(replace),
-        Vec::new(),
-        flags,
-        message,
-    )
+    let op = ContentOp::Replace(replace.clone());
+    let run = content(context, &op, Vec::new(), flags, message)?;
+    // Like `git add` with a pathspec that matches nothing: said, and not a success.
+    if let Some(said) = replace.matched_nowhere(&run) {
+        report::print_error(&said);
+        return Ok(checked(&run, flags.check).merge(ExitCode::Failure));
+    }
+    Ok(checked(&run, flags.check))
 }
 
 /// A content operation from its flags: applied, a dry run, or a check of what it would change.
+/// The caller says what its run means for the exit code.
 fn content(
     context: &Context<'_>,
     op: &ContentOp,
     notes: Vec<String>,
     flags: &EditFlags,
     message: String,
-) -> Result<ExitCode, UsageError> {
+) -> Result<RunReport, UsageError> {
     let settings = &context.settings;
     let (root, repos) = context.select()?;
     let mut header = context.header(root, &repos, notes);
@@ -269,7 +272,7 @@ fn content(
         run_id: String::new(),
     };
     let decide = |snapshot: &Snapshot| op.decide_noting(snapshot);
-    let run = crate::commands::edit(
+    crate::commands::edit(
         settings,
         header,
         repos,
@@ -277,8 +280,7 @@ fn content(
         &decide,
         &context.journal,
         context.start,
-    )?;
-    Ok(checked(&run, flags.check))
+    )
 }
 
 /// `check`: every rule of the policy (the one given, else `.git-batch.toml`'s), written nowhere.

@@ -1,9 +1,11 @@
-//! Remote hosts during network work: at most `--per-host` operations at once against one host,
-//! and the words that tell a host refusing us (authentication, host key, name) from a
-//! repository-specific failure, with the fix to print.
+//! Remote hosts during network work: at most `--per-host` operations at once against one host.
+//! The words that tell a host refusing us (authentication, host key, name) from a
+//! repository-specific failure live in `git::remote`, where a push's answer is typed.
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, PoisonError};
+
+pub use crate::git::remote::host_refusal_fix;
 
 /// Caps concurrent network operations per host.
 #[derive(Debug)]
@@ -70,81 +72,38 @@ impl Drop for HostPermit<'_> {
     }
 }
 
-/// When git's message says the whole host refused (rather than one repository failing),
-/// the fix to tell the user once.
-pub fn host_refusal_fix(message: &str) -> Option<&'static str> {
-    let m = message.to_ascii_lowercase();
-    let any = |needles: &[&str]| needles.iter().any(|needle| m.contains(needle));
-    if any(&[
-        "terminal prompts disabled",
-        "could not read username",
-        "could not read password",
-        "authentication failed",
-        "401",
-        "403",
-        "permission denied (publickey",
-        "invalid username or password",
-    ]) {
-        Some(
-            "git cannot authenticate to this host without asking: set up a credential helper \
-             (git config --global credential.helper …) or an ssh key loaded in ssh-agent, \
-             check it with `git ls-remote` in one repository, then rerun with -t @failed",
-        )
-    } else if any(&["host key verification failed", "no matching host key"]) {
-        Some(
-            "ssh does not know this host's key: connect once by hand (ssh -T git@HOST) to \
-             accept it, then rerun with -t @failed",
-        )
-    } else if any(&[
-        "could not resolve host",
-        "name or service not known",
-        "connection refused",
-        "connection timed out",
-        "network is unreachable",
-        "timed out",
-    ]) {
-        Some(
-            "the host cannot be reached: check the network and the remote URL, then rerun with -t @failed",
-        )
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Barrier;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
+    /// Eight threads through a gate of two: each pair inside meets at a barrier before leaving,
+    /// so two are seen running at once without relying on timing, and never three. A gate that
+    /// let only one through would leave the barrier waiting: the test then fails on its timeout.
     #[test]
     fn no_more_than_per_host_run_at_once() {
-        let gate = HostGate::new(2);
-        let peak = AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for _ in 0..8 {
-                scope.spawn(|| {
-                    let _permit = gate.enter("example.org");
-                    peak.fetch_max(gate.running("example.org"), Ordering::SeqCst);
-                    std::thread::sleep(Duration::from_millis(10));
-                });
-            }
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let gate = HostGate::new(2);
+            let peak = AtomicUsize::new(0);
+            let pair = Barrier::new(2);
+            std::thread::scope(|scope| {
+                for _ in 0..8 {
+                    scope.spawn(|| {
+                        let _permit = gate.enter("example.org");
+                        peak.fetch_max(gate.running("example.org"), Ordering::SeqCst);
+                        pair.wait();
+                    });
+                }
+            });
+            let _ = done.send((peak.load(Ordering::SeqCst), gate.running("example.org")));
         });
-        assert_eq!(peak.load(Ordering::SeqCst), 2);
-        assert_eq!(gate.running("example.org"), 0);
-    }
-
-    #[test]
-    fn refusals_are_told_from_repository_failures() {
-        assert!(
-            host_refusal_fix(
-                "fatal: could not read Username for 'http://127.0.0.1': terminal prompts disabled"
-            )
-            .is_some()
-        );
-        assert!(host_refusal_fix("git@github.com: Permission denied (publickey).").is_some());
-        assert!(host_refusal_fix("Host key verification failed.").is_some());
-        assert!(host_refusal_fix("fatal: repository 'x' not found").is_none());
-        assert!(host_refusal_fix("! [rejected] main -> main (fetch first)").is_none());
+        let (peak, left) = finished
+            .recv_timeout(Duration::from_secs(20))
+            .expect("two threads never ran at once");
+        assert_eq!(peak, 2);
+        assert_eq!(left, 0);
     }
 }

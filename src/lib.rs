@@ -22,6 +22,7 @@ pub mod planned;
 pub mod pool;
 pub mod process;
 pub mod repo_lock;
+pub mod repo_path;
 pub mod report;
 pub mod settings;
 pub mod targets;

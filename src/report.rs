@@ -6,14 +6,14 @@ use std::io::Write;
 use anstream::AutoStream;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use owo_colors::OwoColorize;
-use unicode_width::UnicodeWidthStr;
 
 use crate::escape::{self, controls};
-use crate::git::{RepoState, RepoStatus};
-use crate::outcome::{Details, Outcome, RepoReport, RunReport, Summary};
+use crate::outcome::{Details, Outcome, RepoReport, RunReport};
 use crate::settings::{Format, Verbosity};
 
 mod color;
+mod summary;
+mod table;
 mod written;
 pub use color::apply_color;
 pub use written::{output_error, wrote};
@@ -171,8 +171,9 @@ impl Printer {
                 if self.layout == Layout::Table {
                     return;
                 }
-                let quiet_skip = self.verbosity == Verbosity::Quiet
-                    && matches!(report.outcome, Outcome::Changed | Outcome::Unchanged);
+                // `-q`: failures, as they come, and the summary; nothing else.
+                let quiet_skip =
+                    self.verbosity == Verbosity::Quiet && report.outcome != Outcome::Failed;
                 if quiet_skip {
                     return;
                 }
@@ -216,57 +217,32 @@ impl Printer {
     fn repo_line(&self, report: &RepoReport) -> String {
         let (name, message) = (controls(&report.name), controls(&report.message));
         let counter = format!("({}/{})", self.finished, self.header.total);
-        let duration = if self.verbosity == Verbosity::Verbose {
+        let verbose = self.verbosity == Verbosity::Verbose;
+        let duration = if verbose {
             format!(" {}ms", report.duration_ms)
         } else {
             String::new()
         };
-        // What was done is worth a line when something was done (`committed 3 files, pushed`);
-        // exec's blocks speak for themselves, and "nothing to do" only with -v.
+        // What was done is worth a line when something was done (`committed 3 files, pushed`),
+        // and so is why nothing was (`up to date`, `declares no MIT`); exec's blocks speak for
+        // themselves.
         let says_what = match report.outcome {
             Outcome::Changed => self.layout == Layout::Lines,
-            _ => self.verbosity == Verbosity::Verbose,
+            Outcome::Unchanged => true,
+            Outcome::Skipped | Outcome::Failed => false,
         };
-        let detail = if report.message.is_empty() || !says_what {
-            String::new()
-        } else {
-            format!(": {message}")
+        let text = match report.outcome {
+            Outcome::Skipped => format!(": skipped, {message}"),
+            Outcome::Failed => format!(": {}", message.red()),
+            _ if report.message.is_empty() || !says_what => String::new(),
+            _ => format!(": {message}"),
         };
-        match report.outcome {
-            // For a check, a repository that would change is what was looked for: drift.
-            Outcome::Changed if self.header.check => format!(
-                "{} {}{} {}{}\n",
-                "✗".red(),
-                name,
-                detail,
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-            Outcome::Changed | Outcome::Unchanged => format!(
-                "{} {}{} {}{}\n",
-                "✓".green(),
-                name,
-                detail,
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-            Outcome::Skipped => format!(
-                "{} {}: skipped, {} {}{}\n",
-                "–".yellow(),
-                name,
-                message,
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-            Outcome::Failed => format!(
-                "{} {}: {} {}{}\n",
-                "✗".red(),
-                name,
-                message.red(),
-                counter.dimmed(),
-                duration.dimmed()
-            ),
-        }
+        let mark = mark(report.outcome, self.header.check);
+        format!(
+            "{mark} {name}{text} {}{}\n",
+            counter.dimmed(),
+            duration.dimmed()
+        )
     }
 
     /// Prints the end of the run: the table (status), the summary and the failures, or the JSON
@@ -291,10 +267,10 @@ impl Printer {
             }
             Format::Human => {
                 if self.layout == Layout::Table {
-                    let table = status_table(&run.repos, self.verbosity);
+                    let table = table::status_table(&run.repos, self.verbosity);
                     self.emit(&table);
                 }
-                let mut text = summary_text(run, self.verbosity);
+                let mut text = summary::summary_text(run, &self.header, self.verbosity);
                 if self.header.check {
                     text.push_str(&check_text(run));
                     if run.summary.changed > 0 && !self.header.fixes.is_empty() {
@@ -322,60 +298,6 @@ impl Printer {
 /// `one` or `many`, by `n`.
 pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
-}
-
-/// The closing lines of a human report: counts, time, and every failure again.
-fn summary_text(run: &RunReport, verbosity: Verbosity) -> String {
-    let Summary {
-        changed,
-        unchanged,
-        skipped,
-        failed,
-        total,
-        duration_ms,
-    } = run.summary;
-    let mut text = String::new();
-    if verbosity != Verbosity::Quiet || failed > 0 || run.interrupted {
-        text.push_str(&format!(
-            "{} changed, {} unchanged, {} skipped, {} failed, {} total in {:.2}s\n",
-            changed,
-            unchanged,
-            skipped,
-            if failed > 0 {
-                failed.red().bold().to_string()
-            } else {
-                failed.to_string()
-            },
-            total,
-            duration_ms as f64 / 1000.0
-        ));
-    }
-    if run.interrupted {
-        text.push_str(&format!(
-            "{} interrupted: {} of {} {} not started, left alone\n",
-            "!".yellow().bold(),
-            run.not_started,
-            run.not_started + total,
-            plural(run.not_started + total, "repository", "repositories"),
-        ));
-    }
-    let failures: Vec<_> = run
-        .repos
-        .iter()
-        .filter(|r| r.outcome == Outcome::Failed)
-        .collect();
-    if !failures.is_empty() {
-        text.push_str(&format!("{}\n", "failures:".red().bold()));
-        for report in failures {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                "✗".red(),
-                controls(&report.name),
-                controls(&report.message)
-            ));
-        }
-    }
-    text
 }
 
 /// `--check`'s verdict: the repositories that would change and those that could not be checked
@@ -418,19 +340,38 @@ fn check_text(run: &RunReport) -> String {
 /// (`-C ROOT -t a,b`, to paste from any folder), or, when no `-t` list can name them, to run in
 /// each of them.
 fn fix_text(header: &RunHeader, run: &RunReport) -> String {
-    let mut drifted: Vec<&str> = run
-        .repos
-        .iter()
-        .filter(|r| r.outcome == Outcome::Changed)
+    let blocked_by = |r: &RepoReport| match &r.details {
+        Details::Edit(edit) => edit.fix_blocked.clone(),
+        _ => None,
+    };
+    let changed = || run.repos.iter().filter(|r| r.outcome == Outcome::Changed);
+    // A repository the fix would skip as it is is not named in it: the command works as printed.
+    let mut drifted: Vec<&str> = changed()
+        .filter(|r| blocked_by(r).is_none())
         .map(|r| r.name.as_str())
         .collect();
     drifted.sort_unstable();
+    let mut blocked: Vec<(&str, String)> = changed()
+        .filter_map(|r| Some((r.name.as_str(), blocked_by(r)?)))
+        .collect();
+    blocked.sort_unstable();
+    let mut left_out = String::new();
+    if !blocked.is_empty() {
+        left_out
+            .push_str("  left out, as the fix would skip them as they are (then check again):\n");
+        for (name, reason) in &blocked {
+            left_out.push_str(&format!("    {}: {}\n", controls(name), controls(reason)));
+        }
+        if drifted.is_empty() {
+            return left_out;
+        }
+    }
+    let mut text = String::new();
     let lines: Option<Vec<String>> = header
         .fixes
         .iter()
         .map(|fix| escape::fix_line(&header.root, &drifted, fix))
         .collect();
-    let mut text = String::new();
     match lines {
         Some(lines) => {
             text.push_str(&format!(
@@ -448,149 +389,20 @@ fn fix_text(header: &RunHeader, run: &RunReport) -> String {
             }
         }
     }
+    text.push_str(&left_out);
     text
 }
 
-/// The aligned status table, one row per repository, in name order.
-fn status_table(repos: &[RepoReport], verbosity: Verbosity) -> String {
-    // Per row: the name, the cells, and for a status row its state and whether it is locked.
-    type Row = (String, Vec<String>, Option<(RepoState, bool)>);
-    let rows: Vec<Row> = repos
-        .iter()
-        .filter(|report| verbosity != Verbosity::Quiet || needs_attention(report))
-        .map(|report| match &report.details {
-            Details::Status(status) => (
-                controls(&report.name).into_owned(),
-                status_cells(status)
-                    .iter()
-                    .map(|cell| controls(cell).into_owned())
-                    .collect(),
-                Some((status.state, status.locked)),
-            ),
-            _ => (
-                controls(&report.name).into_owned(),
-                vec![controls(&report.message).into_owned()],
-                None,
-            ),
-        })
-        .collect();
-    if rows.is_empty() {
-        return String::new();
+/// The mark a repository's line starts with, one per outcome: `✓` changed, `=` unchanged (nothing
+/// to do), `–` skipped, `✗` failed. In a check, a repository that would change is drift: `✗`.
+fn mark(outcome: Outcome, check: bool) -> String {
+    match outcome {
+        Outcome::Changed if check => "✗".red().to_string(),
+        Outcome::Changed => "✓".green().to_string(),
+        Outcome::Unchanged => "=".dimmed().to_string(),
+        Outcome::Skipped => "–".yellow().to_string(),
+        Outcome::Failed => "✗".red().to_string(),
     }
-    let headings = [
-        "repository",
-        "branch",
-        "upstream",
-        "sync",
-        "changes",
-        "state",
-    ];
-    let mut widths: Vec<usize> = headings.iter().map(|h| h.width()).collect();
-    for (name, cells, state) in &rows {
-        widths[0] = widths[0].max(name.width());
-        if state.is_some() {
-            for (i, cell) in cells.iter().enumerate() {
-                widths[i + 1] = widths[i + 1].max(cell.width());
-            }
-        }
-    }
-    let mut text = String::new();
-    if verbosity != Verbosity::Quiet {
-        let line: Vec<String> = headings
-            .iter()
-            .zip(&widths)
-            .map(|(h, w)| pad(h, *w))
-            .collect();
-        text.push_str(&format!("{}\n", line.join("  ").trim_end().dimmed()));
-    }
-    for (name, cells, state) in rows {
-        let mut line = pad(&name, widths[0]);
-        match state {
-            Some((state, locked)) => {
-                for (i, cell) in cells.iter().enumerate().take(4) {
-                    line.push_str("  ");
-                    line.push_str(&pad(cell, widths[i + 1]));
-                }
-                line.push_str("  ");
-                line.push_str(&paint_state(state));
-                if locked {
-                    line.push_str(&format!(" {}", "(index.lock)".red().bold()));
-                }
-            }
-            None => {
-                line.push_str("  ");
-                line.push_str(&format!("{} {}", "✗".red(), cells.join(" ").red()));
-            }
-        }
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    text
-}
-
-/// Whether a repository is anything but clean and in step with its upstream (`status -q`).
-fn needs_attention(report: &RepoReport) -> bool {
-    match &report.details {
-        Details::Status(status) => {
-            status.state != RepoState::Clean
-                || status.ahead > 0
-                || status.behind > 0
-                || status.locked
-        }
-        _ => true,
-    }
-}
-
-fn status_cells(status: &RepoStatus) -> Vec<String> {
-    let branch = match (&status.branch, &status.head) {
-        (Some(branch), _) => branch.clone(),
-        (None, Some(head)) => format!("({})", head.get(..7).unwrap_or(head)),
-        (None, None) => "(none)".to_owned(),
-    };
-    let upstream = status.upstream.clone().unwrap_or_else(|| "-".to_owned());
-    let sync = match (status.ahead, status.behind) {
-        (0, 0) if status.upstream.is_some() => "=".to_owned(),
-        (0, 0) => String::new(),
-        (a, 0) => format!("↑{a}"),
-        (0, b) => format!("↓{b}"),
-        (a, b) => format!("↑{a} ↓{b}"),
-    };
-    let mut changes = Vec::new();
-    if status.staged > 0 {
-        changes.push(format!("+{}", status.staged));
-    }
-    if status.unstaged > 0 {
-        changes.push(format!("~{}", status.unstaged));
-    }
-    if status.untracked > 0 {
-        changes.push(format!("?{}", status.untracked));
-    }
-    vec![
-        branch,
-        upstream,
-        sync,
-        changes.join(" "),
-        if status.locked {
-            format!("{} (index.lock)", status.state.as_str())
-        } else {
-            status.state.as_str().to_owned()
-        },
-    ]
-}
-
-fn paint_state(state: RepoState) -> String {
-    let word = state.as_str();
-    match state {
-        RepoState::Clean => word.green().to_string(),
-        RepoState::Dirty => word.yellow().to_string(),
-        RepoState::NoUpstream => word.cyan().to_string(),
-        _ => word.red().bold().to_string(),
-    }
-}
-
-fn pad(text: &str, width: usize) -> String {
-    let fill = width.saturating_sub(text.width());
-    format!("{text}{}", " ".repeat(fill))
 }
 
 /// Prints a usage or configuration error the way every git-batch error looks.

@@ -4,10 +4,12 @@
 
 pub mod blob;
 pub mod intent;
+pub mod push;
 mod read;
 pub mod refs;
 pub mod remote;
 pub mod run;
 
+pub use push::{PushResult, push};
 pub use read::*;
 pub use run::{Git, GitError, GitOutput};

@@ -17,6 +17,9 @@ pub enum RepoState {
     Dirty,
     /// HEAD names a commit, not a branch.
     Detached,
+    /// Paths with unresolved conflicts (`UU`), with no merge, rebase or other operation in
+    /// progress: left by `git stash pop`, `git checkout -m` or an aborted tool.
+    Conflicted,
     Rebasing,
     Merging,
     CherryPicking,
@@ -35,6 +38,7 @@ impl RepoState {
             RepoState::Clean => "clean",
             RepoState::Dirty => "dirty",
             RepoState::Detached => "detached",
+            RepoState::Conflicted => "conflicted",
             RepoState::Rebasing => "rebasing",
             RepoState::Merging => "merging",
             RepoState::CherryPicking => "cherry-picking",
@@ -72,8 +76,11 @@ pub struct RepoStatus {
     pub behind: u64,
     /// Paths whose index entry differs from HEAD.
     pub staged: u64,
-    /// Tracked paths whose working-tree file differs from the index (conflicts included).
+    /// Tracked paths whose working-tree file differs from the index (conflicts not included).
     pub unstaged: u64,
+    /// Paths with unresolved conflicts (`UU`, `AA`, … in `git status --short`), counted once
+    /// each, apart from the staged and unstaged ones.
+    pub conflicted: u64,
     /// Untracked paths, an untracked folder counting once, as `git status` shows them.
     pub untracked: u64,
     pub state: RepoState,
@@ -88,9 +95,9 @@ pub struct RepoStatus {
 }
 
 impl RepoStatus {
-    /// Any staged, unstaged or untracked change.
+    /// Any staged, unstaged, conflicted or untracked change.
     pub fn is_dirty(&self) -> bool {
-        self.staged + self.unstaged + self.untracked > 0
+        self.staged + self.unstaged + self.conflicted + self.untracked > 0
     }
 }
 
@@ -236,6 +243,8 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
     let changes = count_changes(repo, head_tree)?;
     let state = match repo.state() {
         Some(in_progress) => in_progress_state(in_progress),
+        // Unresolved conflicts come first: nothing else can be done before they are.
+        None if changes.conflicted > 0 => RepoState::Conflicted,
         None if branch.is_none() => RepoState::Detached,
         None if changes.staged + changes.unstaged + changes.untracked > 0 => RepoState::Dirty,
         None if upstream.is_none() => RepoState::NoUpstream,
@@ -248,6 +257,7 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         behind,
         staged: changes.staged,
         unstaged: changes.unstaged,
+        conflicted: changes.conflicted,
         untracked: changes.untracked,
         state,
         head: head_id.map(|id| id.to_string()),
@@ -324,6 +334,7 @@ fn ahead_behind(
 struct Changes {
     staged: u64,
     unstaged: u64,
+    conflicted: u64,
     untracked: u64,
 }
 
@@ -375,9 +386,11 @@ fn count_changes(
                 index_worktree::Item::Modification { status, .. } => {
                     use gix::status::plumbing::index_as_worktree::EntryStatus;
                     match status {
-                        EntryStatus::Change(_)
-                        | EntryStatus::Conflict { .. }
-                        | EntryStatus::IntentToAdd => changes.unstaged += 1,
+                        // One item per conflicted path, whatever stages it has.
+                        EntryStatus::Conflict { .. } => changes.conflicted += 1,
+                        EntryStatus::Change(_) | EntryStatus::IntentToAdd => {
+                            changes.unstaged += 1;
+                        }
                         EntryStatus::NeedsUpdate(_) => {}
                     }
                 }
@@ -444,7 +457,8 @@ fn modified_submodules(repo: &gix::Repository) -> Result<u64, ReadError> {
         let head_tree = sub.head_tree_id().ok().map(gix::Id::detach);
         let inside = count_changes(&sub, head_tree)?;
         let untracked_counts = ignore == Ignore::None;
-        if inside.staged + inside.unstaged > 0 || (untracked_counts && inside.untracked > 0) {
+        let changed = inside.staged + inside.unstaged + inside.conflicted > 0;
+        if changed || (untracked_counts && inside.untracked > 0) {
             modified += 1;
         }
     }

@@ -39,9 +39,50 @@ fn is_windows_drive(before: &str) -> bool {
     before.len() == 1 && before.chars().all(|c| c.is_ascii_alphabetic())
 }
 
+/// When git's message says the whole host refused (rather than one repository failing),
+/// the fix to tell the user once.
+pub fn host_refusal_fix(message: &str) -> Option<&'static str> {
+    let m = message.to_ascii_lowercase();
+    let any = |needles: &[&str]| needles.iter().any(|needle| m.contains(needle));
+    if any(&[
+        "terminal prompts disabled",
+        "could not read username",
+        "could not read password",
+        "authentication failed",
+        "401",
+        "403",
+        "permission denied (publickey",
+        "invalid username or password",
+    ]) {
+        Some(
+            "git cannot authenticate to this host without asking: set up a credential helper \
+             (git config --global credential.helper …) or an ssh key loaded in ssh-agent, \
+             check it with `git ls-remote` in one repository, then rerun with -t @failed",
+        )
+    } else if any(&["host key verification failed", "no matching host key"]) {
+        Some(
+            "ssh does not know this host's key: connect once by hand (ssh -T git@HOST) to \
+             accept it, then rerun with -t @failed",
+        )
+    } else if any(&[
+        "could not resolve host",
+        "name or service not known",
+        "connection refused",
+        "connection timed out",
+        "network is unreachable",
+        "timed out",
+    ]) {
+        Some(
+            "the host cannot be reached: check the network and the remote URL, then rerun with -t @failed",
+        )
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::host_of;
+    use super::{host_of, host_refusal_fix};
 
     #[test]
     fn hosts_of_the_url_forms_git_knows() {
@@ -60,5 +101,19 @@ mod tests {
         ] {
             assert_eq!(host_of(url), host, "{url}");
         }
+    }
+
+    #[test]
+    fn refusals_are_told_from_repository_failures() {
+        assert!(
+            host_refusal_fix(
+                "fatal: could not read Username for 'http://127.0.0.1': terminal prompts disabled"
+            )
+            .is_some()
+        );
+        assert!(host_refusal_fix("git@github.com: Permission denied (publickey).").is_some());
+        assert!(host_refusal_fix("Host key verification failed.").is_some());
+        assert!(host_refusal_fix("fatal: repository 'x' not found").is_none());
+        assert!(host_refusal_fix("! [rejected] main -> main (fetch first)").is_none());
     }
 }

@@ -28,21 +28,6 @@ pub enum GitError {
 }
 
 impl GitError {
-    /// Whether git said, on either stream, that the remote refused a non-fast-forward update.
-    pub fn is_push_rejection(&self) -> bool {
-        let GitError::Failed {
-            message, stdout, ..
-        } = self
-        else {
-            return false;
-        };
-        [message, stdout].iter().any(|text| {
-            text.contains("[rejected]")
-                || text.contains("(fetch first)")
-                || text.contains("(non-fast-forward)")
-        })
-    }
-
     /// git's message alone, for matching on known failures.
     pub fn message(&self) -> &str {
         match self {

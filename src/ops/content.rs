@@ -108,11 +108,20 @@ pub fn policy_rules(
         fixes.push(crate::escape::fix_command("file-replace", &flags));
     }
     if rules.is_empty() {
+        // The root as the user knows it: `-C fleet/..` names the folder above the fleet.
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let file = root.join(config::FILE_NAME);
+        let what = if file.exists() {
+            format!(
+                "{} has no [policy] with `license` and `forbid`, or [[policy.files]]",
+                file.display()
+            )
+        } else {
+            format!("there is no {} in {}", config::FILE_NAME, root.display())
+        };
         return Err(format!(
-            "no policy to check: {} in {} has no [policy] with `license` and `forbid`, or \
-             [[policy.files]]",
-            config::FILE_NAME,
-            root.display()
+            "no policy to check: {what}; write its [policy], or give one here (--license ID \
+             --forbid ID, --file PATH=TEMPLATE)"
         ));
     }
     Ok((rules, fixes))

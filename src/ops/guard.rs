@@ -158,35 +158,11 @@ fn obstacle_on_the_way(workdir: &Path, path: &BStr) -> Option<String> {
 /// Why `path` must not be written, if one of its components names a `.git` folder.
 pub(crate) fn git_dir_in(path: &BStr) -> Option<String> {
     path.split_str("/")
-        .find(|part| names_git_dir(&part.to_str_lossy()))
+        .find(|part| crate::repo_path::names_git_dir(&part.to_str_lossy()))
         .map(|part| {
             format!(
                 "`{}` is a repository's .git folder, which is git's, not the repository's files",
                 part.to_str_lossy()
             )
         })
-}
-
-/// Whether a path component names a `.git` folder on some file system git supports, as git's
-/// own `verify_path` sees it: in any case (`.GIT`), with the trailing dots and spaces or the
-/// `:stream` suffix that NTFS ignores (`.git.`, `.git::$INDEX_ALLOCATION`), as its 8.3 short
-/// name (`git~1`), or with the invisible code points that HFS+ ignores inside it. A backslash
-/// separates folders on Windows, so each of its pieces counts too (`a\.git\hooks`).
-pub fn names_git_dir(part: &str) -> bool {
-    part.split('\\').any(names_git_dir_alone)
-}
-
-fn names_git_dir_alone(part: &str) -> bool {
-    let visible: String = part
-        .chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}'
-            )
-        })
-        .collect();
-    let name = visible.split(':').next().unwrap_or_default();
-    let name = name.trim_end_matches([' ', '.']);
-    name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case("git~1")
 }

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod license;
 pub mod license_names;
 pub mod replace;
+pub mod safety;
 pub mod status;
 pub mod sync;
 pub mod undo;

@@ -2,10 +2,14 @@
 //! tracked file a glob matches) in each repository, keeping each file's mode; `--create` adds
 //! it where a plain path is missing; `--to` moves it as it replaces.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use gix::bstr::{BStr, BString, ByteSlice};
 
-use crate::ops::edit::{Change, Decision, EntryKind, Snapshot};
-use crate::ops::guard;
+use crate::ops::edit::{Change, Decision, EntryKind, Snapshot, Tracked};
+use crate::outcome::{Outcome, RunReport};
+use crate::repo_path;
 
 /// One file-replace, validated before any repository is read.
 #[derive(Debug, Clone)]
@@ -18,6 +22,9 @@ pub struct FileReplace {
     pub create: bool,
     /// `--to`: where the content goes; the matched file is removed.
     pub to: Option<BString>,
+    /// Set once some repository has a file the run works on: a tracked match, `--to`'s target,
+    /// or a file `--create` adds. Shared by the clones the workers use.
+    found: Arc<AtomicBool>,
 }
 
 /// Which tracked files a run replaces.
@@ -41,27 +48,20 @@ pub struct PatternError {
 }
 
 impl Pattern {
-    /// Parses `--pattern` (or `--to`): relative, no `..`, no empty or `.` components; a glob
-    /// when it holds a glob character.
+    /// Parses `--pattern` (or `--to`): a path inside the repository ([`repo_path::confined`]);
+    /// a glob when it holds a glob character.
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
         let fail = |reason: &str| PatternError {
             pattern: text.to_owned(),
             reason: reason.to_owned(),
         };
-        let path = checked_relative(text).map_err(|reason| fail(&reason))?;
-        if !text.contains(['*', '?', '[', '{']) {
+        let path = repo_path::confined(text).map_err(|reason| fail(&reason))?;
+        if !repo_path::is_glob(text) {
             return Ok(Pattern::Path(path));
         }
-        let matcher = globset::GlobBuilder::new(text)
-            .literal_separator(true)
-            .backslash_escape(true)
-            .build()
-            .map_err(|err| fail(&err.kind().to_string()))?
-            .compile_matcher();
-        Ok(Pattern::Glob {
-            text: text.to_owned(),
-            matcher,
-        })
+        let text = path.to_str_lossy().into_owned();
+        let matcher = repo_path::glob(&text).map_err(|err| fail(&err.kind().to_string()))?;
+        Ok(Pattern::Glob { text, matcher })
     }
 
     fn shown(&self) -> String {
@@ -70,33 +70,6 @@ impl Pattern {
             Pattern::Glob { text, .. } => text.clone(),
         }
     }
-}
-
-/// `text` as a path inside a repository: relative, without `..`, `.` or empty parts.
-pub fn checked_relative(text: &str) -> Result<BString, String> {
-    if text.is_empty() {
-        return Err("is empty".into());
-    }
-    if text.starts_with('/') || std::path::Path::new(text).is_absolute() {
-        return Err("must be relative to each repository, not absolute".into());
-    }
-    let trimmed = text.trim_end_matches('/');
-    if trimmed.split('/').any(|part| part == "..") {
-        return Err("may not contain `..`: it must stay inside the repository".into());
-    }
-    if trimmed
-        .split('/')
-        .any(|part| part.is_empty() || part == ".")
-    {
-        return Err("has an empty or `.` component; write the path plainly".into());
-    }
-    if let Some(part) = trimmed.split('/').find(|part| guard::names_git_dir(part)) {
-        return Err(format!(
-            "`{part}` is a repository's `.git` folder, which is git's, not the repository's \
-             files: name a path outside it"
-        ));
-    }
-    Ok(BString::from(trimmed))
 }
 
 impl FileReplace {
@@ -146,7 +119,27 @@ impl FileReplace {
             executable: meta.permissions().mode() & 0o111 != 0,
             create,
             to,
+            found: Arc::default(),
         })
+    }
+
+    /// After a run where every repository was read and none had a file the pattern matches
+    /// (a typo, as `git add` says of a pathspec that matches nothing): what to tell the user.
+    pub fn matched_nowhere(&self, run: &RunReport) -> Option<String> {
+        let all_read = !run.repos.is_empty()
+            && !run.interrupted
+            && run.repos.iter().all(|r| r.outcome == Outcome::Unchanged);
+        if !all_read || self.found.load(Ordering::SeqCst) {
+            return None;
+        }
+        let create = match self.pattern {
+            Pattern::Path(_) if !self.create => " (--create adds it where it is missing)",
+            _ => "",
+        };
+        Some(format!(
+            "--pattern {} matched no tracked file in any repository{create}",
+            self.pattern.shown()
+        ))
     }
 
     /// A commit message naming the change.
@@ -157,13 +150,16 @@ impl FileReplace {
                 self.pattern.shown(),
                 to.to_str_lossy()
             ),
-            None => format!("chore: update {}", self.pattern.shown()),
+            None => match &self.pattern {
+                Pattern::Path(path) => format!("chore: update {}", path.to_str_lossy()),
+                Pattern::Glob { text, .. } => format!("chore: update {}", glob_in_words(text)),
+            },
         }
     }
 
     /// What changes in the repository of `snapshot`.
     pub fn decide(&self, snapshot: &Snapshot) -> Decision {
-        let matched: Vec<&crate::ops::edit::Tracked> = match &self.pattern {
+        let matched: Vec<&Tracked> = match &self.pattern {
             Pattern::Path(path) => snapshot.entry(path.as_bstr()).into_iter().collect(),
             Pattern::Glob { matcher, .. } => snapshot
                 .tracked
@@ -186,6 +182,7 @@ impl FileReplace {
         if matched.is_empty() {
             return refuse_case_clash(snapshot, self.missing(snapshot));
         }
+        self.found.store(true, Ordering::SeqCst);
         let mut changes = Vec::new();
         for tracked in matched {
             let old = match snapshot.read(tracked.path.as_bstr()) {
@@ -237,6 +234,7 @@ impl FileReplace {
             }
         };
         if let Some(tracked) = snapshot.entry(target.as_bstr()) {
+            self.found.store(true, Ordering::SeqCst);
             // `--to`'s target is there already and the pattern is gone: only its content counts.
             return match self.put_at(snapshot, tracked.path.as_bstr(), tracked.kind) {
                 Ok(Some(change)) => Decision::Change(vec![change]),
@@ -248,10 +246,17 @@ impl FileReplace {
         if !self.create {
             return Decision::Unchanged(format!("no {shown} here (--create adds it)"));
         }
-        if under_a_tracked_file(snapshot, target.as_bstr()) {
+        self.found.store(true, Ordering::SeqCst);
+        if let Some(tracked) = in_the_way(snapshot, target.as_bstr()) {
+            let what = match tracked.kind {
+                EntryKind::Symlink => "a tracked symbolic link, not a folder (it is not followed)",
+                EntryKind::Submodule => "a submodule, whose files are its own repository's",
+                EntryKind::File | EntryKind::Executable => "a tracked file, not a folder",
+            };
             return Decision::Skip(format!(
-                "cannot create {}: a tracked file is in the way of its folder",
-                target.to_str_lossy()
+                "cannot create {}: {} is {what}",
+                target.to_str_lossy(),
+                tracked.path.to_str_lossy()
             ));
         }
         Decision::Change(vec![Change {
@@ -298,6 +303,72 @@ impl FileReplace {
     }
 }
 
+/// A glob as a commit message says it: its files named when braces list a few
+/// (`.github/workflows/{ci,test}.yml` is `ci.yml and test.yml in .github/workflows`), a folder's
+/// files by extension (`docs/*.md` is `the .md files in docs`, `docs/**/*.md` `the .md files
+/// under docs`), else `the files matching GLOB`.
+fn glob_in_words(glob: &str) -> String {
+    let (folder, name) = match glob.rsplit_once('/') {
+        Some((folder, name)) => (Some(folder), name),
+        None => (None, glob),
+    };
+    let matching = || format!("the files matching {glob}");
+    if glob.contains('\\') {
+        return matching();
+    }
+    // `**/` ahead of the name: every folder, or every folder under a plain one.
+    let (folder, under) = match folder {
+        Some("**") => (None, true),
+        Some(folder) => match folder.strip_suffix("/**") {
+            Some(top) => (Some(top), true),
+            None => (Some(folder), false),
+        },
+        None => (None, false),
+    };
+    if folder.is_some_and(repo_path::is_glob) {
+        return matching();
+    }
+    let place = match (folder, under) {
+        (Some(folder), false) => format!(" in {folder}"),
+        (Some(folder), true) => format!(" under {folder}"),
+        (None, true) => " in every folder".to_owned(),
+        (None, false) => String::new(),
+    };
+    if let Some(names) = brace_names(name).filter(|names| !under && names.len() <= 3) {
+        let (last, rest) = names.split_last().expect("two or more");
+        return format!("{} and {last}{place}", rest.join(", "));
+    }
+    match name {
+        "*" if place.is_empty() => "every file at the top level".to_owned(),
+        "*" => format!("every file{place}"),
+        _ => match name.strip_prefix("*.") {
+            Some(ext) if !ext.is_empty() && !repo_path::is_glob(ext) => {
+                let place = if place.is_empty() {
+                    " at the top level"
+                } else {
+                    &place
+                };
+                format!("the .{ext} files{place}")
+            }
+            _ => matching(),
+        },
+    }
+}
+
+/// The names `PREFIX{A,B,…}SUFFIX` stands for, when that is all the glob it holds.
+fn brace_names(name: &str) -> Option<Vec<String>> {
+    let (prefix, rest) = name.split_once('{')?;
+    let (inside, suffix) = rest.split_once('}')?;
+    if repo_path::is_glob(prefix) || repo_path::is_glob(inside) || repo_path::is_glob(suffix) {
+        return None;
+    }
+    let names: Vec<String> = inside
+        .split(',')
+        .map(|alternative| format!("{prefix}{alternative}{suffix}"))
+        .collect();
+    (names.len() >= 2).then_some(names)
+}
+
 /// `decision`, unless it creates a file whose path differs from a tracked one (or whose folder
 /// differs from a tracked folder) only in case: `ci.yml` beside `CI.yml` is two files for git and
 /// one on a case-insensitive checkout (macOS, Windows), where one overwrites the other. Then the
@@ -337,11 +408,12 @@ fn differs_only_in_case(a: &BStr, b: &BStr) -> bool {
     false
 }
 
-/// Whether a folder on the way to `path` is a tracked file (`a` tracked, creating `a/b`).
-fn under_a_tracked_file(snapshot: &Snapshot, path: &BStr) -> bool {
+/// The tracked entry (a file, a symbolic link, a submodule) where a folder on the way to `path`
+/// would have to be (`a` tracked, creating `a/b`).
+fn in_the_way<'s>(snapshot: &'s Snapshot, path: &BStr) -> Option<&'s Tracked> {
     path.char_indices()
         .filter(|(_, _, c)| *c == '/')
-        .any(|(at, _, _)| snapshot.entry(path[..at].as_bstr()).is_some())
+        .find_map(|(at, _, _)| snapshot.entry(path[..at].as_bstr()))
 }
 
 #[cfg(test)]
@@ -349,42 +421,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn patterns_stay_inside_the_repository() {
-        for bad in [
-            "",
-            "/etc/passwd",
-            "../x",
-            "a/../../x",
-            "a//b",
-            "./a",
-            ".git/config",
-            "sub/.git/hooks/pre-commit",
-            "sub/.GIT/hooks/pre-commit",
-            "a/.Git",
-            ".git./config",
-            ".git /config",
-            "x/git~1/hooks/pre-commit",
-            ".git::$INDEX_ALLOCATION/config",
-            "a/.g\u{200c}it/config",
-            "sub\\.git\\hooks\\pre-commit",
-        ] {
+    fn patterns_are_paths_or_globs_inside_the_repository() {
+        for bad in ["", "../x", ".git/config", "a/["] {
             assert!(Pattern::parse(bad).is_err(), "{bad:?} should be refused");
         }
-        for good in [".gitignore", ".github/x", "a/.gitmodules", "git", "a/.git2"] {
-            assert!(
-                matches!(Pattern::parse(good), Ok(Pattern::Path(_))),
-                "{good:?}"
-            );
+        assert!(matches!(
+            Pattern::parse("./.github//workflows/ci.yml"),
+            Ok(Pattern::Path(path)) if path == ".github/workflows/ci.yml"
+        ));
+        assert!(matches!(
+            Pattern::parse("./.github/workflows/*.yml"),
+            Ok(Pattern::Glob { text, .. }) if text == ".github/workflows/*.yml"
+        ));
+    }
+
+    #[test]
+    fn globs_are_said_in_words() {
+        for (glob, words) in [
+            (
+                ".github/workflows/{ci,test}.yml",
+                "ci.yml and test.yml in .github/workflows",
+            ),
+            ("{a,b,c}.md", "a.md, b.md and c.md"),
+            (
+                ".github/workflows/*.yml",
+                "the .yml files in .github/workflows",
+            ),
+            ("*.md", "the .md files at the top level"),
+            ("**/*.md", "the .md files in every folder"),
+            ("docs/**/*.md", "the .md files under docs"),
+            ("docs/*", "every file in docs"),
+            ("{a,b,c,d}.md", "the files matching {a,b,c,d}.md"),
+            ("*/ci.yml", "the files matching */ci.yml"),
+            ("ci-?.yml", "the files matching ci-?.yml"),
+            ("{a,b}*.md", "the files matching {a,b}*.md"),
+        ] {
+            assert_eq!(glob_in_words(glob), words, "{glob}");
         }
-        assert!(matches!(
-            Pattern::parse(".github/workflows/ci.yml"),
-            Ok(Pattern::Path(_))
-        ));
-        assert!(matches!(
-            Pattern::parse(".github/workflows/*.yml"),
-            Ok(Pattern::Glob { .. })
-        ));
-        assert!(Pattern::parse("a/[").is_err());
     }
 
     #[test]
@@ -406,15 +479,5 @@ mod tests {
         assert!(!clash(".github/workflows/ci.yml", "docs/CI.yml"));
         assert!(!clash("a/b", "a/b"));
         assert!(!clash("a", "a/b"));
-    }
-
-    #[test]
-    fn a_glob_star_stays_in_its_folder() {
-        let Ok(Pattern::Glob { matcher, .. }) = Pattern::parse(".github/workflows/*.yml") else {
-            panic!("a glob");
-        };
-        assert!(matcher.is_match(".github/workflows/ci.yml"));
-        assert!(!matcher.is_match(".github/workflows/old/ci.yml"));
-        assert!(!matcher.is_match("x/.github/workflows/ci.yml"));
     }
 }

@@ -21,6 +21,14 @@ fn describe(status: &git::RepoStatus) -> String {
     if let Some(branch) = &status.branch {
         parts.push(format!("on {branch}"));
     }
+    if status.conflicted > 0 {
+        let paths = if status.conflicted == 1 {
+            "path"
+        } else {
+            "paths"
+        };
+        parts.push(format!("{} conflicted {paths}", status.conflicted));
+    }
     if status.ahead > 0 {
         parts.push(format!("{} ahead", status.ahead));
     }

@@ -8,7 +8,7 @@ pub mod selection;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobBuilder, GlobMatcher};
+use globset::GlobMatcher;
 use walkdir::WalkDir;
 
 use crate::config::Config;
@@ -193,15 +193,10 @@ pub struct NameGlob {
 
 impl NameGlob {
     pub fn new(glob: &str) -> Result<Self, TargetError> {
-        let matcher = GlobBuilder::new(glob)
-            .literal_separator(true)
-            .backslash_escape(true)
-            .build()
-            .map(|g: Glob| g.compile_matcher())
-            .map_err(|source| TargetError::BadGlob {
-                glob: glob.to_owned(),
-                source,
-            })?;
+        let matcher = crate::repo_path::glob(glob).map_err(|source| TargetError::BadGlob {
+            glob: glob.to_owned(),
+            source,
+        })?;
         Ok(NameGlob {
             matcher,
             whole_name: glob.contains('/'),

@@ -1,9 +1,9 @@
 //! What a run is asked to work on, as plain data: the [`Selection`] the command line and
 //! `.git-batch.toml` give, its `--where` conditions and its shard, and how each is parsed. A leaf:
-//! it names no other module, so that the settings can hold a selection without depending on how
+//! it names no other module but the leaf [`crate::repo_path`], so that the settings can hold a selection without depending on how
 //! one is resolved ([`super::select`]) or evaluated ([`super::keep_where`]).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 /// Which repositories a run works on.
@@ -99,26 +99,12 @@ impl FromStr for WhereFilter {
     }
 }
 
-/// Checks that `path` stays inside a repository: relative, without `..`. Returns it with `/`.
+/// Checks that `path` stays inside a repository, by the rule every path the user gives inside
+/// one follows ([`crate::repo_path::confined`]). Returns it with `/`.
 pub fn confined_path(path: &str) -> Result<String, String> {
-    let p = Path::new(path);
-    if path.is_empty() || p.is_absolute() {
-        return Err(format!(
-            "`{path}` must be a path relative to the repository"
-        ));
-    }
-    let mut parts = Vec::new();
-    for component in p.components() {
-        match component {
-            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-            Component::CurDir => {}
-            _ => return Err(format!("`{path}` may not leave the repository (no `..`)")),
-        }
-    }
-    if parts.is_empty() {
-        return Err(format!("`{path}` names no file"));
-    }
-    Ok(parts.join("/"))
+    crate::repo_path::confined(path)
+        .map(|plain| String::from_utf8_lossy(&plain).into_owned())
+        .map_err(|reason| format!("`{path}` {reason}"))
 }
 
 #[cfg(test)]
@@ -153,7 +139,14 @@ mod tests {
             "has=./src/lib.rs".parse(),
             Ok(WhereFilter::Has("src/lib.rs".into()))
         );
-        for bad in ["has=../x", "has=/etc/passwd", "branch=", "nope", "has="] {
+        for bad in [
+            "has=../x",
+            "has=/etc/passwd",
+            "has=.git/config",
+            "branch=",
+            "nope",
+            "has=",
+        ] {
             assert!(bad.parse::<WhereFilter>().is_err(), "{bad}");
         }
     }

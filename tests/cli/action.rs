@@ -570,9 +570,9 @@ fn a_check_shows_its_report_in_the_log_and_annotates_each_drifted_repository() {
     for line in [
         "✗ api: would change LICENSE and lib.rs\n",
         "  files: LICENSE, lib.rs\n",
-        "✓ notes: unchanged",
+        "= notes: declares no MIT\n",
         "  files: 100% MIT.rs, LICENSE, lib.rs\n",
-        "2 changed, 1 unchanged, 0 skipped, 0 failed, 3 total in ",
+        "2 drifted, 1 in line, 0 skipped, 0 failed, 3 total in ",
         "✗ 2 repositories would change: api, web\n",
     ] {
         assert!(group.contains(line), "{line:?} not in the log:\n{group}");

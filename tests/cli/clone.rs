@@ -12,7 +12,7 @@ use crate::fixture::{Fleet, repo};
 use crate::observe::FolderImage;
 
 /// A bare repository at `REMOTES/path` with one commit on `main`.
-fn bare_remote(fleet: &Fleet, path: &str) -> PathBuf {
+pub(crate) fn bare_remote(fleet: &Fleet, path: &str) -> PathBuf {
     let bare = fleet.remotes.join(path);
     fleet.git(
         &fleet.base,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fixture::Fleet;
+use crate::signals::{self, Stderr, ctrl_c};
 
 /// A `pre-commit` hook body that, in the repositories named, leaves a mark in `marks` and then
 /// holds the commit until `release` exists (at most 20 s), so a test can act while the run is
@@ -37,16 +38,13 @@ pub(crate) fn wait_for_marks(marks: &Path, count: usize) {
     }
 }
 
-/// Sends Ctrl-C (SIGINT) to `child`, gives its handler time to raise the flag, then lets the
-/// held hooks go on.
-fn ctrl_c_then_release(child: &Child, release: &Path) {
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
-    std::thread::sleep(Duration::from_millis(300));
+/// Sends Ctrl-C (SIGINT) to `child`, waits until git-batch says it heard it, then lets the
+/// held hooks go on. Returns its stderr, still being read.
+fn ctrl_c_then_release(child: &mut Child, release: &Path) -> Stderr {
+    let stderr = Stderr::watch(child);
+    ctrl_c(child, &stderr, signals::FIRST);
     fs::write(release, "").expect("release the hooks");
+    stderr
 }
 
 /// Waits (at most 30 s) for `child` and returns its exit code, stdout and stderr; past that it
@@ -140,10 +138,11 @@ fn ctrl_c_in_a_150_repository_sync_leaves_each_synced_or_untouched_and_a_rerun_f
         fleet.make_dirty(name);
     }
 
-    let child = spawn_sync(&fleet, &["-j2"]);
+    let mut child = spawn_sync(&fleet, &["-j2"]);
     wait_for_marks(&marks, 2);
-    ctrl_c_then_release(&child, &release);
-    let (code, stdout, stderr) = finish(child);
+    let watched = ctrl_c_then_release(&mut child, &release);
+    let (code, stdout, _) = finish(child);
+    let stderr = watched.text();
     assert_eq!(code, Some(130), "stderr: {stderr}");
     let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
     assert_eq!(document["interrupted"], true);
@@ -308,10 +307,11 @@ fn ctrl_c_in_a_license_update_leaves_each_repository_relicensed_or_untouched() {
             .spawn()
             .expect("spawn git-batch")
     };
-    let child = spawn();
+    let mut child = spawn();
     wait_for_marks(&marks, 2);
-    ctrl_c_then_release(&child, &release);
-    let (code, stdout, stderr) = finish(child);
+    let watched = ctrl_c_then_release(&mut child, &release);
+    let (code, stdout, _) = finish(child);
+    let stderr = watched.text();
     assert_eq!(code, Some(130), "stderr: {stderr}");
     let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
     assert_eq!(document["interrupted"], true);

@@ -417,6 +417,17 @@ impl Fleet {
         assert!(self.path(name).join(".git/MERGE_HEAD").is_file());
     }
 
+    /// A `git stash pop` that stops on a conflict in README.md: an unresolved path, and no
+    /// merge or rebase in progress.
+    pub fn stash_pop_conflict(&self, name: &str) {
+        let path = self.path(name);
+        self.write(name, "README.md", "# mine\n");
+        self.git(&path, &["stash", "-q"]);
+        self.commit_file(name, "README.md", "# theirs\n", "theirs");
+        let output = self.git_output(&path, &["stash", "pop"]);
+        assert!(!output.status.success(), "the stash pop should conflict");
+    }
+
     /// Creates `.git/index.lock`, as a git process that is still running (or crashed) leaves it.
     pub fn lock_index(&self, name: &str) {
         fs::write(self.path(name).join(".git/index.lock"), "").expect("create index.lock");
@@ -520,6 +531,7 @@ pub struct GitStatus {
     pub behind: u64,
     pub staged: u64,
     pub unstaged: u64,
+    pub conflicted: u64,
     pub untracked: u64,
 }
 
@@ -533,6 +545,7 @@ impl GitStatus {
             behind: 0,
             staged: 0,
             unstaged: 0,
+            conflicted: 0,
             untracked: 0,
         };
         for line in text.lines() {
@@ -558,7 +571,7 @@ impl GitStatus {
                     status.staged += u64::from(xy[0] != b'.');
                     status.unstaged += u64::from(xy[1] != b'.');
                 }
-                Some("u") => status.unstaged += 1,
+                Some("u") => status.conflicted += 1,
                 Some("?") => status.untracked += 1,
                 _ => {}
             }
@@ -581,6 +594,7 @@ impl GitStatus {
             behind: count("behind"),
             staged: count("staged"),
             unstaged: count("unstaged"),
+            conflicted: count("conflicted"),
             untracked: count("untracked"),
         }
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fixture::Fleet;
+use crate::signals::{self, Stderr, ctrl_c};
 
 const REPOS: usize = 20;
 
@@ -44,9 +45,11 @@ fn marked(marks: &Path) -> usize {
     fs::read_dir(marks).expect("read marks").count()
 }
 
-/// Waits until the first repository has started (so the Ctrl-C handler is installed), lets
-/// it run a little more, then sends SIGINT as a terminal's Ctrl-C would.
-fn interrupt(child: &mut Child, marks: &Path) {
+/// Waits until the first repository has started (the Ctrl-C handler is installed before any
+/// repository is handed out), then sends SIGINT as a terminal's Ctrl-C would and waits until
+/// git-batch says it heard it. Returns its stderr, still being read.
+fn interrupt(child: &mut Child, marks: &Path) -> Stderr {
+    let stderr = Stderr::watch(child);
     let start = Instant::now();
     while marked(marks) == 0 {
         assert!(
@@ -55,50 +58,34 @@ fn interrupt(child: &mut Child, marks: &Path) {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(500));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
+    ctrl_c(child, &stderr, signals::FIRST);
+    stderr
 }
 
 /// Waits for the child (at most 20 s) and returns its exit code, stdout and stderr.
-fn finish(mut child: Child) -> (Option<i32>, String, String) {
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("git-batch did not stop after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
+fn finish(mut child: Child, stderr: Stderr) -> (Option<i32>, String, String) {
+    let (done, result) = std::sync::mpsc::channel();
+    let mut stdout_pipe = child.stdout.take().expect("stdout");
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        let mut stdout = String::new();
+        let read = stdout_pipe.read_to_string(&mut stdout).map(|_| stdout);
+        let _ = done.send((child.wait(), read));
+    });
+    let Ok((status, stdout)) = result.recv_timeout(Duration::from_secs(20)) else {
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        panic!("git-batch did not stop after SIGINT");
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut stdout)
-        .expect("read stdout");
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .expect("read stderr");
-    (status.code(), stdout, stderr)
+    let status = status.expect("wait");
+    (status.code(), stdout.expect("read stdout"), stderr.text())
 }
 
 #[test]
 fn ctrl_c_stops_handing_out_repositories_and_exits_130_after_the_summary() {
     let (fleet, marks) = fleet();
     let mut child = start(&fleet, &marks, "json");
-    interrupt(&mut child, &marks);
-    let (code, stdout, stderr) = finish(child);
+    let watched = interrupt(&mut child, &marks);
+    let (code, stdout, stderr) = finish(child, watched);
     assert_eq!(code, Some(130), "stderr: {stderr}");
     let document: Value = serde_json::from_str(&stdout).expect("the JSON document");
     assert_eq!(document["interrupted"], true);
@@ -122,8 +109,8 @@ fn ctrl_c_stops_handing_out_repositories_and_exits_130_after_the_summary() {
 fn ctrl_c_prints_the_human_summary() {
     let (fleet, marks) = fleet();
     let mut child = start(&fleet, &marks, "human");
-    interrupt(&mut child, &marks);
-    let (code, stdout, stderr) = finish(child);
+    let watched = interrupt(&mut child, &marks);
+    let (code, stdout, stderr) = finish(child, watched);
     assert_eq!(code, Some(130), "stderr: {stderr}");
     let summary = stdout
         .lines()
@@ -156,14 +143,9 @@ fn a_second_ctrl_c_stops_the_commands_in_flight() {
         .spawn()
         .expect("spawn git-batch");
     let start = Instant::now();
-    interrupt(&mut child, &marks);
-    std::thread::sleep(Duration::from_millis(200));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-    let (code, stdout, stderr) = finish(child);
+    let watched = interrupt(&mut child, &marks);
+    ctrl_c(&child, &watched, signals::SECOND);
+    let (code, stdout, stderr) = finish(child, watched);
     assert!(
         start.elapsed() < Duration::from_secs(15),
         "the command was not stopped"

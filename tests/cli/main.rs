@@ -2,6 +2,7 @@
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
 mod action;
+mod check_fixes;
 mod cleanup;
 mod clone;
 mod concurrency;
@@ -19,8 +20,12 @@ mod license_options;
 mod network;
 mod observe;
 mod output;
+mod output_writes;
 mod replace;
+mod replace_words;
 mod runs_prune;
+mod safety;
+mod signals;
 mod status;
 mod sync;
 mod targets;

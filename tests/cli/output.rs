@@ -26,7 +26,7 @@ fn fleet() -> Fleet {
 }
 
 /// Exit code, stdout and stderr in one text, the fleet's paths replaced by placeholders.
-fn render(fleet: &Fleet, output: &Output) -> String {
+pub(crate) fn render(fleet: &Fleet, output: &Output) -> String {
     let text = format!(
         "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
         output
@@ -40,8 +40,9 @@ fn render(fleet: &Fleet, output: &Output) -> String {
         .replace(fleet.base.to_str().expect("UTF-8"), "[TMP]")
 }
 
-/// Runs `git-batch ARGS` from the root and snapshots the rendered result as `name`.
-fn snapshot(fleet: &Fleet, name: &str, args: &[&str]) {
+/// Runs `git-batch ARGS` from the root and snapshots the rendered result as `name`, with
+/// durations, run ids and times redacted.
+pub(crate) fn snapshot(fleet: &Fleet, name: &str, args: &[&str]) {
     let output = fleet.cmd().args(args).output().expect("run");
     let rendered = render(fleet, &output);
     let mut settings = insta::Settings::clone_current();
@@ -51,6 +52,11 @@ fn snapshot(fleet: &Fleet, name: &str, args: &[&str]) {
     // `status` defaults to one worker per core (see settings.rs), which differs between machines.
     settings.add_filter(r", \d+ (workers?)", ", [N] $1");
     settings.add_filter(r#""workers":\d+"#, r#""workers":"[N]""#);
+    // A run id is the time of the run and a random suffix (`20261126T101500Z-3f2a`).
+    settings.add_filter(r"\d{8}T\d{6}Z-[0-9a-f]{4}", "[RUN]");
+    settings.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[TIME]");
+    // `clone` works in a folder named after its process.
+    settings.add_filter(r"git-batch-clone-\d+", "git-batch-clone-[PID]");
     settings.set_description(format!("git-batch {}", args.join(" ")));
     settings.bind(|| insta::assert_snapshot!(name, rendered));
 }

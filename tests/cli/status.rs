@@ -82,6 +82,8 @@ fn expected_state(fleet: &Fleet, name: &str, git: &GitStatus) -> &'static str {
         "reverting"
     } else if git_dir.join("BISECT_LOG").exists() {
         "bisecting"
+    } else if git.conflicted > 0 {
+        "conflicted"
     } else if git.branch.is_none() {
         "detached"
     } else if git.staged + git.unstaged + git.untracked > 0 {
@@ -150,7 +152,11 @@ fn every_state_matches_git_status_porcelain_v2() {
         ),
         (1, 1)
     );
-    assert_eq!(git("merging").unstaged, 1, "the conflict");
+    assert_eq!(
+        (git("merging").conflicted, git("merging").unstaged),
+        (1, 0),
+        "the conflict"
+    );
     assert_eq!(git("detached").branch, None);
     assert_eq!(git("unborn").branch.as_deref(), Some("main"));
     assert_eq!(repo(&document, "rebasing")["branch"], Value::Null);
@@ -178,10 +184,12 @@ fn edge_states() -> Fleet {
         "submodule dirty",
         "submodule moved",
         "shallow",
+        "stash conflict",
     ] {
         fleet.add_repo(name);
     }
     let git = |name: &str, args: &[&str]| fleet.git(&fleet.path(name), args);
+    fleet.stash_pop_conflict("stash conflict");
     fleet.write("intent to add", "later.txt", "later\n");
     git("intent to add", &["add", "-N", "later.txt"]);
     git("staged deletion", &["rm", "-q", "README.md"]);
@@ -326,7 +334,7 @@ fn edge_states() -> Fleet {
 fn rarer_states_match_git_status_porcelain_v2() {
     let fleet = edge_states();
     let (document, mismatches) = compare_with_git(&fleet);
-    assert_eq!(names(&document).len(), 19);
+    assert_eq!(names(&document).len(), 20);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     let git = |name: &str| fleet.porcelain(name);
     assert_eq!(git("ignored").untracked, 0, "the oracle ignores them too");
@@ -344,6 +352,7 @@ fn rarer_states_match_git_status_porcelain_v2() {
     assert_eq!(git("submodule moved").unstaged, 1, "a new commit inside");
     let shallow = git("shallow");
     assert_eq!((shallow.ahead, shallow.behind), (1, 1), "{shallow:?}");
+    assert_eq!(git("stash conflict").conflicted, 1);
 }
 
 /// Writes an executable script at `path` that creates `marker` and passes its input through.

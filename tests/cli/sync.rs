@@ -295,6 +295,17 @@ fn a_conflicting_pull_aborts_and_leaves_the_repository_exactly_as_it_was() {
     assert_eq!(outcome, "failed");
     assert!(message.contains("conflict"), "{message}");
     assert!(message.contains("as it was before the run"), "{message}");
+    // Said once, with the file named: not git's "could not apply …" twice over.
+    assert!(message.contains("a conflict in shared.txt"), "{message}");
+    assert_eq!(
+        message.to_lowercase().matches("could not apply").count(),
+        1,
+        "{message}"
+    );
+    assert!(
+        message.contains("could not apply ") && message.contains("\"chore: batch update\""),
+        "the run's commit is named: {message}"
+    );
     assert_eq!(UserState::of(&fleet, "conflict"), before);
     let git_dir = fleet.path("conflict").join(".git");
     assert!(!git_dir.join("rebase-merge").exists() && !git_dir.join("rebase-apply").exists());

@@ -225,7 +225,8 @@ fn bare_undo_passes_over_a_run_that_changed_nothing_and_says_which_it_undid() {
     let before = UserState::of(&fleet, "app");
     let sync = fleet.json_exit(&["sync", "--no-push"], 0);
     let sync_id = sync["run_id"].as_str().expect("a run id");
-    // A content run that finds nothing to change still leaves a record.
+    // A content run that finds nothing to change still leaves a record (a pattern that matches
+    // no file anywhere exits 1, as `git add` does).
     let new = replacement(&fleet);
     let nothing = fleet.json_exit(
         &[
@@ -235,7 +236,7 @@ fn bare_undo_passes_over_a_run_that_changed_nothing_and_says_which_it_undid() {
             "--replacement",
             new.to_str().expect("UTF-8"),
         ],
-        0,
+        1,
     );
     assert_eq!(outcome(&nothing, "app"), "unchanged", "{nothing:#}");
 

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use gix::bstr::{BStr, BString, ByteSlice};
 
 use super::{Change, EditDetails, EditOptions, Snapshot};
-use crate::git::{self, Git, GitError, Tracking};
+use crate::git::push::REJECTED;
+use crate::git::{self, Git, GitError, PushResult, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, run_ref};
 use crate::ops::guard;
@@ -96,16 +97,17 @@ impl Editor<'_> {
             let host = crate::ops::sync::host_of(tracking);
             let tip = self.details.commit.as_deref().unwrap_or("HEAD");
             match crate::ops::sync::push_commit(self.git, tracking, gate, &host, tip) {
-                Ok(true) => {
-                    self.details.pushed = true;
-                    message.push_str(", pushed");
+                pushed @ PushResult::Pushed { updated } => {
+                    self.details.pushed = updated;
+                    message.push_str(&format!(", {pushed}"));
                 }
-                Ok(false) => message.push_str(", up to date with the upstream"),
-                Err(failure) => {
-                    let failure = failure.replace(
-                        "rerun with --pull to rebase onto them",
-                        "`git batch sync --pull` rebases and pushes it",
-                    );
+                refused => {
+                    let failure = match refused {
+                        PushResult::Rejected => {
+                            format!("{REJECTED}; `git batch sync --pull` rebases and pushes it")
+                        }
+                        other => other.to_string(),
+                    };
                     return Err(format!(
                         "{message}, but {failure}; the commit stays local (undo takes it back)"
                     ));

@@ -3,7 +3,6 @@
 //! atomic writes that keep each file's mode, a commit of only those paths, a push as safe as
 //! `sync`'s, and the files put back as they were when a step fails.
 
-use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,12 +14,14 @@ use crate::git::{self, Git};
 use crate::hosts::HostGate;
 use crate::journal::FileRecord;
 use crate::ops::guard;
+use crate::ops::safety::{self, Unsafe};
 use crate::ops::sync::Started;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::planned::Planned;
 use crate::repo_lock::{LockError, RepoLock};
 use crate::report::plural;
 
+mod diff;
 mod editor;
 use crate::targets::Repo;
 use editor::Editor;
@@ -201,6 +202,10 @@ pub struct EditDetails {
     /// The tree of the index before the run (also in the index ref), for undo; not shown.
     #[serde(skip)]
     pub index_tree: Option<String>,
+    /// `--check`: why the fix command the check prints would skip this repository as it is
+    /// (uncommitted work in a file it changes, a detached HEAD, …); absent when it would not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_blocked: Option<String>,
     /// A dry run: what would happen to each file of `files`, for the human output; not in JSON.
     #[serde(skip)]
     pub planned: Vec<(String, crate::planned::Planned)>,
@@ -267,7 +272,7 @@ where
         .map(|name| name.shorten().to_str_lossy().into_owned());
     let mut tracking = None;
     if options.mode != Mode::Check {
-        if let Some(reason) = unsafe_state(&opened, options, head_id.is_some(), branch.is_some()) {
+        if let Some(reason) = unsafe_state(&opened, options) {
             return skip(reason);
         }
         if options.push {
@@ -315,7 +320,7 @@ where
         .map(|c| c.path.to_str_lossy().into_owned())
         .collect();
     let mut details = EditDetails {
-        diff: options.diff.then(|| unified_diff(&changes)),
+        diff: options.diff.then(|| diff::unified(&snapshot, &changes)),
         files,
         mentions,
         branch,
@@ -334,6 +339,13 @@ where
                 .collect();
         }
         let message = format!("would change {}", describe(&details.files));
+        if options.mode == Mode::Check {
+            // What the fix, a real run that commits, would refuse, in the order it checks; said
+            // under the fix command, where the fix is (the line stays what the check found).
+            let git = Git::new(&repo.path, options.timeout);
+            details.fix_blocked = unsafe_state_for_fix(&opened, options)
+                .or_else(|| guard::touches_user_work(&opened, &snapshot, &changes, &git, true));
+        }
         return RepoReport::new(repo, Outcome::Changed, message)
             .with_details(Details::Edit(details));
     }
@@ -357,36 +369,27 @@ where
     RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
 }
 
-/// Why the repository cannot take a change now, if it cannot.
-fn unsafe_state(
-    opened: &gix::Repository,
-    options: &EditOptions,
-    has_head: bool,
-    on_branch: bool,
-) -> Option<String> {
+/// Why the repository cannot take a change now, if it cannot: the checks every writing command
+/// shares; a detached HEAD only when the change is to be committed.
+fn unsafe_state(opened: &gix::Repository, options: &EditOptions) -> Option<String> {
+    safety::check(opened, options.commit).map(|reason| match reason {
+        Unsafe::Detached => format!("{reason} (or use --no-commit to change the files only)"),
+        other => other.to_string(),
+    })
+}
+
+/// For a check that found drift: why the printed fix would skip the repository for its state,
+/// if it would. An `index.lock` does not count: git holds one while a hook runs the check, and
+/// it is gone when the fix is run.
+fn unsafe_state_for_fix(opened: &gix::Repository, options: &EditOptions) -> Option<String> {
     if git::index_lock_path(opened).exists() {
-        return Some(
-            "index.lock present: another git process is running here, or one crashed \
-             (remove the lock once no git runs)"
-                .into(),
-        );
+        return None;
     }
-    if let Some(state) = git::operation_in_progress(opened) {
-        return Some(format!(
-            "{} in progress: finish or abort it first",
-            state.as_str()
-        ));
-    }
-    if !has_head {
-        return Some("no commit yet: make the first commit by hand".into());
-    }
-    if options.commit && !on_branch {
-        return Some(
-            "detached HEAD: check out a branch first (or use --no-commit to change the files only)"
-                .into(),
-        );
-    }
-    None
+    let fix = EditOptions {
+        commit: true,
+        ..options.clone()
+    };
+    unsafe_state(opened, &fix)
 }
 
 /// The repository's tracked paths, from its index, in process.
@@ -449,48 +452,6 @@ pub fn describe(files: &[String]) -> String {
             plural(files.len() - SHOWN, "file", "files")
         ),
     }
-}
-
-/// A unified diff of `changes`, as `git diff` would show it.
-fn unified_diff(changes: &[Change]) -> String {
-    let mut out = String::new();
-    for change in changes {
-        let path = change.path.to_str_lossy();
-        let (a, b) = (
-            change.old.as_deref().unwrap_or_default(),
-            change.new.as_deref().unwrap_or_default(),
-        );
-        let (old_name, new_name) = (
-            if change.old.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".to_owned()
-            },
-            if change.new.is_some() {
-                format!("b/{path}")
-            } else {
-                "/dev/null".to_owned()
-            },
-        );
-        let binary = |bytes: &[u8]| crate::license::declarations::is_binary(bytes);
-        if binary(a) || binary(b) {
-            let _ = writeln!(out, "Binary files {old_name} and {new_name} differ");
-            continue;
-        }
-        // Text that is not UTF-8 (Latin-1, say) is shown with replacement characters; the
-        // bytes written are the file's own.
-        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
-        let diff = similar::TextDiff::from_lines(a.as_ref(), b.as_ref());
-        let _ = write!(
-            out,
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&old_name, &new_name)
-                .missing_newline_hint(true)
-        );
-    }
-    out
 }
 
 #[cfg(test)]

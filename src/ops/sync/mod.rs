@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::git::{self, Git, RepoStatus, Tracking};
+use crate::git::push::REJECTED;
+use crate::git::{self, Git, PushResult, RepoStatus, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::ops::safety;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::RepoLock;
 use crate::report::plural;
@@ -18,7 +20,7 @@ mod steps;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
 use steps::{
     commit_failure, files_changed, mid_rebase, nested_repositories_added, network_failure,
-    parent_of, short_ref, staged_removals_kept,
+    parent_of, rebase_stop, staged_removals_kept,
 };
 
 /// How to sync.
@@ -89,28 +91,20 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         Ok(opened) => opened,
         Err(err) => return Plan::Fail(err.to_string()),
     };
-    if git::index_lock_path(&opened).exists() {
-        return Plan::Skip(
-            "index.lock present: another git process is running here, or one crashed \
-             (remove the lock once no git runs)"
-                .into(),
-        );
+    if let Some(reason) = safety::check(&opened, true) {
+        return Plan::Skip(reason.to_string());
     }
     let status = match git::read_status_of(&opened) {
         Ok(status) => status,
         Err(err) => return Plan::Fail(err.to_string()),
     };
-    if status.state.in_progress() {
+    // `git add -A` would take the conflict markers for a resolution and commit them.
+    if status.conflicted > 0 {
+        let paths = plural(status.conflicted.try_into().unwrap_or(2), "path", "paths");
+        let n = status.conflicted;
         return Plan::Skip(format!(
-            "{} in progress: finish or abort it first",
-            status.state.as_str()
+            "{n} {paths} with unresolved conflicts: resolve them (then git add) first"
         ));
-    }
-    if status.branch.is_none() {
-        return Plan::Skip("detached HEAD: check out a branch first".into());
-    }
-    if status.head.is_none() {
-        return Plan::Skip("no commit yet: make the first commit by hand".into());
     }
     let tracking = match git::tracking_of_head(&opened) {
         Ok(tracking) => tracking,
@@ -125,10 +119,13 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
     let commit = status.is_dirty();
     let push = options.push && (commit || status.ahead > 0 || options.pull);
     if !commit && !push && !options.pull {
+        // Said on the repository's line, so in a word or two.
         return Plan::Unchanged(if status.ahead > 0 {
             format!("nothing to commit; {} unpushed (--no-push)", status.ahead)
+        } else if options.push {
+            "up to date".into()
         } else {
-            "nothing to commit, nothing to push".into()
+            "clean".into()
         });
     }
     let host = if options.push || options.pull {
@@ -310,12 +307,18 @@ impl Syncer<'_> {
             && (self.work.commit || self.work.status.ahead > 0 || self.options.pull)
         {
             match self.push() {
-                Ok(true) => {
-                    self.details.pushed = true;
-                    done.push("pushed".to_owned());
+                Ok(pushed @ PushResult::Pushed { updated }) => {
+                    self.details.pushed = updated;
+                    done.push(pushed.to_string());
                 }
-                Ok(false) => done.push("up to date with the upstream".to_owned()),
-                Err(failure) => {
+                refused => {
+                    let failure = match refused {
+                        Ok(PushResult::Rejected) => {
+                            format!("{REJECTED}; rerun with --pull to rebase onto them")
+                        }
+                        Ok(other) => other.to_string(),
+                        Err(failure) => failure,
+                    };
                     let kept = if self.work.commit {
                         "; the commit stays local (undo restores the changes)"
                     } else {
@@ -521,11 +524,7 @@ impl Syncer<'_> {
             .clone()
             .unwrap_or_else(|| tracking.merge_ref.clone());
         if let Err(err) = self.git.check(&["rebase", "--quiet", &onto]) {
-            let stopped = format!(
-                "rebase onto {} stopped on a conflict ({})",
-                short_ref(&onto),
-                err.message()
-            );
+            let stopped = rebase_stop(&self.cleanup_git(), &onto, &err);
             return match self.cleanup_git().check(&["rebase", "--abort"]) {
                 Ok(()) => Err(Pull::OnBranch(format!("{stopped}; aborted"))),
                 Err(abort) => Err(Pull::MidRebase(mid_rebase(
@@ -539,10 +538,9 @@ impl Syncer<'_> {
         Ok(())
     }
 
-    /// Pushes HEAD to the upstream branch. `Ok(false)` when there was nothing to push.
     /// Pushes the run's tip: its commit, HEAD as the rebase left it, or HEAD as the turn found
     /// it (ahead commits alone).
-    fn push(&mut self) -> Result<bool, String> {
+    fn push(&mut self) -> Result<PushResult, String> {
         let tracking = self.tracking()?.clone();
         let tip = if self.options.pull {
             git::refs::head_id(self.git.dir()).map_err(|err| err.to_string())?
@@ -553,13 +551,13 @@ impl Syncer<'_> {
                 .or_else(|| self.details.head_before.clone())
         };
         let tip = tip.ok_or_else(|| "no commit to push".to_owned())?;
-        push_commit(
+        Ok(push_commit(
             self.git,
             &tracking,
             self.gate,
             self.work.host.as_deref().unwrap_or("local"),
             &tip,
-        )
+        ))
     }
 
     /// Puts the repository back as it was before the run (HEAD, staging area; the working tree

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::git::{self, Git, GitError, Tracking};
+use crate::git::{self, Git, GitError, PushResult, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{FileRecord, RepoRecord};
 use crate::outcome::Outcome;
@@ -115,25 +115,16 @@ pub(super) fn nested_repositories_added(
 
 /// Pushes `commit` (the run's own tip, by id: never whatever HEAD has become since) to the
 /// upstream branch of `tracking`, never forcing, within `host`'s share of the per-host cap.
-/// `Ok(false)` when the remote already had it.
 pub(crate) fn push_commit(
     git: &Git<'_>,
     tracking: &Tracking,
     gate: &HostGate,
     host: &str,
     commit: &str,
-) -> Result<bool, String> {
+) -> PushResult {
     let refspec = format!("{commit}:{}", tracking.merge_ref);
     let _permit = gate.enter(host);
-    match git.run(&["push", "--porcelain", &tracking.push_remote, &refspec]) {
-        Ok(output) => Ok(!output.stdout.contains("[up to date]")),
-        Err(err) if err.is_push_rejection() => Err(
-            "push rejected: the remote has commits this repository lacks; \
-             rerun with --pull to rebase onto them"
-                .to_owned(),
-        ),
-        Err(err) => Err(network_failure(&err)),
-    }
+    git::push(git, &tracking.push_remote, &refspec)
 }
 
 /// The host that network work for `tracking` talks to (`local` for a path).
@@ -218,6 +209,59 @@ pub(super) fn mid_rebase(stopped: &str, abort: &str, committed: bool, run_id: &s
     )
 }
 
+/// Why `git rebase ONTO` stopped, read before the rebase is aborted: the commit git could not
+/// apply and the files in conflict, each said once (git's own message says "could not apply …"
+/// twice and names no file). A rebase that failed for another reason (a timeout, say) keeps
+/// git's words.
+pub(super) fn rebase_stop(git: &Git<'_>, onto: &str, err: &GitError) -> String {
+    let onto = short_ref(onto);
+    let conflicted: Vec<String> = git
+        .run(&["diff", "--name-only", "-z", "--diff-filter=U"])
+        .map(|listed| {
+            listed
+                .stdout
+                .split('\0')
+                .filter(|path| !path.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    // REBASE_HEAD: the commit the rebase was applying when it stopped.
+    let commit = git
+        .read(&["log", "-1", "--format=%h \"%s\"", "REBASE_HEAD", "--"])
+        .ok()
+        .filter(|commit| !commit.is_empty());
+    if conflicted.is_empty() {
+        return match commit {
+            Some(commit) => format!(
+                "rebase onto {onto} stopped: could not apply {commit} ({})",
+                err.message()
+            ),
+            None => format!("rebase onto {onto} failed ({})", err.message()),
+        };
+    }
+    let files = conflicts_in(&conflicted);
+    match commit {
+        Some(commit) => {
+            format!("rebase onto {onto} stopped on {files}: could not apply {commit}")
+        }
+        None => format!("rebase onto {onto} stopped on {files}"),
+    }
+}
+
+/// "a conflict in a.txt", "conflicts in a.txt, b.txt", or the first four and how many more.
+fn conflicts_in(files: &[String]) -> String {
+    match files {
+        [one] => format!("a conflict in {one}"),
+        few if few.len() <= 5 => format!("conflicts in {}", few.join(", ")),
+        many => format!(
+            "conflicts in {} and {} more",
+            many[..4].join(", "),
+            many.len() - 4
+        ),
+    }
+}
+
 pub(super) fn short_ref(name: &str) -> &str {
     name.strip_prefix("refs/remotes/")
         .or_else(|| name.strip_prefix("refs/heads/"))
@@ -226,7 +270,19 @@ pub(super) fn short_ref(name: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::files_changed;
+    use super::{conflicts_in, files_changed};
+
+    #[test]
+    fn conflicted_files_are_named_and_a_long_list_is_cut() {
+        let files = |n: usize| (1..=n).map(|i| format!("f{i}")).collect::<Vec<_>>();
+        assert_eq!(conflicts_in(&files(1)), "a conflict in f1");
+        assert_eq!(conflicts_in(&files(2)), "conflicts in f1, f2");
+        assert_eq!(conflicts_in(&files(5)), "conflicts in f1, f2, f3, f4, f5");
+        assert_eq!(
+            conflicts_in(&files(7)),
+            "conflicts in f1, f2, f3, f4 and 3 more"
+        );
+    }
 
     #[test]
     fn files_are_counted_from_the_commit_summary() {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::ops::safety::{self, Unsafe};
 use crate::ops::sync::SyncDetails;
 use crate::outcome::{Details, Outcome, RepoReport};
 use crate::repo_lock::{LockError, RepoLock};
@@ -190,18 +191,20 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
         options,
         details,
     };
+    // The checks every writing command shares; a detached HEAD only matters when the run
+    // worked on a branch (a content run with --no-commit may have worked detached).
+    if let Some(reason) = safety::check(&ctx.opened, entry.branch.is_some()) {
+        return ctx.skip(match (reason, &entry.branch) {
+            (Unsafe::Detached, Some(branch)) => format!("{reason} (the run worked on {branch})"),
+            _ => reason.to_string(),
+        });
+    }
     if status.branch != entry.branch {
         return ctx.skip(format!(
             "on branch {} now, the run worked on {}",
             status.branch.as_deref().unwrap_or("(detached)"),
             entry.branch.as_deref().unwrap_or("(detached)")
         ));
-    }
-    if status.state.in_progress() {
-        return ctx.skip(format!("{} in progress", status.state.as_str()));
-    }
-    if git::index_lock_path(&ctx.opened).exists() {
-        return ctx.skip("index.lock present: another git process is running here".into());
     }
     // What of the run is on the remote now: pushed by the run itself, or carried there by a
     // later `sync --pull` (rebased, so under another id).

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 use super::{Ctx, Job, content::remove_with_empty_folders, os_args, short};
-use crate::git;
+use crate::git::{self, PushResult, push::REJECTED};
 use crate::hosts::HostGate;
 use crate::journal::RepoRecord;
 use crate::outcome::{Outcome, RepoReport};
@@ -292,25 +292,25 @@ fn revert_and_push(
         args.push("-S");
     }
     let revert = git.read(&args).map_err(|err| err.to_string())?;
-    let host = tracking
-        .push_url
-        .as_deref()
-        .map_or_else(|| "local".to_owned(), git::remote::host_of);
-    {
-        let _permit = gate.enter(&host);
-        git.check(&[
-            "push",
-            "--porcelain",
-            &tracking.push_remote,
-            &format!("{revert}:{}", tracking.merge_ref),
-        ])
-        .map_err(|err| {
-            format!(
-                "the revert of {} was not pushed ({err}); nothing changed here: undo --push \
+    let host = crate::ops::sync::host_of(tracking);
+    // The revert was made apart from the branch: a push refused leaves nothing changed here.
+    match crate::ops::sync::push_commit(git, tracking, gate, &host, &revert) {
+        PushResult::Pushed { .. } => {}
+        PushResult::Rejected => {
+            return Err(format!(
+                "{REJECTED}; the revert of {} was not pushed and nothing changed here: \
+                 `git pull --rebase`, then `git revert {}` and `git push` take it back by hand",
+                short(commit),
+                short(commit)
+            ));
+        }
+        other => {
+            return Err(format!(
+                "the revert of {} was not pushed ({other}); nothing changed here: undo --push \
                  again once fixed",
                 short(commit)
-            )
-        })?;
+            ));
+        }
     }
     ctx.move_branch(&revert, head).map_err(|err| {
         format!(
