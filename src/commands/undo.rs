@@ -143,7 +143,7 @@ fn settle(
     // made and the other pushed.
     let mut touched: BTreeMap<String, RunRecord> = BTreeMap::new();
     touched.insert(target.run_id.clone(), target.clone());
-    let undo_id = guard.record_mut().run_id.clone();
+    let undo_id = guard.id().to_owned();
     for report in &run.repos {
         if !matches!(report.outcome, Outcome::Changed | Outcome::Unchanged) {
             continue;

@@ -54,6 +54,11 @@ impl<'a> RunGuard<'a> {
         self.writes.then_some(self.record.run_id.as_str())
     }
 
+    /// The id of the run's record, whether or not the run writes it.
+    pub(crate) fn id(&self) -> &str {
+        &self.record.run_id
+    }
+
     /// The record being kept, for what a command adds to it (`undo` names the run it undoes).
     pub(crate) fn record_mut(&mut self) -> &mut RunRecord {
         &mut self.record
