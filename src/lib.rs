@@ -12,6 +12,7 @@ pub mod error;
 pub mod escape;
 pub mod exit;
 pub mod fixes;
+pub mod forge;
 pub mod git;
 pub mod hosts;
 pub mod journal;

@@ -27,52 +27,25 @@ pub(crate) fn touches_user_work(
     let mut changed = Vec::new();
     let mut unsure = Vec::new();
     for change in changes {
-        let shown = change.path.to_str_lossy();
-        if let Some(reason) = obstacle_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
-            return Some(format!("{shown}: {reason}"));
-        }
-        let Some(old) = &change.old else {
-            if fs::symlink_metadata(snapshot.path_of(change.path.as_bstr())).is_ok() {
-                return Some(format!(
-                    "{shown} exists but is not tracked: move it away or commit it first"
-                ));
-            }
-            continue;
+        let (old, id) = match tracked_as_in_head(snapshot, head_tree.as_ref(), change) {
+            Ok(Some(found)) => found,
+            Ok(None) => continue,
+            Err(reason) => return Some(reason),
         };
-        let Some(entry) = snapshot.entry(change.path.as_bstr()) else {
-            return Some(format!("{shown} is not tracked"));
-        };
-        let in_head = head_tree.as_ref().and_then(|tree| {
-            tree.lookup_entry_by_path(fs_path(change.path.as_bstr()))
-                .ok()
-                .flatten()
-                .map(|e| e.object_id())
-        });
-        if in_head != Some(entry.id) {
-            return Some(format!(
-                "{shown} has staged changes: commit or unstage them first"
-            ));
-        }
         let on_disk = gix::objs::compute_hash(hash, gix::objs::Kind::Blob, old).ok();
-        if on_disk == Some(entry.id) {
+        if on_disk == Some(id) {
             continue;
         }
         // Differs byte for byte; git's conversions (line endings, `eol=crlf`) may explain it:
         // compare what git would store.
-        let cleaned = match &mut stored {
-            Some(stored) => stored.id(change.path.as_bstr(), old),
-            None => match git::blob::Stored::new(opened) {
-                Ok(made) => stored.insert(made).id(change.path.as_bstr(), old),
-                Err(err) => Err(err),
-            },
-        };
-        match cleaned {
-            Ok(id) if id == entry.id => {}
+        match stored_id(opened, &mut stored, change.path.as_bstr(), old) {
+            Ok(cleaned) if cleaned == id => {}
             Ok(_) => changed.push(change.path.to_str_lossy().into_owned()),
             Err(why) if dry_run => {
                 return Some(format!(
-                    "{shown}: cannot tell whether it has uncommitted changes: {why}; a dry run \
-                     runs nothing of the repository's (a real run asks git)"
+                    "{}: cannot tell whether it has uncommitted changes: {why}; a dry run runs \
+                     nothing of the repository's (a real run asks git)",
+                    change.path.to_str_lossy()
                 ));
             }
             // A real run asks git, which runs the driver as its commit would.
@@ -85,6 +58,66 @@ pub(crate) fn touches_user_work(
             describe(&changed)
         ));
     }
+    changed_as_git_sees_it(git, &unsure)
+}
+
+/// For a change to a tracked file: its content now and the blob the index records, when the
+/// index records what HEAD has (`None` for a file the change creates, which is not there).
+/// `Err` is why the change must not be made: an obstacle on its way, an untracked file where it
+/// would create one, or changes staged to it.
+fn tracked_as_in_head<'c>(
+    snapshot: &Snapshot,
+    head_tree: Option<&gix::Tree<'_>>,
+    change: &'c Change,
+) -> Result<Option<(&'c [u8], gix::ObjectId)>, String> {
+    let shown = change.path.to_str_lossy();
+    if let Some(reason) = obstacle_on_the_way(&snapshot.workdir, change.path.as_bstr()) {
+        return Err(format!("{shown}: {reason}"));
+    }
+    let Some(old) = &change.old else {
+        if fs::symlink_metadata(snapshot.path_of(change.path.as_bstr())).is_ok() {
+            return Err(format!(
+                "{shown} exists but is not tracked: move it away or commit it first"
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(entry) = snapshot.entry(change.path.as_bstr()) else {
+        return Err(format!("{shown} is not tracked"));
+    };
+    let in_head = head_tree.and_then(|tree| {
+        tree.lookup_entry_by_path(fs_path(change.path.as_bstr()))
+            .ok()
+            .flatten()
+            .map(|e| e.object_id())
+    });
+    if in_head != Some(entry.id) {
+        return Err(format!(
+            "{shown} has staged changes: commit or unstage them first"
+        ));
+    }
+    Ok(Some((old, entry.id)))
+}
+
+/// The blob id git would store for `content` at `path`, its conversions applied; `stored`
+/// keeps the conversions, read once for the repository.
+fn stored_id<'repo>(
+    opened: &'repo gix::Repository,
+    stored: &mut Option<git::blob::Stored<'repo>>,
+    path: &BStr,
+    content: &[u8],
+) -> Result<gix::ObjectId, git::blob::Unknown> {
+    match stored {
+        Some(stored) => stored.id(path, content),
+        None => stored
+            .insert(git::blob::Stored::new(opened)?)
+            .id(path, content),
+    }
+}
+
+/// Why the files in `unsure` must not be changed, if git (running the filter drivers as its
+/// commit would) finds uncommitted changes to them.
+fn changed_as_git_sees_it(git: &Git<'_>, unsure: &[gix::bstr::BString]) -> Option<String> {
     if unsure.is_empty() {
         return None;
     }

@@ -52,8 +52,8 @@ pub(super) fn summary_text(run: &RunReport, header: &RunHeader, verbosity: Verbo
 }
 
 /// What the counts mean depends on the command: a write says what it changed, a dry run what
-/// it would change, a check what drifted, a read (`status`, `list`) how many it read, and `exec`
-/// how its command exited.
+/// it would change, a check what drifted, a read (`status`, `list`) how many it read, `exec`
+/// how its command exited, `undo` what it undid and `clone` what it cloned.
 fn counts(run: &RunReport, header: &RunHeader) -> String {
     let Summary {
         changed,
@@ -74,6 +74,18 @@ fn counts(run: &RunReport, header: &RunHeader) -> String {
         }
         "status" | "list" => format!("{} read, {skipped} skipped, {failed}", changed + unchanged),
         "exec" => exec_counts(run),
+        // A write whose outcomes have words of their own: what `undo` took back, what `clone`
+        // brought in and what was already there.
+        "undo" if header.dry_run => {
+            format!("{changed} would be undone, {unchanged} unchanged, {skipped} skipped, {failed}")
+        }
+        "undo" => format!("{changed} undone, {unchanged} unchanged, {skipped} skipped, {failed}"),
+        "clone" if header.dry_run => format!(
+            "{changed} would be cloned, {unchanged} already there, {skipped} skipped, {failed}"
+        ),
+        "clone" => {
+            format!("{changed} cloned, {unchanged} already there, {skipped} skipped, {failed}")
+        }
         _ if header.dry_run => {
             format!("{changed} would change, {unchanged} unchanged, {skipped} skipped, {failed}")
         }

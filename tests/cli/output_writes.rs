@@ -265,3 +265,45 @@ fn a_conflict_is_counted_on_its_own_and_named() {
         "{stdout}"
     );
 }
+
+#[test]
+fn undo_and_clone_say_what_they_did_not_what_changed() {
+    let fleet = Fleet::new();
+    fleet.add_repo("dirty");
+    fleet.make_dirty("dirty");
+    let (code, stdout) = human(&fleet, &["sync", "--no-push", "-m", "wip"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let (code, stdout) = human(&fleet, &["undo", "-n"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("\n1 would be undone, 0 unchanged, 0 skipped, 0 failed, 1 total in "),
+        "{stdout}"
+    );
+    let (code, stdout) = human(&fleet, &["undo"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("\n1 undone, 0 unchanged, 0 skipped, 0 failed, 1 total in "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(" changed, "), "{stdout}");
+
+    let clones = Fleet::new();
+    crate::clone::bare_remote(&clones, "team/api.git");
+    clones.add_repo("present");
+    let base_url = clones.remotes.to_str().expect("UTF-8").to_owned();
+    let clone = ["clone", "--base-url", &base_url, "team/api", "team/present"];
+    let mut dry_run = clone.to_vec();
+    dry_run.insert(1, "-n");
+    let (code, stdout) = human(&clones, &dry_run);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("\n1 would be cloned, 1 already there, 0 skipped, 0 failed, 2 total in "),
+        "{stdout}"
+    );
+    let (code, stdout) = human(&clones, &clone);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("\n1 cloned, 1 already there, 0 skipped, 0 failed, 2 total in "),
+        "{stdout}"
+    );
+}

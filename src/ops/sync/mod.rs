@@ -19,8 +19,8 @@ use crate::targets::Repo;
 mod steps;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
 use steps::{
-    commit_failure, files_changed, mid_rebase, nested_repositories_added, network_failure,
-    parent_of, rebase_stop, staged_removals_kept,
+    commit_staged, files_changed, mid_rebase, network_failure, parent_of, rebase_stop, stage_all,
+    staged_removals_kept,
 };
 
 /// How to sync.
@@ -413,38 +413,7 @@ impl Syncer<'_> {
         } else {
             Vec::new()
         };
-        git.check(&["add", "-A"])
-            .map_err(|err| restore_index(err.to_string()))?;
-        let nested = nested_repositories_added(git, &index_tree)
-            .map_err(|err| restore_index(err.to_string()))?;
-        if !nested.is_empty() {
-            let listed = nested
-                .iter()
-                .map(|path| format!("{path}/"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(restore_index(format!(
-                "{listed} holds a repository of its own: git would commit a link to a commit no \
-                 remote has, not its files. Add it to .gitignore, or make it a submodule \
-                 (git submodule add URL PATH), then sync again; nothing committed"
-            )));
-        }
-        if !untracked_on_purpose.is_empty() {
-            let mut args: Vec<std::ffi::OsString> = [
-                "--literal-pathspecs",
-                "rm",
-                "-q",
-                "--cached",
-                "--ignore-unmatch",
-                "--",
-            ]
-            .iter()
-            .map(Into::into)
-            .collect();
-            args.extend(untracked_on_purpose);
-            git.check(&args)
-                .map_err(|err| restore_index(err.to_string()))?;
-        }
+        stage_all(git, &index_tree, untracked_on_purpose).map_err(&restore_index)?;
         // HEAD as the turn found it, still: a commit made since would otherwise become the
         // parent of the run's, and the run's "before" would be wrong.
         let head_now = git::refs::head_id(git.dir()).ok().flatten();
@@ -455,33 +424,7 @@ impl Syncer<'_> {
                     .into(),
             ));
         }
-        // The repository's own hooks and signing settings apply, as they would by hand. Not
-        // `--quiet`: the summary line ("3 files changed") is how the files are counted.
-        // `maintenance.auto=false`: git would start a detached housekeeping process after each
-        // commit; a batch run would leave hundreds racing each other once it ends. The next
-        // commit made by hand runs it as usual.
-        let output = git
-            .run(&[
-                "-c",
-                "maintenance.auto=false",
-                "commit",
-                "--no-status",
-                "-m",
-                &self.options.message,
-            ])
-            .map_err(|err| {
-                if err.message().contains("nothing to commit")
-                    || err.message().contains("nothing added to commit")
-                {
-                    restore_index(
-                        "nothing to commit after `git add -A` (only changes git does not \
-                         commit, such as in a submodule)"
-                            .into(),
-                    )
-                } else {
-                    restore_index(commit_failure(&err))
-                }
-            })?;
+        let output = commit_staged(git, &self.options.message).map_err(&restore_index)?;
         let files = files_changed(&output.stdout);
         // The commit git just made, found from HEAD by the abbreviated id git printed: HEAD
         // itself may already be a commit someone made on top of it.

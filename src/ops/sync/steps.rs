@@ -91,10 +91,7 @@ pub(super) fn staged_removals_kept(git: &Git<'_>) -> Result<Vec<std::ffi::OsStri
 /// with `before` (the tree of the index before it ran): an untracked folder holding a `.git`.
 /// git would commit a bare link to a commit no remote has, not the files: a broken submodule.
 /// Submodules the user staged themselves are in `before` and do not count.
-pub(super) fn nested_repositories_added(
-    git: &Git<'_>,
-    before: &str,
-) -> Result<Vec<String>, GitError> {
+fn nested_repositories_added(git: &Git<'_>, before: &str) -> Result<Vec<String>, GitError> {
     let listed = git.run(&[
         "diff-index",
         "--cached",
@@ -111,6 +108,74 @@ pub(super) fn nested_repositories_added(
         .filter(|entry| entry.len() == 2 && entry[0].split(' ').nth(1) == Some("160000"))
         .map(|entry| entry[1].to_owned())
         .collect())
+}
+
+/// `git add -A`, then the paths in `kept_removals` taken out of the index again (the user
+/// staged them as removed and kept the files). `Err` is the failure, the index left as staged
+/// so far; a repository of its own found in the working tree is one (`index_tree` is the
+/// index's tree before).
+pub(super) fn stage_all(
+    git: &Git<'_>,
+    index_tree: &str,
+    kept_removals: Vec<std::ffi::OsString>,
+) -> Result<(), String> {
+    git.check(&["add", "-A"]).map_err(|err| err.to_string())?;
+    let nested = nested_repositories_added(git, index_tree).map_err(|err| err.to_string())?;
+    if !nested.is_empty() {
+        let listed = nested
+            .iter()
+            .map(|path| format!("{path}/"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(format!(
+            "{listed} holds a repository of its own: git would commit a link to a commit no \
+             remote has, not its files. Add it to .gitignore, or make it a submodule \
+             (git submodule add URL PATH), then sync again; nothing committed"
+        ));
+    }
+    if kept_removals.is_empty() {
+        return Ok(());
+    }
+    let mut args: Vec<std::ffi::OsString> = [
+        "--literal-pathspecs",
+        "rm",
+        "-q",
+        "--cached",
+        "--ignore-unmatch",
+        "--",
+    ]
+    .iter()
+    .map(Into::into)
+    .collect();
+    args.extend(kept_removals);
+    git.check(&args).map_err(|err| err.to_string())
+}
+
+/// `git commit` of what is staged, with `message`. The repository's own hooks and signing
+/// settings apply, as they would by hand. Not `--quiet`: the summary line ("3 files changed")
+/// is how the files are counted. `maintenance.auto=false`: git would start a detached
+/// housekeeping process after each commit; a batch run would leave hundreds racing each other
+/// once it ends. The next commit made by hand runs it as usual.
+pub(super) fn commit_staged(git: &Git<'_>, message: &str) -> Result<git::GitOutput, String> {
+    git.run(&[
+        "-c",
+        "maintenance.auto=false",
+        "commit",
+        "--no-status",
+        "-m",
+        message,
+    ])
+    .map_err(|err| {
+        if err.message().contains("nothing to commit")
+            || err.message().contains("nothing added to commit")
+        {
+            "nothing to commit after `git add -A` (only changes git does not commit, such as in \
+             a submodule)"
+                .to_owned()
+        } else {
+            commit_failure(&err)
+        }
+    })
 }
 
 /// Pushes `commit` (the run's own tip, by id: never whatever HEAD has become since) to the
@@ -180,7 +245,7 @@ pub(super) fn files_changed(stdout: &str) -> usize {
         .unwrap_or(0)
 }
 
-pub(super) fn commit_failure(err: &GitError) -> String {
+fn commit_failure(err: &GitError) -> String {
     match err {
         GitError::Failed { message, .. } => format!("commit refused: {message}"),
         other => other.to_string(),

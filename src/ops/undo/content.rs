@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::{Ctx, os_args, short};
-use crate::journal::RepoRecord;
+use crate::journal::{FileRecord, RepoRecord};
 use crate::outcome::{Outcome, RepoReport};
 use crate::report::plural;
 
@@ -21,72 +21,14 @@ pub(super) fn undo_files(
     // A run cut short before its commit may have written only some of its files: each is as
     // the run wrote it (put back) or still as it was (left alone).
     let partial = entry.started && !committed;
-    let mut written = Vec::new();
-    // Each file must still be as the run left it, in the working tree and in the index.
-    for file in &entry.files {
-        if let Some(link) = through_link(&ctx.repo.path, &file.relative_path()) {
-            return ctx.skip(format!(
-                "{} now leads through the symbolic link {}: undo by hand",
-                file.path,
-                link.display()
-            ));
-        }
-        let path = ctx.repo.path.join(file.relative_path());
-        let now = crate::ops::files::read_work_file(&path)
-            .ok()
-            .and_then(|content| {
-                gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
-                    .ok()
-                    .map(|id| id.to_string())
-            });
-        let gone = std::fs::symlink_metadata(&path).is_err();
-        let as_left = match &file.written {
-            Some(_) => now == file.written,
-            None => gone,
-        };
-        let untouched = partial && !as_left && {
-            let mut spec = OsString::from(format!("{before}:"));
-            spec.push(file.relative_path());
-            let args = [
-                OsString::from("rev-parse"),
-                "-q".into(),
-                "--verify".into(),
-                spec,
-            ];
-            let was = ctx.git.read(&args).ok();
-            match was {
-                Some(id) => now.as_deref() == Some(id.as_str()),
-                None => gone,
-            }
-        };
-        if untouched {
-            continue;
-        }
-        if as_left {
-            written.push(file.clone());
-        }
-        if !as_left {
-            let command = ["git", "checkout", short(before), "--", file.path.as_str()];
-            return ctx.skip(format!(
-                "{} changed since the run: undo by hand ({})",
-                file.path,
-                shlex::try_join(command).unwrap_or_default()
-            ));
-        }
-    }
+    let written = match files_as_left(ctx, entry, before, partial) {
+        Ok(written) => written,
+        Err(reason) => return ctx.skip(reason),
+    };
     let mut todo = entry.clone();
-    let mut refs_left = String::new();
     if partial {
         if written.is_empty() {
-            if !ctx.options.dry_run {
-                remove_leftovers(ctx, entry);
-                refs_left = ctx.drop_refs();
-            }
-            return RepoReport::new(
-                ctx.repo,
-                Outcome::Unchanged,
-                format!("the run was stopped here before it wrote a file{refs_left}"),
-            );
+            return nothing_written(ctx, entry);
         }
         todo.files = written;
     } else if let Some(reason) = staged_since(ctx, entry, after) {
@@ -101,6 +43,109 @@ pub(super) fn undo_files(
             format!("would restore {files}")
         });
     }
+    put_back(ctx, entry, &todo, before, after, &files)
+}
+
+/// The run's files that are still as the run left them, in the working tree and in the index
+/// (all of them, but for a run cut short before its commit: a file it had not written yet, still
+/// as it was before the run, is left out). `Err` is the reason to skip the repository: a file
+/// changed since the run, or one now reached through a symbolic link.
+fn files_as_left(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    before: &str,
+    partial: bool,
+) -> Result<Vec<FileRecord>, String> {
+    let mut written = Vec::new();
+    for file in &entry.files {
+        if let Some(link) = through_link(&ctx.repo.path, &file.relative_path()) {
+            return Err(format!(
+                "{} now leads through the symbolic link {}: undo by hand",
+                file.path,
+                link.display()
+            ));
+        }
+        let path = ctx.repo.path.join(file.relative_path());
+        let now = blob_id_of(&path);
+        let gone = std::fs::symlink_metadata(&path).is_err();
+        let as_left = match &file.written {
+            Some(_) => now == file.written,
+            None => gone,
+        };
+        if as_left {
+            written.push(file.clone());
+            continue;
+        }
+        if partial && as_before(ctx, file, before, now.as_deref(), gone) {
+            continue;
+        }
+        let command = ["git", "checkout", short(before), "--", file.path.as_str()];
+        return Err(format!(
+            "{} changed since the run: undo by hand ({})",
+            file.path,
+            shlex::try_join(command).unwrap_or_default()
+        ));
+    }
+    Ok(written)
+}
+
+/// The blob id of the file at `path` as git would hash it, if it can be read.
+fn blob_id_of(path: &Path) -> Option<String> {
+    let content = crate::ops::files::read_work_file(path).ok()?;
+    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &content)
+        .ok()
+        .map(|id| id.to_string())
+}
+
+/// Whether `file`, whose blob is `now` (or which is `gone`), is as it was in `before`.
+fn as_before(
+    ctx: &Ctx<'_>,
+    file: &FileRecord,
+    before: &str,
+    now: Option<&str>,
+    gone: bool,
+) -> bool {
+    let mut spec = OsString::from(format!("{before}:"));
+    spec.push(file.relative_path());
+    let args = [
+        OsString::from("rev-parse"),
+        "-q".into(),
+        "--verify".into(),
+        spec,
+    ];
+    match ctx.git.read(&args).ok() {
+        Some(id) => now == Some(id.as_str()),
+        None => gone,
+    }
+}
+
+/// A run stopped before it wrote a file: nothing to put back, only what an atomic write cut
+/// short left beside a file and the run's refs to clear away.
+fn nothing_written(ctx: &Ctx<'_>, entry: &RepoRecord) -> RepoReport {
+    let mut refs_left = String::new();
+    if !ctx.options.dry_run {
+        remove_leftovers(ctx, entry);
+        refs_left = ctx.drop_refs();
+    }
+    RepoReport::new(
+        ctx.repo,
+        Outcome::Unchanged,
+        format!("the run was stopped here before it wrote a file{refs_left}"),
+    )
+}
+
+/// Moves the branch back over the run's commit (if it made one) and puts `todo`'s files back
+/// as they were before the run; `files` says how many, for the report.
+fn put_back(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    todo: &RepoRecord,
+    before: &str,
+    after: &str,
+    files: &str,
+) -> RepoReport {
+    let committed = before != after;
+    let partial = entry.started && !committed;
     if committed {
         // Compare-and-swap: the branch moves back only from the run's own commit.
         if let Err(err) = ctx.move_branch(before, after) {
@@ -117,7 +162,7 @@ pub(super) fn undo_files(
     if partial {
         remove_leftovers(ctx, entry);
     }
-    if let Err(err) = restore_paths(ctx, &todo, source) {
+    if let Err(err) = restore_paths(ctx, todo, source) {
         let hint = if committed {
             format!(
                 "{} is back at {}, but restoring the files failed ({err}): `git checkout {} -- \
@@ -131,9 +176,11 @@ pub(super) fn undo_files(
         };
         return ctx.done(Outcome::Failed, hint);
     }
-    if committed || partial {
-        refs_left = ctx.drop_refs();
-    }
+    let refs_left = if committed || partial {
+        ctx.drop_refs()
+    } else {
+        String::new()
+    };
     if committed {
         ctx.done(
             Outcome::Changed,
@@ -195,7 +242,7 @@ fn restore_paths(ctx: &Ctx<'_>, entry: &RepoRecord, source: &str) -> Result<(), 
         .files
         .iter()
         .filter(|f| f.created)
-        .map(crate::journal::FileRecord::relative_path)
+        .map(FileRecord::relative_path)
         .collect();
     if !created.is_empty() {
         let mut args = os_args(&[

@@ -191,6 +191,21 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
         options,
         details,
     };
+    take_back(&ctx, &entry, job, &status, (&before, &after), gate)
+}
+
+/// With the repository locked and the run's record in hand (HEAD went from `before` to
+/// `after`): checks that the repository is still where the run left it, then takes the run back
+/// the way its record calls for (a revert of what is on the remote, the files of a content run,
+/// or a sync's commit).
+fn take_back(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    job: &Job,
+    status: &git::RepoStatus,
+    (before, after): (&str, &str),
+    gate: &HostGate,
+) -> RepoReport {
     // The checks every writing command shares; a detached HEAD only matters when the run
     // worked on a branch (a content run with --no-commit may have worked detached).
     if let Some(reason) = safety::check(&ctx.opened, entry.branch.is_some()) {
@@ -209,29 +224,29 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
     // What of the run is on the remote now: pushed by the run itself, or carried there by a
     // later `sync --pull` (rebased, so under another id).
     let head = status.head.clone().unwrap_or_default();
-    let pushed = match revert::pushed_commit(&ctx, &entry, job, &head) {
+    let pushed = match revert::pushed_commit(ctx, entry, job, &head) {
         Ok(pushed) => pushed,
         Err(reason) => return ctx.skip(reason),
     };
     if let Some(pushed) = pushed {
-        return revert::undo_pushed(&ctx, &pushed, gate);
+        return revert::undo_pushed(ctx, &pushed, gate);
     }
     if head != after {
         return ctx.skip(format!(
             "HEAD moved since the run (it left {}, now {}): undo by hand",
-            short(&after),
+            short(after),
             status.head.as_deref().map_or("nothing", short)
         ));
     }
     if !entry.files.is_empty() {
-        return content::undo_files(&ctx, &entry, &before, &after);
+        return content::undo_files(ctx, entry, before, after);
     }
     if status.staged > 0 && before != after {
         return ctx.skip(
             "changes were staged since the run: commit or unstage them, then undo again".into(),
         );
     }
-    undo_sync(&ctx, &entry, &before, &after)
+    undo_sync(ctx, entry, before, after)
 }
 
 /// Undoes a `sync`: the branch goes back, the saved index comes back, and the working tree,
@@ -250,63 +265,12 @@ fn undo_sync(ctx: &Ctx<'_>, entry: &RepoRecord, before: &str, after: &str) -> Re
         };
         return ctx.would(message);
     }
-    // A run that pulled moved HEAD past its own commit (a rebase or a fast-forward), and the
-    // working tree with it. Take the upstream's changes back out of the working tree first, or
-    // they would come back looking like the user's own: `reset --keep` moves to the run's own
-    // commit (the old HEAD when it made none) and refuses rather than overwrite a file that
-    // changed since.
-    let own = entry.commit.as_deref().unwrap_or(before);
-    let mut at = after;
-    if own != after {
-        if let Err(err) = ctx.git.check(&["reset", "--quiet", "--keep", own]) {
-            return ctx.done(Outcome::Failed, err.to_string());
-        }
-        at = own;
-    }
-    // A step that fails once an earlier one changed the repository says where it stopped and
-    // the git commands that finish the undo by hand.
-    let branch = entry.branch.as_deref().unwrap_or("HEAD");
-    let tree = entry.index_tree.as_deref();
-    if at != before {
-        if let Err(err) = ctx.move_branch(before, at) {
-            if at == after {
-                return ctx.done(Outcome::Failed, err);
-            }
-            let finish = by_hand(Some(before), tree, &entry.intent_to_add);
-            return ctx.done(
-                Outcome::Failed,
-                format!(
-                    "the upstream's changes are taken back out and {branch} is at the run's own \
-                     commit {}, but moving it back failed ({err}): {finish} finishes the undo",
-                    short(at)
-                ),
-            );
-        }
-    }
-    if let Some(tree) = tree {
-        if let Err(err) = ctx.git.check(&["read-tree", tree]) {
-            let finish = by_hand(None, Some(tree), &entry.intent_to_add);
-            return ctx.done(
-                Outcome::Failed,
-                format!(
-                    "{branch} is back at {}, but restoring the staging area failed ({}): \
-                     {finish} restores it",
-                    short(before),
-                    err.message()
-                ),
-            );
-        }
-    }
-    if let Err(err) = ctx.restore_intent_to_add(&entry.intent_to_add) {
-        let finish = by_hand(None, None, &entry.intent_to_add);
-        return ctx.done(
-            Outcome::Failed,
-            format!(
-                "{branch} is back at {} and the staging area restored, but {err}: {finish} \
-                 finishes the undo",
-                short(before)
-            ),
-        );
+    let at = match upstream_taken_out(ctx, entry, before, after) {
+        Ok(at) => at,
+        Err(err) => return ctx.done(Outcome::Failed, err),
+    };
+    if let Err(failure) = back_to_before(ctx, entry, before, after, at) {
+        return ctx.done(Outcome::Failed, failure);
     }
     let refs_left = ctx.drop_refs();
     let message = if before == after {
@@ -318,6 +282,74 @@ fn undo_sync(ctx: &Ctx<'_>, entry: &RepoRecord, before: &str, after: &str) -> Re
         )
     };
     ctx.done(Outcome::Changed, message + &refs_left)
+}
+
+/// A run that pulled moved HEAD past its own commit (a rebase or a fast-forward), and the
+/// working tree with it. Takes the upstream's changes back out of the working tree first, or
+/// they would come back looking like the user's own: `reset --keep` moves to the run's own
+/// commit (the old HEAD when it made none) and refuses rather than overwrite a file that
+/// changed since. Returns where HEAD is now.
+fn upstream_taken_out<'a>(
+    ctx: &Ctx<'_>,
+    entry: &'a RepoRecord,
+    before: &'a str,
+    after: &'a str,
+) -> Result<&'a str, String> {
+    let own = entry.commit.as_deref().unwrap_or(before);
+    if own == after {
+        return Ok(after);
+    }
+    ctx.git
+        .check(&["reset", "--quiet", "--keep", own])
+        .map_err(|err| err.to_string())?;
+    Ok(own)
+}
+
+/// Moves the branch from `at` back to `before`, reads the saved staging area back and marks the
+/// intent-to-add files again. A step that fails once an earlier one changed the repository says
+/// where it stopped and the git commands that finish the undo by hand.
+fn back_to_before(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    before: &str,
+    after: &str,
+    at: &str,
+) -> Result<(), String> {
+    let branch = entry.branch.as_deref().unwrap_or("HEAD");
+    let tree = entry.index_tree.as_deref();
+    if at != before {
+        ctx.move_branch(before, at).map_err(|err| {
+            if at == after {
+                return err;
+            }
+            let finish = by_hand(Some(before), tree, &entry.intent_to_add);
+            format!(
+                "the upstream's changes are taken back out and {branch} is at the run's own \
+                 commit {}, but moving it back failed ({err}): {finish} finishes the undo",
+                short(at)
+            )
+        })?;
+    }
+    if let Some(tree) = tree {
+        ctx.git.check(&["read-tree", tree]).map_err(|err| {
+            let finish = by_hand(None, Some(tree), &entry.intent_to_add);
+            format!(
+                "{branch} is back at {}, but restoring the staging area failed ({}): {finish} \
+                 restores it",
+                short(before),
+                err.message()
+            )
+        })?;
+    }
+    ctx.restore_intent_to_add(&entry.intent_to_add)
+        .map_err(|err| {
+            let finish = by_hand(None, None, &entry.intent_to_add);
+            format!(
+                "{branch} is back at {} and the staging area restored, but {err}: {finish} \
+                 finishes the undo",
+                short(before)
+            )
+        })
 }
 
 /// The git commands, ready to paste, that finish an undo of a sync stopped part-way: the branch

@@ -248,6 +248,8 @@ fn paths_free(ctx: &Ctx<'_>, parent: &str, commit: &str) -> Result<(), String> {
     ))
 }
 
+/// Reverts `commit` (whose only parent is `parent`) on top of `head` with a new commit, pushes
+/// it, and only then brings it into the branch and the files here. `Ok` is the report's message.
 fn revert_and_push(
     ctx: &Ctx<'_>,
     commit: &str,
@@ -256,6 +258,35 @@ fn revert_and_push(
     tracking: &git::Tracking,
     gate: &HostGate,
 ) -> Result<String, String> {
+    let revert = make_revert(ctx, commit, parent, head)?;
+    push_revert(ctx, commit, &revert, tracking, gate)?;
+    ctx.move_branch(&revert, head).map_err(|err| {
+        format!(
+            "pushed {}, which reverts {}, but {err}: `git merge --ff-only {}` brings it in",
+            short(&revert),
+            short(commit),
+            short(&revert)
+        )
+    })?;
+    update_paths(ctx, head, &revert).map_err(|err| {
+        format!(
+            "reverted {} and pushed it, but updating the files failed ({err}): `git checkout {} \
+             -- FILES` finishes it",
+            short(commit),
+            short(&revert)
+        )
+    })?;
+    Ok(format!(
+        "reverted {} with a new commit and pushed it; its changes remain in history \
+         (git cherry-pick -n {} brings them back)",
+        short(commit),
+        short(commit)
+    ))
+}
+
+/// The commit, on top of `head`, that reverts `commit`: made apart from the index and the
+/// working tree (`merge-tree`, `commit-tree`), with git's own revert message.
+fn make_revert(ctx: &Ctx<'_>, commit: &str, parent: &str, head: &str) -> Result<String, String> {
     let git = &ctx.git;
     let tree = if commit == head {
         git.read(&["rev-parse", &format!("{parent}^{{tree}}")])
@@ -291,49 +322,33 @@ fn revert_and_push(
     if sign {
         args.push("-S");
     }
-    let revert = git.read(&args).map_err(|err| err.to_string())?;
+    git.read(&args).map_err(|err| err.to_string())
+}
+
+/// Pushes `revert`, the commit that reverts `commit`. It was made apart from the branch: a push
+/// refused leaves nothing changed here, and the message says so.
+fn push_revert(
+    ctx: &Ctx<'_>,
+    commit: &str,
+    revert: &str,
+    tracking: &git::Tracking,
+    gate: &HostGate,
+) -> Result<(), String> {
     let host = crate::ops::sync::host_of(tracking);
-    // The revert was made apart from the branch: a push refused leaves nothing changed here.
-    match crate::ops::sync::push_commit(git, tracking, gate, &host, &revert) {
-        PushResult::Pushed { .. } => {}
-        PushResult::Rejected => {
-            return Err(format!(
-                "{REJECTED}; the revert of {} was not pushed and nothing changed here: \
-                 `git pull --rebase`, then `git revert {}` and `git push` take it back by hand",
-                short(commit),
-                short(commit)
-            ));
-        }
-        other => {
-            return Err(format!(
-                "the revert of {} was not pushed ({other}); nothing changed here: undo --push \
-                 again once fixed",
-                short(commit)
-            ));
-        }
+    match crate::ops::sync::push_commit(&ctx.git, tracking, gate, &host, revert) {
+        PushResult::Pushed { .. } => Ok(()),
+        PushResult::Rejected => Err(format!(
+            "{REJECTED}; the revert of {} was not pushed and nothing changed here: \
+             `git pull --rebase`, then `git revert {}` and `git push` take it back by hand",
+            short(commit),
+            short(commit)
+        )),
+        other => Err(format!(
+            "the revert of {} was not pushed ({other}); nothing changed here: undo --push \
+             again once fixed",
+            short(commit)
+        )),
     }
-    ctx.move_branch(&revert, head).map_err(|err| {
-        format!(
-            "pushed {}, which reverts {}, but {err}: `git merge --ff-only {}` brings it in",
-            short(&revert),
-            short(commit),
-            short(&revert)
-        )
-    })?;
-    update_paths(ctx, head, &revert).map_err(|err| {
-        format!(
-            "reverted {} and pushed it, but updating the files failed ({err}): `git checkout {} \
-             -- FILES` finishes it",
-            short(commit),
-            short(&revert)
-        )
-    })?;
-    Ok(format!(
-        "reverted {} with a new commit and pushed it; its changes remain in history \
-         (git cherry-pick -n {} brings them back)",
-        short(commit),
-        short(commit)
-    ))
 }
 
 /// Brings the paths that differ between `from` and `to` to `to`, in the index and the working
