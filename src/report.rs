@@ -412,3 +412,9 @@ pub fn print_warning(message: &str) {
     let mut err = anstream::stderr();
     let _ = writeln!(err, "{} {}", "warning:".yellow().bold(), controls(message));
 }
+
+// The listings: `list`, and the journal's `runs` and `runs prune`.
+mod list;
+mod runs;
+pub use list::print_list;
+pub use runs::{PruneDocument, PruneFailure, PrunedRun, print_prune, print_runs};

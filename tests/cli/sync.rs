@@ -589,3 +589,35 @@ fn a_dry_run_on_a_diverged_branch_says_the_push_would_be_refused_as_the_run_find
     let (_, message) = outcome_and_message(&pulled, "diverged");
     assert!(!message.contains("refuse"), "{message}");
 }
+
+#[test]
+fn git_sync_is_sync_under_the_name_the_old_script_used() {
+    let fleet = Fleet::new();
+    fleet.add_repo("dirty");
+    fleet.make_dirty("dirty");
+    let remote_before = fleet.remote_head("dirty");
+
+    // The old script's own command line, word for word after the program's name.
+    let output = fleet
+        .cmd()
+        .args(["git-sync", "--parallel", "8", "--depth", "2"])
+        .output()
+        .expect("run git-batch");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_ne!(
+        fleet.remote_head("dirty"),
+        remote_before,
+        "committed and pushed"
+    );
+    assert_eq!(show(&fleet, "dirty", "%s", "HEAD"), "chore: batch update");
+    assert!(!UserState::of(&fleet, "dirty").is_dirty());
+
+    let help = fleet.cmd().arg("--help").output().expect("run git-batch");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("git-sync"), "the alias is shown: {help}");
+}
