@@ -32,6 +32,7 @@ mod observe;
 mod output;
 mod output_writes;
 mod replace;
+mod replace_paths;
 mod replace_words;
 mod runs_prune;
 mod safety;
