@@ -42,6 +42,7 @@ mod sshd;
 mod status;
 mod sync;
 mod targets;
+mod targets_filters;
 mod terminal;
 mod undo;
 mod undo_safety;
