@@ -45,5 +45,6 @@ mod targets;
 mod targets_filters;
 mod terminal;
 mod undo;
+mod undo_cut_short;
 mod undo_safety;
 mod write_errors;
