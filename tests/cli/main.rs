@@ -41,6 +41,7 @@ mod ssh;
 mod sshd;
 mod status;
 mod sync;
+mod sync_midway;
 mod targets;
 mod targets_filters;
 mod terminal;
