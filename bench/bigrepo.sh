@@ -20,8 +20,9 @@
 # round-robin, wall time:
 #   (a) git-batch -t . status            in plain        (b) git status --porcelain=v2   in plain
 #   (c) git-batch -t . status            in cached       (d) git status --porcelain=v2   in cached
-# and prints medians and minimums of the wall time, the median cpu time, and the ratios: git-batch must never be slower than `git status`
-# on the same repository; the aim is git with its untracked cache.
+# and prints medians and minimums of the wall time, the median cpu time, and the ratios:
+# git-batch must never be slower than `git status` on the same repository; the aim is git with
+# its untracked cache.
 # Needs bash, git, python3 and coreutils.
 
 set -euo pipefail
