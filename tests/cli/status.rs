@@ -355,6 +355,79 @@ fn rarer_states_match_git_status_porcelain_v2() {
     assert_eq!(git("stash conflict").conflicted, 1);
 }
 
+/// Ignore rules that the untracked scan must apply folder by folder, and an index that carries
+/// git's untracked cache (the UNTR extension), stale since files appeared after it was written.
+fn ignore_rules_and_untracked_cache() -> Fleet {
+    let fleet = Fleet::new();
+    for name in [
+        "ignored folder with tracked files",
+        "nested ignore files",
+        "untracked cache",
+    ] {
+        fleet.add_repo(name);
+    }
+    let git = |name: &str, args: &[&str]| fleet.git(&fleet.path(name), args);
+    // `build/` is ignored, yet a file in it was added with --force: it is tracked and modified;
+    // the other files in the folder stay ignored.
+    let name = "ignored folder with tracked files";
+    fleet.commit_file(name, ".gitignore", "build/\n", "ignore build output");
+    fleet.write(name, "build/keep.txt", "kept\n");
+    git(name, &["add", "--force", "build/keep.txt"]);
+    git(name, &["commit", "-q", "-m", "keep one file of build"]);
+    fleet.write(name, "build/keep.txt", "kept and changed\n");
+    fleet.write(name, "build/out.o", "object\n");
+    fleet.write(name, "build/deep/more.o", "object\n");
+    // A deeper .gitignore re-includes what the top one ignores, and ignores more of its own.
+    let name = "nested ignore files";
+    fleet.commit_file(name, ".gitignore", "*.log\n", "ignore logs");
+    fleet.commit_file(
+        name,
+        "sub/.gitignore",
+        "!important.log\n*.txt\n",
+        "sub's rules",
+    );
+    fleet.write(name, "top.log", "ignored\n");
+    fleet.write(name, "sub/important.log", "shown\n");
+    fleet.write(name, "sub/other.log", "ignored\n");
+    fleet.write(name, "sub/notes.txt", "ignored\n");
+    fleet.write(name, "sub/deeper/notes.txt", "ignored\n");
+    fleet.write(name, "sub/deeper/keep.md", "shown\n");
+    fleet.write(name, "other/notes.txt", "shown\n");
+    // The cache is written by `git status`; files created afterwards must still be seen.
+    let name = "untracked cache";
+    git(name, &["config", "core.untrackedCache", "true"]);
+    git(name, &["update-index", "--untracked-cache"]);
+    fleet.write(name, "before/one.txt", "cached\n");
+    fleet.write(name, "early.txt", "cached\n");
+    git(name, &["status", "--porcelain"]);
+    fleet.write(name, "after.txt", "not in the cache\n");
+    fleet.write(name, "before/two.txt", "not in the cache\n");
+    fleet.write(name, "new/three.txt", "not in the cache\n");
+    fleet.make_dirty(name);
+    fleet
+}
+
+#[test]
+fn ignore_rules_and_the_untracked_cache_match_git_status_porcelain_v2() {
+    let fleet = ignore_rules_and_untracked_cache();
+    let index = fs::read(fleet.path("untracked cache").join(".git/index")).expect("the index");
+    assert!(
+        index.windows(4).any(|window| window == b"UNTR"),
+        "the index carries the untracked cache"
+    );
+    let (document, mismatches) = compare_with_git(&fleet);
+    assert_eq!(names(&document).len(), 3);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    let git = |name: &str| fleet.porcelain(name);
+    let tracked_inside = git("ignored folder with tracked files");
+    assert_eq!((tracked_inside.unstaged, tracked_inside.untracked), (1, 0));
+    // sub/important.log, sub/deeper/ (for keep.md) and other/.
+    assert_eq!(git("nested ignore files").untracked, 3);
+    // after.txt, before/ and new/ (early.txt too: the cache holds what is untracked, not hidden).
+    let cached = git("untracked cache");
+    assert_eq!((cached.unstaged, cached.untracked), (1, 4));
+}
+
 /// Writes an executable script at `path` that creates `marker` and passes its input through.
 fn marker_script(path: &Path, marker: &Path) {
     use std::os::unix::fs::PermissionsExt;
