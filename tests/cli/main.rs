@@ -40,6 +40,7 @@ mod signals;
 mod ssh;
 mod sshd;
 mod status;
+mod status_reads;
 mod sync;
 mod sync_midway;
 mod targets;
