@@ -2,6 +2,7 @@
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
 mod action;
+mod action_release;
 mod check_fixes;
 mod cleanup;
 mod clone;
