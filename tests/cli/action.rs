@@ -21,7 +21,7 @@ fn crate_dir() -> &'static Path {
 
 /// A YAML file as JSON, read by PyYAML from the virtual environment `scripts/test.sh` made
 /// (pre-commit depends on it).
-fn yaml(path: &Path) -> Value {
+pub(crate) fn yaml(path: &Path) -> Value {
     let pre_commit = std::env::var_os("GIT_BATCH_TEST_PRE_COMMIT").map(PathBuf::from);
     let python = pre_commit
         .as_deref()

@@ -30,6 +30,7 @@ mod network;
 mod observe;
 mod output;
 mod output_writes;
+mod release;
 mod replace;
 mod replace_words;
 mod runs_prune;
