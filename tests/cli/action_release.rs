@@ -220,6 +220,24 @@ fn the_action_installs_its_release_from_the_server_it_runs_on_after_checking_its
     );
     assert_eq!(forced.status.code(), Some(0), "{}", self::log(&forced));
     assert!(self::log(&forced).contains("installed from the release"));
+
+    // Without GITHUB_SERVER_URL, the server is GitHub Enterprise's API URL without `/api/v3`.
+    let (enterprise, _) = run_action(
+        &fleet,
+        "release",
+        &[
+            ("GITHUB_API_URL", format!("{server}/api/v3")),
+            ("GIT_BATCH_ACTION_REPOSITORY", "my-org/git-batch".to_owned()),
+        ],
+    );
+    let log = self::log(&enterprise);
+    assert_eq!(enterprise.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains(&format!(
+            "Downloading {server}/my-org/git-batch/releases/download/v{VERSION}/"
+        )),
+        "{log}"
+    );
 }
 
 #[test]
