@@ -21,7 +21,7 @@ fn crate_dir() -> &'static Path {
 
 /// A YAML file as JSON, read by PyYAML from the virtual environment `scripts/test.sh` made
 /// (pre-commit depends on it).
-fn yaml(path: &Path) -> Value {
+pub(crate) fn yaml(path: &Path) -> Value {
     let pre_commit = std::env::var_os("GIT_BATCH_TEST_PRE_COMMIT").map(PathBuf::from);
     let python = pre_commit
         .as_deref()
@@ -391,7 +391,7 @@ fn link_programs_but_git_batch(dir: &Path, into: &Path) {
 /// `path` without any `git-batch`: each folder holding one is replaced by a folder (under
 /// `scratch`) of links to its other programs, since dropping it would also drop what sits next
 /// to git-batch (cargo, when `cargo install` put it in `~/.cargo/bin`).
-fn path_without_git_batch(path: &str, scratch: &Path) -> String {
+pub(crate) fn path_without_git_batch(path: &str, scratch: &Path) -> String {
     path.split(':')
         .enumerate()
         .map(|(i, dir)| {

@@ -2,6 +2,7 @@
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
 mod action;
+mod action_release;
 mod check_fixes;
 mod cleanup;
 mod clone;
@@ -31,6 +32,7 @@ mod network;
 mod observe;
 mod output;
 mod output_writes;
+mod release;
 mod replace;
 mod replace_paths;
 mod replace_words;
