@@ -3,6 +3,7 @@
 
 mod action;
 mod action_release;
+mod action_reports;
 mod check_fixes;
 mod cleanup;
 mod clone;
