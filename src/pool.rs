@@ -21,14 +21,10 @@ pub fn install_interrupt_handler() {
         INTERRUPTED.store(true, Ordering::SeqCst);
         // The handler runs on its own thread (not in signal context), so it may print: the
         // user sees at once that the key was heard, and what happens next.
-        if INTERRUPTS.fetch_add(1, Ordering::SeqCst) >= 1 {
-            eprintln!("git-batch: interrupted again: stopping the commands still running");
+        let again = INTERRUPTS.fetch_add(1, Ordering::SeqCst) >= 1;
+        crate::report::print_interrupt(again);
+        if again {
             crate::process::terminate_all();
-        } else {
-            eprintln!(
-                "git-batch: interrupted: no more repositories are started, the ones in flight \
-                 finish (Ctrl-C again stops them)"
-            );
         }
     });
 }

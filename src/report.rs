@@ -413,6 +413,24 @@ pub fn print_warning(message: &str) {
     let _ = writeln!(err, "{} {}", "warning:".yellow().bold(), controls(message));
 }
 
+/// Says on stderr, the moment a Ctrl-C is heard, what happens next (the first stops handing
+/// out repositories, the second stops the commands still running).
+pub fn print_interrupt(again: bool) {
+    let mut err = anstream::stderr();
+    let _ = if again {
+        writeln!(
+            err,
+            "git-batch: interrupted again: stopping the commands still running"
+        )
+    } else {
+        writeln!(
+            err,
+            "git-batch: interrupted: no more repositories are started, the ones in flight \
+             finish (Ctrl-C again stops them)"
+        )
+    };
+}
+
 // The listings: `list`, and the journal's `runs` and `runs prune`.
 mod list;
 mod runs;
