@@ -150,10 +150,11 @@ fn stage_one(
         if !matches!(
             entry.mode,
             gix::index::entry::Mode::FILE | gix::index::entry::Mode::FILE_EXECUTABLE
-        ) || entry
-            .flags
-            .contains(gix::index::entry::Flags::INTENT_TO_ADD)
-        {
+        ) || entry.flags.intersects(
+            gix::index::entry::Flags::INTENT_TO_ADD
+                | gix::index::entry::Flags::SKIP_WORKTREE
+                | gix::index::entry::Flags::ASSUME_VALID,
+        ) {
             return Ok(Err(format!(
                 "{} is not a plain file in the index",
                 file.path

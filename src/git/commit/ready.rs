@@ -32,14 +32,17 @@ const IN_PROGRESS: [&str; 5] = [
     "MERGE_MSG",
 ];
 
-/// Variables that point git at another index, object store or repository than gix opened.
-const ELSEWHERE: [&str; 6] = [
+/// Variables that point git at another index, object store or repository than gix opened, or
+/// give it settings (`git -c`, as a parent git passes them on) that are not read here.
+const ELSEWHERE: [&str; 8] = [
     "GIT_INDEX_FILE",
     "GIT_OBJECT_DIRECTORY",
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_COMMON_DIR",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG",
 ];
 
 /// What the commit will say: its author, committer and cleaned-up message, and the reflog's
@@ -93,7 +96,7 @@ pub fn plan(repo: &gix::Repository, message: &str, env: Env<'_>) -> Result<Plan,
     if repo.object_hash() != gix::hash::Kind::Sha1 {
         return Err("the repository uses SHA-256 object names".into());
     }
-    for name in IN_PROGRESS {
+    for name in IN_PROGRESS.iter().chain(&["index.lock"]) {
         if repo.git_dir().join(name).exists() {
             return Err(format!("{name} exists (an operation in progress)"));
         }

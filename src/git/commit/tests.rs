@@ -477,6 +477,16 @@ fn signing_encodings_and_odd_settings_leave_the_commit_to_git() {
         fs::write(dir.join(".git/MERGE_HEAD"), "0\n").expect("write");
     });
     assert!(why.contains("MERGE_HEAD"), "{why}");
+    let why = falls_back(
+        &[("GIT_CONFIG_PARAMETERS", "'user.name'='Someone Else'")],
+        |_, _| {},
+    );
+    assert!(why.contains("GIT_CONFIG_PARAMETERS"), "{why}");
+    // git itself would stop at the lock; it says why.
+    let pair = Pair::new(&[], first_commit);
+    fs::write(pair.in_process.join(".git/index.lock"), "").expect("lock");
+    let why = pair.plan(&pair.open(), "msg").expect_err("falls back");
+    assert!(why.contains("index.lock"), "{why}");
 }
 
 #[test]
