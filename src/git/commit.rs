@@ -38,6 +38,46 @@ pub struct Written<'a> {
     pub content: Option<&'a [u8]>,
 }
 
+/// How a commit was made.
+#[derive(Debug)]
+pub enum Committed {
+    /// In process: the commit (hex) and the number of files it changed.
+    InProcess { id: String, files: usize },
+    /// By `git commit`, with what it printed.
+    ByGit(super::GitOutput),
+}
+
+/// The commit made in process in the repository at `dir`, HEAD expected at `head` (hex; `None`
+/// on an unborn branch): of the index as staged (`files` is `None`), or of `files` over HEAD's
+/// tree. `Ok(None)`: something of the repository's own would run or differ, or there is
+/// nothing to commit; nothing was written and `git commit` is to run, as it would by hand.
+pub fn in_process(
+    dir: &Path,
+    message: &str,
+    head: Option<&str>,
+    files: Option<&[Written<'_>]>,
+) -> Result<Option<(String, usize)>, String> {
+    let Ok(repo) = super::open(dir) else {
+        return Ok(None);
+    };
+    let env = |name: &str| std::env::var_os(name);
+    let Ok(plan) = plan(&repo, message, &env) else {
+        return Ok(None);
+    };
+    let head = match head {
+        Some(hex) => Some(ObjectId::from_hex(hex.as_bytes()).map_err(|err| err.to_string())?),
+        None => None,
+    };
+    let made = match files {
+        None => commit_index(&repo, &plan, head)?,
+        Some(files) => commit_files(&repo, &plan, head, files)?,
+    };
+    Ok(match made {
+        Made::Committed { id, files } => Some((id.to_string(), files)),
+        Made::Nothing | Made::Fallback(_) => None,
+    })
+}
+
 /// Commits the index as it is (what `git add -A` staged), with `head` (as the run found it:
 /// `None` on an unborn branch) as the parent; the ref moves only if HEAD is still `head`.
 pub fn commit_index(
@@ -210,7 +250,8 @@ fn update_index(
     if !removed.is_empty() {
         index.remove_entries(|_, path, _| removed.contains(&path));
     }
-    let mut pushed = false;
+    // Existing entries first, found while the entries are still sorted; new ones after.
+    let mut new = Vec::new();
     for (path, entry) in staged {
         let Some((stat, id, executable)) = entry else {
             continue;
@@ -220,16 +261,19 @@ fn update_index(
         } else {
             Mode::FILE
         };
-        if let Some(existing) = index.entry_mut_by_path_and_stage(path, Stage::Unconflicted) {
-            existing.stat = *stat;
-            existing.id = *id;
-            existing.mode = mode;
-        } else {
-            index.dangerously_push_entry(*stat, *id, Flags::empty(), mode, path);
-            pushed = true;
+        match index.entry_mut_by_path_and_stage(path, Stage::Unconflicted) {
+            Some(existing) => {
+                existing.stat = *stat;
+                existing.id = *id;
+                existing.mode = mode;
+            }
+            None => new.push((*path, *stat, *id, mode)),
         }
     }
-    if pushed {
+    if !new.is_empty() {
+        for (path, stat, id, mode) in new {
+            index.dangerously_push_entry(stat, id, Flags::empty(), mode, path);
+        }
         index.sort_entries();
     }
     index.remove_tree();

@@ -372,10 +372,12 @@ fn content_operations_commit_the_written_files_as_git_does() {
             ("README.md", Some("rewritten\n")),
             ("LICENSES/MIT.txt", Some("MIT\n")),
             ("src/deep/er/mod.rs", None),
+            // After a new file: found in the index all the same, never staged twice.
+            ("src/lib.rs", Some("pub fn g() {}\n")),
         ],
         false,
     );
-    assert_eq!(committed(&made), 3);
+    assert_eq!(committed(&made), 4);
     pair.assert_same();
 }
 
