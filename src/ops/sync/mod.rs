@@ -17,6 +17,7 @@ use crate::report::plural;
 use crate::targets::Repo;
 
 mod steps;
+use crate::git::commit::Committed;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
 use steps::{
     commit_staged, files_changed, mid_rebase, network_failure, parent_of, rebase_stop, stage_all,
@@ -424,7 +425,21 @@ impl Syncer<'_> {
                     .into(),
             ));
         }
-        let output = commit_staged(git, &self.options.message).map_err(&restore_index)?;
+        let output = match commit_staged(
+            git,
+            &self.options.message,
+            self.details.head_before.as_deref(),
+        )
+        .map_err(&restore_index)?
+        {
+            Committed::InProcess { id, files } => {
+                // Made on HEAD as the run found it, or not at all.
+                self.details.commit = Some(id);
+                self.details.files = files;
+                return Ok(files);
+            }
+            Committed::ByGit(output) => output,
+        };
         let files = files_changed(&output.stdout);
         // The commit git just made, found from HEAD by the abbreviated id git printed: HEAD
         // itself may already be a commit someone made on top of it.
