@@ -182,9 +182,8 @@ def indented(text, prefix="  "):
 
 
 def files_of(repo):
-    """The paths a repository's entry names (`files` is a count for some commands)."""
-    files = repo.get("files")
-    return [str(f) for f in files] if isinstance(files, list) else []
+    """The paths a repository's entry names: `files`, a list for every command that writes."""
+    return [str(f) for f in repo.get("files") or []]
 
 
 def plural(n, one, many):

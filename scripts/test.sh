@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs git-batch's whole test suite on a fresh machine: checks that the tools the tests drive
 # are present, installs pre-commit (from PyPI, into a virtual environment under target/) for the
-# test that runs git-batch's hooks through it, then runs the unit and integration tests.
+# test that runs git-batch's hooks through it, installs OpenSSH's server (Debian's
+# openssh-server, with apt-get) for the tests that run git-batch against a real ssh server, then
+# runs the unit and integration tests. GIT_BATCH_TEST_SKIP_SSH=1 skips the ssh tests on purpose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,5 +33,38 @@ if [[ ! -x "$venv/bin/pre-commit" ]] ||
     "$venv/bin/pip" install --quiet --disable-pip-version-check "pre-commit==$pre_commit_version"
 fi
 export GIT_BATCH_TEST_PRE_COMMIT="$PWD/$venv/bin/pre-commit"
+
+# OpenSSH's server for tests/cli/ssh.rs (each test starts its own, as the current user, on a
+# free port of 127.0.0.1). Installed with apt-get when missing; without apt-get the run stops
+# here, saying why, rather than let those tests fail one by one.
+sshd="${GIT_BATCH_TEST_SSHD:-/usr/sbin/sshd}"
+if [[ -n "${GIT_BATCH_TEST_SKIP_SSH:-}" ]]; then
+    echo "scripts/test.sh: GIT_BATCH_TEST_SKIP_SSH is set: the ssh tests are skipped" >&2
+elif [[ ! -x "$sshd" ]] || ! command -v ssh-keygen >/dev/null 2>&1 ||
+    ! command -v script >/dev/null 2>&1; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "scripts/test.sh: the ssh tests need OpenSSH's server ($sshd), ssh-keygen and" \
+            "script, and apt-get is not there to install them: install OpenSSH's server and" \
+            "util-linux by hand, or set GIT_BATCH_TEST_SKIP_SSH=1 to skip the ssh tests" >&2
+        exit 1
+    fi
+    sudo=()
+    if [[ "$(id -u)" != 0 ]]; then
+        if ! sudo -n true 2>/dev/null; then
+            echo "scripts/test.sh: the ssh tests need OpenSSH's server ($sshd); installing it" \
+                "takes root (apt-get install openssh-server) and sudo cannot run without a" \
+                "password here: install it, or set GIT_BATCH_TEST_SKIP_SSH=1" >&2
+            exit 1
+        fi
+        sudo=(sudo -n)
+    fi
+    echo "scripts/test.sh: installing openssh-server with apt-get (for the ssh tests; the" \
+        "tests run their own server, the system's ssh service is not needed)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    if ! "${sudo[@]}" apt-get install -y -q openssh-server bsdutils >/dev/null; then
+        "${sudo[@]}" apt-get update -q >/dev/null
+        "${sudo[@]}" apt-get install -y -q openssh-server bsdutils >/dev/null
+    fi
+fi
 
 cargo test --locked --all-targets "$@"

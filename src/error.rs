@@ -27,13 +27,18 @@ pub enum UsageError {
          has only what was recorded when it started and its progress log to go on"
     )]
     Unrecorded(JournalError),
+    /// An internal error found before any repository was touched (a panic while reading one
+    /// for `--where`): said as it is, exit 1.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl UsageError {
-    /// The exit code: 2 (nothing was touched), except for a record lost after the work (1).
+    /// The exit code: 2 (nothing was touched), except for a record lost after the work and an
+    /// internal error (1).
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            UsageError::Unrecorded(_) => ExitCode::Failure,
+            UsageError::Unrecorded(_) | UsageError::Internal(_) => ExitCode::Failure,
             _ => ExitCode::Usage,
         }
     }

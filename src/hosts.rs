@@ -22,6 +22,10 @@ pub struct HostPermit<'a> {
     host: String,
 }
 
+// Each remote host tried once before a run: see [`probe`].
+mod probe;
+pub use probe::{Probe, Refusals, not_tried, probe_hosts, refusal_notes};
+
 impl HostGate {
     pub fn new(per_host: usize) -> HostGate {
         HostGate {

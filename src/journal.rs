@@ -5,16 +5,25 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+#[cfg(test)]
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::Outcome;
+use crate::outcome::{FileRecord, Outcome};
 
+mod clock;
 mod damaged;
+mod lock;
 mod prune;
+#[cfg(test)]
+use clock::civil;
+pub use clock::timestamp_now;
+use clock::{new_run_id, rfc3339, unix_ms};
 pub use damaged::DamagedRecord;
 use damaged::field_of_damaged;
+pub use lock::RootLock;
 pub use prune::{Kept, PruneRule, Tombstone, is_run_ref, parse_duration};
 
 /// Refs under which a run keeps each repository's state before it, named by run id.
@@ -163,21 +172,6 @@ impl RepoRecord {
     }
 }
 
-/// One file a content operation changed, so that undo can tell whether it is still as the run
-/// left it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct FileRecord {
-    /// Relative to the work tree, with `/` (lossily decoded where it is not UTF-8).
-    pub path: String,
-    /// The path's bytes in hex, for a path that is not UTF-8 (git's paths are bytes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw_path: Option<String>,
-    /// The run created it (it did not exist before).
-    pub created: bool,
-    /// The blob id of the content written; `None` when the run removed the file.
-    pub written: Option<String>,
-}
-
 /// One run, as kept in the journal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RunRecord {
@@ -218,36 +212,6 @@ impl RunRecord {
     /// The repositories that failed in this run.
     pub fn failed(&self) -> impl Iterator<Item = &RepoRecord> {
         self.repos.iter().filter(|r| r.outcome == Outcome::Failed)
-    }
-}
-
-impl FileRecord {
-    /// The path relative to the work tree, exactly as it was.
-    pub fn relative_path(&self) -> std::path::PathBuf {
-        use std::os::unix::ffi::OsStringExt;
-        let bytes = self
-            .raw_path
-            .as_deref()
-            .and_then(|hex| {
-                (0..hex.len())
-                    .step_by(2)
-                    .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
-                    .collect::<Option<Vec<u8>>>()
-            })
-            .unwrap_or_else(|| self.path.clone().into_bytes());
-        std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes))
-    }
-
-    /// The record of `path` (bytes, relative to the work tree).
-    pub fn of_path(path: &[u8], created: bool, written: Option<String>) -> FileRecord {
-        FileRecord {
-            path: String::from_utf8_lossy(path).into_owned(),
-            raw_path: std::str::from_utf8(path)
-                .is_err()
-                .then(|| path.iter().map(|b| format!("{b:02x}")).collect()),
-            created,
-            written,
-        }
     }
 }
 
@@ -481,124 +445,9 @@ fn ends_with_newline(path: &Path) -> bool {
     last[0] == b'\n'
 }
 
-/// Holds the root's lock for as long as it lives; two runs never work on one root at once.
-#[derive(Debug)]
-pub struct RootLock {
-    _lock: nix::fcntl::Flock<fs::File>,
-}
-
-impl RootLock {
-    /// Takes the lock of `root`, waiting up to `patience` for another run to finish.
-    pub fn acquire(root: &Path, patience: Duration) -> Result<RootLock, JournalError> {
-        use nix::fcntl::{Flock, FlockArg};
-        use std::io::Write;
-        let dir = state_dir().join("locks");
-        fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-        let key = crate::targets::fnv1a_64(root.as_os_str().as_encoded_bytes());
-        let path = dir.join(format!("{key:016x}.lock"));
-        let give_up = Instant::now() + patience;
-        loop {
-            let file = fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .read(true)
-                .write(true)
-                .open(&path)
-                .map_err(io_error(&path))?;
-            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-                Ok(mut lock) => {
-                    // Who holds it, for the message the next run prints.
-                    let _ = lock.set_len(0);
-                    let _ = write!(lock, "{}", std::process::id());
-                    return Ok(RootLock { _lock: lock });
-                }
-                Err((_, errno)) if errno == nix::errno::Errno::EWOULDBLOCK => {
-                    if Instant::now() >= give_up {
-                        let pid = fs::read_to_string(&path).unwrap_or_default();
-                        return Err(JournalError::Busy {
-                            root: root.to_path_buf(),
-                            pid: pid.trim().to_owned(),
-                            lock: path,
-                        });
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err((_, errno)) => return Err(io_error(&path)(io::Error::from(errno))),
-            }
-        }
-    }
-}
-
-/// A run id: the UTC time of the run and a short suffix, `20261126T101500Z-3f2a`.
-fn new_run_id(now: SystemTime) -> String {
-    let nanos = now
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()));
-    let suffix = crate::targets::fnv1a_64(format!("{}-{nanos}", std::process::id()).as_bytes());
-    let (y, mo, d, h, mi, s) = civil(now);
-    format!(
-        "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{:04x}",
-        suffix & 0xffff
-    )
-}
-
-fn rfc3339(now: SystemTime) -> String {
-    let (y, mo, d, h, mi, s) = civil(now);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
-
-/// Formats `now` as RFC 3339 UTC, for records and listings.
-pub fn timestamp_now() -> String {
-    rfc3339(SystemTime::now())
-}
-
-fn unix_ms(now: SystemTime) -> u64 {
-    now.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// Year, month, day, hour, minute, second (UTC) of `time`, by Howard Hinnant's
-/// `civil_from_days` algorithm.
-fn civil(time: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let as_u32 = |v: i64| u32::try_from(v).unwrap_or(0);
-    (
-        year,
-        as_u32(month),
-        as_u32(day),
-        as_u32(rem / 3600),
-        as_u32(rem % 3600 / 60),
-        as_u32(rem % 60),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_records_keep_paths_that_are_not_utf8() {
-        use std::os::unix::ffi::OsStrExt;
-        let plain = FileRecord::of_path(b"src/a.rs", false, None);
-        assert_eq!(plain.raw_path, None);
-        assert_eq!(plain.relative_path(), std::path::Path::new("src/a.rs"));
-        let odd = FileRecord::of_path(b"caf\xe9.rs", true, None);
-        assert_eq!(odd.raw_path.as_deref(), Some("636166e92e7273"));
-        assert_eq!(odd.relative_path().as_os_str().as_bytes(), b"caf\xe9.rs");
-    }
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)

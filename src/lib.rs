@@ -5,6 +5,7 @@
 //! [`ops`] that can be called, and tested, without the command line.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -16,7 +17,6 @@ pub mod git;
 pub mod hosts;
 pub mod journal;
 pub mod license;
-pub mod mutation;
 pub mod ops;
 pub mod outcome;
 pub mod planned;
@@ -27,6 +27,7 @@ pub mod repo_path;
 pub mod report;
 pub mod settings;
 pub mod targets;
+pub mod words;
 
 mod app;
 

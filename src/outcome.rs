@@ -1,4 +1,8 @@
-//! What happened in one repository, and in a whole run: the serde types every output is derived from.
+//! What happened in one repository, and in a whole run: the serde types every output is derived
+//! from, and the record of what a run did to a repository ([`RepoChanges`], [`FileRecord`]) that
+//! `sync`, the content operations, `undo` and the journal share. A leaf: it imports plain data
+//! only (a repository's name and path, its git status), never an operation, the journal or the
+//! report.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,7 +10,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::git::RepoStatus;
-use crate::targets::Repo;
+use crate::planned::Planned;
+use crate::targets::repo::Repo;
 
 /// How one repository ended. Exactly one per repository and run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,10 +37,61 @@ pub enum Details {
     Status(RepoStatus),
     /// `exec`: the command's exit code and captured output.
     Exec(ExecDetails),
-    /// `sync`: HEAD before and after, the commit made, whether it was pushed.
-    Sync(crate::ops::sync::SyncDetails),
+    /// `sync` (and `undo`): HEAD before and after, the commit made and its files, whether it
+    /// was pushed.
+    Sync(RepoChanges),
     /// `license-update`, `file-replace`: the files changed, the commit made.
-    Edit(crate::ops::edit::EditDetails),
+    Edit(RepoChanges),
+}
+
+/// What a run did to one repository, or would do: the branch, HEAD before and after, the commit
+/// it made and the files it changed, whether it pushed, and for undo what it must put back.
+/// `sync`, the content operations and `undo` all report it (the journal's record is made from
+/// it). In JSON, `files` is always a list of repository-relative paths and `file_count` its
+/// length.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RepoChanges {
+    /// The paths changed, with `/`: the paths the run's commit changed (`sync`), or that a
+    /// content operation changed, or would change. Lossily decoded where not UTF-8.
+    pub files: Vec<String>,
+    /// How many paths `files` has.
+    pub file_count: usize,
+    /// Places that name what changes and were left alone (`license-update`); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<Mention>,
+    /// A unified diff of the change (`--diff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    pub branch: Option<String>,
+    pub head_before: Option<String>,
+    pub head_after: Option<String>,
+    /// The commit this run made, if it made one.
+    pub commit: Option<String>,
+    pub pushed: bool,
+    /// `--check`: why the fix command the check prints would skip this repository as it is
+    /// (uncommitted work in a file it changes, a detached HEAD, …); absent when it would not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_blocked: Option<String>,
+    /// The tree of the index before the run (also in the index ref), for undo; not shown.
+    #[serde(skip)]
+    pub index_tree: Option<String>,
+    /// What a content operation wrote, for undo; not shown.
+    #[serde(skip)]
+    pub written: Vec<FileRecord>,
+    /// The intent-to-add paths before a `sync` (not in `index_tree`), for undo; not shown.
+    #[serde(skip)]
+    pub intent_to_add: Vec<FileRecord>,
+    /// A dry run: what would happen to each file of `files`, for the human output; not in JSON.
+    #[serde(skip)]
+    pub planned: Vec<(String, Planned)>,
+}
+
+impl RepoChanges {
+    /// Sets `files`, and `file_count` with it.
+    pub fn set_files(&mut self, files: Vec<String>) {
+        self.file_count = files.len();
+        self.files = files;
+    }
 }
 
 /// What `exec` adds to a repository's entry.
@@ -47,6 +103,62 @@ pub struct ExecDetails {
     pub stdout: String,
     /// Everything the command wrote to standard error (lossily decoded as UTF-8).
     pub stderr: String,
+}
+
+/// A place an operation found that names what it changes, and left alone (prose, a file name in
+/// a build script): the report says "mentioned at PATH:LINE, left alone".
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Mention {
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    /// The line, trimmed (and shortened when long).
+    pub text: String,
+}
+
+/// One file a run recorded for undo: a file a content operation changed, so that undo can tell
+/// whether it is still as the run left it, or a path that was intent-to-add before a `sync`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Relative to the work tree, with `/` (lossily decoded where it is not UTF-8).
+    pub path: String,
+    /// The path's bytes in hex, for a path that is not UTF-8 (git's paths are bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_path: Option<String>,
+    /// The run created it (it did not exist before).
+    pub created: bool,
+    /// The blob id of the content written; `None` when the run removed the file.
+    pub written: Option<String>,
+}
+
+impl FileRecord {
+    /// The path relative to the work tree, exactly as it was.
+    pub fn relative_path(&self) -> std::path::PathBuf {
+        use std::os::unix::ffi::OsStringExt;
+        let bytes = self
+            .raw_path
+            .as_deref()
+            .and_then(|hex| {
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .unwrap_or_else(|| self.path.clone().into_bytes());
+        std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+
+    /// The record of `path` (bytes, relative to the work tree).
+    pub fn of_path(path: &[u8], created: bool, written: Option<String>) -> FileRecord {
+        FileRecord {
+            path: String::from_utf8_lossy(path).into_owned(),
+            raw_path: std::str::from_utf8(path)
+                .is_err()
+                .then(|| path.iter().map(|b| format!("{b:02x}")).collect()),
+            created,
+            written,
+        }
+    }
 }
 
 /// One repository's entry in a run's report.
@@ -165,4 +277,20 @@ fn is_zero(n: &usize) -> bool {
 
 pub(crate) fn millis(elapsed: Duration) -> u64 {
     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_records_keep_paths_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let plain = FileRecord::of_path(b"src/a.rs", false, None);
+        assert_eq!(plain.raw_path, None);
+        assert_eq!(plain.relative_path(), std::path::Path::new("src/a.rs"));
+        let odd = FileRecord::of_path(b"caf\xe9.rs", true, None);
+        assert_eq!(odd.raw_path.as_deref(), Some("636166e92e7273"));
+        assert_eq!(odd.relative_path().as_os_str().as_bytes(), b"caf\xe9.rs");
+    }
 }

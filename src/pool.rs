@@ -1,5 +1,6 @@
-//! The worker pool: std threads take repositories one at a time and send one event per
-//! repository to the printer. Ctrl-C is a flag checked between repositories.
+//! The worker pool: std threads take work items (a repository and what its command prepared
+//! for it) one at a time and send one event per repository to the printer. Ctrl-C is a flag
+//! checked between repositories.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -44,26 +45,47 @@ pub enum Event {
     Finished { index: usize, report: RepoReport },
 }
 
-/// Runs `work` on every repository with `workers` threads, sending a [`Event::Finished`] for each
-/// as it completes. Stops handing out repositories on Ctrl-C, or once `stop` is set (the printer
-/// failed). A panic in `work` becomes that repository's failure, not the run's.
-pub fn run<F>(repos: &[Repo], workers: usize, work: F, events: &Sender<Event>, stop: &AtomicBool)
+/// What the pool works on: a repository, alone or with what its command prepared for it (a plan,
+/// a source to clone, a record to undo). The whole item goes to the worker, so the work never
+/// looks its repository's part up by position.
+pub trait Item: Sync {
+    /// The repository this item is about, which its report names.
+    fn repo(&self) -> &Repo;
+}
+
+impl Item for Repo {
+    fn repo(&self) -> &Repo {
+        self
+    }
+}
+
+impl<T: Sync> Item for (Repo, T) {
+    fn repo(&self) -> &Repo {
+        &self.0
+    }
+}
+
+/// Runs `work` on every item with `workers` threads, sending a [`Event::Finished`] for each as it
+/// completes. Stops handing out items on Ctrl-C, or once `stop` is set (the printer failed). A
+/// panic in `work` becomes that repository's failure, not the run's.
+pub fn run<I, F>(items: &[I], workers: usize, work: F, events: &Sender<Event>, stop: &AtomicBool)
 where
-    F: Fn(&Repo) -> RepoReport + Sync,
+    I: Item,
+    F: Fn(&I) -> RepoReport + Sync,
 {
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        for _ in 0..workers.clamp(1, repos.len().max(1)) {
+        for _ in 0..workers.clamp(1, items.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     if interrupted() || stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let index = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(repo) = repos.get(index) else {
+                    let Some(item) = items.get(index) else {
                         break;
                     };
-                    let report = timed(repo, &work);
+                    let report = timed(item, &work);
                     if events.send(Event::Finished { index, report }).is_err() {
                         break;
                     }
@@ -100,13 +122,14 @@ where
     (slots.into_iter().flatten().collect(), failed)
 }
 
-fn timed<F>(repo: &Repo, work: &F) -> RepoReport
+fn timed<I, F>(item: &I, work: &F) -> RepoReport
 where
-    F: Fn(&Repo) -> RepoReport,
+    I: Item,
+    F: Fn(&I) -> RepoReport,
 {
     let start = Instant::now();
-    let report =
-        catch(|| work(repo)).unwrap_or_else(|panic| RepoReport::failed(repo, panic.to_string()));
+    let report = catch(|| work(item))
+        .unwrap_or_else(|panic| RepoReport::failed(item.repo(), panic.to_string()));
     report.timed(start.elapsed())
 }
 
@@ -134,11 +157,10 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
-/// Applies `f` to every item on `workers` threads and returns one result per item, in input
-/// order, so that the n-th result is always the n-th item's. A panic in `f` is that item's
-/// `Err`, in its place; the other items are not affected. For preliminary reads (`--where`,
-/// sync's plans, host probes), which report nothing.
-pub fn map<I, T, F>(items: &[I], workers: usize, f: F) -> Vec<Result<T, Panicked>>
+/// Applies `f` to every item on `workers` threads and gives each item back with its own result,
+/// in input order. A panic in `f` is that item's `Err`; the other items are not affected. For
+/// preliminary reads (`--where`, sync's plans, host probes), which report nothing.
+pub fn map<I, T, F>(items: Vec<I>, workers: usize, f: F) -> Vec<(I, Result<T, Panicked>)>
 where
     I: Sync,
     T: Send,
@@ -170,10 +192,16 @@ where
     for (index, result) in done {
         slots[index] = Some(result);
     }
-    // Every item has its own slot: even a result lost with its thread cannot shift the others.
-    slots
+    // Each result goes back with the item it was computed from, here and nowhere else: even a
+    // result lost with its thread cannot shift the others.
+    items
         .into_iter()
-        .map(|slot| slot.unwrap_or_else(|| Err(Panicked("a worker thread was lost".to_owned()))))
+        .zip(slots)
+        .map(|(item, slot)| {
+            let result =
+                slot.unwrap_or_else(|| Err(Panicked("a worker thread was lost".to_owned())));
+            (item, result)
+        })
         .collect()
 }
 
@@ -187,14 +215,15 @@ mod tests {
     #[test]
     fn a_panic_in_map_fails_that_item_in_its_place_and_keeps_every_other_result() {
         let items: Vec<usize> = (0..200).collect();
-        let results = map(&items, 4, |&item| {
+        let results = map(items.clone(), 4, |&item| {
             // Slow enough that every thread takes several items, the panicking one included.
             std::thread::sleep(Duration::from_millis(1));
             assert!(item != 37, "item {item} is broken");
             item * 2
         });
         assert_eq!(results.len(), items.len());
-        for (item, result) in items.iter().zip(&results) {
+        for ((item, result), expected) in results.iter().zip(&items) {
+            assert_eq!(item, expected, "the items come back in input order");
             if *item == 37 {
                 let panic = result.as_ref().expect_err("item 37 panicked");
                 assert_eq!(panic.0, "item 37 is broken");
@@ -213,6 +242,35 @@ mod tests {
                 unreadable: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn each_item_is_worked_on_whole_and_a_panic_fails_its_own_repository() {
+        let items: Vec<(Repo, usize)> = repos(40).into_iter().zip(0..).collect();
+        let stop = AtomicBool::new(false);
+        let (events, received) = crossbeam_channel::bounded::<Event>(256);
+        let (reports, failed) = std::thread::scope(|scope| {
+            let printer = scope.spawn(|| collect(received, items.len(), &stop, |_| {}));
+            let work = |(repo, part): &(Repo, usize)| {
+                std::thread::sleep(Duration::from_millis(1));
+                assert!(*part != 13, "part {part} is broken");
+                RepoReport::new(repo, Outcome::Changed, format!("part {part}"))
+            };
+            run(&items, 4, work, &events, &stop);
+            drop(events);
+            printer.join().expect("the printer does not panic")
+        });
+        assert!(failed.is_none());
+        assert_eq!(reports.len(), items.len());
+        for ((repo, part), report) in items.iter().zip(&reports) {
+            assert_eq!(report.name, repo.name, "in input order");
+            if *part == 13 {
+                assert_eq!(report.outcome, Outcome::Failed);
+                assert!(report.message.contains("part 13 is broken"), "{report:?}");
+            } else {
+                assert_eq!(report.message, format!("part {part}"), "{}", repo.name);
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use owo_colors::OwoColorize;
 use crate::escape::{self, controls};
 use crate::outcome::{Details, Outcome, RepoReport, RunReport};
 use crate::settings::{Format, Verbosity};
+use crate::words::plural;
 
 mod color;
 mod summary;
@@ -295,11 +296,6 @@ impl Printer {
     }
 }
 
-/// `one` or `many`, by `n`.
-pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
-}
-
 /// `--check`'s verdict: the repositories that would change and those that could not be checked
 /// (skipped), or that none would change.
 fn check_text(run: &RunReport) -> String {
@@ -416,3 +412,9 @@ pub fn print_warning(message: &str) {
     let mut err = anstream::stderr();
     let _ = writeln!(err, "{} {}", "warning:".yellow().bold(), controls(message));
 }
+
+// The listings: `list`, and the journal's `runs` and `runs prune`.
+mod list;
+mod runs;
+pub use list::print_list;
+pub use runs::{PruneDocument, PruneFailure, PrunedRun, print_prune, print_runs};

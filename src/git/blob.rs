@@ -60,7 +60,7 @@ impl<'repo> Stored<'repo> {
         if let Some(driver) = self.driver_for(path)? {
             return Err(Unknown::Driver(driver));
         }
-        let fs_path = crate::ops::edit::fs_path(path);
+        let fs_path = super::fs_path(path);
         let failed = |err: &dyn std::fmt::Display| {
             Unknown::Failed(format!("cannot convert {}: {err}", path.to_str_lossy()))
         };

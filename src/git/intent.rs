@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use crate::journal::FileRecord;
+use gix::bstr::BString;
 
 /// The paths of the index of the repository at `dir` that are intent-to-add; none when the
 /// index cannot be read.
-pub fn intent_to_add(dir: &Path) -> Vec<FileRecord> {
+pub fn intent_to_add(dir: &Path) -> Vec<BString> {
     let Ok(repo) = super::open(dir) else {
         return Vec::new();
     };
@@ -22,6 +22,6 @@ pub fn intent_to_add(dir: &Path) -> Vec<FileRecord> {
                 .flags
                 .contains(gix::index::entry::Flags::INTENT_TO_ADD)
         })
-        .map(|entry| FileRecord::of_path(entry.path(&index), true, None))
+        .map(|entry| entry.path(&index).to_owned())
         .collect()
 }

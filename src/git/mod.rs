@@ -4,13 +4,17 @@
 
 pub mod blob;
 pub mod commit;
+mod diff;
 pub mod intent;
+mod path;
 pub mod push;
 mod read;
 pub mod refs;
 pub mod remote;
 pub mod run;
 
+pub use diff::paths_changed;
+pub use path::{fs_path, os_path};
 pub use push::{PushResult, push};
 pub use read::*;
 pub use run::{Git, GitError, GitOutput};

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use gix::bstr::{BStr, ByteSlice};
 
-use crate::git::{self, Git};
-use crate::ops::edit::{Change, Snapshot, describe, fs_path, os_path};
+use crate::git::{self, Git, fs_path, os_path};
+use crate::ops::change::{Change, Snapshot};
+use crate::words::describe_files;
 
 /// Why `changes` must not be made here, if they must not: a file with uncommitted changes (the
 /// user's edits would be mixed into the commit, or lost by an undo), an untracked file in the
@@ -55,7 +56,7 @@ pub(crate) fn touches_user_work(
     if !changed.is_empty() {
         return Some(format!(
             "uncommitted changes to {}: commit or stash them first",
-            describe(&changed)
+            describe_files(&changed)
         ));
     }
     changed_as_git_sees_it(git, &unsure)
@@ -131,7 +132,7 @@ fn changed_as_git_sees_it(git: &Git<'_>, unsure: &[gix::bstr::BString]) -> Optio
         Ok(()) => None,
         Err(_) => Some(format!(
             "uncommitted changes to {}: commit or stash them first",
-            describe(
+            describe_files(
                 &unsure
                     .iter()
                     .map(|p| p.to_str_lossy().into_owned())

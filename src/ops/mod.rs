@@ -1,5 +1,6 @@
 //! One module per command, each a plain function from a repository (and options) to a report.
 
+pub mod change;
 pub mod clone;
 pub mod content;
 pub mod edit;

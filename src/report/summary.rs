@@ -9,7 +9,8 @@ use crate::escape::controls;
 use crate::outcome::{Details, Outcome, RunReport, Summary};
 use crate::settings::Verbosity;
 
-use super::{RunHeader, plural};
+use super::RunHeader;
+use crate::words::plural;
 
 /// The closing lines of a human report: what the run did (or found) and how long it took, and
 /// every failure again (not with `-q`, which prints each failure once, as it comes).

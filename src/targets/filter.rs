@@ -15,9 +15,9 @@ pub fn keep_where(
     filters: &[WhereFilter],
     workers: usize,
 ) -> Result<Vec<Repo>, String> {
-    let verdicts = pool::map(&repos, workers, |repo| matches_all(repo, filters));
+    let verdicts = pool::map(repos, workers, |repo| matches_all(repo, filters));
     let mut kept = Vec::new();
-    for (mut repo, verdict) in repos.into_iter().zip(verdicts) {
+    for (mut repo, verdict) in verdicts {
         match verdict {
             Ok(Ok(true)) => kept.push(repo),
             Ok(Ok(false)) => {}

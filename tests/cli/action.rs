@@ -627,6 +627,8 @@ fn a_sync_through_the_action_reports_like_any_other_command() {
     );
     assert_eq!(run.outputs["changed"], "1");
     assert!(run.summary.contains("| api | changed |"), "{}", run.summary);
+    // The summary's files column names what the commit changed, as for the content operations.
+    assert!(run.summary.contains(" | notes.md |\n"), "{}", run.summary);
     assert!(stdout.contains("\n✓ api: committed"), "{stdout}");
     assert!(!stdout.contains("::error"), "{stdout}");
     let subject = fleet.git(&bare, &["log", "-1", "--format=%s", "main"]);

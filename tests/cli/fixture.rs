@@ -156,6 +156,14 @@ impl Fleet {
         command
     }
 
+    /// Any program, sealed like git, in `dir` (for a wrapper such as `script` around git-batch).
+    pub fn sealed(&self, program: &str, dir: &Path) -> Command {
+        let mut command = Command::new(program);
+        self.seal(&mut command, EPOCH);
+        command.current_dir(dir);
+        command
+    }
+
     /// `git-batch` run from the root, sealed like git, with a deadline so no test can hang.
     pub fn cmd(&self) -> assert_cmd::Command {
         self.cmd_in(&self.root)

@@ -218,3 +218,60 @@ fn a_repository_whose_refs_cannot_be_deleted_fails_the_prune_and_keeps_its_run()
     assert_eq!(ids(&again, "pruned"), [first.as_str()], "{again:#}");
     assert!(batch_refs(&fleet, "locked").is_empty());
 }
+
+#[test]
+fn runs_lists_each_run_with_every_field_of_its_json_document() {
+    let fleet = Fleet::new();
+    fleet.add_repo("dirty");
+    fleet.add_repo("clean");
+    let run_id = sync_run(&fleet, &["dirty"]);
+    fleet.cmd().args(["undo", &run_id]).assert().success();
+
+    let document = fleet.json_exit(&["runs"], 0);
+    let keys = |value: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .unwrap_or_else(|| panic!("an object: {value:#}"))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&document), ["command", "root", "runs"], "{document:#}");
+    assert_eq!(document["command"], "runs");
+    let runs = document["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2, "the sync and its undo: {document:#}");
+    let (sync, undo) = (&runs[0], &runs[1]);
+    assert_eq!(
+        keys(sync),
+        [
+            "changed",
+            "command",
+            "failed",
+            "finished",
+            "run_id",
+            "skipped",
+            "started",
+            "total",
+            "unchanged",
+            "undoes",
+            "undone_by",
+        ],
+        "{sync:#}"
+    );
+    assert_eq!(sync["run_id"], run_id.as_str());
+    assert_eq!(sync["command"], "sync");
+    assert_eq!(
+        (&sync["changed"], &sync["unchanged"]),
+        (&1.into(), &1.into())
+    );
+    assert_eq!((&sync["skipped"], &sync["failed"]), (&0.into(), &0.into()));
+    assert_eq!(sync["total"], 2);
+    assert!(sync["finished"].is_string(), "{sync:#}");
+    assert_eq!(sync["undoes"], Value::Null);
+    assert_eq!(sync["undone_by"], undo["run_id"]);
+    assert_eq!(undo["command"], "undo");
+    assert_eq!(undo["undoes"], run_id.as_str());
+    assert_eq!(undo["undone_by"], Value::Null);
+}

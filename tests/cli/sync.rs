@@ -101,7 +101,12 @@ fn dirty_repositories_are_committed_and_pushed_ahead_ones_pushed_the_rest_left_a
     assert_eq!(dirty["head_before"].as_str(), dirty_before.head.as_deref());
     assert_eq!(dirty["head_after"], head.as_str());
     assert_eq!(dirty["commit"], head.as_str());
-    assert_eq!(dirty["files"], 3);
+    // `files`: the paths the commit changed, as for the content operations; `file_count`.
+    assert_eq!(
+        dirty["files"],
+        serde_json::json!(["README.md", "staged.txt", "untracked.txt"])
+    );
+    assert_eq!(dirty["file_count"], 3);
     assert_eq!(dirty["pushed"], true);
     assert_eq!(
         fleet.remote_head("dirty"),
@@ -129,6 +134,8 @@ fn dirty_repositories_are_committed_and_pushed_ahead_ones_pushed_the_rest_left_a
     assert_eq!(ahead["outcome"], "changed", "{ahead}");
     assert_eq!(ahead["message"], "pushed", "{ahead}");
     assert_eq!(ahead["commit"], Value::Null, "no commit of its own");
+    assert_eq!(ahead["files"], serde_json::json!([]), "no files of its own");
+    assert_eq!(ahead["file_count"], 0);
     assert_eq!(fleet.head("ahead"), ahead_head);
     assert_eq!(fleet.remote_head("ahead"), ahead_head);
 
@@ -581,4 +588,36 @@ fn a_dry_run_on_a_diverged_branch_says_the_push_would_be_refused_as_the_run_find
     let pulled = fleet.json_exit(&["sync", "--pull", "-n"], 0);
     let (_, message) = outcome_and_message(&pulled, "diverged");
     assert!(!message.contains("refuse"), "{message}");
+}
+
+#[test]
+fn git_sync_is_sync_under_the_name_the_old_script_used() {
+    let fleet = Fleet::new();
+    fleet.add_repo("dirty");
+    fleet.make_dirty("dirty");
+    let remote_before = fleet.remote_head("dirty");
+
+    // The old script's own command line, word for word after the program's name.
+    let output = fleet
+        .cmd()
+        .args(["git-sync", "--parallel", "8", "--depth", "2"])
+        .output()
+        .expect("run git-batch");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_ne!(
+        fleet.remote_head("dirty"),
+        remote_before,
+        "committed and pushed"
+    );
+    assert_eq!(show(&fleet, "dirty", "%s", "HEAD"), "chore: batch update");
+    assert!(!UserState::of(&fleet, "dirty").is_dirty());
+
+    let help = fleet.cmd().arg("--help").output().expect("run git-batch");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("git-sync"), "the alias is shown: {help}");
 }

@@ -5,20 +5,21 @@
 use std::fs;
 use std::io::{self, Write as _};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use gix::bstr::{BStr, BString, ByteSlice};
+use gix::bstr::ByteSlice;
 
-use super::{Change, EditDetails, EditOptions, Snapshot};
+use super::{Change, EditOptions, Snapshot};
 use crate::git::commit::{Committed, Written};
 use crate::git::push::REJECTED;
-use crate::git::{self, Git, GitError, PushResult, Tracking};
+use crate::git::{self, Git, GitError, PushResult, Tracking, os_path};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, run_ref};
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, run_ref};
 use crate::ops::guard;
 use crate::ops::sync::{Before, CLEANUP_GRACE, Started, journal_started};
-use crate::report::plural;
+use crate::outcome::{FileRecord, RepoChanges};
 use crate::targets::Repo;
+use crate::words::plural;
 
 /// Writes a repository's changes, commits and pushes them, or puts the files back.
 pub(super) struct Editor<'a> {
@@ -28,7 +29,7 @@ pub(super) struct Editor<'a> {
     pub(super) snapshot: &'a Snapshot,
     pub(super) changes: &'a [Change],
     pub(super) options: &'a EditOptions,
-    pub(super) details: &'a mut EditDetails,
+    pub(super) details: &'a mut RepoChanges,
 }
 
 impl Editor<'_> {
@@ -302,17 +303,6 @@ fn put_back(
 
 fn os_args(args: &[&str]) -> Vec<std::ffi::OsString> {
     args.iter().map(Into::into).collect()
-}
-
-pub(crate) fn os_path(path: &BString) -> std::ffi::OsString {
-    fs_path(path.as_bstr()).as_os_str().to_owned()
-}
-
-/// A repository-relative path from the index as a file-system path: git's paths are bytes, and
-/// so are Unix file names.
-pub fn fs_path(path: &BStr) -> &Path {
-    use std::os::unix::ffi::OsStrExt;
-    Path::new(std::ffi::OsStr::from_bytes(path))
 }
 
 /// Makes `change` on disk: an atomic write (a temporary file in the same folder, renamed over

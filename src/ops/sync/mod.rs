@@ -4,17 +4,17 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use gix::bstr::ByteSlice;
 
 use crate::git::push::REJECTED;
 use crate::git::{self, Git, PushResult, RepoStatus, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::ops::safety;
-use crate::outcome::{Details, Outcome, RepoReport};
+use crate::outcome::{Details, FileRecord, Outcome, RepoChanges, RepoReport};
 use crate::repo_lock::RepoLock;
-use crate::report::plural;
 use crate::targets::Repo;
+use crate::words::plural;
 
 mod steps;
 use crate::git::commit::Committed;
@@ -33,25 +33,6 @@ pub struct SyncOptions {
     pub dry_run: bool,
     pub timeout: Duration,
     pub run_id: String,
-}
-
-/// What `sync` adds to a repository's entry (and what the journal keeps).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct SyncDetails {
-    pub branch: Option<String>,
-    pub head_before: Option<String>,
-    pub head_after: Option<String>,
-    /// The commit this run made, if it made one.
-    pub commit: Option<String>,
-    /// How many paths the commit changed.
-    pub files: usize,
-    pub pushed: bool,
-    /// The tree of the index before the run, for undo; not shown.
-    #[serde(skip)]
-    pub index_tree: Option<String>,
-    /// The intent-to-add paths before the run (not in `index_tree`), for undo; not shown.
-    #[serde(skip)]
-    pub intent_to_add: Vec<crate::journal::FileRecord>,
 }
 
 /// What the read-only look at a repository decided, before anything is written.
@@ -187,10 +168,10 @@ pub fn sync(
         Plan::Work(work) => work,
         other => return sync(repo, other, options, gate, started),
     };
-    let mut details = SyncDetails {
+    let mut details = RepoChanges {
         branch: work.status.branch.clone(),
         head_before: work.status.head.clone(),
-        ..SyncDetails::default()
+        ..RepoChanges::default()
     };
     let git = Git::new(&repo.path, options.timeout);
     let result = Syncer {
@@ -258,11 +239,11 @@ fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
         }
     }
     RepoReport::new(repo, Outcome::Changed, parts.join(", ")).with_details(Details::Sync(
-        SyncDetails {
+        RepoChanges {
             branch: s.branch.clone(),
             head_before: s.head.clone(),
             head_after: s.head.clone(),
-            ..SyncDetails::default()
+            ..RepoChanges::default()
         },
     ))
 }
@@ -281,7 +262,7 @@ struct Syncer<'a> {
     options: &'a SyncOptions,
     gate: &'a HostGate,
     started: &'a Started<'a>,
-    details: &'a mut SyncDetails,
+    details: &'a mut RepoChanges,
 }
 
 impl Syncer<'_> {
@@ -347,7 +328,10 @@ impl Syncer<'_> {
                     .map_err(|err| err.to_string())?,
             };
             self.details.index_tree = Some(index_tree);
-            self.details.intent_to_add = git::intent::intent_to_add(self.git.dir());
+            self.details.intent_to_add = git::intent::intent_to_add(self.git.dir())
+                .iter()
+                .map(|path| FileRecord::of_path(path, true, None))
+                .collect();
         }
         let opened = git::open(self.git.dir()).map_err(|err| err.to_string())?;
         let refs = self.own_refs(&opened);
@@ -388,7 +372,8 @@ impl Syncer<'_> {
     }
 
     /// `git add -A` and `git commit`, with the index saved first so that a refused commit
-    /// leaves the staging area exactly as it was. Returns the number of paths committed.
+    /// leaves the staging area exactly as it was. Returns the number of paths committed (their
+    /// list is in `files`).
     fn commit(&mut self) -> Result<usize, String> {
         let git = self.git;
         let index_tree = self
@@ -425,26 +410,39 @@ impl Syncer<'_> {
                     .into(),
             ));
         }
-        let output = match commit_staged(
+        let committed = commit_staged(
             git,
             &self.options.message,
             self.details.head_before.as_deref(),
         )
-        .map_err(&restore_index)?
-        {
-            Committed::InProcess { id, files } => {
-                // Made on HEAD as the run found it, or not at all.
-                self.details.commit = Some(id);
-                self.details.files = files;
-                return Ok(files);
-            }
-            Committed::ByGit(output) => output,
+        .map_err(&restore_index)?;
+        let (commit, output) = match committed {
+            // Made on HEAD as the run found it, or not at all.
+            Committed::InProcess { id, .. } => (Some(id), None),
+            // The commit git just made, found from HEAD by the abbreviated id git printed:
+            // HEAD itself may already be a commit someone made on top of it.
+            Committed::ByGit(output) => (commit_made(git.dir(), &output.stdout), Some(output)),
         };
-        let files = files_changed(&output.stdout);
-        // The commit git just made, found from HEAD by the abbreviated id git printed: HEAD
-        // itself may already be a commit someone made on top of it.
-        self.details.commit = commit_made(git.dir(), &output.stdout);
-        self.details.files = files;
+        self.details.commit = commit;
+        // The paths it changed, read from the commit itself; should that fail, git's own count
+        // (from its summary line) still says how many.
+        let listed = self
+            .details
+            .commit
+            .as_deref()
+            .map(|commit| git::paths_changed(git.dir(), commit));
+        match listed {
+            Some(Ok(paths)) => self.details.set_files(
+                paths
+                    .iter()
+                    .map(|p| p.to_str_lossy().into_owned())
+                    .collect(),
+            ),
+            _ => {
+                self.details.file_count = output.map_or(0, |output| files_changed(&output.stdout));
+            }
+        }
+        let files = self.details.file_count;
         if let Some(commit) = &self.details.commit {
             if parent_of(git.dir(), commit) != self.details.head_before {
                 return Err(format!(

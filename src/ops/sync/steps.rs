@@ -6,8 +6,8 @@ use std::path::Path;
 use crate::git::commit::Committed;
 use crate::git::{self, Git, GitError, PushResult, Tracking};
 use crate::hosts::HostGate;
-use crate::journal::{FileRecord, RepoRecord};
-use crate::outcome::Outcome;
+use crate::journal::RepoRecord;
+use crate::outcome::{FileRecord, Outcome};
 use crate::targets::Repo;
 
 use super::Started;
@@ -156,10 +156,10 @@ pub(super) fn stage_all(
 /// process when nothing of the repository's own would run or differ on a `git commit`
 /// ([`git::commit::plan`]), the ref moved only if HEAD is still `head`; otherwise by
 /// `git commit`, the repository's own hooks and signing settings applying as they would by
-/// hand. Not `--quiet`: the summary line ("3 files changed") is how the files are counted.
-/// `maintenance.auto=false`: git would start a detached housekeeping process after each
-/// commit; a batch run would leave hundreds racing each other once it ends. The next commit
-/// made by hand runs it as usual.
+/// hand. Not `--quiet`: the summary line names the commit made (and counts its files, should
+/// reading the commit fail). `maintenance.auto=false`: git would start a detached
+/// housekeeping process after each commit; a batch run would leave hundreds racing each other
+/// once it ends. The next commit made by hand runs it as usual.
 pub(super) fn commit_staged(
     git: &Git<'_>,
     message: &str,

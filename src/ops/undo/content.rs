@@ -7,9 +7,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::{Ctx, os_args, short};
-use crate::journal::{FileRecord, RepoRecord};
-use crate::outcome::{Outcome, RepoReport};
-use crate::report::plural;
+use crate::journal::RepoRecord;
+use crate::outcome::{Details, FileRecord, Outcome, RepoReport};
+use crate::words::plural;
 
 pub(super) fn undo_files(
     ctx: &Ctx<'_>,
@@ -181,14 +181,22 @@ fn put_back(
     } else {
         String::new()
     };
-    if committed {
-        ctx.done(
-            Outcome::Changed,
-            format!("back at {}; {files} restored{refs_left}", short(before)),
-        )
+    let message = if committed {
+        format!("back at {}; {files} restored{refs_left}", short(before))
     } else {
-        ctx.done(Outcome::Changed, format!("{files} restored{refs_left}"))
+        format!("{files} restored{refs_left}")
+    };
+    restored(ctx, message, &todo.files)
+}
+
+/// The report of an undo that put `files` back: JSON's `files` names them, as the content
+/// operation's own report did.
+fn restored(ctx: &Ctx<'_>, message: String, files: &[FileRecord]) -> RepoReport {
+    let mut report = ctx.done(Outcome::Changed, message);
+    if let Details::Sync(changes) | Details::Edit(changes) = &mut report.details {
+        changes.set_files(files.iter().map(|file| file.path.clone()).collect());
     }
+    report
 }
 
 /// Removes what an atomic write cut short leaves beside a file (`.git-batch-XXXXXX`, the

@@ -12,13 +12,12 @@ use std::time::Duration;
 
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
 use crate::ops::safety::{self, Unsafe};
-use crate::ops::sync::SyncDetails;
-use crate::outcome::{Details, Outcome, RepoReport};
+use crate::outcome::{Details, FileRecord, Outcome, RepoChanges, RepoReport};
 use crate::repo_lock::{LockError, RepoLock};
-use crate::report::plural;
 use crate::targets::Repo;
+use crate::words::plural;
 
 /// How to undo.
 #[derive(Debug, Clone)]
@@ -179,10 +178,10 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
         Ok(status) => status,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
     };
-    let details = Details::Sync(SyncDetails {
+    let details = Details::Sync(RepoChanges {
         branch: entry.branch.clone(),
         head_before: status.head.clone(),
-        ..SyncDetails::default()
+        ..RepoChanges::default()
     });
     let ctx = Ctx {
         repo,

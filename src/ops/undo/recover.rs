@@ -3,7 +3,8 @@
 //! say where it started, and HEAD says how far it got.
 
 use crate::git::Git;
-use crate::journal::{BACKUP_REF_PREFIX, FileRecord, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::journal::{BACKUP_REF_PREFIX, INDEX_REF_PREFIX, RepoRecord, run_ref};
+use crate::outcome::FileRecord;
 
 use super::Job;
 

@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{LOCK_PATIENCE, repo_record};
-use crate::engine::in_pool;
+use crate::engine::{RunGuard, in_pool};
 use crate::error::UsageError;
 use crate::hosts::HostGate;
-use crate::journal::{Journal, JournalError, RepoRecord, RootLock, RunRecord};
+use crate::journal::{Journal, JournalError, RepoRecord, RunRecord};
 use crate::ops;
 use crate::ops::undo::{Carried, Job};
 use crate::outcome::{Outcome, RunReport};
@@ -37,12 +36,73 @@ pub fn undo(
     request: &UndoRequest<'_>,
     start: Instant,
 ) -> Result<RunReport, UsageError> {
-    let _lock = if settings.dry_run {
-        None
-    } else {
-        Some(RootLock::acquire(root, LOCK_PATIENCE)?)
+    let mut guard = RunGuard::lock(journal, root, "undo", !settings.dry_run)?;
+    let target = undoable(journal, root, request.run_id)?;
+    let others = journal.runs_for(root)?;
+    let items: Vec<(Repo, Job)> = target
+        .repos
+        .iter()
+        .filter(|r| r.to_undo())
+        .filter(|r| {
+            request
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&r.path))
+        })
+        .map(|r| {
+            let repo = Repo {
+                name: r.name.clone(),
+                path: r.path.clone(),
+                unreadable: None,
+            };
+            let job = Job {
+                record: r.clone(),
+                content: target.command != "sync",
+                carried: carried(&others, &target, r),
+            };
+            (repo, job)
+        })
+        .collect();
+    guard.record_mut().undoes = Some(target.run_id.clone());
+    let header = RunHeader {
+        command: "undo",
+        run_id: guard.run_id().map(str::to_owned),
+        root: root.to_path_buf(),
+        dry_run: settings.dry_run,
+        total: items.len(),
+        workers: settings.workers(items.len(), false),
+        check: false,
+        fixes: Vec::new(),
+        notes: vec![format!(
+            "undoing run {} ({}, {})",
+            target.run_id, target.command, target.started
+        )],
     };
-    let target = match request.run_id {
+    let options = ops::undo::UndoOptions {
+        run_id: target.run_id.clone(),
+        push: request.push,
+        dry_run: settings.dry_run,
+        timeout: settings.timeout,
+    };
+    let gate = HostGate::new(settings.per_host);
+    let run = in_pool(
+        settings,
+        header,
+        &items,
+        Layout::Lines,
+        start,
+        |(repo, job): &(Repo, Job)| ops::undo::undo(repo, job, &options, &gate),
+    );
+    if !settings.dry_run {
+        settle(journal, guard, &target, &others, &items, &run)?;
+    }
+    Ok(run)
+}
+
+/// The run `run_id` names (by default the last one on `root` not undone), if it can be undone:
+/// not undone already, not an undo itself, and it changed something.
+fn undoable(journal: &Journal, root: &Path, run_id: Option<&str>) -> Result<RunRecord, UsageError> {
+    let target = match run_id {
         Some(id) => journal.load(root, id)?,
         None => journal.last_undoable(root)?,
     };
@@ -65,111 +125,54 @@ pub fn undo(
             target.run_id, target.command
         )));
     }
-    let others = journal.runs_for(root)?;
-    let jobs: Vec<Job> = target
-        .repos
-        .iter()
-        .filter(|r| r.to_undo())
-        .filter(|r| {
-            request
-                .only
-                .as_ref()
-                .is_none_or(|only| only.contains(&r.path))
-        })
-        .map(|r| Job {
-            record: r.clone(),
-            content: target.command != "sync",
-            carried: carried(&others, &target, r),
-        })
-        .collect();
-    let repos: Vec<Repo> = jobs
-        .iter()
-        .map(|job| Repo {
-            name: job.record.name.clone(),
-            path: job.record.path.clone(),
-            unreadable: None,
-        })
-        .collect();
-    let mut record = RunRecord::start(root, "undo");
-    record.undoes = Some(target.run_id.clone());
-    let header = RunHeader {
-        command: "undo",
-        run_id: (!settings.dry_run).then(|| record.run_id.clone()),
-        root: root.to_path_buf(),
-        dry_run: settings.dry_run,
-        total: repos.len(),
-        workers: settings.workers(repos.len(), false),
-        check: false,
-        fixes: Vec::new(),
-        notes: vec![format!(
-            "undoing run {} ({}, {})",
-            target.run_id, target.command, target.started
-        )],
-    };
-    let options = ops::undo::UndoOptions {
-        run_id: target.run_id.clone(),
-        push: request.push,
-        dry_run: settings.dry_run,
-        timeout: settings.timeout,
-    };
-    let gate = HostGate::new(settings.per_host);
-    let run = in_pool(
-        settings,
-        header,
-        &repos,
-        Layout::Lines,
-        start,
-        |repo: &Repo| {
-            let job = jobs
-                .iter()
-                .find(|job| job.record.path == repo.path)
-                .expect("every undone repository comes from the run record");
-            ops::undo::undo(repo, job, &options, &gate)
-        },
-    );
-    if settings.dry_run {
-        return Ok(run);
-    }
+    Ok(target)
+}
+
+/// The bookkeeping after an undo: each repository taken back is marked in the records of the
+/// target run and of the runs linked to it, a run is undone once every repository it changed
+/// is, and the undo keeps its own record when it changed or settled something.
+fn settle(
+    journal: &Journal,
+    mut guard: RunGuard<'_>,
+    target: &RunRecord,
+    others: &[RunRecord],
+    items: &[(Repo, Job)],
+    run: &RunReport,
+) -> Result<(), UsageError> {
     // The runs whose records change: the target, and runs linked to it through a commit one
     // made and the other pushed.
     let mut touched: BTreeMap<String, RunRecord> = BTreeMap::new();
     touched.insert(target.run_id.clone(), target.clone());
-    let undo_id = record.run_id.clone();
+    let undo_id = guard.id().to_owned();
     for report in &run.repos {
         if !matches!(report.outcome, Outcome::Changed | Outcome::Unchanged) {
             continue;
         }
-        let Some(job) = jobs.iter().find(|job| job.record.path == report.path) else {
+        let Some((_, job)) = items.iter().find(|(repo, _)| repo.path == report.path) else {
             continue;
         };
-        mark(&mut touched, &target, &report.path, &undo_id);
+        mark(&mut touched, target, &report.path, &undo_id);
         if report.outcome != Outcome::Changed {
             continue;
         }
-        for linked in linked_runs(&others, &target, job) {
+        for linked in linked_runs(others, target, job) {
             touched
                 .entry(linked.run_id.clone())
                 .or_insert_with(|| linked.clone());
             mark(&mut touched, linked, &report.path, &undo_id);
         }
     }
-    let marked_any = touched.values().any(|run| {
-        run.repos
-            .iter()
-            .any(|r| r.undone_by.as_deref() == Some(undo_id.as_str()))
-    });
+    let marked = |r: &RepoRecord| r.undone_by.as_deref() == Some(undo_id.as_str());
+    let marked_any = touched.values().any(|run| run.repos.iter().any(marked));
     let worked = run
         .repos
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Changed | Outcome::Failed));
     // An undo that changed nothing and settled nothing leaves no record.
     if worked || marked_any {
-        record.repos = run.repos.iter().map(repo_record).collect();
-        record.finished = Some(crate::journal::timestamp_now());
-        journal.save(&record).map_err(UsageError::Unrecorded)?;
+        guard.write_finished(run)?;
     }
     for (_, mut changed) in touched {
-        let marked = |r: &RepoRecord| r.undone_by.as_deref() == Some(undo_id.as_str());
         if !changed.repos.iter().any(marked) {
             continue;
         }
@@ -178,7 +181,7 @@ pub fn undo(
         }
         journal.save(&changed).map_err(UsageError::Unrecorded)?;
     }
-    Ok(run)
+    Ok(())
 }
 
 /// Marks `path` in `run`'s record (as kept in `touched`) as taken back by `undo_id`.
@@ -191,7 +194,6 @@ fn mark(touched: &mut BTreeMap<String, RunRecord>, run: &RunRecord, path: &Path,
         }
     }
 }
-
 /// The earlier run whose commit `record`'s run pushed without making one of its own (`sync`,
 /// push rejected, then `sync --pull -t @failed`).
 fn carried(runs: &[RunRecord], target: &RunRecord, record: &RepoRecord) -> Option<Carried> {

@@ -4,16 +4,22 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::{Probe, not_tried, probe_hosts, refusal_notes};
 use crate::engine::in_pool;
 use crate::error::UsageError;
 use crate::git;
-use crate::hosts::HostGate;
+use crate::hosts::{HostGate, Probe, Refusals, not_tried, probe_hosts, refusal_notes};
 use crate::ops;
+use crate::ops::clone::Source;
 use crate::outcome::RunReport;
 use crate::report::{Layout, RunHeader};
 use crate::settings::Settings;
 use crate::targets::Repo;
+
+/// What one repository is cloned from: the source, and its host (probed once per host).
+struct From {
+    source: Source,
+    host: String,
+}
 
 /// `clone`: the repositories come from URLs, not from discovery; the root is made if missing.
 pub fn clone(
@@ -40,21 +46,21 @@ pub fn clone(
         })?;
     }
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-    let repos: Vec<Repo> = sources
-        .iter()
-        .map(|source| ops::clone::repo_of(&root, source))
+    let items: Vec<(Repo, From)> = sources
+        .into_iter()
+        .map(|source| {
+            let repo = ops::clone::repo_of(&root, &source);
+            let host = git::remote::host_of(&source.url);
+            (repo, From { source, host })
+        })
         .collect();
     let refused = if settings.dry_run {
-        std::collections::BTreeMap::new()
+        Refusals::new()
     } else {
-        let hosts: Vec<String> = sources
-            .iter()
-            .map(|source| git::remote::host_of(&source.url))
-            .collect();
-        let probes = sources.iter().zip(&hosts).map(|(source, host)| Probe {
-            host,
+        let probes = items.iter().map(|(_, from)| Probe {
+            host: &from.host,
             dir: &root,
-            remote: &source.url,
+            remote: &from.source.url,
             reference: "HEAD",
         });
         probe_hosts(probes, settings.timeout)
@@ -64,8 +70,8 @@ pub fn clone(
         run_id: None,
         root: root.clone(),
         dry_run: settings.dry_run,
-        total: repos.len(),
-        workers: settings.workers(repos.len(), false),
+        total: items.len(),
+        workers: settings.workers(items.len(), false),
         notes: refusal_notes(&refused),
         check: false,
         fixes: Vec::new(),
@@ -78,19 +84,14 @@ pub fn clone(
     let run = in_pool(
         settings,
         header,
-        &repos,
+        &items,
         Layout::Lines,
         start,
-        |repo: &Repo| {
-            let source = sources
-                .iter()
-                .find(|source| source.name == repo.name)
-                .expect("every repository comes from a source");
-            let host = git::remote::host_of(&source.url);
-            if refused.contains_key(&host) {
-                return not_tried(repo, &host);
+        |(repo, from): &(Repo, From)| {
+            if refused.contains_key(&from.host) {
+                return not_tried(repo, &from.host);
             }
-            ops::clone::clone(repo, source, &options, &gate)
+            ops::clone::clone(repo, &from.source, &options, &gate)
         },
     );
     Ok(run)

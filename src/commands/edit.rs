@@ -1,0 +1,99 @@
+//! The content operations (`license-update`, `file-replace`, `check`): `decide` says what
+//! changes in each repository; writing, committing, pushing and journaling are shared.
+
+use std::time::Instant;
+
+use crate::engine::{RunGuard, in_pool};
+use crate::error::UsageError;
+use crate::git::{self, Tracking};
+use crate::hosts::{HostGate, Probe, not_tried, probe_hosts, refusal_notes};
+use crate::journal::Journal;
+use crate::ops;
+use crate::ops::edit::{EditOptions, Mode, Snapshot};
+use crate::outcome::{Outcome, RepoReport, RunReport};
+use crate::pool::{self, Panicked};
+use crate::report::{Layout, RunHeader};
+use crate::settings::Settings;
+use crate::targets::Repo;
+
+/// Where a repository's change is pushed, read before the run so that each host is probed once:
+/// its tracking branch and host (`None` without one, or when the run does not push), or the
+/// panic that kept it from being read.
+type Upstream = Result<Option<(Tracking, String)>, Panicked>;
+
+/// A content operation over `repos`: `decide` says what changes in each; writing, committing,
+/// pushing and journaling are shared.
+pub fn edit<D, R>(
+    settings: &Settings,
+    mut header: RunHeader,
+    repos: Vec<Repo>,
+    mut options: EditOptions,
+    decide: &D,
+    journal: &Journal,
+    start: Instant,
+) -> Result<RunReport, UsageError>
+where
+    D: Fn(&Snapshot) -> R + Sync,
+    R: Into<ops::edit::Decided>,
+{
+    let writes = options.mode == Mode::Apply;
+    let mut guard = RunGuard::lock(journal, &header.root, header.command, writes)?;
+    if let Some(run_id) = guard.run_id() {
+        options.run_id = run_id.to_owned();
+        header.run_id = Some(run_id.to_owned());
+    }
+    guard.open()?;
+    // With --push, each repository's host, so that one that refuses is asked once.
+    let items: Vec<(Repo, Upstream)> = if writes && options.push {
+        let workers = settings.workers(repos.len(), true);
+        pool::map(repos, workers, upstream_of)
+    } else {
+        repos.into_iter().map(|repo| (repo, Ok(None))).collect()
+    };
+    let refused = probe_hosts(
+        items.iter().filter_map(|(repo, upstream)| {
+            let (tracking, host) = upstream.as_ref().ok()?.as_ref()?;
+            Some(Probe {
+                host,
+                dir: &repo.path,
+                remote: &tracking.push_remote,
+                reference: &tracking.merge_ref,
+            })
+        }),
+        settings.timeout,
+    );
+    header.notes.extend(refusal_notes(&refused));
+    let gate = HostGate::new(settings.per_host);
+    let started = |record: &_| guard.started(record);
+    let run = in_pool(
+        settings,
+        header,
+        &items,
+        Layout::Lines,
+        start,
+        |(repo, upstream): &(Repo, Upstream)| {
+            // A repository whose host could not be read for a panic fails alone, unchanged.
+            let upstream = match upstream {
+                Ok(upstream) => upstream,
+                Err(panic) => return RepoReport::failed(repo, panic.to_string()),
+            };
+            if let Some((_, host)) = upstream.as_ref().filter(|(_, h)| refused.contains_key(h)) {
+                return not_tried(repo, host);
+            }
+            let report = ops::edit::edit(repo, &options, &gate, decide, &started);
+            if matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
+                guard.keep(&report);
+            }
+            report
+        },
+    );
+    guard.finish(&run)?;
+    Ok(run)
+}
+
+/// The tracking branch of `repo`'s HEAD and its host, if it has one.
+fn upstream_of(repo: &Repo) -> Option<(Tracking, String)> {
+    let tracking = git::tracking_of_head(&git::open(&repo.path).ok()?).ok()??;
+    let host = ops::sync::host_of(&tracking);
+    Some((tracking, host))
+}

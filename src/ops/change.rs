@@ -1,0 +1,141 @@
+//! A repository as a content operation sees it (its work tree and the paths its index tracks),
+//! and one change to one of its files: what an operation decides from, and what the safety
+//! checks and the writer look at.
+
+use std::io;
+use std::path::PathBuf;
+
+use gix::bstr::{BStr, BString, ByteSlice};
+
+use crate::git::{self, fs_path};
+
+/// What an index entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Executable,
+    Symlink,
+    Submodule,
+}
+
+/// A tracked path, as the index lists it.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    /// Relative to the work tree, with `/`.
+    pub path: BString,
+    pub kind: EntryKind,
+    /// The blob the index records.
+    pub(crate) id: gix::ObjectId,
+}
+
+impl Tracked {
+    /// A regular file (executable or not): the only kind a content operation rewrites.
+    pub fn is_file(&self) -> bool {
+        matches!(self.kind, EntryKind::File | EntryKind::Executable)
+    }
+}
+
+/// A repository as a content operation sees it: its work tree and tracked paths, sorted.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub workdir: PathBuf,
+    pub tracked: Vec<Tracked>,
+    /// The index's cached root tree (its TREE extension) is HEAD's: nothing at all is staged.
+    pub(crate) nothing_staged: bool,
+    /// The repository, opened without its filter drivers, to tell what git would store.
+    pub(crate) repo: gix::Repository,
+}
+
+impl Snapshot {
+    /// The work-tree path of the repository-relative `path`.
+    pub fn path_of(&self, path: &BStr) -> PathBuf {
+        self.workdir.join(fs_path(path))
+    }
+
+    /// The content of `path` in the work tree: a regular file, not a symbolic link, at most
+    /// [`crate::ops::files::MAX_READ`] bytes.
+    pub fn read(&self, path: &BStr) -> io::Result<Vec<u8>> {
+        crate::ops::files::read_work_file(&self.path_of(path))
+    }
+
+    /// Whether git would store `a` and `b` at `path` alike: the same bytes, or the same once
+    /// cleaned as git cleans them (line endings under `core.autocrlf` or `eol`, …). Where a
+    /// filter driver applies, only the bytes count: the driver is not run.
+    pub fn stored_alike(&self, path: &BStr, a: &[u8], b: &[u8]) -> bool {
+        if a == b {
+            return true;
+        }
+        let Ok(mut stored) = git::blob::Stored::new(&self.repo) else {
+            return false;
+        };
+        matches!(
+            (stored.bytes(path, a), stored.bytes(path, b)),
+            (Ok(a), Ok(b)) if a == b
+        )
+    }
+
+    /// The index entry of `path`, if it is tracked.
+    pub fn entry(&self, path: &BStr) -> Option<&Tracked> {
+        self.tracked
+            .binary_search_by(|t| t.path.as_bstr().cmp(path))
+            .ok()
+            .map(|at| &self.tracked[at])
+    }
+}
+
+/// One file that a change writes or removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Relative to the work tree, with `/`.
+    pub path: BString,
+    /// The content now; `None` when the file does not exist yet.
+    pub old: Option<Vec<u8>>,
+    /// The content after; `None` when the change removes the file.
+    pub new: Option<Vec<u8>>,
+    /// For a file the change creates: whether to make it executable. (A rewritten file keeps
+    /// the mode it has.)
+    pub executable: bool,
+}
+
+/// The repository's tracked paths, from its index, in process.
+pub(crate) fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Snapshot, String> {
+    use gix::index::entry::Mode as M;
+    let index = opened
+        .index_or_empty()
+        .map_err(|err| format!("cannot read the index: {err}"))?;
+    let mut tracked: Vec<Tracked> = index
+        .entries()
+        .iter()
+        .filter(|entry| entry.stage_raw() == 0)
+        .map(|entry| {
+            let kind = if entry.mode == M::FILE_EXECUTABLE {
+                EntryKind::Executable
+            } else if entry.mode == M::SYMLINK {
+                EntryKind::Symlink
+            } else if entry.mode == M::COMMIT {
+                EntryKind::Submodule
+            } else {
+                EntryKind::File
+            };
+            Tracked {
+                path: entry.path(&index).to_owned(),
+                kind,
+                id: entry.id,
+            }
+        })
+        .collect();
+    tracked.sort_by(|a, b| a.path.cmp(&b.path));
+    // git drops a cached tree as soon as a path below it is staged; a valid root entry equal to
+    // HEAD's tree proves that nothing is.
+    let head_tree = opened.head_tree_id().ok().map(|id| id.detach());
+    let nothing_staged = match (index.tree(), head_tree) {
+        (Some(cached), Some(head_tree)) => cached.num_entries.is_some() && cached.id == head_tree,
+        _ => false,
+    };
+    Ok(Snapshot {
+        workdir,
+        tracked,
+        nothing_staged,
+        repo: opened.clone(),
+    })
+}
