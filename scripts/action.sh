@@ -16,10 +16,12 @@
 #   INPUT_TOKEN         a token for https clones and pushes (kept out of argv and logs)
 #   INPUT_ROOT          the folder of the fleet (default: $RUNNER_TEMP/git-batch-fleet when
 #                       repositories are cloned, else the workspace)
-#   INPUT_INSTALL       auto (git-batch from PATH, else built from the action's source; the
-#                       default) or source (always built from the action's source)
+#   INPUT_INSTALL       auto (git-batch from PATH, else the action's release for this runner,
+#                       checksum verified, else built from the action's source; the default),
+#                       release (the release or fail) or source (always built from source)
 # And GitHub's own: GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ACTION_PATH, RUNNER_TEMP,
-# GITHUB_WORKSPACE.
+# GITHUB_WORKSPACE, GITHUB_SERVER_URL (or GITHUB_API_URL), GITHUB_ACTION_REPOSITORY; and
+# GIT_BATCH_RELEASE_BASE_URL to download releases from elsewhere (a mirror; the tests).
 # Outputs: changed, unchanged, skipped, failed (counts) and report (the JSON document's path).
 # Exit: git-batch's own exit code (non-zero fails the step).
 
@@ -51,18 +53,137 @@ temp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
 action_path="${GITHUB_ACTION_PATH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 
 # --- git-batch itself ---------------------------------------------------------------------------
+# auto: a git-batch on PATH, else this action's release for the runner (checksum verified), else
+# a build from the action's source; release and source force one. The release is the one of the
+# action's own version (its Cargo.toml), from its repository on this server (GitHub Enterprise
+# included): $GITHUB_SERVER_URL/$GITHUB_ACTION_REPOSITORY/releases/download/vVERSION/, or
+# GIT_BATCH_RELEASE_BASE_URL/vVERSION/ when set (a mirror; the tests' local server). A checksum
+# that does not match is an error, never a reason to build instead.
 install="${INPUT_INSTALL:-auto}"
 case "$install" in
-    auto | source) ;;
-    *) die "install must be auto or source, not '$install'" ;;
+    auto | release | source) ;;
+    *) die "install must be auto, release or source, not '$install'" ;;
 esac
-if [[ "$install" == source ]] || ! command -v git-batch >/dev/null 2>&1; then
+bin_dir="$HOME/.cargo/bin"
+
+# The Rust target whose release archive runs here.
+release_target() {
+    local arch os
+    arch="$(uname -m)"
+    case "$arch" in
+        x86_64 | amd64) arch=x86_64 ;;
+        aarch64 | arm64) arch=aarch64 ;;
+        *) return 1 ;;
+    esac
+    case "$(uname -s)" in
+        Linux) os=unknown-linux-musl ;;
+        Darwin) os=apple-darwin ;;
+        *) return 1 ;;
+    esac
+    printf '%s-%s' "$arch" "$os"
+}
+
+# Downloads the release into $bin_dir. Returns 1 (with the reason in $why) when there is no
+# release to take; dies when there is one that does not match its checksum.
+install_release() {
+    local version target base name dir http
+    version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action_path/Cargo.toml" | head -1)"
+    [[ -n "$version" ]] || { why="no version in $action_path/Cargo.toml"; return 1; }
+    target="$(release_target)" || { why="no release is built for $(uname -s) $(uname -m)"; return 1; }
+    if [[ -n "${GIT_BATCH_RELEASE_BASE_URL:-}" ]]; then
+        base="${GIT_BATCH_RELEASE_BASE_URL%/}"
+    else
+        local server="${GITHUB_SERVER_URL:-}"
+        if [[ -z "$server" && -n "${GITHUB_API_URL:-}" ]]; then
+            # https://api.github.com -> https://github.com; https://HOST/api/v3 -> https://HOST
+            server="${GITHUB_API_URL%/api/v3}"
+            server="${server/:\/\/api.github.com/://github.com}"
+        fi
+        server="${server:-https://github.com}"
+        local repository="${GIT_BATCH_ACTION_REPOSITORY:-${GITHUB_ACTION_REPOSITORY:-}}"
+        if [[ -z "$repository" && "$action_path" == */_actions/*/*/* ]]; then
+            # A runner checks actions out into _actions/OWNER/NAME/REF.
+            repository="${action_path#*/_actions/}"
+            repository="${repository%/*}"
+        fi
+        [[ "$repository" == */* ]] || { why="the action's repository is unknown"; return 1; }
+        base="${server%/}/$repository/releases/download"
+    fi
+    name="git-batch-$version-$target"
+    command -v curl >/dev/null 2>&1 || { why="curl is not installed"; return 1; }
+    dir="$(mktemp -d "$temp/git-batch-release.XXXXXX")"
+    echo "Downloading $base/v$version/$name.tar.gz"
+    http="$(curl -sSL --retry 2 --connect-timeout 10 -o "$dir/SHA256SUMS" -w '%{http_code}' \
+        "$base/v$version/SHA256SUMS" 2>"$dir/error")" || true
+    if [[ "$http" != 200 ]]; then
+        why="no SHA256SUMS at $base/v$version/ (HTTP ${http:-error}: $(head -c 300 "$dir/error"))"
+        rm -rf "$dir"
+        return 1
+    fi
+    http="$(curl -sSL --retry 2 --connect-timeout 10 -o "$dir/$name.tar.gz" -w '%{http_code}' \
+        "$base/v$version/$name.tar.gz" 2>"$dir/error")" || true
+    if [[ "$http" != 200 ]]; then
+        why="no release asset $name.tar.gz at $base/v$version/ (HTTP ${http:-error}: $(head -c 300 "$dir/error"))"
+        rm -rf "$dir"
+        return 1
+    fi
+    local expected actual
+    expected="$(awk -v file="$name.tar.gz" '$2 == file || $2 == "*" file { print $1; exit }' "$dir/SHA256SUMS")"
+    if command -v sha256sum >/dev/null 2>&1; then
+        actual="$(sha256sum "$dir/$name.tar.gz" | cut -d' ' -f1)"
+    else
+        actual="$(shasum -a 256 "$dir/$name.tar.gz" | cut -d' ' -f1)"
+    fi
+    if [[ -z "$expected" ]]; then
+        rm -rf "$dir"
+        die "$name.tar.gz is not listed in $base/v$version/SHA256SUMS: refusing to install it"
+    fi
+    if [[ "$expected" != "$actual" ]]; then
+        rm -rf "$dir"
+        die "checksum mismatch for $base/v$version/$name.tar.gz: SHA256SUMS says $expected, the download is $actual; nothing installed"
+    fi
+    tar -xzf "$dir/$name.tar.gz" -C "$dir" || die "cannot unpack $name.tar.gz"
+    [[ -f "$dir/$name/git-batch" ]] || die "$name.tar.gz holds no $name/git-batch"
+    mkdir -p "$bin_dir" || die "cannot create $bin_dir"
+    install -m 755 "$dir/$name/git-batch" "$bin_dir/git-batch.new" &&
+        mv -f "$bin_dir/git-batch.new" "$bin_dir/git-batch" || die "cannot install into $bin_dir"
+    rm -rf "$dir"
+    echo "Installed git-batch $version ($target, sha256 $actual) into $bin_dir"
+}
+
+install_source() {
     command -v cargo >/dev/null 2>&1 ||
         die "building git-batch needs cargo (actions/checkout's runners have it; else add a Rust toolchain step)"
+    if [[ -n "${GIT_BATCH_ACTION_DECIDE_ONLY:-}" ]]; then
+        # For the tests: the decision is made and said; the build itself is tested elsewhere.
+        echo "git-batch: would build from $action_path (GIT_BATCH_ACTION_DECIDE_ONLY)"
+        exit 0
+    fi
     echo "::group::Install git-batch from $action_path"
     cargo install --locked --root "$HOME/.cargo" --path "$action_path"
     echo "::endgroup::"
-    export PATH="$HOME/.cargo/bin:$PATH"
+}
+
+if [[ "$install" == auto ]] && command -v git-batch >/dev/null 2>&1; then
+    echo "git-batch: using $(command -v git-batch)"
+elif [[ "$install" == source ]]; then
+    install_source
+    export PATH="$bin_dir:$PATH"
+else
+    now() { local t="${EPOCHREALTIME:-$(date +%s)}"; printf '%s' "${t/,/.}"; }
+    started="$(now)"
+    echo "::group::Install git-batch from the action's release"
+    why=""
+    if install_release; then
+        echo "::endgroup::"
+        echo "git-batch: installed from the release in $(awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')s"
+    else
+        echo "::endgroup::"
+        [[ "$install" == auto ]] || die "install: release, but $why"
+        echo "git-batch: $why; building it from source instead"
+        install_source
+    fi
+    export PATH="$bin_dir:$PATH"
 fi
 echo "git-batch: $(git-batch --version)"
 

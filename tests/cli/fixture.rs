@@ -1,6 +1,8 @@
 //! The fleet builder: real repositories with real bare remotes in a temporary folder, every git
 //! call and every `git-batch` run in one sealed environment (after git-branchless's
-//! `testing.rs`), so that no user or system configuration can change what a test sees.
+//! `testing.rs`), so that no user or system configuration can change what a test sees. The
+//! less used builders are in submodules: repositories stopped on a conflict or a lock in
+//! `conflicts`, git's own view of a repository's state (`GitStatus`) in `status`.
 
 use std::cell::Cell;
 use std::ffi::OsStr;
@@ -11,6 +13,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tempfile::TempDir;
+
+mod conflicts;
+mod status;
+
+pub use status::GitStatus;
 
 /// Seconds since the epoch of the first commit's date: 2026-01-01T00:00:00Z.
 const EPOCH: u64 = 1_767_225_600;
@@ -388,59 +395,6 @@ impl Fleet {
         self.git(&self.path(name), &["checkout", "-q", "--detach", "HEAD"]);
     }
 
-    /// Creates a branch `side` and a commit on it and on `main` that change `conflict.txt`
-    /// differently, leaving `main` checked out.
-    fn diverge(&self, name: &str) {
-        let path = self.path(name);
-        self.commit_file(name, "conflict.txt", "base\n", "add conflict.txt");
-        self.git(&path, &["checkout", "-q", "-b", "side"]);
-        self.commit_file(name, "conflict.txt", "side\n", "side change");
-        self.git(&path, &["checkout", "-q", "main"]);
-        self.commit_file(name, "conflict.txt", "main\n", "main change");
-    }
-
-    /// A real `git rebase side` that stops on a conflict.
-    pub fn start_conflicting_rebase(&self, name: &str) {
-        self.diverge(name);
-        let output = self.git_output(&self.path(name), &["rebase", "side"]);
-        assert!(
-            !output.status.success(),
-            "the rebase should stop on a conflict"
-        );
-        assert!(
-            self.path(name).join(".git/rebase-merge").is_dir()
-                || self.path(name).join(".git/rebase-apply").is_dir(),
-            "the rebase should be in progress"
-        );
-    }
-
-    /// A real `git merge side` that stops on a conflict.
-    pub fn start_conflicting_merge(&self, name: &str) {
-        self.diverge(name);
-        let output = self.git_output(&self.path(name), &["merge", "side"]);
-        assert!(
-            !output.status.success(),
-            "the merge should stop on a conflict"
-        );
-        assert!(self.path(name).join(".git/MERGE_HEAD").is_file());
-    }
-
-    /// A `git stash pop` that stops on a conflict in README.md: an unresolved path, and no
-    /// merge or rebase in progress.
-    pub fn stash_pop_conflict(&self, name: &str) {
-        let path = self.path(name);
-        self.write(name, "README.md", "# mine\n");
-        self.git(&path, &["stash", "-q"]);
-        self.commit_file(name, "README.md", "# theirs\n", "theirs");
-        let output = self.git_output(&path, &["stash", "pop"]);
-        assert!(!output.status.success(), "the stash pop should conflict");
-    }
-
-    /// Creates `.git/index.lock`, as a git process that is still running (or crashed) leaves it.
-    pub fn lock_index(&self, name: &str) {
-        fs::write(self.path(name).join(".git/index.lock"), "").expect("create index.lock");
-    }
-
     /// `git worktree add` of a new branch `wt-…` of `repo` at `ROOT/name` (its `.git` is a file).
     pub fn add_worktree(&self, repo: &str, name: &str) -> PathBuf {
         let path = self.path(name);
@@ -503,12 +457,6 @@ impl Fleet {
             fs::write(&config, text).expect("write .git/config");
         }
     }
-
-    /// Runs `git status --porcelain=v2 --branch` in `name` and parses what it says.
-    pub fn porcelain(&self, name: &str) -> GitStatus {
-        let text = self.git(&self.path(name), &["status", "--porcelain=v2", "--branch"]);
-        GitStatus::parse(&text)
-    }
 }
 
 /// Copies the folder `from` to `to` (files keep their mode; symbolic links are not expected),
@@ -526,84 +474,6 @@ fn copy_tree(from: &Path, to: &Path) {
             copy_tree(&entry.path(), &target);
         } else {
             fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
-}
-
-/// What `git status --porcelain=v2 --branch` reports, reduced to git-batch's fields.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitStatus {
-    pub branch: Option<String>,
-    pub upstream: Option<String>,
-    pub ahead: u64,
-    pub behind: u64,
-    pub staged: u64,
-    pub unstaged: u64,
-    pub conflicted: u64,
-    pub untracked: u64,
-}
-
-impl GitStatus {
-    /// Parses porcelain v2 (see git-status(1), "Porcelain Format Version 2").
-    pub fn parse(text: &str) -> GitStatus {
-        let mut status = GitStatus {
-            branch: None,
-            upstream: None,
-            ahead: 0,
-            behind: 0,
-            staged: 0,
-            unstaged: 0,
-            conflicted: 0,
-            untracked: 0,
-        };
-        for line in text.lines() {
-            let mut words = line.split(' ');
-            match words.next() {
-                Some("#") => match (words.next(), words.next()) {
-                    (Some("branch.head"), Some(head)) if head != "(detached)" => {
-                        status.branch = Some(head.to_owned());
-                    }
-                    (Some("branch.upstream"), Some(upstream)) => {
-                        status.upstream = Some(upstream.to_owned());
-                    }
-                    (Some("branch.ab"), Some(ahead)) => {
-                        status.ahead = ahead.trim_start_matches('+').parse().expect("+N");
-                        let behind = words.next().expect("-M");
-                        status.behind = behind.trim_start_matches('-').parse().expect("-M");
-                    }
-                    _ => {}
-                },
-                // Ordinary and renamed or copied entries: `1 XY …`, `2 XY …`.
-                Some("1" | "2") => {
-                    let xy = words.next().expect("an XY field").as_bytes();
-                    status.staged += u64::from(xy[0] != b'.');
-                    status.unstaged += u64::from(xy[1] != b'.');
-                }
-                Some("u") => status.conflicted += 1,
-                Some("?") => status.untracked += 1,
-                _ => {}
-            }
-        }
-        status
-    }
-
-    /// The same fields as they appear in one repository of git-batch's `status` JSON.
-    pub fn of_json(repo: &Value) -> GitStatus {
-        let count = |field: &str| {
-            repo[field]
-                .as_u64()
-                .unwrap_or_else(|| panic!("`{field}` is a count in {repo}"))
-        };
-        let text = |field: &str| repo[field].as_str().map(str::to_owned);
-        GitStatus {
-            branch: text("branch"),
-            upstream: text("upstream"),
-            ahead: count("ahead"),
-            behind: count("behind"),
-            staged: count("staged"),
-            unstaged: count("unstaged"),
-            conflicted: count("conflicted"),
-            untracked: count("untracked"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `license-update` on real repositories: whole-token SPDX rewriting in every comment style and
-//! byte layout, manifests edited in place, license files replaced only when they hold the old
-//! text, REUSE's `LICENSES/`, prose, binary, untracked and dirty files left alone, `--check`,
-//! dry runs that write nothing, and undo.
+//! byte layout, deprecated identifiers, manifests edited in place, prose and binary files left
+//! alone, `--check`, dry runs that write nothing, and names that are not UTF-8. The license files
+//! themselves are in `license_files`, the user's work, pushing and undo in `license_safety`; the
+//! helpers here are shared with both.
 
 use std::fs;
 
@@ -51,18 +52,18 @@ fn read(fleet: &Fleet, name: &str, file: &str) -> Vec<u8> {
     fs::read(fleet.path(name).join(file)).expect("read a file")
 }
 
-fn text(fleet: &Fleet, name: &str, file: &str) -> String {
+pub fn text(fleet: &Fleet, name: &str, file: &str) -> String {
     String::from_utf8(read(fleet, name, file)).expect("UTF-8")
 }
 
-fn outcome(document: &Value, name: &str) -> String {
+pub fn outcome(document: &Value, name: &str) -> String {
     repo(document, name)["outcome"]
         .as_str()
         .expect("an outcome")
         .to_owned()
 }
 
-fn files(document: &Value, name: &str) -> Vec<String> {
+pub fn files(document: &Value, name: &str) -> Vec<String> {
     repo(document, name)["files"]
         .as_array()
         .expect("files")
@@ -72,7 +73,7 @@ fn files(document: &Value, name: &str) -> Vec<String> {
 }
 
 /// The paths HEAD's commit changed.
-fn committed_paths(fleet: &Fleet, name: &str) -> Vec<String> {
+pub fn committed_paths(fleet: &Fleet, name: &str) -> Vec<String> {
     fleet
         .git(
             &fleet.path(name),
@@ -84,7 +85,7 @@ fn committed_paths(fleet: &Fleet, name: &str) -> Vec<String> {
         .collect()
 }
 
-const MIT_TO_APACHE: [&str; 5] = ["license-update", "--old", "MIT", "--new", "Apache-2.0"];
+pub const MIT_TO_APACHE: [&str; 5] = ["license-update", "--old", "MIT", "--new", "Apache-2.0"];
 
 #[test]
 fn a_whole_project_changes_license_and_check_passes_afterwards() {
@@ -372,190 +373,6 @@ fn a_workspace_member_that_inherits_its_license_is_left_alone() {
     assert_eq!(text(&fleet, "ws", "crates/member/Cargo.toml"), member);
 }
 
-const REUSE_TOML: &str = "version = 1\n\n[[annotations]]\npath = \"assets/**\"  # images\n\
-                          SPDX-FileCopyrightText = \"2024 Jane\"\n\
-                          SPDX-License-Identifier = \"MIT\"\n";
-const DEP5: &str = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n\
-                    Files: assets/*\nCopyright: 2024 Jane\nLicense: MIT\n\n\
-                    Files: vendor/*\nCopyright: 2020 Them\nLicense: MIT-0\n";
-
-#[test]
-fn the_reuse_layout_renames_the_license_text() {
-    let fleet = Fleet::new();
-    // As REUSE downloads it: no title line.
-    let mit_text = MIT_LICENSE.replace("MIT License\n\n", "");
-    repo_with(
-        &fleet,
-        "reuse",
-        &[
-            ("LICENSES/MIT.txt", mit_text.as_bytes()),
-            ("LICENSES/CC0-1.0.txt", b"CC0 text\n"),
-            (
-                "src/a.c",
-                b"// SPDX-FileCopyrightText: 2024 Jane\n// SPDX-License-Identifier: MIT\n",
-            ),
-            ("logo.png.license", b"SPDX-License-Identifier: MIT\n"),
-            ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00"),
-            ("REUSE.toml", REUSE_TOML.as_bytes()),
-            (".reuse/dep5", DEP5.as_bytes()),
-        ],
-    );
-    let run = fleet.json_exit(&MIT_TO_APACHE, 0);
-    assert_eq!(
-        files(&run, "reuse"),
-        [
-            ".reuse/dep5",
-            "LICENSES/Apache-2.0.txt",
-            "LICENSES/MIT.txt",
-            "REUSE.toml",
-            "logo.png.license",
-            "src/a.c"
-        ]
-    );
-    assert_eq!(
-        text(&fleet, "reuse", "REUSE.toml"),
-        REUSE_TOML.replace("\"MIT\"", "\"Apache-2.0\"")
-    );
-    assert_eq!(
-        text(&fleet, "reuse", ".reuse/dep5"),
-        DEP5.replace("License: MIT\n", "License: Apache-2.0\n")
-    );
-    let dir = fleet.path("reuse");
-    assert!(!dir.join("LICENSES/MIT.txt").exists());
-    assert!(text(&fleet, "reuse", "LICENSES/Apache-2.0.txt").starts_with("Apache License"));
-    assert_eq!(text(&fleet, "reuse", "LICENSES/CC0-1.0.txt"), "CC0 text\n");
-    assert_eq!(
-        text(&fleet, "reuse", "logo.png.license"),
-        "SPDX-License-Identifier: Apache-2.0\n"
-    );
-    assert!(
-        !UserState::of(&fleet, "reuse").is_dirty(),
-        "the new file is committed"
-    );
-}
-
-#[test]
-fn a_license_file_holding_another_license_is_never_clobbered() {
-    let fleet = Fleet::new();
-    repo_with(
-        &fleet,
-        "odd",
-        &[
-            (
-                "LICENSE",
-                b"All rights reserved. Ask Jane before using any of this.\n",
-            ),
-            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
-        ],
-    );
-    repo_with(
-        &fleet,
-        "gpl",
-        &[(
-            "COPYING",
-            b"GNU GENERAL PUBLIC LICENSE, something else entirely\n",
-        )],
-    );
-    let before = UserState::of(&fleet, "odd");
-    let run = fleet.json_exit(&MIT_TO_APACHE, 0);
-    assert_eq!(outcome(&run, "odd"), "skipped");
-    let message = repo(&run, "odd")["message"].as_str().expect("a reason");
-    assert!(
-        message.contains("LICENSE") && message.contains("--ids-only"),
-        "{message}"
-    );
-    assert_eq!(UserState::of(&fleet, "odd"), before);
-    // A repository that does not declare the old license at all is simply not concerned.
-    assert_eq!(outcome(&run, "gpl"), "unchanged");
-    // --ids-only rewrites the declarations and leaves the license file alone.
-    let ids = fleet.json_exit(
-        &[
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "Apache-2.0",
-            "--ids-only",
-        ],
-        0,
-    );
-    assert_eq!(files(&ids, "odd"), ["a.rs"]);
-}
-
-#[test]
-fn an_id_without_text_is_refused_before_anything_is_touched() {
-    let fleet = Fleet::new();
-    repo_with(
-        &fleet,
-        "app",
-        &[
-            ("LICENSE", MIT_LICENSE.as_bytes()),
-            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
-        ],
-    );
-    let image = FolderImage::of(&fleet.base);
-    let output = fleet
-        .cmd()
-        .args([
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "PMPL-1.0-or-later",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("--license-file") && stderr.contains("--ids-only"),
-        "{stderr}"
-    );
-    assert!(image.changes(&FolderImage::of(&fleet.base)).is_empty());
-    for bad in [
-        &["--old", "MIT", "--new", "MIT OR ISC"][..],
-        &["--old", "MIT", "--new", "MIT"],
-        &[
-            "--old",
-            "MIT",
-            "--new",
-            "ISC",
-            "--license-file",
-            "/nonexistent/file",
-        ],
-    ] {
-        let mut args = vec!["license-update"];
-        args.extend_from_slice(bad);
-        fleet.cmd().args(&args).assert().code(2);
-    }
-    assert!(image.changes(&FolderImage::of(&fleet.base)).is_empty());
-
-    // With the text given, the custom id goes everywhere, the copyright line with it.
-    let custom = fleet.base.join("pmpl.txt");
-    fs::write(
-        &custom,
-        "Parity Public License\n\nCopyright <year> <owner>\n\nTerms.\n",
-    )
-    .expect("write the text");
-    let run = fleet.json_exit(
-        &[
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "PMPL-1.0-or-later",
-            "--license-file",
-            custom.to_str().expect("UTF-8"),
-        ],
-        0,
-    );
-    assert_eq!(files(&run, "app"), ["LICENSE", "a.rs"]);
-    assert_eq!(
-        text(&fleet, "app", "LICENSE"),
-        "Parity Public License\n\nCopyright (c) 2021 Jane Doe\n\nTerms.\n"
-    );
-}
-
 #[test]
 fn a_dry_run_writes_nothing_and_shows_the_diff() {
     let fleet = Fleet::new();
@@ -590,288 +407,6 @@ fn a_dry_run_writes_nothing_and_shows_the_diff() {
         image.changes(&FolderImage::of(&fleet.base)).is_empty(),
         "a dry run leaves every byte, mtime and the journal alone"
     );
-}
-
-#[test]
-fn the_users_work_is_never_mixed_into_the_commit() {
-    let fleet = Fleet::new();
-    for name in ["edited", "elsewhere", "staged"] {
-        repo_with(
-            &fleet,
-            name,
-            &[
-                ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
-                ("b.txt", b"b\n"),
-            ],
-        );
-    }
-    // An unstaged edit to a file the update touches: the repository is skipped.
-    fleet.write("edited", "a.rs", "// SPDX-License-Identifier: MIT\nmine\n");
-    // Staged work in a file the update touches: skipped too.
-    fleet.write(
-        "staged",
-        "a.rs",
-        "// SPDX-License-Identifier: MIT\nstaged\n",
-    );
-    fleet.git(&fleet.path("staged"), &["add", "a.rs"]);
-    // Work elsewhere: the update goes ahead and commits only its own file; the rest stays.
-    fleet.write("elsewhere", "b.txt", "b, edited\n");
-    fleet.write("elsewhere", "c.txt", "staged\n");
-    fleet.git(&fleet.path("elsewhere"), &["add", "c.txt"]);
-
-    let edited = UserState::of(&fleet, "edited");
-    let staged = UserState::of(&fleet, "staged");
-    let run = fleet.json_exit(
-        &[
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "ISC",
-            "--ids-only",
-        ],
-        0,
-    );
-    assert_eq!(outcome(&run, "edited"), "skipped");
-    assert_eq!(outcome(&run, "staged"), "skipped");
-    assert!(repo(&run, "edited")["message"].to_string().contains("a.rs"));
-    assert_eq!(UserState::of(&fleet, "edited"), edited);
-    assert_eq!(UserState::of(&fleet, "staged"), staged);
-
-    assert_eq!(outcome(&run, "elsewhere"), "changed");
-    assert_eq!(committed_paths(&fleet, "elsewhere"), ["a.rs"]);
-    let status = fleet.git(&fleet.path("elsewhere"), &["status", "--porcelain"]);
-    assert_eq!(
-        status, " M b.txt\nA  c.txt\n",
-        "the user's work is as it was"
-    );
-    assert_eq!(text(&fleet, "elsewhere", "b.txt"), "b, edited\n");
-}
-
-#[test]
-fn undo_restores_the_old_license_and_keeps_the_users_work() {
-    let fleet = Fleet::new();
-    repo_with(
-        &fleet,
-        "app",
-        &[
-            ("LICENSE", MIT_LICENSE.as_bytes()),
-            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
-        ],
-    );
-    repo_with(
-        &fleet,
-        "loose",
-        &[("a.rs", b"// SPDX-License-Identifier: MIT\n")],
-    );
-    fleet.write("app", "wip.txt", "work in progress\n");
-    let app = UserState::of(&fleet, "app");
-    let loose = UserState::of(&fleet, "loose");
-    let head = fleet.head("app");
-
-    fleet.json_exit(
-        &[
-            "-t",
-            "app",
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "Apache-2.0",
-        ],
-        0,
-    );
-    assert_ne!(fleet.head("app"), head);
-    let no_commit = fleet.json_exit(
-        &[
-            "-t",
-            "loose",
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "Apache-2.0",
-            "--no-commit",
-        ],
-        0,
-    );
-    assert_eq!(outcome(&no_commit, "loose"), "changed");
-    assert!(
-        UserState::of(&fleet, "loose").is_dirty(),
-        "--no-commit leaves the change unstaged"
-    );
-
-    let undone = fleet.json_exit(&["undo"], 0);
-    assert_eq!(outcome(&undone, "loose"), "changed", "{undone}");
-    assert_eq!(UserState::of(&fleet, "loose"), loose);
-    let undone = fleet.json_exit(&["undo"], 0);
-    assert_eq!(outcome(&undone, "app"), "changed", "{undone}");
-    assert_eq!(
-        UserState::of(&fleet, "app"),
-        app,
-        "HEAD, index and every byte as before"
-    );
-}
-
-#[test]
-fn undo_refuses_a_file_edited_since_the_run() {
-    let fleet = Fleet::new();
-    repo_with(
-        &fleet,
-        "app",
-        &[("a.rs", b"// SPDX-License-Identifier: MIT\n")],
-    );
-    fleet.json_exit(
-        &[
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "ISC",
-            "--no-commit",
-        ],
-        0,
-    );
-    fleet.write(
-        "app",
-        "a.rs",
-        "// SPDX-License-Identifier: ISC\nand my edit\n",
-    );
-    let undone = fleet.json_exit(&["undo"], 0);
-    assert_eq!(outcome(&undone, "app"), "skipped");
-    assert_eq!(
-        text(&fleet, "app", "a.rs"),
-        "// SPDX-License-Identifier: ISC\nand my edit\n"
-    );
-}
-
-#[test]
-fn pushing_is_as_safe_as_sync() {
-    let fleet = Fleet::new();
-    for name in ["fine", "behind"] {
-        repo_with(
-            &fleet,
-            name,
-            &[("a.rs", b"// SPDX-License-Identifier: MIT\n")],
-        );
-    }
-    fleet.advance_remote("behind", "other.txt", "someone else\n");
-    let behind_remote = fleet.remote_head("behind");
-    let run = fleet.json_exit(
-        &["license-update", "--old", "MIT", "--new", "ISC", "--push"],
-        1,
-    );
-    assert_eq!(outcome(&run, "fine"), "changed");
-    assert_eq!(repo(&run, "fine")["pushed"], true);
-    assert_eq!(fleet.remote_head("fine"), fleet.head("fine"));
-    assert_eq!(outcome(&run, "behind"), "failed");
-    let message = repo(&run, "behind")["message"].as_str().expect("a reason");
-    assert!(
-        message.contains("rejected") && message.contains("stays local"),
-        "{message}"
-    );
-    assert_eq!(fleet.remote_head("behind"), behind_remote, "never forced");
-}
-
-#[test]
-fn unsafe_repositories_are_skipped_but_check_still_reads_them() {
-    let fleet = Fleet::new();
-    for name in ["detached", "locked", "rebasing", "refusing"] {
-        repo_with(
-            &fleet,
-            name,
-            &[("a.rs", b"// SPDX-License-Identifier: MIT\n")],
-        );
-    }
-    fleet.detach("detached");
-    fleet.lock_index("locked");
-    fleet.start_conflicting_rebase("rebasing");
-    fleet.hook(
-        "refusing",
-        "pre-commit",
-        "echo 'no relicensing here' >&2; exit 1",
-    );
-    let states: Vec<UserState> = ["detached", "locked", "rebasing", "refusing"]
-        .iter()
-        .map(|name| UserState::of(&fleet, name))
-        .collect();
-    let run = fleet.json_exit(&["license-update", "--old", "MIT", "--new", "ISC"], 1);
-    assert_eq!(outcome(&run, "detached"), "skipped");
-    assert_eq!(outcome(&run, "locked"), "skipped");
-    assert_eq!(outcome(&run, "rebasing"), "skipped");
-    assert_eq!(outcome(&run, "refusing"), "failed");
-    let message = repo(&run, "refusing")["message"]
-        .as_str()
-        .expect("a reason");
-    assert!(
-        message.contains("no relicensing here") && message.contains("as they were"),
-        "{message}"
-    );
-    for (name, before) in ["detached", "locked", "rebasing", "refusing"]
-        .iter()
-        .zip(states)
-    {
-        assert_eq!(UserState::of(&fleet, name), before, "{name} is untouched");
-    }
-    // --check reads even a detached HEAD (as CI checks out) and a locked index (as in a hook).
-    let check = fleet.json_exit(
-        &["license-update", "--old", "MIT", "--new", "ISC", "--check"],
-        1,
-    );
-    assert_eq!(outcome(&check, "detached"), "changed");
-    assert_eq!(outcome(&check, "locked"), "changed");
-}
-
-#[test]
-fn a_pushed_relicensing_is_undone_only_by_a_revert_with_undo_push() {
-    let fleet = Fleet::new();
-    repo_with(
-        &fleet,
-        "app",
-        &[
-            ("LICENSE", MIT_LICENSE.as_bytes()),
-            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
-        ],
-    );
-    fleet.json_exit(
-        &[
-            "license-update",
-            "--old",
-            "MIT",
-            "--new",
-            "Apache-2.0",
-            "--push",
-        ],
-        0,
-    );
-    let pushed = fleet.remote_head("app");
-    assert_eq!(pushed, fleet.head("app"));
-
-    let refused = fleet.json_exit(&["undo"], 0);
-    assert_eq!(outcome(&refused, "app"), "skipped");
-    assert!(
-        repo(&refused, "app")["message"]
-            .to_string()
-            .contains("--push")
-    );
-    assert_eq!(
-        fleet.remote_head("app"),
-        pushed,
-        "nothing undone remotely without --push"
-    );
-
-    let undone = fleet.json_exit(&["undo", "--push"], 0);
-    assert_eq!(outcome(&undone, "app"), "changed", "{undone}");
-    let head = fleet.head("app");
-    assert_eq!(fleet.remote_head("app"), head, "the revert is pushed");
-    let parent = fleet.git(&fleet.path("app"), &["rev-parse", "HEAD^"]);
-    assert_eq!(parent.trim(), pushed, "a new commit on top, never a force");
-    assert_eq!(
-        text(&fleet, "app", "a.rs"),
-        "// SPDX-License-Identifier: MIT\n"
-    );
-    assert_eq!(text(&fleet, "app", "LICENSE"), MIT_LICENSE);
-    assert!(!UserState::of(&fleet, "app").is_dirty());
 }
 
 #[test]

@@ -1,15 +1,15 @@
-//! Which repositories a run works on: discovery (`--depth`, worktrees, symbolic links), every
-//! target spec form of the contract, `--exclude`, `--where` and `--shard`, and the usage errors
-//! (exit 2, naming the culprit) when a target matches nothing.
+//! Which repositories a run works on: discovery (`--depth`, worktrees, symbolic links, paths
+//! that are not UTF-8), every target spec form of the contract, `--exclude`, config defaults, and
+//! the usage errors (exit 2, naming the culprit) when a target matches nothing. `--where` and
+//! `--shard` are in `targets_filters`.
 
-use std::collections::BTreeSet;
 use std::fs;
 
 use crate::fixture::{Fleet, names, strings};
 
 /// Repositories at depth 2 (found by default) and at depth 3 (`api-x/web`, `team/*`), with a
 /// space and a non-ASCII letter among the names. No remotes: discovery does not need them.
-fn named_fleet() -> Fleet {
+pub fn named_fleet() -> Fleet {
     let fleet = Fleet::new();
     for name in [
         "alpha",
@@ -329,138 +329,6 @@ fn failed_needs_the_journal_and_is_a_usage_error_for_now() {
     let fleet = named_fleet();
     let stderr = usage_error(&fleet, &["-t", "@failed"]);
     assert!(stderr.contains("@failed"), "{stderr}");
-}
-
-/// One repository per state that `--where` can ask about.
-fn state_fleet() -> Fleet {
-    let fleet = Fleet::new();
-    for name in [
-        "clean",
-        "dirty",
-        "staged",
-        "untracked",
-        "ahead",
-        "behind",
-        "detached",
-    ] {
-        fleet.add_repo(name);
-    }
-    fleet.make_dirty("dirty");
-    fleet.stage("staged");
-    fleet.add_untracked("untracked");
-    fleet.make_ahead("ahead", 1);
-    fleet.commit_file("ahead", "docs/guide.md", "guide\n", "add a guide");
-    fleet.make_behind("behind", 2);
-    fleet.detach("detached");
-    fleet.add_repo_without_remote("local");
-    fleet.add_repo("feature");
-    fleet.git(&fleet.path("feature"), &["checkout", "-q", "-b", "feature"]);
-    fleet
-}
-
-#[test]
-fn where_keeps_repositories_by_state() {
-    let fleet = state_fleet();
-    let cases: &[(&[&str], &[&str])] = &[
-        (&["-w", "dirty"], &["dirty", "staged", "untracked"]),
-        (
-            &["-w", "clean"],
-            &["ahead", "behind", "clean", "detached", "feature", "local"],
-        ),
-        (&["-w", "ahead"], &["ahead"]),
-        (&["-w", "behind"], &["behind"]),
-        (&["-w", "detached"], &["detached"]),
-        (&["-w", "no-upstream"], &["feature", "local"]),
-        (&["-w", "branch=feature"], &["feature"]),
-        (
-            &["--where", "branch=main"],
-            &[
-                "ahead",
-                "behind",
-                "clean",
-                "dirty",
-                "local",
-                "staged",
-                "untracked",
-            ],
-        ),
-        (&["-w", "has=docs/guide.md"], &["ahead"]),
-        (&["-w", "has=./docs/guide.md"], &["ahead"]),
-        (&["-w", "clean", "-w", "no-upstream"], &["feature", "local"]),
-        (&["-w", "dirty", "-w", "has=staged.txt"], &["staged"]),
-        (&["-w", "ahead", "-w", "behind"], &[]),
-    ];
-    for (args, expected) in cases {
-        assert_eq!(fleet.list(args), strings(expected), "{args:?}");
-    }
-    // A file that exists but is not tracked does not count for `has=`.
-    assert_eq!(fleet.list(&["-w", "has=untracked.txt"]), strings(&[]));
-}
-
-#[test]
-fn where_refuses_paths_that_leave_the_repository() {
-    let fleet = named_fleet();
-    for state in ["has=../alpha/README.md", "has=/etc/passwd", "sparkly"] {
-        let output = fleet
-            .cmd()
-            .args(["-w", state, "list"])
-            .output()
-            .expect("run");
-        assert_eq!(output.status.code(), Some(2), "-w {state}");
-    }
-}
-
-/// The documented shard hash, FNV-1a 64: a repository is in slice `hash(name) % N + 1`.
-fn fnv1a_64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-fn shards(fleet: &Fleet, count: u64) -> Vec<Vec<String>> {
-    (1..=count)
-        .map(|index| fleet.list(&["--shard", &format!("{index}/{count}")]))
-        .collect()
-}
-
-#[test]
-fn shards_cover_the_fleet_exactly_once_and_stay_put() {
-    let fleet = Fleet::new();
-    let mut all: Vec<String> = (1..=12).map(|i| format!("repo-{i:02}")).collect();
-    all.extend(["gamma ray".to_owned(), "délta".to_owned()]);
-    for name in &all {
-        fleet.add_repo_without_remote(name);
-    }
-    all.sort();
-    let mut before = Vec::new();
-    for count in 1..=5 {
-        let slices = shards(&fleet, count);
-        let mut seen = BTreeSet::new();
-        for (index, slice) in (1..).zip(&slices) {
-            for name in slice {
-                assert!(
-                    seen.insert(name.clone()),
-                    "{name} is in two of {count} shards"
-                );
-                assert_eq!(
-                    fnv1a_64(name.as_bytes()) % count + 1,
-                    index,
-                    "{name} is not in the documented shard of {count}"
-                );
-            }
-        }
-        assert_eq!(seen.into_iter().collect::<Vec<_>>(), all, "{count} shards");
-        before.push(slices);
-    }
-    // Adding a repository moves no other between shards.
-    fleet.add_repo_without_remote("newcomer");
-    for (count, old) in (1..=5).zip(&before) {
-        let new = shards(&fleet, count);
-        for (old, mut new) in old.iter().zip(new) {
-            new.retain(|name| name != "newcomer");
-            assert_eq!(&new, old, "{count} shards after adding a repository");
-        }
-    }
 }
 
 #[test]

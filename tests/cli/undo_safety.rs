@@ -1,8 +1,9 @@
 //! `undo` never takes more than the run did: the user's other staged work survives the undo of
-//! a content operation and a revert on the remote, intent-to-add files come back as such, a run
-//! cut short is restored from its refs, a damaged record stops undo instead of being passed
-//! over, every path the tool recommends after a rejected push stays undoable, and the
-//! bookkeeping (undone in steps, already undone, no-op undos, empty runs) is right.
+//! a content operation and a revert on the remote, intent-to-add files come back as such, a
+//! damaged record stops undo instead of being passed over, every path the tool recommends after
+//! a rejected push stays undoable, nothing is removed through a symbolic link, and the
+//! bookkeeping (undone in steps, already undone, no-op undos, empty runs) is right. Runs that
+//! did not finish are in `undo_cut_short`, which shares the helpers here.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -13,14 +14,14 @@ use serde_json::Value;
 use crate::fixture::{Fleet, repo};
 use crate::observe::UserState;
 
-fn outcome(document: &Value, name: &str) -> String {
+pub fn outcome(document: &Value, name: &str) -> String {
     repo(document, name)["outcome"]
         .as_str()
         .expect("an outcome")
         .to_owned()
 }
 
-fn message(document: &Value, name: &str) -> String {
+pub fn message(document: &Value, name: &str) -> String {
     repo(document, name)["message"]
         .as_str()
         .expect("a message")
@@ -30,7 +31,7 @@ fn message(document: &Value, name: &str) -> String {
 /// A repository with committed `ci.yml`, `a.txt`, `b.txt`, and in it every kind of work the
 /// undo of a content operation must leave alone: `a.txt` staged at v2 with v3 in the working
 /// tree, a staged new file, a staged deletion, an intent-to-add file, an untracked file.
-fn repo_with_unrelated_work(fleet: &Fleet, name: &str) {
+pub fn repo_with_unrelated_work(fleet: &Fleet, name: &str) {
     let dir = fleet.add_repo(name);
     fleet.write(name, "ci.yml", "old\n");
     fleet.write(name, "a.txt", "a v1\n");
@@ -48,7 +49,7 @@ fn repo_with_unrelated_work(fleet: &Fleet, name: &str) {
     fleet.add_untracked(name);
 }
 
-fn replacement(fleet: &Fleet) -> PathBuf {
+pub fn replacement(fleet: &Fleet) -> PathBuf {
     let path = fleet.base.join("replacement.yml");
     fs::write(&path, "name: ci\n").expect("write the replacement");
     path
@@ -384,57 +385,6 @@ fn a_rejected_push_then_the_recommended_pull_stays_undoable() {
     assert_eq!(again.status.code(), Some(2), "{again:?}");
 }
 
-/// Rewrites `name`'s entry in the record of `run_id` as a run cut short leaves it: started,
-/// with no outcome after.
-fn cut_short(fleet: &Fleet, run_id: &str, name: &str) {
-    let file = fleet
-        .journal_files()
-        .into_iter()
-        .find(|path| path.ends_with(format!("{run_id}.json")))
-        .expect("the run's record");
-    let mut record: Value =
-        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
-    record["finished"] = Value::Null;
-    for entry in record["repos"].as_array_mut().expect("repos") {
-        if entry["name"] == name {
-            entry["started"] = Value::Bool(true);
-            entry["outcome"] = Value::from("unchanged");
-            entry["head_after"] = Value::Null;
-            entry["commit"] = Value::Null;
-            entry["index_tree"] = Value::Null;
-            if let Some(fields) = entry.as_object_mut() {
-                fields.remove("files");
-            }
-        }
-    }
-    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
-}
-
-#[test]
-fn a_run_cut_short_is_restored_from_its_refs() {
-    let fleet = Fleet::new();
-    for name in ["committed", "staged-only"] {
-        crate::undo::every_kind_of_work(&fleet, name);
-    }
-    let before = [
-        UserState::of(&fleet, "committed"),
-        UserState::of(&fleet, "staged-only"),
-    ];
-    let sync = fleet.json_exit(&["sync", "--no-push"], 0);
-    let id = sync["run_id"].as_str().expect("a run id");
-    // Killed before the commit of one: HEAD as it was, the index as `git add -A` left it.
-    let dir = fleet.path("staged-only");
-    fleet.git(&dir, &["reset", "-q", "--soft", "HEAD^"]);
-    cut_short(&fleet, id, "committed");
-    cut_short(&fleet, id, "staged-only");
-
-    let undo = fleet.json_exit(&["undo"], 0);
-    assert_eq!(outcome(&undo, "committed"), "changed", "{undo:#}");
-    assert_eq!(outcome(&undo, "staged-only"), "changed", "{undo:#}");
-    assert_eq!(UserState::of(&fleet, "committed"), before[0]);
-    assert_eq!(UserState::of(&fleet, "staged-only"), before[1]);
-}
-
 #[test]
 fn the_first_run_of_a_rejected_push_and_pull_is_undoable_by_its_own_id() {
     let fleet = Fleet::new();
@@ -491,29 +441,6 @@ fn undo_of_a_created_file_removes_it_and_its_new_folders_and_keeps_the_rest() {
 }
 
 #[test]
-fn a_content_run_cut_short_after_its_commit_is_restored_from_its_refs() {
-    let fleet = Fleet::new();
-    repo_with_unrelated_work(&fleet, "app");
-    let before = UserState::of(&fleet, "app");
-    let new = replacement(&fleet);
-    let run = fleet.json_exit(
-        &[
-            "file-replace",
-            "--pattern",
-            "ci.yml",
-            "--replacement",
-            new.to_str().expect("UTF-8"),
-        ],
-        0,
-    );
-    let id = run["run_id"].as_str().expect("a run id");
-    cut_short(&fleet, id, "app");
-    let undo = fleet.json_exit(&["undo"], 0);
-    assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
-    assert_eq!(UserState::of(&fleet, "app"), before);
-}
-
-#[test]
 fn undo_never_removes_a_file_through_a_symbolic_link() {
     let fleet = Fleet::new();
     let dir = fleet.add_repo("app");
@@ -540,108 +467,4 @@ fn undo_never_removes_a_file_through_a_symbolic_link() {
         outside.join("workflows/ci.yml").exists(),
         "nothing removed outside"
     );
-}
-
-#[test]
-fn a_content_run_cut_short_before_its_commit_puts_back_what_it_wrote() {
-    let fleet = Fleet::new();
-    for name in ["no-commit", "before-commit"] {
-        repo_with_unrelated_work(&fleet, name);
-        fleet.write(name, "second.yml", "second\n");
-        fleet.git(&fleet.path(name), &["add", "second.yml"]);
-        fleet.git(
-            &fleet.path(name),
-            &["commit", "-q", "-m", "second", "second.yml"],
-        );
-    }
-    let before = [
-        UserState::of(&fleet, "no-commit"),
-        UserState::of(&fleet, "before-commit"),
-    ];
-    let new = replacement(&fleet);
-    let new = new.to_str().expect("UTF-8");
-    let base = ["file-replace", "--pattern", "*.yml", "--replacement", new];
-    let mut args = vec!["-t", "no-commit"];
-    args.extend(base);
-    args.push("--no-commit");
-    let loose = fleet.json_exit(&args, 0);
-    let mut args = vec!["-t", "before-commit"];
-    args.extend(base);
-    let committed = fleet.json_exit(&args, 0);
-    // Killed before the commit: HEAD where it was, the files written in the working tree.
-    let dir = fleet.path("before-commit");
-    fleet.git(&dir, &["reset", "-q", "--soft", "HEAD^"]);
-    fleet.git(&dir, &["reset", "-q", "HEAD", "--", "ci.yml", "second.yml"]);
-    for (document, name) in [(&loose, "no-commit"), (&committed, "before-commit")] {
-        let id = document["run_id"].as_str().expect("a run id");
-        cut_short_keeping_files(&fleet, id, name);
-        // One file was never written, and an atomic write was cut short.
-        fleet.write(name, "second.yml", "second\n");
-        fleet.write(name, ".git-batch-Ab12Cd", "name: ci\n");
-    }
-    let runs = [&loose, &committed].map(|run| run["run_id"].as_str().expect("an id"));
-    for ((state, name), id) in before.iter().zip(["no-commit", "before-commit"]).zip(runs) {
-        let undo = fleet.json_exit(&["undo", id], 0);
-        assert_eq!(outcome(&undo, name), "changed", "{undo:#}");
-        assert_eq!(&UserState::of(&fleet, name), state, "{name}");
-    }
-}
-
-/// As [`cut_short`], keeping the files the run was about to write (as the run records them
-/// before its first write).
-fn cut_short_keeping_files(fleet: &Fleet, run_id: &str, name: &str) {
-    let file = fleet
-        .journal_files()
-        .into_iter()
-        .find(|path| path.ends_with(format!("{run_id}.json")))
-        .expect("the run's record");
-    let mut record: Value =
-        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
-    record["finished"] = Value::Null;
-    for entry in record["repos"].as_array_mut().expect("repos") {
-        if entry["name"] == name {
-            entry["started"] = Value::Bool(true);
-            entry["outcome"] = Value::from("failed");
-            entry["head_after"] = Value::Null;
-            entry["commit"] = Value::Null;
-        }
-    }
-    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
-}
-
-#[test]
-fn undo_leaves_a_repository_alone_while_another_run_holds_it() {
-    let fleet = Fleet::new();
-    fleet.add_repo("app");
-    fleet.make_dirty("app");
-    let before = UserState::of(&fleet, "app");
-    fleet.json_exit(&["sync", "--no-push"], 0);
-    let synced = UserState::of(&fleet, "app");
-    // Another run's lock on the repository (as a run from another root would hold it).
-    let lock = fleet.path("app").join(".git/git-batch.lock");
-    // `-o`: flock itself holds the lock, not the command it runs, so killing it lets go.
-    let mut holder = std::process::Command::new("flock")
-        .arg("-o")
-        .arg(&lock)
-        .args(["sleep", "30"])
-        .spawn()
-        .expect("run flock");
-    let held = std::time::Instant::now();
-    while !lock.exists() && held.elapsed() < std::time::Duration::from_secs(5) {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    let undo = fleet.json_exit(&["undo"], 0);
-    let _ = holder.kill();
-    let _ = holder.wait();
-    assert_eq!(outcome(&undo, "app"), "skipped", "{undo:#}");
-    assert!(
-        message(&undo, "app").contains("another git-batch run"),
-        "{undo:#}"
-    );
-    assert_eq!(UserState::of(&fleet, "app"), synced, "left alone");
-
-    let undo = fleet.json_exit(&["undo"], 0);
-    assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
-    assert_eq!(UserState::of(&fleet, "app"), before);
 }

@@ -33,6 +33,7 @@ pub(super) struct Editor<'a> {
 }
 
 impl Editor<'_> {
+    // One sequence on purpose: begin, write, commit (a failed one puts the files back), push.
     pub(super) fn run(
         mut self,
         tracking: Option<&Tracking>,

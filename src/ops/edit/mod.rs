@@ -114,111 +114,43 @@ where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
 {
-    let skip = |reason: String| RepoReport::new(repo, Outcome::Skipped, reason);
     let opened = match git::open(&repo.path) {
         Ok(opened) => opened,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
     };
     // Taken before HEAD and the index are read: what the run records as "before" is what it
     // found with no other run working here.
-    let _lock = match options.mode {
-        Mode::Apply => match RepoLock::acquire(opened.git_dir()) {
-            Ok(lock) => Some(lock),
-            Err(held @ LockError::Held { .. }) => return skip(held.to_string()),
-            Err(err) => return RepoReport::failed(repo, err.to_string()),
-        },
-        _ => None,
+    let _lock = match lock(&opened, options.mode) {
+        Ok(lock) => lock,
+        Err(stop) => return stop.report(repo),
     };
-    let Some(workdir) = opened.workdir().map(Path::to_path_buf) else {
-        return skip("a bare repository has no files to change".into());
-    };
-    let head = match opened.head() {
-        Ok(head) => head,
-        Err(err) => return RepoReport::failed(repo, format!("cannot read HEAD: {err}")),
-    };
-    let head_id = head.id().map(|id| id.detach());
-    let branch = head
-        .referent_name()
-        .map(|name| name.shorten().to_str_lossy().into_owned());
-    let mut tracking = None;
-    if options.mode != Mode::Check {
-        if let Some(reason) = unsafe_state(&opened, options) {
-            return skip(reason);
-        }
-        if options.push {
-            match git::tracking_of_head(&opened) {
-                Ok(Some(found)) => tracking = Some(found),
-                Ok(None) => {
-                    return skip(
-                        "no upstream to push to: set one (git push -u REMOTE BRANCH), or leave \
-                         out --push"
-                            .into(),
-                    );
-                }
-                Err(err) => return RepoReport::failed(repo, err.to_string()),
-            }
-        }
-    }
-    let snapshot = match snapshot(&opened, workdir) {
-        Ok(snapshot) => snapshot,
-        Err(err) => return RepoReport::failed(repo, err),
+    let Survey {
+        snapshot,
+        head_before,
+        branch,
+        tracking,
+    } = match survey(&opened, options) {
+        Ok(survey) => survey,
+        Err(stop) => return stop.report(repo),
     };
     let Decided { decision, mentions } = decide(&snapshot).into();
-    let noted = |report: RepoReport| {
-        report.with_details(Details::Edit(RepoChanges {
-            mentions: mentions.clone(),
-            ..RepoChanges::default()
-        }))
-    };
-    let changes = match decision {
-        Decision::Unchanged(message) => {
-            return noted(RepoReport::new(repo, Outcome::Unchanged, message));
+    let changes = match changes_to_make(repo, &opened, &snapshot, decision, options) {
+        Ok(changes) => changes,
+        Err(stop) => {
+            return stop.report(repo).with_details(Details::Edit(RepoChanges {
+                mentions,
+                ..RepoChanges::default()
+            }));
         }
-        Decision::Skip(reason) => return noted(skip(reason)),
-        Decision::Change(changes) => changes,
     };
-    if options.mode != Mode::Check {
-        let git = Git::new(&repo.path, options.timeout);
-        let dry_run = options.mode == Mode::DryRun;
-        if let Some(reason) = guard::touches_user_work(&opened, &snapshot, &changes, &git, dry_run)
-        {
-            return noted(skip(reason));
-        }
-    }
-    let files: Vec<String> = changes
-        .iter()
-        .map(|c| c.path.to_str_lossy().into_owned())
-        .collect();
     let mut details = RepoChanges {
-        diff: options.diff.then(|| diff::unified(&snapshot, &changes)),
-        file_count: files.len(),
-        files,
         mentions,
         branch,
-        head_before: head_id.map(|id| id.to_string()),
-        ..RepoChanges::default()
+        head_before,
+        ..changed_files(&snapshot, &changes, options.diff)
     };
     if options.mode != Mode::Apply {
-        details.head_after.clone_from(&details.head_before);
-        if options.mode == Mode::DryRun {
-            details.planned = changes
-                .iter()
-                .map(|c| {
-                    let planned = Planned::of(c.old.is_some(), c.new.is_some());
-                    (c.path.to_str_lossy().into_owned(), planned)
-                })
-                .collect();
-        }
-        let message = format!("would change {}", describe_files(&details.files));
-        if options.mode == Mode::Check {
-            // What the fix, a real run that commits, would refuse, in the order it checks; said
-            // under the fix command, where the fix is (the line stays what the check found).
-            let git = Git::new(&repo.path, options.timeout);
-            details.fix_blocked = unsafe_state_for_fix(&opened, options)
-                .or_else(|| guard::touches_user_work(&opened, &snapshot, &changes, &git, true));
-        }
-        return RepoReport::new(repo, Outcome::Changed, message)
-            .with_details(Details::Edit(details));
+        return report_unwritten(repo, &opened, &snapshot, &changes, options, details);
     }
     let git = Git::new(&repo.path, options.timeout);
     let hash = opened.object_hash();
@@ -238,6 +170,165 @@ where
         Err(failure) => (Outcome::Failed, failure),
     };
     RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
+}
+
+/// Why a content operation stops before it writes anything.
+enum Stop {
+    /// Nothing to change; the message says why.
+    Unchanged(String),
+    /// Not applicable or not safe; the message says why.
+    Skip(String),
+    Failed(String),
+}
+
+impl Stop {
+    fn report(self, repo: &Repo) -> RepoReport {
+        match self {
+            Stop::Unchanged(message) => RepoReport::new(repo, Outcome::Unchanged, message),
+            Stop::Skip(reason) => RepoReport::new(repo, Outcome::Skipped, reason),
+            Stop::Failed(reason) => RepoReport::failed(repo, reason),
+        }
+    }
+}
+
+/// The repository's lock, for a real run; a dry run or a check writes nothing and takes none.
+fn lock(opened: &gix::Repository, mode: Mode) -> Result<Option<RepoLock>, Stop> {
+    if mode != Mode::Apply {
+        return Ok(None);
+    }
+    match RepoLock::acquire(opened.git_dir()) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(held @ LockError::Held { .. }) => Err(Stop::Skip(held.to_string())),
+        Err(err) => Err(Stop::Failed(err.to_string())),
+    }
+}
+
+/// What a content operation reads of a repository before it decides.
+struct Survey {
+    snapshot: Snapshot,
+    head_before: Option<String>,
+    branch: Option<String>,
+    /// Where `--push` pushes to.
+    tracking: Option<git::Tracking>,
+}
+
+/// Reads HEAD, the upstream (with `--push`) and the tracked files, after the checks a run
+/// that writes makes first.
+fn survey(opened: &gix::Repository, options: &EditOptions) -> Result<Survey, Stop> {
+    let Some(workdir) = opened.workdir().map(Path::to_path_buf) else {
+        return Err(Stop::Skip(
+            "a bare repository has no files to change".into(),
+        ));
+    };
+    let head = opened
+        .head()
+        .map_err(|err| Stop::Failed(format!("cannot read HEAD: {err}")))?;
+    let head_before = head.id().map(|id| id.detach().to_string());
+    let branch = head
+        .referent_name()
+        .map(|name| name.shorten().to_str_lossy().into_owned());
+    let tracking = match options.mode {
+        Mode::Check => None,
+        Mode::Apply | Mode::DryRun => ready_to_write(opened, options)?,
+    };
+    let snapshot = snapshot(opened, workdir).map_err(Stop::Failed)?;
+    Ok(Survey {
+        snapshot,
+        head_before,
+        branch,
+        tracking,
+    })
+}
+
+/// Whether a run that writes may: the repository's state, and with `--push` an upstream,
+/// which it returns.
+fn ready_to_write(
+    opened: &gix::Repository,
+    options: &EditOptions,
+) -> Result<Option<git::Tracking>, Stop> {
+    if let Some(reason) = unsafe_state(opened, options) {
+        return Err(Stop::Skip(reason));
+    }
+    if !options.push {
+        return Ok(None);
+    }
+    match git::tracking_of_head(opened) {
+        Ok(Some(found)) => Ok(Some(found)),
+        Ok(None) => Err(Stop::Skip(
+            "no upstream to push to: set one (git push -u REMOTE BRANCH), or leave out --push"
+                .into(),
+        )),
+        Err(err) => Err(Stop::Failed(err.to_string())),
+    }
+}
+
+/// The changes the operation decided, unless a run that writes would touch the user's work.
+fn changes_to_make(
+    repo: &Repo,
+    opened: &gix::Repository,
+    snapshot: &Snapshot,
+    decision: Decision,
+    options: &EditOptions,
+) -> Result<Vec<Change>, Stop> {
+    let changes = match decision {
+        Decision::Unchanged(message) => return Err(Stop::Unchanged(message)),
+        Decision::Skip(reason) => return Err(Stop::Skip(reason)),
+        Decision::Change(changes) => changes,
+    };
+    if options.mode != Mode::Check {
+        let git = Git::new(&repo.path, options.timeout);
+        let dry_run = options.mode == Mode::DryRun;
+        if let Some(reason) = guard::touches_user_work(opened, snapshot, &changes, &git, dry_run) {
+            return Err(Stop::Skip(reason));
+        }
+    }
+    Ok(changes)
+}
+
+/// The paths of `changes`, and with `--diff` the diff, as the report shows them.
+fn changed_files(snapshot: &Snapshot, changes: &[Change], with_diff: bool) -> RepoChanges {
+    let mut details = RepoChanges {
+        diff: with_diff.then(|| diff::unified(snapshot, changes)),
+        ..RepoChanges::default()
+    };
+    details.set_files(
+        changes
+            .iter()
+            .map(|c| c.path.to_str_lossy().into_owned())
+            .collect(),
+    );
+    details
+}
+
+/// The report of a dry run or a check that found `changes`: what a real run would do, and
+/// for a check, why its fix would be refused, if it would.
+fn report_unwritten(
+    repo: &Repo,
+    opened: &gix::Repository,
+    snapshot: &Snapshot,
+    changes: &[Change],
+    options: &EditOptions,
+    mut details: RepoChanges,
+) -> RepoReport {
+    details.head_after.clone_from(&details.head_before);
+    if options.mode == Mode::DryRun {
+        details.planned = changes
+            .iter()
+            .map(|c| {
+                let planned = Planned::of(c.old.is_some(), c.new.is_some());
+                (c.path.to_str_lossy().into_owned(), planned)
+            })
+            .collect();
+    }
+    let message = format!("would change {}", describe_files(&details.files));
+    if options.mode == Mode::Check {
+        // What the fix, a real run that commits, would refuse, in the order it checks; said
+        // under the fix command, where the fix is (the line stays what the check found).
+        let git = Git::new(&repo.path, options.timeout);
+        details.fix_blocked = unsafe_state_for_fix(opened, options)
+            .or_else(|| guard::touches_user_work(opened, snapshot, changes, &git, true));
+    }
+    RepoReport::new(repo, Outcome::Changed, message).with_details(Details::Edit(details))
 }
 
 /// Why the repository cannot take a change now, if it cannot: the checks every writing command
