@@ -483,7 +483,7 @@ fn the_commit_is_made_in_process_unless_something_of_the_repositorys_own_would_r
         "git commit only where the hook is: {commits:?}"
     );
     assert!(fleet.path("hooked").join(".git/hook-ran").exists());
-    assert_eq!(parent(&fleet, "plain"), before);
+    assert_eq!(show(&fleet, "plain", "%P", "HEAD"), before);
     assert_eq!(show(&fleet, "plain", "%s", "HEAD"), "chore: batch update");
     let reflog = fleet.git(&fleet.path("plain"), &["reflog", "-1", "--format=%gs"]);
     assert_eq!(reflog.trim(), "commit: chore: batch update");
