@@ -448,3 +448,46 @@ fn git_sync_is_sync_under_the_name_the_old_script_used() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("git-sync"), "the alias is shown: {help}");
 }
+
+#[test]
+fn the_commit_is_made_in_process_unless_something_of_the_repositorys_own_would_run() {
+    let fleet = Fleet::new();
+    for name in ["plain", "hooked"] {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+    }
+    fleet.hook(
+        "hooked",
+        "commit-msg",
+        "echo ran > \"$(git rev-parse --git-dir)/hook-ran\"",
+    );
+    let before = fleet.head("plain");
+    let shim = GitShim::new(&fleet);
+
+    let output = fleet
+        .batch_in(&fleet.root)
+        .env("PATH", shim.path_env())
+        .args(["sync", "--no-push"])
+        .output()
+        .expect("run git-batch");
+
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let commits: Vec<String> = shim
+        .calls()
+        .into_iter()
+        .filter(|call| call.split(' ').any(|word| word == "commit"))
+        .collect();
+    assert_eq!(
+        commits.len(),
+        1,
+        "git commit only where the hook is: {commits:?}"
+    );
+    assert!(fleet.path("hooked").join(".git/hook-ran").exists());
+    assert_eq!(show(&fleet, "plain", "%P", "HEAD"), before);
+    assert_eq!(show(&fleet, "plain", "%s", "HEAD"), "chore: batch update");
+    let reflog = fleet.git(&fleet.path("plain"), &["reflog", "-1", "--format=%gs"]);
+    assert_eq!(reflog.trim(), "commit: chore: batch update");
+    let fsck = fleet.git_output(&fleet.path("plain"), &["fsck", "--strict"]);
+    assert!(fsck.status.success() && fsck.stderr.is_empty(), "{fsck:?}");
+    assert!(!UserState::of(&fleet, "plain").is_dirty());
+}

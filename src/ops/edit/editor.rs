@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use gix::bstr::ByteSlice;
 
 use super::{Change, EditOptions, Snapshot};
+use crate::git::commit::{Committed, Written};
 use crate::git::push::REJECTED;
 use crate::git::{self, Git, GitError, PushResult, Tracking, os_path};
 use crate::hosts::HostGate;
@@ -91,9 +92,14 @@ impl Editor<'_> {
                 ),
             });
         }
-        // The commit git just made (HEAD may already be one made on top of it).
-        let printed = committed.unwrap_or_default();
-        self.details.commit = crate::ops::sync::commit_made(self.git.dir(), &printed);
+        self.details.commit = match committed {
+            Ok(Committed::InProcess { id, .. }) => Some(id),
+            // The commit git just made (HEAD may already be one made on top of it).
+            Ok(Committed::ByGit(printed)) => {
+                crate::ops::sync::commit_made(self.git.dir(), &printed.stdout)
+            }
+            Err(_) => None,
+        };
         let mut message = format!("committed {files}");
         if let Some(tracking) = tracking {
             let host = crate::ops::sync::host_of(tracking);
@@ -164,11 +170,38 @@ impl Editor<'_> {
     }
 
     /// Commits exactly the changed paths; other staged work stays staged and out of the commit.
-    /// (`--only` builds a second, temporary index for that; with nothing else staged,
-    /// `--include` commits the same tree from the index itself, with a third fewer file
-    /// operations.)
-    /// Returns what `git commit` printed (its summary line names the commit).
-    fn commit(&self) -> Result<String, String> {
+    /// In process (HEAD's tree with the written files, the index updated as `git commit
+    /// --only` leaves it) when nothing of the repository's own would run or differ on a
+    /// `git commit`; otherwise by git: `--only` builds a second, temporary index for that; with
+    /// nothing else staged, `--include` commits the same tree from the index itself, with a
+    /// third fewer file operations. With git, what it printed (its summary line names the
+    /// commit).
+    fn commit(&self) -> Result<Committed, String> {
+        // HEAD as the turn found it, still: a commit made since would otherwise become the
+        // parent of the run's.
+        if git::refs::head_id_in(self.opened).ok().flatten() != self.details.head_before {
+            return Err(
+                "HEAD moved while the run was working here (a commit made meanwhile?); \
+                 nothing committed"
+                    .into(),
+            );
+        }
+        let written: Vec<Written<'_>> = self
+            .changes
+            .iter()
+            .map(|change| Written {
+                path: change.path.as_bstr(),
+                content: change.new.as_deref(),
+            })
+            .collect();
+        if let Some((id, files)) = git::commit::in_process(
+            self.git.dir(),
+            &self.options.message,
+            self.details.head_before.as_deref(),
+            Some(&written),
+        )? {
+            return Ok(Committed::InProcess { id, files });
+        }
         let created: Vec<&Change> = self
             .changes
             .iter()
@@ -195,18 +228,9 @@ impl Editor<'_> {
             "--",
         ]);
         args.extend(self.changes.iter().map(|c| os_path(&c.path)));
-        // HEAD as the turn found it, still: a commit made since would otherwise become the
-        // parent of the run's.
-        if git::refs::head_id_in(self.opened).ok().flatten() != self.details.head_before {
-            return Err(
-                "HEAD moved while the run was working here (a commit made meanwhile?); \
-                 nothing committed"
-                    .into(),
-            );
-        }
         self.git
             .run(&args)
-            .map(|output| output.stdout)
+            .map(Committed::ByGit)
             .map_err(|err| match err {
                 GitError::Failed { message, .. } => format!("commit refused: {message}"),
                 other => other.to_string(),

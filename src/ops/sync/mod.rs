@@ -17,6 +17,7 @@ use crate::targets::Repo;
 use crate::words::plural;
 
 mod steps;
+use crate::git::commit::Committed;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
 use steps::{
     commit_staged, files_changed, mid_rebase, network_failure, parent_of, rebase_stop, stage_all,
@@ -409,10 +410,20 @@ impl Syncer<'_> {
                     .into(),
             ));
         }
-        let output = commit_staged(git, &self.options.message).map_err(&restore_index)?;
-        // The commit git just made, found from HEAD by the abbreviated id git printed: HEAD
-        // itself may already be a commit someone made on top of it.
-        self.details.commit = commit_made(git.dir(), &output.stdout);
+        let committed = commit_staged(
+            git,
+            &self.options.message,
+            self.details.head_before.as_deref(),
+        )
+        .map_err(&restore_index)?;
+        let (commit, output) = match committed {
+            // Made on HEAD as the run found it, or not at all.
+            Committed::InProcess { id, .. } => (Some(id), None),
+            // The commit git just made, found from HEAD by the abbreviated id git printed:
+            // HEAD itself may already be a commit someone made on top of it.
+            Committed::ByGit(output) => (commit_made(git.dir(), &output.stdout), Some(output)),
+        };
+        self.details.commit = commit;
         // The paths it changed, read from the commit itself; should that fail, git's own count
         // (from its summary line) still says how many.
         let listed = self
@@ -427,7 +438,9 @@ impl Syncer<'_> {
                     .map(|p| p.to_str_lossy().into_owned())
                     .collect(),
             ),
-            _ => self.details.file_count = files_changed(&output.stdout),
+            _ => {
+                self.details.file_count = output.map_or(0, |output| files_changed(&output.stdout));
+            }
         }
         let files = self.details.file_count;
         if let Some(commit) = &self.details.commit {

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::git::commit::Committed;
 use crate::git::{self, Git, GitError, PushResult, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::RepoRecord;
@@ -151,12 +152,22 @@ pub(super) fn stage_all(
     git.check(&args).map_err(|err| err.to_string())
 }
 
-/// `git commit` of what is staged, with `message`. The repository's own hooks and signing
-/// settings apply, as they would by hand. Not `--quiet`: the summary line names the commit made
-/// (and counts its files, should reading the commit fail). `maintenance.auto=false`: git would start a detached
+/// The commit of what is staged, with `message`, on `head` (HEAD as the run found it): made in
+/// process when nothing of the repository's own would run or differ on a `git commit`
+/// ([`git::commit::plan`]), the ref moved only if HEAD is still `head`; otherwise by
+/// `git commit`, the repository's own hooks and signing settings applying as they would by
+/// hand. Not `--quiet`: the summary line names the commit made (and counts its files, should
+/// reading the commit fail). `maintenance.auto=false`: git would start a detached
 /// housekeeping process after each commit; a batch run would leave hundreds racing each other
 /// once it ends. The next commit made by hand runs it as usual.
-pub(super) fn commit_staged(git: &Git<'_>, message: &str) -> Result<git::GitOutput, String> {
+pub(super) fn commit_staged(
+    git: &Git<'_>,
+    message: &str,
+    head: Option<&str>,
+) -> Result<Committed, String> {
+    if let Some((id, files)) = git::commit::in_process(git.dir(), message, head, None)? {
+        return Ok(Committed::InProcess { id, files });
+    }
     git.run(&[
         "-c",
         "maintenance.auto=false",
@@ -176,6 +187,7 @@ pub(super) fn commit_staged(git: &Git<'_>, message: &str) -> Result<git::GitOutp
             commit_failure(&err)
         }
     })
+    .map(Committed::ByGit)
 }
 
 /// Pushes `commit` (the run's own tip, by id: never whatever HEAD has become since) to the
