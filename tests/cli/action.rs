@@ -397,7 +397,11 @@ pub(crate) fn path_without_git_batch(path: &str, scratch: &Path) -> String {
         .map(|(i, dir)| {
             if Path::new(dir).join("git-batch").exists() {
                 let shadow = scratch.join(i.to_string());
-                link_programs_but_git_batch(Path::new(dir), &shadow);
+                // A second call with the same `scratch` (one test, several steps) finds the
+                // links already made.
+                if !shadow.exists() {
+                    link_programs_but_git_batch(Path::new(dir), &shadow);
+                }
                 shadow.display().to_string()
             } else {
                 dir.to_owned()
