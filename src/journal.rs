@@ -11,7 +11,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::{FileRecord, Outcome};
+use crate::outcome::{ChangeBranch, FileRecord, Outcome, PrRecord};
 
 mod clock;
 mod damaged;
@@ -155,6 +155,12 @@ pub struct RepoRecord {
     /// The undo run that took this repository back, when the run was undone in steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undone_by: Option<String>,
+    /// `--branch`: the branch the change went on, and its tips before the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_branch: Option<ChangeBranch>,
+    /// `--pr`: the change request opened or found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr: Option<PrRecord>,
 }
 
 impl RepoRecord {

@@ -68,6 +68,12 @@ pub struct RepoChanges {
     /// The commit this run made, if it made one.
     pub commit: Option<String>,
     pub pushed: bool,
+    /// `--branch`: the branch the change went on, off the checked-out one; absent otherwise.
+    #[serde(skip)]
+    pub change_branch: Option<ChangeBranch>,
+    /// `--pr`: the change request opened or found for `change_branch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pr: Option<PrRecord>,
     /// `--check`: why the fix command the check prints would skip this repository as it is
     /// (uncommitted work in a file it changes, a detached HEAD, …); absent when it would not.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,6 +98,44 @@ impl RepoChanges {
         self.file_count = files.len();
         self.files = files;
     }
+}
+
+/// What a `--branch` run did with its branch: enough for undo to take it back (delete the
+/// branch it made, or put the tips it moved back) and for `prs` to find it again.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChangeBranch {
+    /// The branch's short name (`NAME` of `refs/heads/NAME`).
+    pub name: String,
+    /// The branch the change request merges into.
+    pub base: String,
+    /// The remote the branch was pushed to.
+    pub remote: String,
+    /// The local branch's tip before the run; `None` when the run created it.
+    pub local_before: Option<String>,
+    /// The branch's tip on the remote before the run; `None` when the run created it there.
+    pub remote_before: Option<String>,
+    /// The commit the run made on the branch.
+    pub commit: Option<String>,
+    /// Whether the commit reached the remote.
+    pub pushed: bool,
+}
+
+/// A change request (pull request, merge request) a run opened or found, as the journal keeps
+/// it and the JSON shows it (`prs` adds `checks` and `review` to what it prints).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PrRecord {
+    pub number: u64,
+    pub url: String,
+    /// `open`, `draft`, `merged` or `closed`, as last seen.
+    pub state: String,
+    /// `false` when it was already open and the run only found it.
+    pub created: bool,
+    /// The forge's host as `.git-batch.toml` or the known list names it (with `:PORT`).
+    #[serde(skip_serializing)]
+    pub forge: String,
+    /// The repository's path on the forge (`owner/name`, `group/sub/name`).
+    #[serde(skip_serializing)]
+    pub repo: String,
 }
 
 /// What `exec` adds to a repository's entry.

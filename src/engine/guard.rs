@@ -147,6 +147,8 @@ pub(crate) fn repo_record(report: &RepoReport) -> RepoRecord {
             started: false,
             intent_to_add: Vec::new(),
             undone_by: None,
+            change_branch: details.change_branch.clone(),
+            pr: details.pr.clone(),
         };
     }
     let details = match &report.details {
@@ -168,5 +170,7 @@ pub(crate) fn repo_record(report: &RepoReport) -> RepoRecord {
         started: false,
         intent_to_add: details.map(|d| d.intent_to_add.clone()).unwrap_or_default(),
         undone_by: None,
+        change_branch: details.and_then(|d| d.change_branch.clone()),
+        pr: details.and_then(|d| d.pr.clone()),
     }
 }

@@ -49,6 +49,8 @@ pub(crate) fn journal_started(
         started: true,
         intent_to_add: before.intent_to_add.to_vec(),
         undone_by: None,
+        change_branch: None,
+        pr: None,
     };
     let Err(err) = started(&record) else {
         return Ok(());
