@@ -27,6 +27,7 @@ pub mod repo_path;
 pub mod report;
 pub mod settings;
 pub mod targets;
+pub mod watch;
 pub mod words;
 
 mod app;

@@ -139,3 +139,27 @@ pub(crate) fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Sna
         repo: opened.clone(),
     })
 }
+
+/// `--branch NAME [--base BRANCH]` and, with `--pr`, what to open: the change goes on branch
+/// `name`, off the checked-out one (see DESIGN.md, "Change requests").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BranchOptions {
+    pub name: String,
+    /// `--base`; `None`: the remote's default branch, else the current branch's upstream.
+    pub base: Option<String>,
+    /// `--pr` and its flags; `None` without `--pr`.
+    pub pr: Option<PrOptions>,
+}
+
+/// `--pr`'s flags, read and checked once (`--body-file` already read into `body`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrOptions {
+    /// `--title`; `None`: the commit's subject.
+    pub title: Option<String>,
+    /// `--body` or `--body-file`'s text; `None`: the commit's body and a line naming the run.
+    pub body: Option<String>,
+    pub draft: bool,
+    pub labels: Vec<String>,
+    pub reviewers: Vec<String>,
+    pub assignees: Vec<String>,
+}
