@@ -19,6 +19,7 @@ use crate::settings::{Command, EditFlags, Settings};
 
 mod context;
 mod list;
+mod watch;
 
 use context::Context;
 
@@ -120,6 +121,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         } => clone(&context()?, items, list.as_deref(), base_url),
         Command::Undo { run_id, push } => undo(&context()?, run_id.as_deref(), *push),
         Command::Runs => runs(&context()?),
+        Command::Watch(options) => watch::watch(settings, cwd, options),
         Command::RunsPrune { older_than, keep } => runs_prune(
             &context()?,
             &PruneRule {

@@ -285,6 +285,9 @@ impl Printer {
     }
 
     fn emit(&mut self, text: &str) {
+        if RUNS_SILENCED.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let out = &mut self.out;
         let mut write = || {
             wrote(out.write_all(text.as_bytes()).and_then(|()| out.flush()));
@@ -429,6 +432,20 @@ pub fn print_interrupt(again: bool) {
              finish (Ctrl-C again stops them)"
         )
     };
+}
+
+/// Whether runs print nothing on standard output (`watch --sync`: the view or the stream owns it).
+static RUNS_SILENCED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, a run prints nothing on standard output: `watch` tells its syncs its own way.
+pub fn silence_runs() {
+    RUNS_SILENCED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints one JSON line on standard output and flushes it at once (`watch`'s stream).
+pub fn print_json_line(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    wrote(writeln!(out, "{value}").and_then(|()| out.flush()));
 }
 
 // The listings: `list`, and the journal's `runs` and `runs prune`.

@@ -1,0 +1,147 @@
+//! `watch`: the engine on this thread, its front end (the full-screen view, or the jsonl
+//! printer off a terminal) on another; Ctrl-C and SIGTERM ask the engine to stop, and the watch
+//! ends with exit 0.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crossbeam_channel::Sender;
+
+use super::context::Context;
+use crate::error::UsageError;
+use crate::exit::ExitCode;
+use crate::ops::sync::SyncOptions;
+use crate::report::RunHeader;
+use crate::settings::{AutoSync, Format, Settings, WatchOptions};
+use crate::targets::Repo;
+use crate::watch::engine::{Engine, EngineOptions, Fleet};
+use crate::watch::event::{ViewCommand, ViewEvent};
+use crate::watch::fetch::FetchSettings;
+
+/// `watch`: follows the selected repositories until `q`, Ctrl-C or SIGTERM.
+pub(super) fn watch(
+    settings: &Settings,
+    cwd: &Path,
+    options: &WatchOptions,
+) -> Result<ExitCode, UsageError> {
+    let (commands, heard) = crossbeam_channel::unbounded();
+    // Installed before the context's own handler (which then stays out): here a Ctrl-C is the
+    // way to quit, not an interruption.
+    install_quit_handler(commands.clone());
+    let context = Context::open(settings, cwd)?;
+    let (root, repos) = context.select()?;
+    let settings = &context.settings;
+    let engine_options = EngineOptions {
+        root: root.clone(),
+        depth: settings.selection.depth,
+        workers: settings.workers(repos.len(), true),
+        fetch_every: options.fetch_every,
+        fetch: FetchSettings {
+            timeout: settings.timeout,
+            per_host: settings.per_host,
+            workers: settings.workers(repos.len(), false),
+        },
+        sync: options.sync.clone(),
+    };
+    // What a sync prints would break the view and the stream: its outcome is told as a note.
+    crate::report::silence_runs();
+    let fleet = RunFleet { context: &context };
+    let (events, received) = crossbeam_channel::unbounded::<ViewEvent>();
+    let on_terminal = std::io::stdout().is_terminal() && settings.format == Format::Human;
+    std::thread::scope(|scope| {
+        let front = scope.spawn(move || {
+            if on_terminal {
+                // The full-screen view takes this place once it lands:
+                // `crate::watch::view::run(&root, received, commands)`; until then, a terminal
+                // gets the same lines as a pipe.
+                drop(commands);
+                crate::watch::jsonl::print(&received);
+            } else {
+                drop(commands);
+                crate::watch::jsonl::print(&received);
+            }
+        });
+        Engine::new(engine_options, &fleet, events).run(repos, &heard);
+        let _ = front.join();
+    });
+    Ok(ExitCode::Success)
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP ask the engine to quit; a second one also stops the git commands
+/// still running (a push of `--sync`).
+fn install_quit_handler(commands: Sender<ViewCommand>) {
+    static HEARD: AtomicUsize = AtomicUsize::new(0);
+    let _ = ctrlc::set_handler(move || {
+        if HEARD.fetch_add(1, Ordering::SeqCst) >= 1 {
+            crate::process::terminate_all();
+        }
+        let _ = commands.send(ViewCommand::Quit);
+    });
+}
+
+/// The fleet as the engine sees it: found again as `status` finds it, synced as `sync` syncs.
+struct RunFleet<'c> {
+    context: &'c Context<'c>,
+}
+
+impl Fleet for RunFleet<'_> {
+    fn discover(&self) -> Result<Vec<Repo>, String> {
+        self.context
+            .select()
+            .map(|(_, repos)| repos)
+            .map_err(|err| err.to_string())
+    }
+
+    fn sync(&self, repo: &Repo, auto: &AutoSync) -> String {
+        let settings = &self.context.settings;
+        let header = RunHeader {
+            command: "sync",
+            run_id: None,
+            root: settings.selection.root.clone(),
+            dry_run: settings.dry_run,
+            total: 1,
+            workers: 1,
+            notes: Vec::new(),
+            check: false,
+            fixes: Vec::new(),
+        };
+        let header = match self.context.root() {
+            Ok(root) => RunHeader { root, ..header },
+            Err(_) => header,
+        };
+        let options = SyncOptions {
+            message: auto.message.clone(),
+            pull: false,
+            push: true,
+            dry_run: settings.dry_run,
+            timeout: settings.timeout,
+            run_id: String::new(),
+        };
+        let journal = &self.context.journal;
+        match crate::commands::sync(
+            settings,
+            header,
+            vec![repo.clone()],
+            options,
+            journal,
+            Instant::now(),
+        ) {
+            Ok(run) => {
+                let said = run
+                    .repos
+                    .first()
+                    .map(|report| report.message.clone())
+                    .unwrap_or_default();
+                match run.run_id {
+                    Some(id) if run.summary.changed > 0 => {
+                        format!("synced ({said}), run {id}: `git batch undo {id}` takes it back")
+                    }
+                    _ => format!("not synced ({said})"),
+                }
+            }
+            Err(err) => format!("not synced: {err}"),
+        }
+    }
+}
