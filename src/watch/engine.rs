@@ -247,6 +247,11 @@ impl<'a> Engine<'a> {
             .collect();
         let workers = self.options.workers.min(repos.len()).max(1);
         for (repo, report) in pool::map(repos, workers, read) {
+            // A repository being removed is not a failure to read: the rescan says it is gone.
+            if !repo.path.join(".git").exists() {
+                self.rescan = Some(Instant::now() + RESCAN_AFTER);
+                continue;
+            }
             let report = report.unwrap_or_else(|panic| RepoReport::failed(&repo, panic.0));
             let changed = self.tell(&repo.path, report);
             if changed && polling && self.options.sync.is_some() {
@@ -284,6 +289,13 @@ impl<'a> Engine<'a> {
     /// A notification: which repository, and which part of it, changed.
     fn heard(&mut self, event: &notify::Event) {
         use notify::EventKind;
+        use notify::event::{AccessKind, AccessMode};
+        // inotify reports every open of a file, the engine's own readings included: only a
+        // write is a change.
+        if matches!(event.kind, EventKind::Access(kind) if kind != AccessKind::Close(AccessMode::Write))
+        {
+            return;
+        }
         let came_or_went = matches!(
             event.kind,
             EventKind::Create(_)

@@ -52,4 +52,6 @@ mod terminal;
 mod undo;
 mod undo_cut_short;
 mod undo_safety;
+mod watch;
+mod watch_sync;
 mod write_errors;
