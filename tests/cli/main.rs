@@ -53,5 +53,6 @@ mod undo;
 mod undo_cut_short;
 mod undo_safety;
 mod watch;
+mod watch_fetch;
 mod watch_sync;
 mod write_errors;
