@@ -300,3 +300,19 @@ fn ctrl_c_and_sigterm_end_it_with_exit_0_and_nothing_left_behind() {
         );
     }
 }
+
+#[test]
+fn a_linked_worktree_is_followed_through_its_own_git_folder() {
+    let fleet = Fleet::new();
+    fleet.add_repo("main-repo");
+    let worktree = fleet.add_worktree("main-repo", "linked");
+    let mut watching = Watching::start(&fleet, &[], &[]);
+    watching.first_lines(&["linked", "main-repo"]);
+    fleet.write("linked", "README.md", "changed in the worktree\n");
+    let dirty = watching.expect_status(&fleet, "linked");
+    assert_eq!(dirty["unstaged"], 1);
+    fleet.git(&worktree, &["commit", "-q", "-a", "-m", "in the worktree"]);
+    let committed = watching.expect_status(&fleet, "linked");
+    assert_eq!(committed["unstaged"], 0);
+    assert_eq!(watching.stop("INT"), Some(0));
+}
