@@ -442,10 +442,11 @@ pub fn silence_runs() {
     RUNS_SILENCED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Prints one JSON line on standard output and flushes it at once (`watch`'s stream).
-pub fn print_json_line(value: &serde_json::Value) {
+/// Prints one JSON line on standard output and flushes it at once (`watch`'s stream); false when
+/// it could not be written (the reader went away, a full disk).
+pub fn print_json_line(value: &serde_json::Value) -> bool {
     let mut out = std::io::stdout().lock();
-    wrote(writeln!(out, "{value}").and_then(|()| out.flush()));
+    wrote(writeln!(out, "{value}").and_then(|()| out.flush()))
 }
 
 // The listings: `list`, and the journal's `runs` and `runs prune`.

@@ -54,14 +54,14 @@ pub(super) fn watch(
         let front = scope.spawn(move || {
             if on_terminal {
                 // The full-screen view takes this place once it lands:
-                // `crate::watch::view::run(&root, received, commands)`; until then, a terminal
-                // gets the same lines as a pipe.
-                drop(commands);
-                crate::watch::jsonl::print(&received);
+                // `crate::watch::view::run(&root, received, commands, filter)`; until then, a
+                // terminal gets the same lines as a pipe.
+                crate::watch::jsonl::print(received);
             } else {
-                drop(commands);
-                crate::watch::jsonl::print(&received);
+                crate::watch::jsonl::print(received);
             }
+            // The lines' reader went away (`| head -1`): the watch ends with it.
+            let _ = commands.send(ViewCommand::Quit);
         });
         Engine::new(engine_options, &fleet, events).run(repos, &heard);
         let _ = front.join();

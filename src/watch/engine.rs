@@ -90,6 +90,8 @@ pub struct Engine<'a> {
     next_fetch: Option<Instant>,
     fetching: bool,
     notes_said: HashSet<String>,
+    /// The front end is gone: nothing more to tell anyone.
+    closed: bool,
 }
 
 impl std::fmt::Debug for Engine<'_> {
@@ -117,13 +119,15 @@ impl<'a> Engine<'a> {
             next_fetch,
             fetching: false,
             notes_said: HashSet::new(),
+            closed: false,
         }
     }
 
     /// Reads `repos`, tells each, then follows changes until `commands` says quit (or its
     /// senders are gone).
     pub fn run(mut self, repos: Vec<Repo>, commands: &Receiver<ViewCommand>) {
-        self.read_all(repos);
+        let paths = self.follow(repos);
+        self.read_again(paths.clone(), false);
         let (raw_sender, raw) = crossbeam_channel::unbounded();
         match Watches::new(raw_sender) {
             Ok(watches) => self.watches = Some(watches),
@@ -134,7 +138,6 @@ impl<'a> Engine<'a> {
             )),
         }
         self.watch_root();
-        let paths: Vec<PathBuf> = self.repos.keys().cloned().collect();
         self.watch_repos(paths);
         // What changed while the watches were being set up is read now.
         let now = Instant::now();
@@ -161,6 +164,9 @@ impl<'a> Engine<'a> {
                 self.heard(&event);
             }
             self.tick(&fetched_sender);
+            if self.closed {
+                break;
+            }
         }
     }
 
@@ -219,14 +225,13 @@ impl<'a> Engine<'a> {
         next
     }
 
-    /// Reads `repos` (in parallel when there are many) and tells each.
-    fn read_all(&mut self, repos: Vec<Repo>) {
-        let workers = self.options.workers;
-        for (repo, report) in pool::map(repos, workers, read) {
-            let report = report.unwrap_or_else(|panic| RepoReport::failed(&repo, panic.0));
-            let path = repo.path.clone();
+    /// Follows `repos` from now on (nothing told yet); returns their paths.
+    fn follow(&mut self, repos: Vec<Repo>) -> Vec<PathBuf> {
+        let mut paths = Vec::with_capacity(repos.len());
+        for repo in repos {
+            paths.push(repo.path.clone());
             self.repos.insert(
-                path.clone(),
+                repo.path.clone(),
                 Followed {
                     repo,
                     told: None,
@@ -234,8 +239,8 @@ impl<'a> Engine<'a> {
                     tree_changed: None,
                 },
             );
-            self.tell(&path, report);
         }
+        paths
     }
 
     /// Reads the repositories at `paths` again and tells those whose status changed. A change
@@ -275,14 +280,22 @@ impl<'a> Engine<'a> {
             return false;
         }
         followed.told = Some(key);
-        let _ = self.events.send(ViewEvent::Repo(Box::new(report)));
+        self.send(ViewEvent::Repo(Box::new(report)));
         true
+    }
+
+    /// Tells the front end `event`; when it has gone (the view quit, the reader of the lines
+    /// went away), the watch ends.
+    fn send(&mut self, event: ViewEvent) {
+        if self.events.send(event).is_err() {
+            self.closed = true;
+        }
     }
 
     /// Says `note` once for the whole watch.
     fn note(&mut self, note: String) {
         if self.notes_said.insert(note.clone()) {
-            let _ = self.events.send(ViewEvent::Note(note));
+            self.send(ViewEvent::Note(note));
         }
     }
 
@@ -384,7 +397,8 @@ impl<'a> Engine<'a> {
         for (path, dirs) in found {
             match dirs {
                 Ok(Ok(dirs)) => self.watch_dirs(&path, &dirs),
-                _ => self.poll(&path),
+                // A repository that cannot be read for its folders is read on the slow period.
+                _ => self.poll(&path, false),
             }
         }
     }
@@ -408,7 +422,7 @@ impl<'a> Engine<'a> {
                 }
                 Added::Skipped => {}
                 Added::Full => {
-                    self.poll(repo);
+                    self.poll(repo, true);
                     return;
                 }
             }
@@ -430,7 +444,7 @@ impl<'a> Engine<'a> {
                     }
                     Added::Skipped => {}
                     Added::Full => {
-                        self.poll(repo);
+                        self.poll(repo, true);
                         return;
                     }
                 }
@@ -445,12 +459,12 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// `repo` is polled from now on; the watch limit is said once.
-    fn poll(&mut self, repo: &Path) {
+    /// `repo` is polled from now on; the watch limit (when it is the reason) is said once.
+    fn poll(&mut self, repo: &Path, limit: bool) {
         if let Some(followed) = self.repos.get_mut(repo) {
             followed.polled = true;
         }
-        if self.watches.is_some() {
+        if limit && self.watches.is_some() {
             self.limit_reached();
         }
     }
@@ -490,7 +504,7 @@ impl<'a> Engine<'a> {
                 if let Some(watches) = &mut self.watches {
                     watches.remove_under(&path);
                 }
-                let _ = self.events.send(ViewEvent::Gone(followed.repo.name));
+                self.send(ViewEvent::Gone(followed.repo.name));
             }
         }
         let new: Vec<Repo> = found
@@ -500,10 +514,11 @@ impl<'a> Engine<'a> {
         if new.is_empty() {
             return;
         }
-        let paths: Vec<PathBuf> = new.iter().map(|repo| repo.path.clone()).collect();
-        self.read_all(new);
+        // Watched before it is read, so that no change after the reading goes unseen.
+        let paths = self.follow(new);
         self.watch_root();
-        self.watch_repos(paths);
+        self.watch_repos(paths.clone());
+        self.read_again(paths, false);
     }
 
     fn start_fetch(&mut self, done: &Sender<Vec<String>>) {
@@ -526,7 +541,7 @@ impl<'a> Engine<'a> {
         for note in notes {
             self.note(note);
         }
-        let _ = self.events.send(ViewEvent::Fetched(SystemTime::now()));
+        self.send(ViewEvent::Fetched(SystemTime::now()));
     }
 
     /// `--sync`: each repository whose working tree has been quiet long enough after a change
@@ -562,9 +577,7 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let said = self.fleet.sync(&repo, &auto);
-            let _ = self
-                .events
-                .send(ViewEvent::Note(format!("{}: {said}", repo.name)));
+            self.send(ViewEvent::Note(format!("{}: {said}", repo.name)));
             let now = Instant::now();
             self.due.insert(path, (now, now + QUIET));
         }

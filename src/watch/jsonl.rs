@@ -25,9 +25,12 @@ pub fn line_of(event: &ViewEvent) -> serde_json::Value {
     }
 }
 
-/// Prints every event until the engine stops.
-pub fn print(events: &Receiver<ViewEvent>) {
-    for event in events {
-        crate::report::print_json_line(&line_of(&event));
+/// Prints every event until the engine stops, or until standard output is closed (`| head`)
+/// or cannot be written: then it returns, and the engine stops with it.
+pub fn print(events: Receiver<ViewEvent>) {
+    for event in &events {
+        if !crate::report::print_json_line(&line_of(&event)) {
+            return;
+        }
     }
 }

@@ -316,3 +316,21 @@ fn a_linked_worktree_is_followed_through_its_own_git_folder() {
     assert_eq!(committed["unstaged"], 0);
     assert_eq!(watching.stop("INT"), Some(0));
 }
+
+#[test]
+fn it_ends_when_the_reader_of_its_lines_goes_away() {
+    let fleet = fleet_of_three();
+    let started = Instant::now();
+    let output = fleet
+        .sealed("sh", &fleet.root)
+        .args([
+            "-c",
+            "\"$0\" watch --format jsonl | head -n 1",
+            env!("CARGO_BIN_EXE_git-batch"),
+        ])
+        .output()
+        .expect("run sh");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
