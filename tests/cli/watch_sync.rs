@@ -1,5 +1,6 @@
 //! `watch --sync`: a repository whose working tree went quiet is committed and pushed once, as a
-//! journaled `sync` run that `undo` takes back; one mid-rebase is left alone.
+//! journaled `sync` run that `undo` takes back; one mid-rebase, one with an index.lock and one
+//! on a detached HEAD are left alone.
 
 use std::time::{Duration, Instant};
 
@@ -35,20 +36,29 @@ fn mid_rebase(fleet: &Fleet, name: &str) {
 #[test]
 fn a_quiet_change_is_committed_and_pushed_once_and_undo_takes_it_back() {
     let fleet = Fleet::new();
-    for name in ["edited", "rebasing"] {
+    let names = ["detached", "edited", "locked", "rebasing"];
+    for name in names {
         fleet.add_repo(name);
     }
     mid_rebase(&fleet, "rebasing");
+    fleet.detach("detached");
+    // Another git at work there (or one killed and its lock left).
+    std::fs::write(fleet.path("locked").join(".git/index.lock"), "").expect("write a lock");
     let original = fleet.head("edited");
-    let rebasing_head = fleet.head("rebasing");
+    let left_alone: Vec<(&str, String)> = ["detached", "locked", "rebasing"]
+        .into_iter()
+        .map(|name| (name, fleet.head(name)))
+        .collect();
     let mut watching = Watching::start(&fleet, &["--sync", "--quiet-for", "1"], &[]);
-    watching.first_lines(&["edited", "rebasing"]);
+    watching.first_lines(&names);
     // A burst of writes: one sync after the quiet second, not one per write.
     for i in 0..4 {
         fleet.write("edited", "notes.txt", &format!("draft {i}\n"));
         std::thread::sleep(Duration::from_millis(150));
     }
-    fleet.write("rebasing", "scratch.txt", "while rebasing\n");
+    for (name, _) in &left_alone {
+        fleet.write(name, "scratch.txt", "not to be synced\n");
+    }
     let note =
         note_about(&mut watching, "edited", Duration::from_secs(15)).expect("a note on the sync");
     let message = note["message"].as_str().expect("a message").to_owned();
@@ -69,7 +79,9 @@ fn a_quiet_change_is_committed_and_pushed_once_and_undo_takes_it_back() {
         .filter(|line| line["event"] == "note")
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert_eq!(fleet.head("rebasing"), rebasing_head);
+    for (name, head) in &left_alone {
+        assert_eq!(&fleet.head(name), head, "{name} was synced");
+    }
     assert!(fleet.path("rebasing").join(".git/rebase-merge").exists());
     assert_eq!(watching.stop("INT"), Some(0));
 
