@@ -34,3 +34,39 @@ pub fn print(events: Receiver<ViewEvent>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::outcome::{Outcome, RepoReport};
+    use crate::targets::Repo;
+
+    #[test]
+    fn each_event_has_its_line() {
+        let repo = Repo {
+            name: "api".into(),
+            path: "/root/api".into(),
+            unreadable: None,
+        };
+        let report = RepoReport::new(&repo, Outcome::Unchanged, "clean, on main");
+        let line = line_of(&ViewEvent::Repo(Box::new(report.clone())));
+        let mut entry = serde_json::to_value(&report).expect("a report serialises");
+        entry["event"] = "status".into();
+        assert_eq!(line, entry);
+        assert_eq!(
+            line_of(&ViewEvent::Gone("api".into())),
+            serde_json::json!({"event": "gone", "name": "api"})
+        );
+        let at = UNIX_EPOCH + Duration::from_secs(1_764_601_445);
+        assert_eq!(
+            line_of(&ViewEvent::Fetched(at)),
+            serde_json::json!({"event": "fetched", "at": "2025-12-01T15:04:05Z"})
+        );
+        assert_eq!(
+            line_of(&ViewEvent::Note("a host refused".into())),
+            serde_json::json!({"event": "note", "message": "a host refused"})
+        );
+    }
+}

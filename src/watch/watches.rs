@@ -106,3 +106,20 @@ fn is_limit(err: &notify::Error) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watch_limit_is_told_from_other_errors() {
+        assert!(is_limit(&notify::Error::new(
+            notify::ErrorKind::MaxFilesWatch
+        )));
+        let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        assert!(is_limit(&notify::Error::io(enospc)));
+        let gone = std::io::Error::from_raw_os_error(libc::ENOENT);
+        assert!(!is_limit(&notify::Error::io(gone)));
+        assert!(!is_limit(&notify::Error::path_not_found()));
+    }
+}
