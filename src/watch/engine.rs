@@ -252,6 +252,9 @@ impl<'a> Engine<'a> {
             .iter()
             .filter_map(|path| Some(self.repos.get(path)?.repo.clone()))
             .collect();
+        if repos.is_empty() {
+            return;
+        }
         let workers = self.options.workers.min(repos.len()).max(1);
         for (repo, report) in pool::map(repos, workers, read) {
             // A repository being removed is not a failure to read: the rescan says it is gone.
