@@ -26,6 +26,10 @@ pub struct Config {
     /// `[policy]`: what `hooks/pre-push` checks.
     #[serde(default)]
     pub policy: Policy,
+    /// `[[forges]]`: the forges of hosts other than github.com, gitlab.com and codeberg.org
+    /// (GitHub Enterprise, a GitLab or Gitea of one's own), for `--pr` and `prs`.
+    #[serde(default)]
+    pub forges: Vec<crate::forge::ForgeEntry>,
 }
 
 /// `[defaults]`: the global flags a root sets for every run on it. A flag given on the command
@@ -122,6 +126,7 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         confine_template(root, &file.template)
             .map_err(|message| at(&format!("policy.files[{index}].template"), message))?;
     }
+    check_forges(&config.forges, &at)?;
     if config.policy.license.is_none() && !config.policy.forbid.is_empty() {
         return Err(at(
             "policy.forbid",
@@ -129,6 +134,25 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         ));
     }
     Ok(config)
+}
+
+/// Checks the `[[forges]]` tables as [`crate::forge::Forges::new`] would, naming the key of
+/// the first one that cannot be used (`forges[1].api`).
+fn check_forges(
+    forges: &[crate::forge::ForgeEntry],
+    at: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    use crate::forge::known::ForgeEntryError;
+    for index in 0..forges.len() {
+        if let Err(err) = crate::forge::Forges::new(&forges[..=index]) {
+            let key = match err {
+                ForgeEntryError::Api { .. } => "api",
+                ForgeEntryError::EmptyHost | ForgeEntryError::Twice(_) => "host",
+            };
+            return Err(at(&format!("forges[{index}].{key}"), err.to_string()));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that a `[[policy.files]]` template written as a relative path stays in the folder of
@@ -194,5 +218,28 @@ mod tests {
         assert!(err.message().contains("paralel"), "{}", err.message());
         let err = toml::from_str::<Config>("[defaults]\nparallel = \"four\"\n").expect_err("type");
         assert!(err.message().contains("invalid type"), "{}", err.message());
+    }
+
+    #[test]
+    fn forges_are_read_and_a_bad_one_is_named_at_its_line() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let good = "[[forges]]\nhost = \"git.example.com\"\nkind = \"gitlab\"\n\
+                    api = \"https://git.example.com/api/v4\"\n";
+        std::fs::write(dir.path().join(FILE_NAME), good).expect("written");
+        let config = load(dir.path()).expect("valid");
+        assert_eq!(config.forges.len(), 1);
+        assert_eq!(config.forges[0].kind, crate::forge::ForgeKind::Gitlab);
+        let bad = format!(
+            "{good}\n[[forges]]\nhost = \"ghe.example.com\"\nkind = \"github\"\n\
+             api = \"ghe.example.com/api/v3\"\n"
+        );
+        std::fs::write(dir.path().join(FILE_NAME), bad).expect("written");
+        let err = load(dir.path()).expect_err("no scheme").to_string();
+        assert!(err.contains(".git-batch.toml:9:"), "{err}");
+        assert!(err.contains("api must start with https://"), "{err}");
+        let typo = "[[forges]]\nhost = \"h\"\nkind = \"bitbucket\"\napi = \"https://h\"\n";
+        std::fs::write(dir.path().join(FILE_NAME), typo).expect("written");
+        let err = load(dir.path()).expect_err("unknown kind").to_string();
+        assert!(err.contains(":3:") && err.contains("forges"), "{err}");
     }
 }
