@@ -9,6 +9,7 @@ pub mod files;
 pub mod guard;
 pub mod license;
 pub mod license_names;
+pub mod pr;
 pub mod replace;
 pub mod safety;
 pub mod status;

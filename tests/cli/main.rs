@@ -18,6 +18,8 @@ mod forge_git;
 mod forge_gitea;
 mod forge_github;
 mod forge_gitlab;
+mod forge_pr;
+mod forge_pr_cases;
 mod forge_remotes;
 mod hooks;
 mod interrupt;
