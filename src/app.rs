@@ -119,6 +119,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             base_url,
         } => clone(&context()?, items, list.as_deref(), base_url),
         Command::Undo { run_id, push } => undo(&context()?, run_id.as_deref(), *push),
+        Command::Prs { run_id, action } => prs(&context()?, run_id.as_deref(), *action),
         Command::Runs => runs(&context()?),
         Command::RunsPrune { older_than, keep } => runs_prune(
             &context()?,
@@ -354,6 +355,41 @@ fn undo(context: &Context<'_>, run_id: Option<&str>, push: bool) -> Result<ExitC
     };
     let request = crate::commands::UndoRequest { run_id, push, only };
     let run = crate::commands::undo(
+        &context.settings,
+        &root,
+        &context.journal,
+        &request,
+        context.start,
+    )?;
+    Ok(exit_code(&run))
+}
+
+/// `prs [RUN_ID]`: the change requests of a run, or with a narrowing flag those of the
+/// repositories the selection names.
+fn prs(
+    context: &Context<'_>,
+    run_id: Option<&str>,
+    action: crate::settings::PrsAction,
+) -> Result<ExitCode, UsageError> {
+    let root = context.root()?;
+    let selection = &context.settings.selection;
+    let narrowed = selection.targets != "@all-repos"
+        || !selection.exclude.is_empty()
+        || !selection.filters.is_empty()
+        || selection.shard.is_some();
+    let only = if narrowed {
+        let (_, repos) = context.select()?;
+        Some(repos.into_iter().map(|repo| repo.path).collect())
+    } else {
+        None
+    };
+    let request = crate::commands::PrsRequest {
+        run_id,
+        action,
+        only,
+        forges: &context.config.forges,
+    };
+    let run = crate::commands::prs(
         &context.settings,
         &root,
         &context.journal,

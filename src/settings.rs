@@ -57,6 +57,11 @@ pub enum Command {
         rewrite_vendored: bool,
         edit: EditFlags,
     },
+    /// `prs [RUN_ID]`: the change requests a run opened; `--merge` or `--close` them.
+    Prs {
+        run_id: Option<String>,
+        action: PrsAction,
+    },
     FileReplace {
         pattern: String,
         replacement: PathBuf,
@@ -64,6 +69,16 @@ pub enum Command {
         to: Option<String>,
         edit: EditFlags,
     },
+}
+
+/// What `prs` does with each change request besides reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrsAction {
+    List,
+    /// `--merge [--method M]`: merge the open, green, not refused ones.
+    Merge(crate::forge::MergeMethod),
+    /// `--close`: close the open ones and delete their branches.
+    Close,
 }
 
 /// The flags `license-update` and `file-replace` share.
@@ -102,6 +117,7 @@ impl Command {
             Command::Manpages { .. } => "manpages",
             Command::LicenseUpdate { .. } => "license-update",
             Command::FileReplace { .. } => "file-replace",
+            Command::Prs { .. } => "prs",
         }
     }
 }

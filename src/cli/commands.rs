@@ -48,6 +48,29 @@ pub(super) enum CliCommand {
         #[arg(long)]
         push: bool,
     },
+    /// The change requests a run opened, with state, checks and review; merge or close them
+    #[command(
+        after_help = "--merge merges those that are open, not drafts, with checks success \
+                            or none and a review that is approved or none; the others are \
+                            skipped with the reason. --close closes the open ones and deletes \
+                            their branches on the remote (through git, with git's \
+                            credentials).\n\n\
+                            Examples:\n  git batch prs\n  git batch prs --merge --method squash\n  \
+                            git batch prs 20261201T101500Z-3f2a --close -n"
+    )]
+    Prs {
+        /// The run [default: the last run on this root that opened any]
+        run_id: Option<String>,
+        /// Merge the open, green and approved ones
+        #[arg(long, conflicts_with = "close")]
+        merge: bool,
+        /// How --merge merges
+        #[arg(long, value_enum, requires = "merge", default_value = "merge")]
+        method: MergeMethodArg,
+        /// Close the open ones and delete their branches
+        #[arg(long)]
+        close: bool,
+    },
     /// List the runs recorded for this root
     Runs {
         #[command(subcommand)]
@@ -217,6 +240,23 @@ impl EditArgs {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum MergeMethodArg {
+    Merge,
+    Squash,
+    Rebase,
+}
+
+impl MergeMethodArg {
+    fn method(self) -> crate::forge::MergeMethod {
+        match self {
+            MergeMethodArg::Merge => crate::forge::MergeMethod::Merge,
+            MergeMethodArg::Squash => crate::forge::MergeMethod::Squash,
+            MergeMethodArg::Rebase => crate::forge::MergeMethod::Rebase,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 pub(super) enum Shell {
     Bash,
     Zsh,
@@ -271,6 +311,19 @@ impl CliCommand {
                 push: !no_push,
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
+            CliCommand::Prs {
+                run_id,
+                merge,
+                method,
+                close,
+            } => settings::Command::Prs {
+                run_id,
+                action: match (merge, close) {
+                    (true, _) => settings::PrsAction::Merge(method.method()),
+                    (false, true) => settings::PrsAction::Close,
+                    (false, false) => settings::PrsAction::List,
+                },
+            },
             CliCommand::Runs { action: None } => settings::Command::Runs,
             CliCommand::Runs {
                 action: Some(RunsAction::Prune { older_than, keep }),

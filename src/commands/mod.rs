@@ -5,12 +5,14 @@
 
 mod clone;
 mod edit;
+mod prs;
 mod prune;
 mod sync;
 mod undo;
 
 pub use clone::clone;
 pub use edit::edit;
+pub use prs::{PrsRequest, prs};
 pub use prune::prune;
 pub use sync::sync;
 pub use undo::{UndoRequest, undo};

@@ -10,6 +10,7 @@ pub mod guard;
 pub mod license;
 pub mod license_names;
 pub mod pr;
+pub mod prs;
 pub mod replace;
 pub mod safety;
 pub mod status;

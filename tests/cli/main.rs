@@ -35,6 +35,8 @@ mod network;
 mod observe;
 mod output;
 mod output_writes;
+mod prs;
+mod prs_cases;
 mod release;
 mod replace;
 mod replace_paths;
