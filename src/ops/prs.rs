@@ -217,3 +217,47 @@ pub fn delete_remote_branch(
         other => Err(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forge::ChangeRequest;
+
+    fn status(state: RequestState, checks: Checks, review: Review) -> RequestStatus {
+        let request = ChangeRequest {
+            number: 1,
+            url: String::new(),
+            state,
+            head: "b".into(),
+            base: "main".into(),
+        };
+        RequestStatus {
+            request,
+            checks,
+            review,
+        }
+    }
+
+    #[test]
+    fn only_open_green_and_unrefused_ones_are_merged() {
+        use {Checks as C, RequestState as S, Review as R};
+        for (state, checks, review, merged) in [
+            (S::Open, C::Success, R::Approved, true),
+            (S::Open, C::None, R::None, true),
+            (S::Draft, C::Success, R::Approved, false),
+            (S::Merged, C::Success, R::Approved, false),
+            (S::Closed, C::None, R::None, false),
+            (S::Open, C::Failure, R::Approved, false),
+            (S::Open, C::Pending, R::Approved, false),
+            (S::Open, C::Success, R::ChangesRequested, false),
+            (S::Open, C::Success, R::ReviewRequired, false),
+        ] {
+            let refusal = refusal_to_merge(&status(state, checks, review));
+            assert_eq!(
+                refusal.is_none(),
+                merged,
+                "{state:?} {checks:?} {review:?}: {refusal:?}"
+            );
+        }
+    }
+}

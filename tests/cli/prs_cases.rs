@@ -139,6 +139,26 @@ pub fn lists_state_checks_and_review(flavour: Flavour) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+    let human = forge_fleet
+        .fleet
+        .cmd()
+        .env("GIT_BATCH_TOKEN", TOKEN)
+        .arg("prs")
+        .output()
+        .expect("run git-batch");
+    let text = String::from_utf8_lossy(&human.stdout);
+    let url = repo(&document, "beta")["pr"]["url"]
+        .as_str()
+        .expect("a URL")
+        .to_string();
+    let line = text
+        .lines()
+        .find(|line| line.contains("beta"))
+        .expect("a line for beta");
+    assert!(
+        line.contains("checks failure") && line.contains(&url),
+        "{text}"
+    );
     // -t narrows to the repositories named.
     let (_, document) = prs(&forge_fleet, TOKEN, &["-t", "beta"]);
     assert_eq!(document["summary"]["total"], 1, "{document}");
@@ -188,6 +208,25 @@ pub fn merge_merges_only_the_green_and_approved(flavour: Flavour) {
             .status
             .code()
             != Some(0)
+    );
+    // Green checks do not outweigh a review that asks for changes.
+    server.set_checks(beta, "success");
+    server.add_review(beta, "ann", "CHANGES_REQUESTED");
+    let (_, again) = prs(&forge_fleet, TOKEN, &["--merge", "-t", "beta"]);
+    let skipped = repo(&again, "beta");
+    assert_eq!(skipped["outcome"], "skipped", "{skipped}");
+    assert!(
+        skipped["message"]
+            .as_str()
+            .expect("a reason")
+            .contains("requested changes"),
+        "{skipped}"
+    );
+    assert!(
+        server
+            .pulls()
+            .iter()
+            .all(|pull| pull.repo != "fleet/beta" || !pull.merged)
     );
     let run_id = document["run_id"].as_str().expect("a run id");
     let runs = journal(&forge_fleet)
