@@ -2,6 +2,7 @@
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
 mod action;
+mod action_prs;
 mod action_release;
 mod action_reports;
 mod check_fixes;

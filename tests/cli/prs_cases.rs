@@ -18,7 +18,7 @@ use crate::forge_pr_cases::{branch, session, target};
 
 /// A fleet of `alpha` and `beta`, each with branch `relicense` pushed and a change request
 /// opened for it, the opening run journaled, and `.git-batch.toml` naming the forge.
-fn opened(flavour: Flavour) -> (ForgeFleet, String) {
+pub fn opened(flavour: Flavour) -> (ForgeFleet, String) {
     let forge_fleet = ForgeFleet::new(flavour);
     forge_fleet.add_served("beta");
     forge_fleet.push_branch_of("beta", "relicense", "LICENSE", "MIT\n");
@@ -76,7 +76,7 @@ fn opened(flavour: Flavour) -> (ForgeFleet, String) {
     (forge_fleet, run_id)
 }
 
-fn journal(forge_fleet: &ForgeFleet) -> Journal {
+pub fn journal(forge_fleet: &ForgeFleet) -> Journal {
     Journal::in_dir(forge_fleet.fleet.home.join(".local/state/git-batch/runs"))
 }
 
