@@ -32,6 +32,11 @@ mod github {
     fn undo_closes_and_leaves_merged_ones() {
         case::undo_closes_and_leaves_merged_ones(FORGE);
     }
+
+    #[test]
+    fn one_token_lookup_and_one_creation_at_a_time() {
+        case::one_token_lookup_and_one_creation_at_a_time(FORGE);
+    }
 }
 
 mod gitlab {
@@ -62,6 +67,11 @@ mod gitlab {
     fn undo_closes_and_leaves_merged_ones() {
         case::undo_closes_and_leaves_merged_ones(FORGE);
     }
+
+    #[test]
+    fn one_token_lookup_and_one_creation_at_a_time() {
+        case::one_token_lookup_and_one_creation_at_a_time(FORGE);
+    }
 }
 
 mod gitea {
@@ -91,5 +101,10 @@ mod gitea {
     #[test]
     fn undo_closes_and_leaves_merged_ones() {
         case::undo_closes_and_leaves_merged_ones(FORGE);
+    }
+
+    #[test]
+    fn one_token_lookup_and_one_creation_at_a_time() {
+        case::one_token_lookup_and_one_creation_at_a_time(FORGE);
     }
 }

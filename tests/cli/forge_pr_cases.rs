@@ -263,3 +263,54 @@ pub fn undo_closes_and_leaves_merged_ones(flavour: Flavour) {
     assert!(said.contains("git revert -m 1"), "{said}");
     assert!(!forge_fleet.server.pulls()[1].closed || forge_fleet.server.pulls()[1].merged);
 }
+
+/// Repositories opened from parallel workers: the forge's token is looked up once, and the
+/// creations reach it one at a time.
+pub fn one_token_lookup_and_one_creation_at_a_time(flavour: Flavour) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let forge_fleet = ForgeFleet::new(flavour);
+    let names = ["beta", "gamma", "delta"];
+    for name in names {
+        forge_fleet.add_served(name);
+        forge_fleet.push_branch_of(name, "relicense", "LICENSE", "MIT\n");
+    }
+    forge_fleet.server.state().write_delay = Duration::from_millis(150);
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&lookups);
+    let session = Session::with_tokens(
+        Forges::new(&[forge_fleet.entry()]).expect("a valid table"),
+        Duration::from_secs(10),
+        Box::new(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Some(git_batch::forge::Token::new(TOKEN))
+        }),
+    );
+    let targets: Vec<Target> = ["alpha", "beta", "gamma", "delta"]
+        .iter()
+        .map(|name| target(&forge_fleet, &session, name))
+        .collect();
+    std::thread::scope(|scope| {
+        for target in &targets {
+            let session = &session;
+            scope.spawn(move || {
+                open_change_request(
+                    session,
+                    target,
+                    &branch("relicense"),
+                    &PrOptions::default(),
+                    MESSAGE,
+                    "run",
+                )
+                .expect("opened")
+            });
+        }
+    });
+    assert_eq!(forge_fleet.server.pulls().len(), 4);
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        1,
+        "one lookup for the forge"
+    );
+    assert_eq!(forge_fleet.server.state().most_writes_at_once, 1);
+}

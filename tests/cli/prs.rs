@@ -37,6 +37,11 @@ mod github {
     fn no_run_with_change_requests_is_exit_2() {
         case::no_run_with_change_requests_is_exit_2(FORGE);
     }
+
+    #[test]
+    fn an_unknown_forge_fails_with_the_table_to_add() {
+        case::an_unknown_forge_fails_with_the_table_to_add(FORGE);
+    }
 }
 
 mod gitlab {
@@ -72,6 +77,11 @@ mod gitlab {
     fn no_run_with_change_requests_is_exit_2() {
         case::no_run_with_change_requests_is_exit_2(FORGE);
     }
+
+    #[test]
+    fn an_unknown_forge_fails_with_the_table_to_add() {
+        case::an_unknown_forge_fails_with_the_table_to_add(FORGE);
+    }
 }
 
 mod gitea {
@@ -106,5 +116,10 @@ mod gitea {
     #[test]
     fn no_run_with_change_requests_is_exit_2() {
         case::no_run_with_change_requests_is_exit_2(FORGE);
+    }
+
+    #[test]
+    fn an_unknown_forge_fails_with_the_table_to_add() {
+        case::an_unknown_forge_fails_with_the_table_to_add(FORGE);
     }
 }

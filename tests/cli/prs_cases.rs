@@ -344,3 +344,23 @@ pub fn no_run_with_change_requests_is_exit_2(flavour: Flavour) {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--pr"));
 }
+
+/// A change request whose forge `.git-batch.toml` no longer names fails with the table to
+/// add, and nothing is sent anywhere.
+pub fn an_unknown_forge_fails_with_the_table_to_add(flavour: Flavour) {
+    let (forge_fleet, _) = opened(flavour);
+    std::fs::remove_file(forge_fleet.fleet.root.join(".git-batch.toml")).expect("removed");
+    let before = forge_fleet.api_calls().len();
+    let (output, document) = prs(&forge_fleet, TOKEN, &[]);
+    assert_eq!(output.status.code(), Some(1), "{document}");
+    let message = repo(&document, "alpha")["message"]
+        .as_str()
+        .expect("why")
+        .to_string();
+    assert!(message.contains("[[forges]]"), "{message}");
+    assert!(
+        message.contains(&format!("host = \"{}\"", forge_fleet.server.host())),
+        "{message}"
+    );
+    assert_eq!(forge_fleet.api_calls().len(), before);
+}
