@@ -39,47 +39,14 @@ pub fn prs(
     let writes = request.action != PrsAction::List && !settings.dry_run;
     let mut guard = RunGuard::lock(journal, root, "prs", writes)?;
     let target = run_with_prs(journal, root, request.run_id)?;
-    let items: Vec<(Repo, PrsJob)> = target
-        .repos
-        .iter()
-        .filter(|r| {
-            request
-                .only
-                .as_ref()
-                .is_none_or(|only| only.contains(&r.path))
-        })
-        .filter_map(|r| {
-            let record = r.pr.clone()?;
-            let repo = Repo {
-                name: r.name.clone(),
-                path: r.path.clone(),
-                unreadable: None,
-            };
-            let branch = r.change_branch.clone();
-            Some((repo, PrsJob { record, branch }))
-        })
-        .collect();
+    let items = items_of(&target, request.only.as_deref());
     let session = Session::new(forges, settings.timeout);
     let mut notes = vec![format!(
         "change requests of run {} ({}, {})",
         target.run_id, target.command, target.started
     )];
     // Each forge tried once before the parallel work: a refusal is said here, once.
-    let probes: Vec<_> = items
-        .iter()
-        .filter_map(|(_, job)| {
-            let found = session
-                .target_of(&job.record.forge, &job.record.repo)
-                .ok()?;
-            let head = job
-                .branch
-                .as_ref()
-                .map(|b| b.name.clone())
-                .unwrap_or_default();
-            Some((found, head))
-        })
-        .collect();
-    notes.extend(session.probe(&probes));
+    notes.extend(probe(&session, &items));
     let header = RunHeader {
         command: "prs",
         run_id: guard.run_id().map(str::to_owned),
@@ -109,6 +76,43 @@ pub fn prs(
         guard.write_finished(&run)?;
     }
     Ok(run)
+}
+
+/// The repositories of `run` that have a change request (those of `only`, when given).
+fn items_of(run: &RunRecord, only: Option<&[PathBuf]>) -> Vec<(Repo, PrsJob)> {
+    run.repos
+        .iter()
+        .filter(|r| only.is_none_or(|only| only.contains(&r.path)))
+        .filter_map(|r| {
+            let record = r.pr.clone()?;
+            let repo = Repo {
+                name: r.name.clone(),
+                path: r.path.clone(),
+                unreadable: None,
+            };
+            let branch = r.change_branch.clone();
+            Some((repo, PrsJob { record, branch }))
+        })
+        .collect()
+}
+
+/// Tries each forge of `items` once; the refusals to say, one per forge.
+fn probe(session: &Session, items: &[(Repo, PrsJob)]) -> Vec<String> {
+    let probes: Vec<_> = items
+        .iter()
+        .filter_map(|(_, job)| {
+            let found = session
+                .target_of(&job.record.forge, &job.record.repo)
+                .ok()?;
+            let head = job
+                .branch
+                .as_ref()
+                .map(|b| b.name.clone())
+                .unwrap_or_default();
+            Some((found, head))
+        })
+        .collect();
+    session.probe(&probes)
 }
 
 /// The run `run_id` names, else the last run on `root` that opened (or found) any change

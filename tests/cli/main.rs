@@ -38,6 +38,7 @@ mod output;
 mod output_writes;
 mod prs;
 mod prs_cases;
+mod prs_figures;
 mod release;
 mod replace;
 mod replace_paths;
