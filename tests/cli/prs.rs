@@ -42,6 +42,11 @@ mod github {
     fn an_unknown_forge_fails_with_the_table_to_add() {
         case::an_unknown_forge_fails_with_the_table_to_add(FORGE);
     }
+
+    #[test]
+    fn merge_method_squash_makes_one_commit() {
+        case::merge_method_squash_makes_one_commit(FORGE);
+    }
 }
 
 mod gitlab {
@@ -82,6 +87,11 @@ mod gitlab {
     fn an_unknown_forge_fails_with_the_table_to_add() {
         case::an_unknown_forge_fails_with_the_table_to_add(FORGE);
     }
+
+    #[test]
+    fn merge_method_squash_makes_one_commit() {
+        case::merge_method_squash_makes_one_commit(FORGE);
+    }
 }
 
 mod gitea {
@@ -121,5 +131,10 @@ mod gitea {
     #[test]
     fn an_unknown_forge_fails_with_the_table_to_add() {
         case::an_unknown_forge_fails_with_the_table_to_add(FORGE);
+    }
+
+    #[test]
+    fn merge_method_squash_makes_one_commit() {
+        case::merge_method_squash_makes_one_commit(FORGE);
     }
 }

@@ -364,3 +364,30 @@ pub fn an_unknown_forge_fails_with_the_table_to_add(flavour: Flavour) {
     );
     assert_eq!(forge_fleet.api_calls().len(), before);
 }
+
+/// `--method squash` lands the change as one commit on the base, not a merge commit.
+pub fn merge_method_squash_makes_one_commit(flavour: Flavour) {
+    let (forge_fleet, _) = opened(flavour);
+    let (output, document) = prs(
+        &forge_fleet,
+        TOKEN,
+        &["--merge", "--method", "squash", "-t", "alpha"],
+    );
+    assert!(output.status.success(), "{document}");
+    assert_eq!(repo(&document, "alpha")["outcome"], "changed", "{document}");
+    let fleet = &forge_fleet.fleet;
+    let remote = fleet.remote_path("alpha");
+    let parents = fleet.git(&remote, &["rev-list", "--parents", "-n", "1", "main"]);
+    assert_eq!(
+        parents.split_whitespace().count(),
+        2,
+        "one parent: {parents}"
+    );
+    assert_eq!(fleet.git(&remote, &["show", "main:LICENSE"]), "MIT\n");
+    let usage = fleet
+        .cmd()
+        .args(["prs", "--method", "squash"])
+        .output()
+        .expect("run");
+    assert_eq!(usage.status.code(), Some(2), "--method needs --merge");
+}
