@@ -68,7 +68,9 @@ pub fn clone_org(
         ));
     }
     let urls: Vec<String> = kept.iter().map(|repo| repo.clone_url.clone()).collect();
-    let sources = sources(&urls, "").map_err(UsageError::Request)?;
+    let mut sources = sources(&urls, "").map_err(UsageError::Request)?;
+    // The run's lines come in name order whatever order the forge listed them in.
+    sources.sort_by(|a, b| a.name.cmp(&b.name));
     clone_sources(settings, sources, notes, start)
 }
 

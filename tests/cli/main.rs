@@ -7,6 +7,7 @@ mod action_reports;
 mod check_fixes;
 mod cleanup;
 mod clone;
+mod clone_org;
 mod concurrency;
 mod config;
 mod exec;
