@@ -11,6 +11,7 @@ use crate::forge::{self, ForgeEntry, ForgeError, ForgeKind, ForgeRepository, For
 use crate::ops::clone::sources;
 use crate::outcome::RunReport;
 use crate::settings::{OrgListing, Settings};
+use crate::words::plural;
 
 use super::clone::clone_sources;
 
@@ -84,16 +85,12 @@ fn forge_host(forge: Option<&str>) -> String {
 /// What the forge's refusal means for `clone --org`, with the fix.
 fn listing_error(err: &ForgeError, entry: &ForgeEntry, owner: &str, had_token: bool) -> UsageError {
     let message = match err {
+        ForgeError::Unauthorized { url, status, .. } if !had_token => format!(
+            "{url}: the forge asks for a token (HTTP {status}) and none was found; {}",
+            token::advice(entry.kind, entry.api_root())
+        ),
         ForgeError::Unauthorized { .. } => {
-            let found = if had_token {
-                ""
-            } else {
-                " (no token was found)"
-            };
-            format!(
-                "{err}{found}; {}",
-                token::advice(entry.kind, entry.api_root())
-            )
+            format!("{err}; {}", token::advice(entry.kind, entry.api_root()))
         }
         ForgeError::NotFound { url } => {
             let what = match entry.kind {
@@ -140,14 +137,22 @@ fn choose<'a>(
         }
     }
     let left_out = [
-        (archived, "archived (--archived clones them)"),
-        (forks, "forks (--forks clones them)"),
-        (topics, "without every --topic"),
+        (
+            archived,
+            "archived (--archived clones it)",
+            "archived (--archived clones them)",
+        ),
+        (
+            forks,
+            "fork (--forks clones it)",
+            "forks (--forks clones them)",
+        ),
+        (topics, "without every --topic", "without every --topic"),
     ];
     let said: Vec<String> = left_out
         .iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, what)| format!("{count} {what}"))
+        .filter(|(count, _, _)| *count > 0)
+        .map(|&(count, one, many)| format!("{count} {}", plural(count, one, many)))
         .collect();
     if !said.is_empty() {
         notes.insert(0, format!("left out: {}", said.join(", ")));
@@ -198,7 +203,7 @@ mod tests {
         assert_eq!(paths(&kept), ["o/a", "o/docs"]);
         assert_eq!(
             notes,
-            ["left out: 1 archived (--archived clones them), 1 forks (--forks clones them)"]
+            ["left out: 1 archived (--archived clones it), 1 fork (--forks clones it)"]
         );
         org.topics = vec!["rust".into(), "cli".into()];
         org.archived = true;

@@ -161,7 +161,7 @@ fn an_owner_is_cloned_across_pages(flavour: Flavour) {
     assert_eq!(org.folders(), ["api", "tool", "web"]);
     let notes = document["notes"].to_string();
     assert!(
-        notes.contains("left out: 1 archived (--archived clones them), 1 forks"),
+        notes.contains("left out: 1 archived (--archived clones it), 1 fork (--forks"),
         "{notes}"
     );
     let tool = org.fleet.root.join("tool");
@@ -202,6 +202,12 @@ fn flags_choose_what_is_cloned(flavour: Flavour) {
     assert_eq!(names(&rust), ["api", "tool"]);
     let both = org.cloned(&["-n", "--topic", "rust", "--topic", "cli", "--forks"]);
     assert_eq!(names(&both), ["tool"]);
+    let none = org.cloned(&["-n", "--topic", "nothing-has-it"]);
+    assert_eq!(none["summary"]["total"], 0, "{none:#}");
+    assert!(
+        none["notes"].to_string().contains("without every --topic"),
+        "{none:#}"
+    );
     assert!(org.folders().is_empty());
 }
 
@@ -227,7 +233,7 @@ fn a_refused_token_is_said_once(flavour: Flavour) {
     let output = org.clone(None, &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("(no token was found)"),
+        stderr(&output).contains("asks for a token (HTTP 401) and none was found; set"),
         "{}",
         stderr(&output)
     );
@@ -334,4 +340,32 @@ fn an_unknown_owner_and_a_garbage_answer_fail_clearly() {
         assert!(said.contains(&org.server.api_root()), "{said}");
         assert!(org.folders().is_empty());
     }
+}
+
+/// With no token in the environment, the one git's credential helper stores for the API's
+/// host is used; a rate limit on the way is waited out and said.
+#[test]
+fn the_token_of_a_credential_helper_and_a_rate_limit_waited_out() {
+    let org = OrgForge::new(Flavour::GitHub);
+    let store = org.fleet.home.join("git-credentials");
+    fs::write(
+        &store,
+        format!("http://fleet-tester:{TOKEN}@{}\n", org.server.host()),
+    )
+    .expect("write the store");
+    let helper = format!("store --file={}", store.display());
+    let home = org.fleet.home.clone();
+    org.fleet
+        .git(&home, &["config", "--global", "credential.helper", &helper]);
+    org.server.fault(Fault::RateLimit { retry_after: 1 });
+    let output = org.clone(None, &["-n"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("a JSON document");
+    assert_eq!(names(&document), ["api", "tool", "web"]);
+    assert!(
+        document["notes"]
+            .to_string()
+            .contains("waited 1s for the forge's rate limit"),
+        "{document:#}"
+    );
 }
