@@ -1,10 +1,13 @@
 //! The optional `.git-batch.toml` at the root: defaults for the global flags, named groups of
-//! repositories for `-t @NAME`, and the policy that the hooks check.
+//! repositories for `-t @NAME`, the policy that the hooks check, and the forges (`[[forges]]`)
+//! other than the three public ones.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::forge::known::{ForgeEntry, ForgeEntryError, Forges};
 
 /// The file's name, looked up at the root.
 pub const FILE_NAME: &str = ".git-batch.toml";
@@ -26,10 +29,17 @@ pub struct Config {
     /// `[policy]`: what `hooks/pre-push` checks.
     #[serde(default)]
     pub policy: Policy,
-    /// `[[forges]]`: the forges of hosts other than github.com, gitlab.com and codeberg.org
-    /// (GitHub Enterprise, a GitLab or Gitea of one's own), for `--pr` and `prs`.
+    /// `[[forges]]`: a host other than github.com, gitlab.com and codeberg.org, its kind and
+    /// its API root (checked by [`load`]; plain `http://` only when written here).
     #[serde(default)]
-    pub forges: Vec<crate::forge::ForgeEntry>,
+    pub forges: Vec<ForgeEntry>,
+}
+
+impl Config {
+    /// The forges a remote or `--forge` may name: the `[[forges]]` tables, then the public ones.
+    pub fn forges(&self) -> Result<Forges, ForgeEntryError> {
+        Forges::new(&self.forges)
+    }
 }
 
 /// `[defaults]`: the global flags a root sets for every run on it. A flag given on the command
@@ -126,30 +136,26 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         confine_template(root, &file.template)
             .map_err(|message| at(&format!("policy.files[{index}].template"), message))?;
     }
-    check_forges(&config.forges, &at)?;
     if config.policy.license.is_none() && !config.policy.forbid.is_empty() {
         return Err(at(
             "policy.forbid",
             "policy.forbid needs policy.license: the id that replaces them".into(),
         ));
     }
+    check_forges(&config.forges).map_err(|(key, message)| at(&key, message))?;
     Ok(config)
 }
 
-/// Checks the `[[forges]]` tables as [`crate::forge::Forges::new`] would, naming the key of
-/// the first one that cannot be used (`forges[1].api`).
-fn check_forges(
-    forges: &[crate::forge::ForgeEntry],
-    at: &dyn Fn(&str, String) -> ConfigError,
-) -> Result<(), ConfigError> {
-    use crate::forge::known::ForgeEntryError;
+/// Checks the `[[forges]]` tables (a host once, an API URL with its scheme), pointing at the
+/// first that cannot be used: `forges[INDEX].KEY`.
+fn check_forges(forges: &[ForgeEntry]) -> Result<(), (String, String)> {
     for index in 0..forges.len() {
-        if let Err(err) = crate::forge::Forges::new(&forges[..=index]) {
+        if let Err(err) = Forges::new(&forges[..=index]) {
             let key = match err {
                 ForgeEntryError::Api { .. } => "api",
                 ForgeEntryError::EmptyHost | ForgeEntryError::Twice(_) => "host",
             };
-            return Err(at(&format!("forges[{index}].{key}"), err.to_string()));
+            return Err((format!("forges[{index}].{key}"), err.to_string()));
         }
     }
     Ok(())
@@ -221,25 +227,32 @@ mod tests {
     }
 
     #[test]
-    fn forges_are_read_and_a_bad_one_is_named_at_its_line() {
+    fn forges_are_read_and_checked_where_they_are_written() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let good = "[[forges]]\nhost = \"git.example.com\"\nkind = \"gitlab\"\n\
-                    api = \"https://git.example.com/api/v4\"\n";
-        std::fs::write(dir.path().join(FILE_NAME), good).expect("written");
+        let table = |host: &str, api: &str| {
+            format!("[[forges]]\nhost = \"{host}\"\nkind = \"gitea\"\napi = \"{api}\"\n")
+        };
+        let good = table("git.example.com:3000", "http://git.example.com:3000/api/v1");
+        std::fs::write(dir.path().join(FILE_NAME), &good).expect("write");
         let config = load(dir.path()).expect("valid");
-        assert_eq!(config.forges.len(), 1);
-        assert_eq!(config.forges[0].kind, crate::forge::ForgeKind::Gitlab);
-        let bad = format!(
-            "{good}\n[[forges]]\nhost = \"ghe.example.com\"\nkind = \"github\"\n\
-             api = \"ghe.example.com/api/v3\"\n"
+        let forges = config.forges().expect("valid");
+        let found = forges.by_host("git.example.com:3000").expect("configured");
+        assert_eq!(found.api_root(), "http://git.example.com:3000/api/v1");
+        let twice = format!(
+            "{good}{}",
+            table("git.example.com:3000", "https://x/api/v1")
         );
-        std::fs::write(dir.path().join(FILE_NAME), bad).expect("written");
+        std::fs::write(dir.path().join(FILE_NAME), twice).expect("write");
+        let err = load(dir.path()).expect_err("named twice").to_string();
+        assert!(
+            err.contains(":6:1: [[forges]] host git.example.com:3000 is named twice"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join(FILE_NAME), table("h", "ftp://h/api")).expect("write");
         let err = load(dir.path()).expect_err("no scheme").to_string();
-        assert!(err.contains(".git-batch.toml:9:"), "{err}");
-        assert!(err.contains("api must start with https://"), "{err}");
-        let typo = "[[forges]]\nhost = \"h\"\nkind = \"bitbucket\"\napi = \"https://h\"\n";
-        std::fs::write(dir.path().join(FILE_NAME), typo).expect("written");
-        let err = load(dir.path()).expect_err("unknown kind").to_string();
-        assert!(err.contains(":3:") && err.contains("forges"), "{err}");
+        assert!(
+            err.contains(":4:1: [[forges]] host h: api must start with"),
+            "{err}"
+        );
     }
 }

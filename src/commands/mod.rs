@@ -4,6 +4,7 @@
 //! is in `ops`; what is printed is in `report`.
 
 mod clone;
+mod clone_org;
 mod edit;
 mod prs;
 mod prune;
@@ -11,6 +12,7 @@ mod sync;
 mod undo;
 
 pub use clone::clone;
+pub use clone_org::clone_org;
 pub use edit::edit;
 pub use prs::{PrsRequest, prs};
 pub use prune::prune;
