@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use super::api::ForgeError;
 use super::known::{ForgeEntry, ForgeKind, Forges};
-use super::remote::RemoteUrl;
 use super::token::{Token, advice, find_token};
 use super::{Answer, Forge};
 
@@ -98,13 +97,7 @@ impl Session {
     }
 
     fn entry_of(&self, forge: &str) -> Result<ForgeEntry, String> {
-        let remote = RemoteUrl {
-            host: forge.to_string(),
-            owner: String::new(),
-            name: String::new(),
-            scheme: "https".to_string(),
-        };
-        self.forges.resolve(&remote).cloned().ok_or_else(|| {
+        self.forges.by_host(forge).cloned().ok_or_else(|| {
             format!(
                 "{forge} is not a forge git-batch knows any more; name it in .git-batch.toml:\n{}",
                 Forges::table_to_add(forge)
