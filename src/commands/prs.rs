@@ -71,6 +71,10 @@ pub fn prs(
         start,
         |(repo, job): &(Repo, PrsJob)| prs_of(repo, job, &options, &session),
     );
+    // Each repository's line says its own wait; the whole run's is said once at the end.
+    for note in session.wait_notes() {
+        crate::report::print_warning(&note);
+    }
     let changed = run.repos.iter().any(|r| r.outcome == Outcome::Changed);
     if writes && changed {
         guard.write_finished(&run)?;

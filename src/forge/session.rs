@@ -33,6 +33,8 @@ struct Client {
     forge: OnceLock<Box<dyn Forge>>,
     /// Set once the forge refused the token: its other repositories are not tried.
     refused: Mutex<bool>,
+    /// How long rate limits made this forge's calls wait, in all.
+    waited: Mutex<Duration>,
 }
 
 /// The forges of one run.
@@ -114,6 +116,7 @@ impl Session {
             entry: self.entry_of(&target.forge)?,
             forge: OnceLock::new(),
             refused: Mutex::new(false),
+            waited: Mutex::new(Duration::ZERO),
         });
         clients.insert(target.forge.clone(), Arc::clone(&client));
         Ok(client)
@@ -140,7 +143,10 @@ impl Session {
             super::connect(&client.entry, token, self.timeout)
         });
         match call(forge.as_ref(), &target.repo) {
-            Ok(answer) => Ok((answer.value, waited(&client.entry, answer.waited))),
+            Ok(answer) => {
+                *client.waited.lock().unwrap_or_else(PoisonError::into_inner) += answer.waited;
+                Ok((answer.value, waited(&client.entry, answer.waited)))
+            }
             Err(error @ ForgeError::Unauthorized { .. }) => {
                 let mut refused = client
                     .refused
@@ -174,6 +180,19 @@ impl Session {
             }
         }
         notes
+    }
+
+    /// For the end of a run, one sentence per forge whose rate limits made it wait:
+    /// "waited 75 s in all for github.com's rate limit".
+    pub fn wait_notes(&self) -> Vec<String> {
+        let clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        clients
+            .values()
+            .filter_map(|client| {
+                let total = *client.waited.lock().unwrap_or_else(PoisonError::into_inner);
+                waited(&client.entry, total).map(|said| said.replacen(" s for", " s in all for", 1))
+            })
+            .collect()
     }
 
     /// Whether `target`'s forge refused the token in this session.

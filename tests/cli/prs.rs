@@ -47,6 +47,11 @@ mod github {
     fn merge_method_squash_makes_one_commit() {
         case::merge_method_squash_makes_one_commit(FORGE);
     }
+
+    #[test]
+    fn a_rate_limit_wait_is_said() {
+        case::a_rate_limit_wait_is_said(FORGE);
+    }
 }
 
 mod gitlab {
@@ -92,6 +97,11 @@ mod gitlab {
     fn merge_method_squash_makes_one_commit() {
         case::merge_method_squash_makes_one_commit(FORGE);
     }
+
+    #[test]
+    fn a_rate_limit_wait_is_said() {
+        case::a_rate_limit_wait_is_said(FORGE);
+    }
 }
 
 mod gitea {
@@ -136,5 +146,10 @@ mod gitea {
     #[test]
     fn merge_method_squash_makes_one_commit() {
         case::merge_method_squash_makes_one_commit(FORGE);
+    }
+
+    #[test]
+    fn a_rate_limit_wait_is_said() {
+        case::a_rate_limit_wait_is_said(FORGE);
     }
 }

@@ -391,3 +391,20 @@ pub fn merge_method_squash_makes_one_commit(flavour: Flavour) {
         .expect("run");
     assert_eq!(usage.status.code(), Some(2), "--method needs --merge");
 }
+
+/// A rate limit is waited out: said on the repository's line and, in all, once at the end.
+pub fn a_rate_limit_wait_is_said(flavour: Flavour) {
+    let (forge_fleet, _) = opened(flavour);
+    // The probe's read is the first API request of the run.
+    forge_fleet
+        .server
+        .fault(crate::forge::Fault::RateLimit { retry_after: 1 });
+    let (output, document) = prs(&forge_fleet, TOKEN, &["-t", "alpha"]);
+    assert!(output.status.success(), "{document}");
+    let host = forge_fleet.server.host();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("waited 1 s in all for {host}'s rate limit")),
+        "{stderr}"
+    );
+}
