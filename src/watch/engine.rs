@@ -340,8 +340,16 @@ impl<'a> Engine<'a> {
                         followed.tree_changed = Some(now);
                     }
                 }
-                if matches!(event.kind, EventKind::Create(_)) && path.is_dir() {
-                    self.watch_new_dir(&owner, path);
+                if came_or_went {
+                    // A folder made (or moved in) is watched; one removed (or moved away) is
+                    // forgotten, so that the next folder of that name is watched anew.
+                    // (A folder removed and made again at once is watched anew either way.)
+                    if self.dirs.contains_key(path) {
+                        self.forget_dir(path);
+                    }
+                    if path.is_dir() {
+                        self.watch_new_dir(&owner, path);
+                    }
                 }
             }
         }

@@ -199,6 +199,17 @@ fn each_change_in_one_repository_is_one_line_saying_what_status_says() {
     fleet.write("c", "docs/guide.md", "second\n");
     let edited = watching.expect_status(&fleet, "c");
     assert_eq!(edited["unstaged"], 1);
+    // A folder removed and made again is watched again.
+    fleet.git(&c, &["checkout", "--", "docs"]);
+    watching.expect_status(&fleet, "c");
+    std::fs::remove_dir_all(c.join("docs")).expect("remove a folder");
+    let removed = watching.expect_status(&fleet, "c");
+    assert_eq!(removed["unstaged"], 1);
+    fleet.write("c", "docs/guide.md", "first\n");
+    watching.expect_status(&fleet, "c");
+    fleet.write("c", "docs/guide.md", "third\n");
+    let again = watching.expect_status(&fleet, "c");
+    assert_eq!(again["unstaged"], 1);
     fleet.write("c", "target/built.o", "object\n");
     fleet.write("c", "target/more.o", "object\n");
     let quiet = watching.next(Duration::from_millis(600));

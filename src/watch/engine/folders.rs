@@ -100,6 +100,14 @@ impl Engine<'_> {
         }
     }
 
+    /// Forgets the folder at `dir` and every folder below it: they are gone.
+    pub(super) fn forget_dir(&mut self, dir: &Path) {
+        self.dirs.retain(|watched, _| !watched.starts_with(dir));
+        if let Some(watches) = &mut self.watches {
+            watches.remove_under(dir);
+        }
+    }
+
     pub(super) fn add_watch(&mut self, dir: &Path, recursive: bool) -> Added {
         match &mut self.watches {
             Some(watches) => watches.add(dir, recursive),
