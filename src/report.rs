@@ -14,7 +14,7 @@ use crate::words::plural;
 
 mod color;
 mod summary;
-mod table;
+pub mod table;
 mod written;
 pub use color::apply_color;
 pub use written::{output_error, wrote};

@@ -2,3 +2,4 @@
 //! terminal or one JSON line per change off it (see DESIGN.md, "watch").
 
 pub mod event;
+pub mod view;
