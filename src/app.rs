@@ -15,7 +15,10 @@ use crate::ops::content::ContentOp;
 use crate::ops::edit::{EditOptions, Mode, Snapshot};
 use crate::outcome::RunReport;
 use crate::report::{self, Layout};
-use crate::settings::{Command, EditFlags, Settings};
+use crate::settings::{Command, EditFlags, Format, Settings, Verbosity};
+use crate::targets::WhereFilter;
+use crate::watch;
+use crate::watch::view::ViewFilter;
 
 mod context;
 mod list;
@@ -75,6 +78,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         Command::Manpages { dir } => Ok(cli::manuals::manpages(dir)),
         Command::List => list::list(&context()?),
         Command::Status => status(&context()?),
+        Command::Watch => watch(&context()?),
         Command::Exec { argv } => exec(&context()?, argv),
         Command::Sync {
             message,
@@ -143,6 +147,38 @@ fn status(context: &Context<'_>) -> Result<ExitCode, UsageError> {
         ops::status::status,
     );
     Ok(exit_code(&run))
+}
+
+/// `watch`: the full-screen view. Until the engine that follows changes lands, the view is fed
+/// by one reading of each repository (`watch::once`), read again on `f`.
+fn watch(context: &Context<'_>) -> Result<ExitCode, UsageError> {
+    use std::io::IsTerminal;
+    let settings = &context.settings;
+    if settings.format != Format::Human || !std::io::stdout().is_terminal() {
+        return Err(UsageError::Request(
+            "watch shows its view on a terminal only in this build".to_owned(),
+        ));
+    }
+    // `has=PATH` chooses what to watch; the other conditions are the view's, checked on each
+    // reading, so that a repository that comes to match them shows up.
+    let has: Vec<WhereFilter> = (settings.selection.filters.iter())
+        .filter(|filter| matches!(filter, WhereFilter::Has(_)))
+        .cloned()
+        .collect();
+    let (root, repos) = context.select_where(&has)?;
+    let filter = ViewFilter {
+        filters: settings.selection.filters.clone(),
+        quiet: settings.verbosity == Verbosity::Quiet,
+    };
+    let workers = settings.workers(repos.len(), true);
+    let (events_tx, events) = crossbeam_channel::unbounded();
+    let (commands, commands_rx) = crossbeam_channel::unbounded();
+    let feeder =
+        std::thread::spawn(move || watch::once::feed(&repos, workers, &events_tx, &commands_rx));
+    let shown = watch::view::run(&root, events, commands, filter);
+    let _ = feeder.join();
+    shown.map_err(|err| UsageError::Request(format!("cannot show the view: {err}")))?;
+    Ok(ExitCode::Success)
 }
 
 /// `exec -- CMD`: CMD in each repository, its output as one block each.

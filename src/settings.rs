@@ -11,6 +11,8 @@ use crate::targets::selection::Selection;
 pub enum Command {
     List,
     Status,
+    /// The fleet followed live.
+    Watch,
     Exec {
         argv: Vec<OsString>,
     },
@@ -91,6 +93,7 @@ impl Command {
         match self {
             Command::List => "list",
             Command::Status => "status",
+            Command::Watch => "watch",
             Command::Exec { .. } => "exec",
             Command::Sync { .. } => "sync",
             Command::Undo { .. } => "undo",

@@ -2,4 +2,5 @@
 //! terminal or one JSON line per change off it (see DESIGN.md, "watch").
 
 pub mod event;
+pub mod once;
 pub mod view;

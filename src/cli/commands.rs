@@ -14,6 +14,12 @@ pub(super) enum CliCommand {
     List,
     /// Show branch, upstream, ahead/behind, changes and state of each repository
     Status,
+    /// Follow the repositories live: the status table, full screen, as they change
+    #[command(
+        after_help = "Keys: q or Ctrl-C quits, f fetches now, the arrows and Page \
+                            Up/Down scroll. -w and -q choose the rows as for status."
+    )]
+    Watch,
     /// Commit every change, optionally rebase onto the upstream, and push
     #[command(
         visible_alias = "git-sync",
@@ -260,6 +266,7 @@ impl CliCommand {
         match self {
             CliCommand::List => settings::Command::List,
             CliCommand::Status => settings::Command::Status,
+            CliCommand::Watch => settings::Command::Watch,
             CliCommand::Exec => settings::Command::Exec { argv: trailing },
             CliCommand::Sync {
                 message,

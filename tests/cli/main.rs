@@ -52,4 +52,5 @@ mod terminal;
 mod undo;
 mod undo_cut_short;
 mod undo_safety;
+mod watch_view;
 mod write_errors;
