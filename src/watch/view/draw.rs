@@ -77,7 +77,8 @@ pub(super) fn fit_columns(rows: &[Row], width: usize) -> Columns {
 /// Draws the whole view, and records in `model` how many rows the table had room for.
 pub(super) fn draw(frame: &mut Frame<'_>, model: &mut Model) {
     let area = frame.area();
-    let header = header(model);
+    let rows = model.rows();
+    let header = header(model, rows.len());
     let [top, heading, body, keys] = Layout::vertical([
         Constraint::Length(header.len() as u16),
         Constraint::Length(1),
@@ -87,7 +88,6 @@ pub(super) fn draw(frame: &mut Frame<'_>, model: &mut Model) {
     .areas(area);
     frame.render_widget(Paragraph::new(header), top);
 
-    let rows = model.rows();
     let columns = fit_columns(&rows, usize::from(area.width));
     model.page = usize::from(body.height).max(1);
     model.clamp_scroll(rows.len());
@@ -122,7 +122,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, model: &mut Model) {
 }
 
 /// The header: what is watched, how many in each state, the last fetch, and the latest notes.
-fn header(model: &Model) -> Vec<Line<'static>> {
+fn header(model: &Model, shown: usize) -> Vec<Line<'static>> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut lines = vec![Line::from(vec![
         Span::styled("git batch watch", bold),
@@ -137,7 +137,6 @@ fn header(model: &Model) -> Vec<Line<'static>> {
             "repositories"
         }
     ))];
-    let shown = model.rows().len();
     if shown != total {
         counts.push(Span::raw(format!(" ({shown} shown)")));
     }

@@ -112,6 +112,14 @@ impl Model {
         self.repos.len()
     }
 
+    /// How many rows the filter lets through.
+    pub fn shown(&self) -> usize {
+        self.repos
+            .values()
+            .filter(|report| self.filter.shows(report))
+            .count()
+    }
+
     /// The rows the filter lets through, in name order.
     pub fn rows(&self) -> Vec<Row> {
         self.repos
@@ -149,7 +157,7 @@ impl Model {
             Scroll::Top => 0,
             Scroll::Bottom => usize::MAX,
         };
-        self.clamp_scroll(self.rows().len());
+        self.clamp_scroll(self.shown());
         self.scroll != before
     }
 
