@@ -293,3 +293,29 @@ fn a_change_appears_in_its_row_by_itself() {
     tmux.keys(&["q"]);
     tmux.back_at_the_prompt();
 }
+
+/// SIGTERM ends the watch (the engine closes the view's events): the terminal is given back and
+/// the exit code is 0.
+#[test]
+fn sigterm_ends_it_with_the_terminal_given_back() {
+    let fleet = three_repositories();
+    let Some(tmux) = Tmux::start(&fleet, 100, 20) else {
+        return;
+    };
+    tmux.watch("");
+    let shell = tmux.run(&["display", "-p", "-t", "view", "#{pane_pid}"]);
+    let children = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .expect("run pgrep");
+    let watch = String::from_utf8_lossy(&children.stdout).trim().to_owned();
+    assert!(!watch.is_empty(), "git-batch is not the shell's child");
+    let killed = Command::new("kill")
+        .args(["-TERM", &watch])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    tmux.back_at_the_prompt();
+    tmux.keys(&["echo \"watch exited $?\"", "Enter"]);
+    tmux.wait_for("the exit code", |screen| screen.contains("watch exited 0"));
+}
