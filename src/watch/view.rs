@@ -60,9 +60,11 @@ pub fn run(
             .name("watch-keys".to_owned())
             .spawn(move || read_keys(&keys_tx, &stop))?
     };
+    // Set however `show` ends, a panic included, so that the reader does not outlive the view.
+    let stop = StopOnDrop(stop);
     let mut model = Model::new(root.to_path_buf(), filter);
     let result = show(&mut screen, &mut model, &events, &keys, &commands);
-    stop.store(true, Ordering::SeqCst);
+    drop(stop);
     drop(keys);
     // The reader stops within one poll; after that nothing reads the terminal behind the shell.
     let _ = reader.join();
@@ -170,6 +172,15 @@ fn read_keys(keys: &Sender<io::Result<Event>>, stop: &AtomicBool) {
         if keys.send(read).is_err() || last {
             return;
         }
+    }
+}
+
+/// Tells the key reader to stop when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }
 
