@@ -117,10 +117,12 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             edit,
         ),
         Command::Check { policy } => check(&context()?, policy.as_ref()),
+        Command::Clone { org: Some(org), .. } => clone_org(&context()?, org),
         Command::Clone {
             items,
             list,
             base_url,
+            org: None,
         } => clone(&context()?, items, list.as_deref(), base_url),
         Command::Undo { run_id, push } => undo(&context()?, run_id.as_deref(), *push),
         Command::Runs => runs(&context()?),
@@ -362,6 +364,20 @@ fn clone(
     base_url: &str,
 ) -> Result<ExitCode, UsageError> {
     let run = crate::commands::clone(&context.settings, items, list, base_url, context.start)?;
+    Ok(exit_code(&run))
+}
+
+/// `clone --org OWNER`: the owner's repositories as the forge lists them, into the root.
+fn clone_org(
+    context: &Context<'_>,
+    org: &crate::settings::OrgListing,
+) -> Result<ExitCode, UsageError> {
+    let forges = context
+        .config
+        .forges()
+        .map_err(|err| UsageError::Request(err.to_string()))?;
+    let run =
+        crate::commands::clone_org(&context.settings, &forges, org, context.cwd, context.start)?;
     Ok(exit_code(&run))
 }
 

@@ -49,6 +49,8 @@ pub enum Command {
         items: Vec<String>,
         list: Option<PathBuf>,
         base_url: String,
+        /// `--org OWNER`: the repositories come from the forge's API instead.
+        org: Option<OrgListing>,
     },
     LicenseUpdate {
         old: String,
@@ -66,6 +68,21 @@ pub enum Command {
         to: Option<String>,
         edit: EditFlags,
     },
+}
+
+/// `clone --org OWNER`: whose repositories, on which forge, and which of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrgListing {
+    /// An organisation or user (GitHub, Gitea), a group (GitLab, subgroups included).
+    pub owner: String,
+    /// `--forge HOST`: a public forge or a `[[forges]]` host; `None` is github.com.
+    pub forge: Option<String>,
+    /// Archived repositories are cloned too.
+    pub archived: bool,
+    /// Forks are cloned too.
+    pub forks: bool,
+    /// Only repositories with every one of these topics.
+    pub topics: Vec<String>,
 }
 
 /// The flags `license-update` and `file-replace` share.

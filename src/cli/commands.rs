@@ -62,10 +62,14 @@ pub(super) enum CliCommand {
     /// Clone repositories into the root, in parallel; ones already there are left alone
     #[command(
         after_help = "OWNER/NAME is joined to --base-url. A failed clone leaves no \
-                            folder behind.\n\n\
+                            folder behind. --org lists an owner's repositories through the \
+                            forge's API (token from GIT_BATCH_TOKEN, the forge's own variable \
+                            or `git credential fill`).\n\n\
                             Examples:\n  git batch -C ~/src clone rust-lang/cargo rust-lang/rustup\n  \
                             git batch clone --list fleet.txt --base-url https://gitlab.com\n  \
-                            git batch clone git@github.com:me/tool.git"
+                            git batch clone git@github.com:me/tool.git\n  \
+                            git batch clone --org my-org --topic rust\n  \
+                            git batch clone --org my-group --forge gitlab.com"
     )]
     Clone {
         /// URLs or OWNER/NAMEs to clone
@@ -77,6 +81,21 @@ pub(super) enum CliCommand {
         /// What OWNER/NAME is joined to
         #[arg(long, value_name = "URL", default_value = "https://github.com")]
         base_url: String,
+        /// Clone every repository of OWNER (organisation, user, GitLab group with subgroups)
+        #[arg(long, value_name = "OWNER", conflicts_with_all = ["urls", "list", "base_url"])]
+        org: Option<String>,
+        /// The forge --org asks: github.com (default), gitlab.com, codeberg.org or a [[forges]] host
+        #[arg(long, value_name = "HOST", requires = "org")]
+        forge: Option<String>,
+        /// With --org: archived repositories too
+        #[arg(long, requires = "org")]
+        archived: bool,
+        /// With --org: forks too
+        #[arg(long, requires = "org")]
+        forks: bool,
+        /// With --org: only repositories with this topic (repeatable: with all of them)
+        #[arg(long, value_name = "TOPIC", requires = "org")]
+        topic: Vec<String>,
     },
     /// Switch every declaration of one license to another: license files, SPDX lines, manifests
     #[command(
@@ -297,10 +316,22 @@ impl CliCommand {
                 urls,
                 list,
                 base_url,
+                org,
+                forge,
+                archived,
+                forks,
+                topic,
             } => settings::Command::Clone {
                 items: urls,
                 list: list.map(|file| cwd.join(file)),
                 base_url,
+                org: org.map(|owner| settings::OrgListing {
+                    owner,
+                    forge,
+                    archived,
+                    forks,
+                    topics: topic,
+                }),
             },
             CliCommand::LicenseUpdate {
                 old,

@@ -4,12 +4,14 @@
 //! is in `ops`; what is printed is in `report`.
 
 mod clone;
+mod clone_org;
 mod edit;
 mod prune;
 mod sync;
 mod undo;
 
 pub use clone::clone;
+pub use clone_org::clone_org;
 pub use edit::edit;
 pub use prune::prune;
 pub use sync::sync;

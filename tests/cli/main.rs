@@ -4,9 +4,11 @@
 mod action;
 mod action_release;
 mod action_reports;
+mod bench_prs;
 mod check_fixes;
 mod cleanup;
 mod clone;
+mod clone_org;
 mod concurrency;
 mod config;
 mod exec;
