@@ -335,3 +335,40 @@ fn a_panic_gives_the_terminal_back_then_calls_the_previous_hook() {
     restore_terminal();
     assert!(!TERMINAL_TAKEN.load(Ordering::SeqCst));
 }
+
+#[test]
+fn states_have_the_colours_of_the_status_table() {
+    use ratatui::style::{Color, Modifier};
+    let mut locked = report("locked", RepoState::Clean);
+    if let Details::Status(status) = &mut locked.details {
+        status.locked = true;
+    }
+    let mut events = fleet();
+    events.push(ViewEvent::Repo(Box::new(locked)));
+    let mut model = model_of(ViewFilter::default(), events);
+    let mut terminal = Terminal::new(TestBackend::new(100, 12)).expect("test terminal");
+    terminal
+        .draw(|frame| draw::draw(frame, &mut model))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    // The cell where `word` starts on the row of `name`.
+    let style_of = |name: &str, word: &str| {
+        let y = (0..12u16)
+            .find(|&y| {
+                (0..100u16)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+                    .starts_with(name)
+            })
+            .expect("the row");
+        let line: String = (0..100u16).map(|x| buffer[(x, y)].symbol()).collect();
+        let x = line.find(word).expect("the word") as u16;
+        let cell = &buffer[(x, y)];
+        (cell.fg, cell.modifier.contains(Modifier::BOLD))
+    };
+    assert_eq!(style_of("api", "clean"), (Color::Green, false));
+    assert_eq!(style_of("web-frontend", "dirty"), (Color::Yellow, false));
+    assert_eq!(style_of("locked", "clean"), (Color::Green, false));
+    assert_eq!(style_of("locked", "(index.lock)"), (Color::Red, true));
+    assert_eq!(style_of("api", "main"), (Color::Reset, false));
+}
