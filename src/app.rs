@@ -18,7 +18,7 @@ use crate::report::{self, Layout};
 use crate::settings::{Command, EditFlags, Format, Settings, Verbosity};
 use crate::targets::WhereFilter;
 use crate::watch;
-use crate::watch::view::ViewFilter;
+use crate::watch::view::{ViewFilter, ViewOptions};
 
 mod context;
 mod list;
@@ -168,16 +168,19 @@ fn watch(context: &Context<'_>) -> Result<ExitCode, UsageError> {
         .cloned()
         .collect();
     let (root, repos) = context.select_where(&has)?;
-    let filter = ViewFilter {
-        filters: settings.selection.filters.clone(),
-        quiet: settings.verbosity == Verbosity::Quiet,
+    let options = ViewOptions {
+        filter: ViewFilter {
+            filters: settings.selection.filters.clone(),
+            quiet: settings.verbosity == Verbosity::Quiet,
+        },
+        colour: report::stdout_in_colour(),
     };
     let workers = settings.workers(repos.len(), true);
     let (events_tx, events) = crossbeam_channel::unbounded();
     let (commands, commands_rx) = crossbeam_channel::unbounded();
     let feeder =
         std::thread::spawn(move || watch::once::feed(&repos, workers, &events_tx, &commands_rx));
-    let shown = watch::view::run(&root, events, commands, filter);
+    let shown = watch::view::run(&root, events, commands, options);
     let _ = feeder.join();
     shown.map_err(|err| UsageError::Request(format!("cannot show the view: {err}")))?;
     Ok(ExitCode::Success)

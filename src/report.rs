@@ -16,7 +16,7 @@ mod color;
 mod summary;
 pub mod table;
 mod written;
-pub use color::apply_color;
+pub use color::{apply_color, stdout_in_colour};
 pub use written::{output_error, wrote};
 
 /// What the printer needs to know about the run before the first repository finishes.

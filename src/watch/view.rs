@@ -29,6 +29,16 @@ mod draw;
 mod model;
 
 pub use model::ViewFilter;
+
+/// How the view shows the fleet.
+#[derive(Debug, Clone, Default)]
+pub struct ViewOptions {
+    /// Which rows: `-w` and `-q`.
+    pub filter: ViewFilter,
+    /// Colours as `status`'s table has them, or none (`--color never`, `NO_COLOR`): see
+    /// [`crate::report::stdout_in_colour`].
+    pub colour: bool,
+}
 use model::{Model, Scroll};
 
 /// How long the key reader waits for a key before it looks whether the view has ended: the
@@ -40,15 +50,15 @@ static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// Shows the view until `q` or Ctrl-C (which send [`ViewCommand::Quit`] on `commands`) or until
 /// the engine closes `events`; `f` sends [`ViewCommand::FetchNow`]. Rows come from
-/// [`ViewEvent::Repo`] and go on [`ViewEvent::Gone`]; `filter` chooses which are shown, as `-w`
-/// and `-q` do for `status`. The terminal is given back as it was (raw mode off, the alternate
+/// [`ViewEvent::Repo`] and go on [`ViewEvent::Gone`]; `options` chooses which are shown, as `-w`
+/// and `-q` do for `status`, and whether in colour. The terminal is given back as it was (raw mode off, the alternate
 /// screen left, the cursor shown) however it ends, a panic included. An error is the
 /// terminal's (none, or it went away).
 pub fn run(
     root: &Path,
     events: Receiver<ViewEvent>,
     commands: Sender<ViewCommand>,
-    filter: ViewFilter,
+    options: ViewOptions,
 ) -> io::Result<()> {
     install_panic_hook();
     let mut screen = Screen::take()?;
@@ -62,7 +72,7 @@ pub fn run(
     };
     // Set however `show` ends, a panic included, so that the reader does not outlive the view.
     let stop = StopOnDrop(stop);
-    let mut model = Model::new(root.to_path_buf(), filter);
+    let mut model = Model::new(root.to_path_buf(), options.filter, options.colour);
     let result = show(&mut screen, &mut model, &events, &keys, &commands);
     drop(stop);
     drop(keys);

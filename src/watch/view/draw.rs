@@ -119,6 +119,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, model: &mut Model) {
         Span::raw(format!(" scroll  {shown}")),
     ]);
     frame.render_widget(Paragraph::new(keys_line).style(dim), keys);
+    if !model.colour {
+        // `--color never`, `NO_COLOR`: as the printed table, no colour and no bold or dim.
+        frame.buffer_mut().set_style(area, Style::reset());
+    }
 }
 
 /// The header: what is watched, how many in each state, the last fetch, and the latest notes.

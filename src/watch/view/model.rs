@@ -45,6 +45,8 @@ impl ViewFilter {
 pub(super) struct Model {
     pub root: PathBuf,
     filter: ViewFilter,
+    /// Whether the table is coloured.
+    pub colour: bool,
     /// Every repository heard of, shown or not, by name.
     repos: BTreeMap<String, RepoReport>,
     pub fetched: Option<SystemTime>,
@@ -68,10 +70,11 @@ pub(super) enum Scroll {
 }
 
 impl Model {
-    pub fn new(root: PathBuf, filter: ViewFilter) -> Self {
+    pub fn new(root: PathBuf, filter: ViewFilter, colour: bool) -> Self {
         Model {
             root,
             filter,
+            colour,
             repos: BTreeMap::new(),
             fetched: None,
             notes: Vec::new(),

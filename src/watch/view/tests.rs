@@ -50,7 +50,7 @@ fn repo_event(name: &str, state: RepoState) -> ViewEvent {
 }
 
 fn model_of(filter: ViewFilter, events: Vec<ViewEvent>) -> Model {
-    let mut model = Model::new(PathBuf::from("/fleet"), filter);
+    let mut model = Model::new(PathBuf::from("/fleet"), filter, true);
     for event in events {
         model.apply(event);
     }
@@ -337,7 +337,7 @@ fn a_panic_gives_the_terminal_back_then_calls_the_previous_hook() {
 }
 
 #[test]
-fn states_have_the_colours_of_the_status_table() {
+fn states_have_the_colours_of_the_status_table_and_none_without_colour() {
     use ratatui::style::{Color, Modifier};
     let mut locked = report("locked", RepoState::Clean);
     if let Details::Status(status) = &mut locked.details {
@@ -371,4 +371,18 @@ fn states_have_the_colours_of_the_status_table() {
     assert_eq!(style_of("locked", "clean"), (Color::Green, false));
     assert_eq!(style_of("locked", "(index.lock)"), (Color::Red, true));
     assert_eq!(style_of("api", "main"), (Color::Reset, false));
+
+    // Without colour (`--color never`, NO_COLOR): none anywhere.
+    model.colour = false;
+    terminal
+        .draw(|frame| draw::draw(frame, &mut model))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|cell| cell.fg == Color::Reset && cell.modifier.is_empty()),
+        "a coloured cell is left"
+    );
 }
