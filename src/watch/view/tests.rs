@@ -386,3 +386,12 @@ fn states_have_the_colours_of_the_status_table_and_none_without_colour() {
         "a coloured cell is left"
     );
 }
+
+#[test]
+fn a_tiny_terminal_is_drawn_without_a_panic() {
+    let mut model = model_of(ViewFilter::default(), fleet());
+    for (width, height) in [(1, 1), (3, 2), (12, 4), (200, 3)] {
+        let lines = screen(&mut model, width, height);
+        assert_eq!(lines.len(), usize::from(height));
+    }
+}
