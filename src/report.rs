@@ -14,9 +14,9 @@ use crate::words::plural;
 
 mod color;
 mod summary;
-mod table;
+pub mod table;
 mod written;
-pub use color::apply_color;
+pub use color::{apply_color, stdout_in_colour};
 pub use written::{output_error, wrote};
 
 /// What the printer needs to know about the run before the first repository finishes.

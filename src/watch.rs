@@ -5,4 +5,5 @@ pub mod engine;
 pub mod event;
 pub mod fetch;
 pub mod jsonl;
+pub mod view;
 mod watches;

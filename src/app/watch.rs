@@ -14,11 +14,12 @@ use crate::error::UsageError;
 use crate::exit::ExitCode;
 use crate::ops::sync::SyncOptions;
 use crate::report::RunHeader;
-use crate::settings::{AutoSync, Format, Settings, WatchOptions};
-use crate::targets::Repo;
+use crate::settings::{AutoSync, Format, Settings, Verbosity, WatchOptions};
+use crate::targets::{Repo, WhereFilter};
 use crate::watch::engine::{Engine, EngineOptions, Fleet};
 use crate::watch::event::{ViewCommand, ViewEvent};
 use crate::watch::fetch::FetchSettings;
+use crate::watch::view::{self, ViewFilter, ViewOptions};
 
 /// `watch`: follows the selected repositories until `q`, Ctrl-C or SIGTERM.
 pub(super) fn watch(
@@ -31,8 +32,18 @@ pub(super) fn watch(
     // way to quit, not an interruption.
     install_quit_handler(commands.clone());
     let context = Context::open(settings, cwd)?;
-    let (root, repos) = context.select()?;
     let settings = &context.settings;
+    let on_terminal = std::io::stdout().is_terminal() && settings.format == Format::Human;
+    // The view checks `-w` and `-q` on every reading, so that a repository that comes to match
+    // shows up: it watches every repository `has=PATH` keeps. The stream keeps the set `-w`
+    // chose at the start.
+    let has: Option<Vec<WhereFilter>> = on_terminal.then(|| {
+        (settings.selection.filters.iter())
+            .filter(|filter| matches!(filter, WhereFilter::Has(_)))
+            .cloned()
+            .collect()
+    });
+    let (root, repos) = select(&context, has.as_deref())?;
     let engine_options = EngineOptions {
         root: root.clone(),
         depth: settings.selection.depth,
@@ -47,26 +58,48 @@ pub(super) fn watch(
     };
     // What a sync prints would break the view and the stream: its outcome is told as a note.
     crate::report::silence_runs();
-    let fleet = RunFleet { context: &context };
+    let fleet = RunFleet {
+        context: &context,
+        has,
+    };
     let (events, received) = crossbeam_channel::unbounded::<ViewEvent>();
-    let on_terminal = std::io::stdout().is_terminal() && settings.format == Format::Human;
-    std::thread::scope(|scope| {
+    let view = on_terminal.then(|| ViewOptions {
+        filter: ViewFilter {
+            filters: settings.selection.filters.clone(),
+            quiet: settings.verbosity == Verbosity::Quiet,
+        },
+        colour: crate::report::stdout_in_colour(),
+    });
+    let shown = std::thread::scope(|scope| {
         let front = scope.spawn(move || {
-            if on_terminal {
-                // The full-screen view takes this place once it lands:
-                // `crate::watch::view::run(&root, received, commands, filter)`; until then, a
-                // terminal gets the same lines as a pipe.
-                crate::watch::jsonl::print(received);
-            } else {
-                crate::watch::jsonl::print(received);
-            }
-            // The lines' reader went away (`| head -1`): the watch ends with it.
+            let shown = match view {
+                Some(options) => view::run(&root, received, commands.clone(), options),
+                None => {
+                    crate::watch::jsonl::print(received);
+                    Ok(())
+                }
+            };
+            // The view was quit, or the lines' reader went away (`| head -1`): the watch ends.
             let _ = commands.send(ViewCommand::Quit);
+            shown
         });
         Engine::new(engine_options, &fleet, events).run(repos, &heard);
-        let _ = front.join();
+        front.join().unwrap_or(Ok(()))
     });
+    shown.map_err(|err| UsageError::Request(format!("cannot show the view: {err}")))?;
     Ok(ExitCode::Success)
+}
+
+/// The repositories to watch: as `status` selects them, or, for the view, with only the
+/// conditions in `has` (the view applies the others itself).
+fn select(
+    context: &Context<'_>,
+    has: Option<&[WhereFilter]>,
+) -> Result<(std::path::PathBuf, Vec<Repo>), UsageError> {
+    match has {
+        Some(has) => context.select_where(has),
+        None => context.select(),
+    }
 }
 
 /// Ctrl-C, SIGTERM and SIGHUP ask the engine to quit; a second one also stops the git commands
@@ -84,12 +117,13 @@ fn install_quit_handler(commands: Sender<ViewCommand>) {
 /// The fleet as the engine sees it: found again as `status` finds it, synced as `sync` syncs.
 struct RunFleet<'c> {
     context: &'c Context<'c>,
+    /// The view's selection (see [`select`]); `None` for the stream.
+    has: Option<Vec<WhereFilter>>,
 }
 
 impl Fleet for RunFleet<'_> {
     fn discover(&self) -> Result<Vec<Repo>, String> {
-        self.context
-            .select()
+        select(self.context, self.has.as_deref())
             .map(|(_, repos)| repos)
             .map_err(|err| err.to_string())
     }

@@ -220,7 +220,9 @@ pub(super) enum CliCommand {
     #[command(
         after_help = "Changes are seen through file notifications, only the repository that \
                       changed is read again. Off a terminal (or with --format jsonl) it prints \
-                      one JSON line per repository, then one per change. q or Ctrl-C quits.\n\n\
+                      one JSON line per repository, then one per change. In the view: q or Ctrl-C \
+                      quits, f fetches now, the arrows and Page Up/Down scroll; -w and -q choose \
+                      the rows as for status.\n\n\
                       Examples:\n  git batch watch\n  \
                       git batch watch --fetch-every 5m\n  \
                       git batch watch --format jsonl | jq -c 'select(.state != \"clean\")'\n  \

@@ -63,4 +63,5 @@ mod undo_safety;
 mod watch;
 mod watch_fetch;
 mod watch_sync;
+mod watch_view;
 mod write_errors;
