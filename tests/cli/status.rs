@@ -352,14 +352,18 @@ fn rarer_states_match_git_status_porcelain_v2() {
     assert_eq!(git("stash conflict").conflicted, 1);
 }
 
-/// Ignore rules that the untracked scan must apply folder by folder, and an index that carries
-/// git's untracked cache (the UNTR extension), stale since files appeared after it was written.
+/// Ignore rules that the untracked scan must apply folder by folder, an index that carries
+/// git's untracked cache (the UNTR extension), stale since files appeared after it was written,
+/// and the settings of the repository's own configuration that change what is untracked.
 fn ignore_rules_and_untracked_cache() -> Fleet {
     let fleet = Fleet::new();
     for name in [
         "ignored folder with tracked files",
         "nested ignore files",
         "untracked cache",
+        "untracked files hidden",
+        "untracked files listed one by one",
+        "excludes file",
     ] {
         fleet.add_repo(name);
     }
@@ -401,6 +405,32 @@ fn ignore_rules_and_untracked_cache() -> Fleet {
     fleet.write(name, "before/two.txt", "not in the cache\n");
     fleet.write(name, "new/three.txt", "not in the cache\n");
     fleet.make_dirty(name);
+    // `status.showUntrackedFiles`: `no` hides untracked files, `all` counts each file inside an
+    // untracked folder.
+    let name = "untracked files hidden";
+    git(name, &["config", "status.showUntrackedFiles", "no"]);
+    fleet.write(name, "scratch.txt", "not shown\n");
+    fleet.write(name, "folder/inside.txt", "not shown\n");
+    fleet.make_dirty(name);
+    let name = "untracked files listed one by one";
+    git(name, &["config", "status.showUntrackedFiles", "all"]);
+    fleet.write(name, "folder/one.txt", "shown\n");
+    fleet.write(name, "folder/two.txt", "shown\n");
+    fleet.write(name, "folder/deeper/three.txt", "shown\n");
+    // `core.excludesFile`: a file of ignore rules outside the repository.
+    let name = "excludes file";
+    let rules = fleet.path(name).with_extension("ignore-rules");
+    fs::write(&rules, "*.tmp\n").expect("the excludes file");
+    git(
+        name,
+        &[
+            "config",
+            "core.excludesFile",
+            rules.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    fleet.write(name, "ignored.tmp", "hidden by the excludes file\n");
+    fleet.write(name, "shown.md", "shown\n");
     fleet
 }
 
@@ -413,7 +443,7 @@ fn ignore_rules_and_the_untracked_cache_match_git_status_porcelain_v2() {
         "the index carries the untracked cache"
     );
     let (document, mismatches) = compare_with_git(&fleet);
-    assert_eq!(names(&document).len(), 3);
+    assert_eq!(names(&document).len(), 6);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     let git = |name: &str| fleet.porcelain(name);
     let tracked_inside = git("ignored folder with tracked files");
@@ -423,4 +453,8 @@ fn ignore_rules_and_the_untracked_cache_match_git_status_porcelain_v2() {
     // after.txt, before/ and new/ (early.txt too: the cache holds what is untracked, not hidden).
     let cached = git("untracked cache");
     assert_eq!((cached.unstaged, cached.untracked), (1, 4));
+    let hidden = git("untracked files hidden");
+    assert_eq!((hidden.unstaged, hidden.untracked), (1, 0));
+    assert_eq!(git("untracked files listed one by one").untracked, 3);
+    assert_eq!(git("excludes file").untracked, 1);
 }
