@@ -191,7 +191,12 @@ pub fn removed_filter_drivers(repo: &gix::Repository) -> Vec<gix::bstr::BString>
 
 /// Reads the repository's full status in process. Never writes (not even the index's stat cache).
 pub fn read_status(path: &Path) -> Result<RepoStatus, ReadError> {
-    let repo = open(path)?;
+    // When the repository is the current folder (`-t .`, one big repository), it is opened by a
+    // relative path: the kernel then resolves every tracked file's path from the current folder,
+    // not from the root of the file system, which saves a part of each of tens of thousands of
+    // `lstat`s (git does the same by working from the top of the working tree).
+    let here = std::env::current_dir().is_ok_and(|cwd| cwd == path);
+    let repo = open(if here { Path::new("") } else { path })?;
     read_status_of(&repo)
 }
 

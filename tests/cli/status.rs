@@ -458,3 +458,32 @@ fn ignore_rules_and_the_untracked_cache_match_git_status_porcelain_v2() {
     assert_eq!(git("untracked files listed one by one").untracked, 3);
     assert_eq!(git("excludes file").untracked, 1);
 }
+
+/// Run from inside one repository (`-t .`), status opens it by a relative path; the counts must
+/// be the same as git's, for every state and ignore rule above (submodules included).
+#[test]
+fn status_from_inside_a_repository_matches_git_status_porcelain_v2() {
+    let mut mismatches = Vec::new();
+    let mut seen = 0;
+    for fleet in [every_state(), ignore_rules_and_untracked_cache()] {
+        let (document, _) = compare_with_git(&fleet);
+        for name in names(&document) {
+            let output = fleet
+                .cmd_in(&fleet.path(&name))
+                .args(["-t", ".", "status", "--format", "json"])
+                .output()
+                .expect("run");
+            let inside: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+            let entries = inside["repos"].as_array().expect("repos");
+            assert_eq!(entries.len(), 1, "{inside}");
+            let ours = GitStatus::of_json(&entries[0]);
+            let git = fleet.porcelain(&name);
+            if ours != git {
+                mismatches.push(format!("{name}:\n  inside {ours:?}\n  git    {git:?}"));
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen > 10, "{seen} repositories");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
