@@ -118,10 +118,23 @@ impl ReadError {
 
 /// Opens the repository whose working tree is `path`, for reading.
 pub fn open(path: &Path) -> Result<gix::Repository, ReadError> {
+    open_with(path, gix::odb::store::init::Slots::default())
+}
+
+/// Pack index slots for [`read_status`]'s first try: more than a repository under git's
+/// `gc.autoPackLimit` (50) can have, so that the try fails only where packs pile up unpacked.
+const STATUS_PACK_SLOTS: u16 = 64;
+
+fn open_with(
+    path: &Path,
+    slots: gix::odb::store::init::Slots,
+) -> Result<gix::Repository, ReadError> {
     // Full trust is not asked for: gix applies git's `safe.directory` rules as git would.
     // `index.skipHash` only skips verifying the index's trailing checksum on read, which git
     // itself does not verify outside `fsck` either; nothing here writes an index.
-    let options = gix::open::Options::default().config_overrides(["index.skipHash=true"]);
+    let options = gix::open::Options::default()
+        .config_overrides(["index.skipHash=true"])
+        .object_store_slots(slots);
     // Naming `.git` (folder or gitfile) directly spares gix from probing `path` first.
     let mut repo = gix::open_opts(path.join(".git"), options)
         .map_err(|err| ReadError::from_gix("cannot open repository", err))?;
@@ -196,8 +209,16 @@ pub fn read_status(path: &Path) -> Result<RepoStatus, ReadError> {
     // not from the root of the file system, which saves a part of each of tens of thousands of
     // `lstat`s (git does the same by working from the top of the working tree).
     let here = std::env::current_dir().is_ok_and(|cwd| cwd == path);
-    let repo = open(if here { Path::new("") } else { path })?;
-    read_status_of(&repo)
+    let path = if here { Path::new("") } else { path };
+    // A fixed number of pack index slots spares gix from listing the pack folder (and resolving
+    // alternates) just to size them when it opens the repository; it lists the folder again on
+    // the first object read anyway. With more packs than slots the read fails, and is made
+    // again with the slots sized from the folder, as every other command opens repositories.
+    let given = gix::odb::store::init::Slots::Given(STATUS_PACK_SLOTS);
+    match open_with(path, given).and_then(|repo| read_status_of(&repo)) {
+        Ok(status) => Ok(status),
+        Err(_) => read_status_of(&open(path)?),
+    }
 }
 
 /// [`read_status`] on an opened repository.

@@ -487,3 +487,37 @@ fn status_from_inside_a_repository_matches_git_status_porcelain_v2() {
     assert!(seen > 10, "{seen} repositories");
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// A repository whose objects lie in more packs than status's first try has slots for (64):
+/// read again with the slots sized from the pack folder, and right.
+#[test]
+fn a_repository_with_many_packs_is_read_right() {
+    let fleet = Fleet::new();
+    let name = "many packs";
+    fleet.add_repo(name);
+    // No automatic gc, which would put the packs together again.
+    fleet.git(&fleet.path(name), &["config", "gc.auto", "0"]);
+    fleet.git(&fleet.path(name), &["config", "gc.autoPackLimit", "0"]);
+    for i in 0..70 {
+        fleet.commit_file(
+            name,
+            &format!("file-{i}.txt"),
+            &format!("{i}\n"),
+            "one more",
+        );
+        fleet.git(&fleet.path(name), &["repack", "-q", "-d"]);
+    }
+    let packs = fs::read_dir(fleet.path(name).join(".git/objects/pack"))
+        .expect("the pack folder")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|entry| entry.path().extension().is_some_and(|ext| ext == "idx"))
+        })
+        .count();
+    assert!(packs > 64, "{packs} packs");
+    fleet.make_dirty(name);
+    let (document, mismatches) = compare_with_git(&fleet);
+    assert_eq!(names(&document).len(), 1);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
