@@ -86,7 +86,11 @@ seal_environment() {
     export GIT_TERMINAL_PROMPT=0
     export GIT_AUTHOR_NAME="Bench Author" GIT_AUTHOR_EMAIL="author@example.com"
     export GIT_COMMITTER_NAME="Bench Committer" GIT_COMMITTER_EMAIL="committer@example.com"
-    export GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" GIT_COMMITTER_DATE="2024-01-01T00:00:00Z"
+    # Fixed dates, in git's raw format (seconds and zone; 2024-01-01T00:00:00Z): git-batch makes
+    # its commits in process only with a date in that format, and leaves the commit to
+    # `git commit` (one process a repository) for any other. An ISO date here made every bench
+    # measure that fallback, not the in-process commit users get.
+    export GIT_AUTHOR_DATE="1704067200 +0000" GIT_COMMITTER_DATE="1704067200 +0000"
     export LC_ALL=C TZ=UTC
     unset NO_COLOR CLICOLOR CLICOLOR_FORCE
     # GNU parallel's own settings and its once-per-user citation notice stay out of the figures.

@@ -3,6 +3,7 @@
 //! (add, commit, fetch, rebase, push), always through [`run::Git`].
 
 pub mod blob;
+mod changes;
 pub mod commit;
 mod diff;
 pub mod intent;

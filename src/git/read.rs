@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use gix::bstr::ByteSlice;
-use gix::status::index_worktree;
 use serde::Serialize;
 
 /// What a repository is in the middle of, or how its working tree stands, as one word.
@@ -112,17 +111,30 @@ impl ReadError {
         ReadError(message.into())
     }
 
-    fn from_gix(context: &str, err: impl std::fmt::Display) -> Self {
+    pub(super) fn from_gix(context: &str, err: impl std::fmt::Display) -> Self {
         ReadError(format!("{context}: {err}"))
     }
 }
 
 /// Opens the repository whose working tree is `path`, for reading.
 pub fn open(path: &Path) -> Result<gix::Repository, ReadError> {
+    open_with(path, gix::odb::store::init::Slots::default())
+}
+
+/// Pack index slots for [`read_status`]'s first try: more than a repository under git's
+/// `gc.autoPackLimit` (50) can have, so that the try fails only where packs pile up unpacked.
+const STATUS_PACK_SLOTS: u16 = 64;
+
+fn open_with(
+    path: &Path,
+    slots: gix::odb::store::init::Slots,
+) -> Result<gix::Repository, ReadError> {
     // Full trust is not asked for: gix applies git's `safe.directory` rules as git would.
     // `index.skipHash` only skips verifying the index's trailing checksum on read, which git
     // itself does not verify outside `fsck` either; nothing here writes an index.
-    let options = gix::open::Options::default().config_overrides(["index.skipHash=true"]);
+    let options = gix::open::Options::default()
+        .config_overrides(["index.skipHash=true"])
+        .object_store_slots(slots);
     // Naming `.git` (folder or gitfile) directly spares gix from probing `path` first.
     let mut repo = gix::open_opts(path.join(".git"), options)
         .map_err(|err| ReadError::from_gix("cannot open repository", err))?;
@@ -133,7 +145,7 @@ pub fn open(path: &Path) -> Result<gix::Repository, ReadError> {
 /// Removes `filter.<driver>.*` from the in-memory configuration: comparing a changed file with
 /// the index would otherwise run the repository's `clean`/`process` programs, and reading must
 /// never run a program that the repository's configuration names. The file on disk is untouched.
-fn disable_filter_drivers(repo: &mut gix::Repository) -> Result<(), ReadError> {
+pub(super) fn disable_filter_drivers(repo: &mut gix::Repository) -> Result<(), ReadError> {
     let has_filters = repo
         .config_snapshot()
         .plumbing()
@@ -192,8 +204,21 @@ pub fn removed_filter_drivers(repo: &gix::Repository) -> Vec<gix::bstr::BString>
 
 /// Reads the repository's full status in process. Never writes (not even the index's stat cache).
 pub fn read_status(path: &Path) -> Result<RepoStatus, ReadError> {
-    let repo = open(path)?;
-    read_status_of(&repo)
+    // When the repository is the current folder (`-t .`, one big repository), it is opened by a
+    // relative path: the kernel then resolves every tracked file's path from the current folder,
+    // not from the root of the file system, which saves a part of each of tens of thousands of
+    // `lstat`s (git does the same by working from the top of the working tree).
+    let here = std::env::current_dir().is_ok_and(|cwd| cwd == path);
+    let path = if here { Path::new("") } else { path };
+    // A fixed number of pack index slots spares gix from listing the pack folder (and resolving
+    // alternates) just to size them when it opens the repository; it lists the folder again on
+    // the first object read anyway. With more packs than slots the read fails, and is made
+    // again with the slots sized from the folder, as every other command opens repositories.
+    let given = gix::odb::store::init::Slots::Given(STATUS_PACK_SLOTS);
+    match open_with(path, given).and_then(|repo| read_status_of(&repo)) {
+        Ok(status) => Ok(status),
+        Err(_) => read_status_of(&open(path)?),
+    }
 }
 
 /// [`read_status`] on an opened repository.
@@ -240,7 +265,7 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         ),
         None => None,
     };
-    let changes = count_changes(repo, head_tree)?;
+    let changes = super::changes::count_changes(repo, head_tree)?;
     let state = match repo.state() {
         Some(in_progress) => in_progress_state(in_progress),
         // Unresolved conflicts come first: nothing else can be done before they are.
@@ -328,141 +353,6 @@ fn ahead_behind(
         Ok(n)
     };
     Ok((count(head, upstream)?, count(upstream, head)?))
-}
-
-#[derive(Debug, Default)]
-struct Changes {
-    staged: u64,
-    unstaged: u64,
-    conflicted: u64,
-    untracked: u64,
-}
-
-fn count_changes(
-    repo: &gix::Repository,
-    head_tree: Option<gix::ObjectId>,
-) -> Result<Changes, ReadError> {
-    let status_err = |err| ReadError::from_gix("cannot compute status", err);
-    let mut changes = Changes::default();
-    if repo.workdir().is_none() {
-        return Ok(changes);
-    }
-    let index = repo
-        .index_or_empty()
-        .map_err(|err| ReadError::from_gix("cannot read the index", err))?;
-    // git keeps a cache of tree ids in the index (the TREE extension) and drops an entry as soon
-    // as a path below it is staged. A valid root entry equal to HEAD's tree therefore proves that
-    // nothing is staged, and the comparison of HEAD's tree with the index can be skipped.
-    let nothing_staged = match (index.tree(), head_tree) {
-        (Some(cached), Some(head_tree)) => cached.num_entries.is_some() && cached.id == head_tree,
-        _ => false,
-    };
-    let has_submodules = index
-        .entries()
-        .iter()
-        .any(|entry| entry.mode == gix::index::entry::Mode::COMMIT);
-    // Submodules are left out here and looked at below: gix would open each with its own
-    // configuration (and the user's), filter drivers included, and run them.
-    let platform = repo
-        .status(gix::progress::Discard)
-        .map_err(status_err)?
-        .index(gix::worktree::IndexPersistedOrInMemory::Persisted(index))
-        .index_worktree_rewrites(None)
-        .index_worktree_submodules(None);
-    let items: Box<dyn Iterator<Item = gix::Result<gix::status::Item>>> = if nothing_staged {
-        Box::new(
-            platform
-                .into_index_worktree_iter(Vec::new())
-                .map_err(status_err)?
-                .map(|item| item.map(gix::status::Item::IndexWorktree)),
-        )
-    } else {
-        Box::new(platform.into_iter(None).map_err(status_err)?)
-    };
-    for item in items {
-        match item.map_err(status_err)? {
-            gix::status::Item::TreeIndex(_) => changes.staged += 1,
-            gix::status::Item::IndexWorktree(item) => match item {
-                index_worktree::Item::Modification { status, .. } => {
-                    use gix::status::plumbing::index_as_worktree::EntryStatus;
-                    match status {
-                        // One item per conflicted path, whatever stages it has.
-                        EntryStatus::Conflict { .. } => changes.conflicted += 1,
-                        EntryStatus::Change(_) | EntryStatus::IntentToAdd => {
-                            changes.unstaged += 1;
-                        }
-                        EntryStatus::NeedsUpdate(_) => {}
-                    }
-                }
-                index_worktree::Item::DirectoryContents { entry, .. } => {
-                    if entry.status == gix::dir::entry::Status::Untracked {
-                        changes.untracked += 1;
-                    }
-                }
-                index_worktree::Item::Rewrite { .. } => {
-                    // Rename tracking between index and worktree is off above.
-                    changes.unstaged += 1;
-                }
-            },
-        }
-    }
-    if has_submodules {
-        changes.unstaged += modified_submodules(repo)?;
-    }
-    Ok(changes)
-}
-
-/// How many submodules `git status` shows as modified: checked out at another commit than the
-/// one recorded, or with changes of their own (untracked files too, unless their `ignore`
-/// setting says otherwise). Each is opened with its filter drivers removed, as the top-level
-/// repository is, and looked at with [`count_changes`], so nested submodules are too.
-fn modified_submodules(repo: &gix::Repository) -> Result<u64, ReadError> {
-    use gix::submodule::config::Ignore;
-    let sub_err = |err| ReadError::from_gix("cannot read a submodule", err);
-    let Some(submodules) = repo.submodules().map_err(sub_err)? else {
-        return Ok(0);
-    };
-    // `diff.ignoreSubmodules` overrides every submodule's own setting, as in git.
-    let global_ignore = repo
-        .config_snapshot()
-        .string("diff.ignoreSubmodules")
-        .and_then(|value| Ignore::try_from(value.as_ref()).ok());
-    let mut modified = 0;
-    for submodule in submodules {
-        let ignore = match global_ignore {
-            Some(ignore) => ignore,
-            None => submodule.ignore().map_err(sub_err)?.unwrap_or_default(),
-        };
-        if ignore == Ignore::All {
-            continue;
-        }
-        let Some(recorded) = submodule.index_id().map_err(sub_err)? else {
-            continue;
-        };
-        if !submodule.state().map_err(sub_err)?.worktree_checkout {
-            continue;
-        }
-        let Some(mut sub) = submodule.open().map_err(sub_err)? else {
-            continue;
-        };
-        disable_filter_drivers(&mut sub)?;
-        let head = sub.head_id().ok().map(gix::Id::detach);
-        if head != Some(recorded) {
-            modified += 1;
-            continue;
-        }
-        if ignore == Ignore::Dirty {
-            continue;
-        }
-        let head_tree = sub.head_tree_id().ok().map(gix::Id::detach);
-        let inside = count_changes(&sub, head_tree)?;
-        let untracked_counts = ignore == Ignore::None;
-        let changed = inside.staged + inside.unstaged + inside.conflicted > 0;
-        if changed || (untracked_counts && inside.untracked > 0) {
-            modified += 1;
-        }
-    }
-    Ok(modified)
 }
 
 /// Whether `rela_path` (with `/`) is tracked in the repository's index.

@@ -352,14 +352,18 @@ fn rarer_states_match_git_status_porcelain_v2() {
     assert_eq!(git("stash conflict").conflicted, 1);
 }
 
-/// Ignore rules that the untracked scan must apply folder by folder, and an index that carries
-/// git's untracked cache (the UNTR extension), stale since files appeared after it was written.
+/// Ignore rules that the untracked scan must apply folder by folder, an index that carries
+/// git's untracked cache (the UNTR extension), stale since files appeared after it was written,
+/// and the settings of the repository's own configuration that change what is untracked.
 fn ignore_rules_and_untracked_cache() -> Fleet {
     let fleet = Fleet::new();
     for name in [
         "ignored folder with tracked files",
         "nested ignore files",
         "untracked cache",
+        "untracked files hidden",
+        "untracked files listed one by one",
+        "excludes file",
     ] {
         fleet.add_repo(name);
     }
@@ -401,6 +405,32 @@ fn ignore_rules_and_untracked_cache() -> Fleet {
     fleet.write(name, "before/two.txt", "not in the cache\n");
     fleet.write(name, "new/three.txt", "not in the cache\n");
     fleet.make_dirty(name);
+    // `status.showUntrackedFiles`: `no` hides untracked files, `all` counts each file inside an
+    // untracked folder.
+    let name = "untracked files hidden";
+    git(name, &["config", "status.showUntrackedFiles", "no"]);
+    fleet.write(name, "scratch.txt", "not shown\n");
+    fleet.write(name, "folder/inside.txt", "not shown\n");
+    fleet.make_dirty(name);
+    let name = "untracked files listed one by one";
+    git(name, &["config", "status.showUntrackedFiles", "all"]);
+    fleet.write(name, "folder/one.txt", "shown\n");
+    fleet.write(name, "folder/two.txt", "shown\n");
+    fleet.write(name, "folder/deeper/three.txt", "shown\n");
+    // `core.excludesFile`: a file of ignore rules outside the repository.
+    let name = "excludes file";
+    let rules = fleet.path(name).with_extension("ignore-rules");
+    fs::write(&rules, "*.tmp\n").expect("the excludes file");
+    git(
+        name,
+        &[
+            "config",
+            "core.excludesFile",
+            rules.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    fleet.write(name, "ignored.tmp", "hidden by the excludes file\n");
+    fleet.write(name, "shown.md", "shown\n");
     fleet
 }
 
@@ -413,7 +443,7 @@ fn ignore_rules_and_the_untracked_cache_match_git_status_porcelain_v2() {
         "the index carries the untracked cache"
     );
     let (document, mismatches) = compare_with_git(&fleet);
-    assert_eq!(names(&document).len(), 3);
+    assert_eq!(names(&document).len(), 6);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     let git = |name: &str| fleet.porcelain(name);
     let tracked_inside = git("ignored folder with tracked files");
@@ -423,4 +453,71 @@ fn ignore_rules_and_the_untracked_cache_match_git_status_porcelain_v2() {
     // after.txt, before/ and new/ (early.txt too: the cache holds what is untracked, not hidden).
     let cached = git("untracked cache");
     assert_eq!((cached.unstaged, cached.untracked), (1, 4));
+    let hidden = git("untracked files hidden");
+    assert_eq!((hidden.unstaged, hidden.untracked), (1, 0));
+    assert_eq!(git("untracked files listed one by one").untracked, 3);
+    assert_eq!(git("excludes file").untracked, 1);
+}
+
+/// Run from inside one repository (`-t .`), status opens it by a relative path; the counts must
+/// be the same as git's, for every state and ignore rule above (submodules included).
+#[test]
+fn status_from_inside_a_repository_matches_git_status_porcelain_v2() {
+    let mut mismatches = Vec::new();
+    let mut seen = 0;
+    for fleet in [every_state(), ignore_rules_and_untracked_cache()] {
+        let (document, _) = compare_with_git(&fleet);
+        for name in names(&document) {
+            let output = fleet
+                .cmd_in(&fleet.path(&name))
+                .args(["-t", ".", "status", "--format", "json"])
+                .output()
+                .expect("run");
+            let inside: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+            let entries = inside["repos"].as_array().expect("repos");
+            assert_eq!(entries.len(), 1, "{inside}");
+            let ours = GitStatus::of_json(&entries[0]);
+            let git = fleet.porcelain(&name);
+            if ours != git {
+                mismatches.push(format!("{name}:\n  inside {ours:?}\n  git    {git:?}"));
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen > 10, "{seen} repositories");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// A repository whose objects lie in more packs than status's first try has slots for (64):
+/// read again with the slots sized from the pack folder, and right.
+#[test]
+fn a_repository_with_many_packs_is_read_right() {
+    let fleet = Fleet::new();
+    let name = "many packs";
+    fleet.add_repo(name);
+    // No automatic gc, which would put the packs together again.
+    fleet.git(&fleet.path(name), &["config", "gc.auto", "0"]);
+    fleet.git(&fleet.path(name), &["config", "gc.autoPackLimit", "0"]);
+    for i in 0..70 {
+        fleet.commit_file(
+            name,
+            &format!("file-{i}.txt"),
+            &format!("{i}\n"),
+            "one more",
+        );
+        fleet.git(&fleet.path(name), &["repack", "-q", "-d"]);
+    }
+    let packs = fs::read_dir(fleet.path(name).join(".git/objects/pack"))
+        .expect("the pack folder")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|entry| entry.path().extension().is_some_and(|ext| ext == "idx"))
+        })
+        .count();
+    assert!(packs > 64, "{packs} packs");
+    fleet.make_dirty(name);
+    let (document, mismatches) = compare_with_git(&fleet);
+    assert_eq!(names(&document).len(), 1);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

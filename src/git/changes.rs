@@ -1,0 +1,212 @@
+//! Counting a repository's staged, unstaged, conflicted and untracked paths in process, as
+//! `git status` shows them.
+//!
+//! gix's lower-level calls are used directly, not its `status()` iterator: the iterator also sets
+//! up a submodule checker (reading `.gitmodules`, from the index or HEAD's tree when the working
+//! tree lacks it) that is thrown away here, since submodules are looked at apart, and it passes
+//! every change through a channel. Over a fleet of small repositories that set-up is a
+//! noticeable share of each repository's cost.
+
+use std::sync::atomic::AtomicBool;
+
+use gix::bstr::BStr;
+use gix::status::plumbing::index_as_worktree::EntryStatus;
+use gix::status::plumbing::index_as_worktree_with_renames::{Entry, VisitEntry};
+
+use super::{ReadError, disable_filter_drivers};
+
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    pub(super) staged: u64,
+    pub(super) unstaged: u64,
+    pub(super) conflicted: u64,
+    pub(super) untracked: u64,
+}
+
+/// Counts the changes of `repo` whose HEAD's tree is `head_tree` (`None` before the first commit).
+pub(super) fn count_changes(
+    repo: &gix::Repository,
+    head_tree: Option<gix::ObjectId>,
+) -> Result<Changes, ReadError> {
+    let status_err = |err| ReadError::from_gix("cannot compute status", err);
+    let mut changes = Changes::default();
+    if repo.workdir().is_none() {
+        return Ok(changes);
+    }
+    let index = repo
+        .index_or_empty()
+        .map_err(|err| ReadError::from_gix("cannot read the index", err))?;
+    // git keeps a cache of tree ids in the index (the TREE extension) and drops an entry as soon
+    // as a path below it is staged. A valid root entry equal to HEAD's tree therefore proves that
+    // nothing is staged, and the comparison of HEAD's tree with the index can be skipped.
+    let nothing_staged = match (index.tree(), head_tree) {
+        (Some(cached), Some(head_tree)) => cached.num_entries.is_some() && cached.id == head_tree,
+        _ => false,
+    };
+    if !nothing_staged {
+        // Before the first commit every index entry is staged: compared with the empty tree.
+        let tree = head_tree.unwrap_or_else(|| gix::ObjectId::empty_tree(repo.object_hash()));
+        repo.tree_index_status(&tree, &index, None, Default::default(), |_, _, _| {
+            changes.staged += 1;
+            Ok(gix::diff::index::Action::Continue(()))
+        })
+        .map_err(status_err)?;
+    }
+    let has_submodules = index
+        .entries()
+        .iter()
+        .any(|entry| entry.mode == gix::index::entry::Mode::COMMIT);
+    let mut counter = Counter::default();
+    // `status.showUntrackedFiles`, as `git status` reads it: `no` skips the directory walk,
+    // `all` lists the files inside untracked folders (each counted), `normal` the folder once.
+    let dirwalk = match untracked_files(repo)? {
+        gix::status::UntrackedFiles::None => None,
+        mode => {
+            let emission = match mode {
+                gix::status::UntrackedFiles::Files => gix::dir::walk::EmissionMode::Matching,
+                _ => gix::dir::walk::EmissionMode::CollapseDirectory,
+            };
+            Some(
+                repo.dirwalk_options()
+                    .map_err(status_err)?
+                    .emit_untracked(emission),
+            )
+        }
+    };
+    let options = gix::status::index_worktree::Options {
+        sorting: None,
+        dirwalk_options: dirwalk,
+        rewrites: None,
+        thread_limit: None,
+    };
+    let interrupt = AtomicBool::new(false);
+    // Submodules are left out here (their entries are reported unchanged) and looked at below:
+    // gix would open each with its own configuration (and the user's), filter drivers included,
+    // and run them.
+    repo.index_worktree_status(
+        &index,
+        None::<&BStr>,
+        &mut counter,
+        gix::status::plumbing::index_as_worktree::traits::FastEq,
+        NoSubmodules,
+        &mut gix::progress::Discard,
+        &interrupt,
+        options,
+    )
+    .map_err(status_err)?;
+    changes.unstaged = counter.unstaged;
+    changes.conflicted = counter.conflicted;
+    changes.untracked = counter.untracked;
+    if has_submodules {
+        changes.unstaged += modified_submodules(repo)?;
+    }
+    Ok(changes)
+}
+
+/// The repository's `status.showUntrackedFiles`, `normal` when unset.
+fn untracked_files(repo: &gix::Repository) -> Result<gix::status::UntrackedFiles, ReadError> {
+    use gix::config::tree::{Key, Status};
+    let config = repo.config_snapshot();
+    let Some(value) = config.string(Status::SHOW_UNTRACKED_FILES.logical_name().as_str()) else {
+        return Ok(gix::status::UntrackedFiles::default());
+    };
+    Status::SHOW_UNTRACKED_FILES
+        .try_into_show_untracked_files(value)
+        .map_err(|err| ReadError::from_gix("cannot read status.showUntrackedFiles", err))
+}
+
+/// Counts what the index-worktree comparison reports.
+#[derive(Debug, Default)]
+struct Counter {
+    unstaged: u64,
+    conflicted: u64,
+    untracked: u64,
+}
+
+impl<'index> VisitEntry<'index> for Counter {
+    type ContentChange = ();
+    type SubmoduleStatus = ();
+
+    fn visit_entry(&mut self, entry: Entry<'index, (), ()>) {
+        match entry {
+            Entry::Modification { status, .. } => match status {
+                // One item per conflicted path, whatever stages it has.
+                EntryStatus::Conflict { .. } => self.conflicted += 1,
+                EntryStatus::Change(_) | EntryStatus::IntentToAdd => self.unstaged += 1,
+                EntryStatus::NeedsUpdate(_) => {}
+            },
+            Entry::DirectoryContents { entry, .. } => {
+                if entry.status == gix::dir::entry::Status::Untracked {
+                    self.untracked += 1;
+                }
+            }
+            // Rename tracking between index and worktree is off above.
+            Entry::Rewrite { .. } => self.unstaged += 1,
+        }
+    }
+}
+
+/// The submodule checker handed to gix: every submodule unchanged, as they are looked at apart.
+#[derive(Debug, Clone, Copy)]
+struct NoSubmodules;
+
+impl gix::status::plumbing::index_as_worktree::traits::SubmoduleStatus for NoSubmodules {
+    type Output = ();
+
+    fn status(&mut self, _entry: &gix::index::Entry, _rela_path: &BStr) -> gix::Result<Option<()>> {
+        Ok(None)
+    }
+}
+
+/// How many submodules `git status` shows as modified: checked out at another commit than the
+/// one recorded, or with changes of their own (untracked files too, unless their `ignore`
+/// setting says otherwise). Each is opened with its filter drivers removed, as the top-level
+/// repository is, and looked at with [`count_changes`], so nested submodules are too.
+fn modified_submodules(repo: &gix::Repository) -> Result<u64, ReadError> {
+    use gix::submodule::config::Ignore;
+    let sub_err = |err| ReadError::from_gix("cannot read a submodule", err);
+    let Some(submodules) = repo.submodules().map_err(sub_err)? else {
+        return Ok(0);
+    };
+    // `diff.ignoreSubmodules` overrides every submodule's own setting, as in git.
+    let global_ignore = repo
+        .config_snapshot()
+        .string("diff.ignoreSubmodules")
+        .and_then(|value| Ignore::try_from(value.as_ref()).ok());
+    let mut modified = 0;
+    for submodule in submodules {
+        let ignore = match global_ignore {
+            Some(ignore) => ignore,
+            None => submodule.ignore().map_err(sub_err)?.unwrap_or_default(),
+        };
+        if ignore == Ignore::All {
+            continue;
+        }
+        let Some(recorded) = submodule.index_id().map_err(sub_err)? else {
+            continue;
+        };
+        if !submodule.state().map_err(sub_err)?.worktree_checkout {
+            continue;
+        }
+        let Some(mut sub) = submodule.open().map_err(sub_err)? else {
+            continue;
+        };
+        disable_filter_drivers(&mut sub)?;
+        let head = sub.head_id().ok().map(gix::Id::detach);
+        if head != Some(recorded) {
+            modified += 1;
+            continue;
+        }
+        if ignore == Ignore::Dirty {
+            continue;
+        }
+        let head_tree = sub.head_tree_id().ok().map(gix::Id::detach);
+        let inside = count_changes(&sub, head_tree)?;
+        let untracked_counts = ignore == Ignore::None;
+        let changed = inside.staged + inside.unstaged + inside.conflicted > 0;
+        if changed || (untracked_counts && inside.untracked > 0) {
+            modified += 1;
+        }
+    }
+    Ok(modified)
+}
