@@ -80,7 +80,8 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             message,
             pull,
             push,
-        } => sync(&context()?, message, *pull, *push),
+            branch,
+        } => sync(&context()?, message, *pull, *push, branch.as_ref()),
         Command::LicenseUpdate {
             old,
             new,
@@ -169,6 +170,7 @@ fn sync(
     message: &str,
     pull: bool,
     push: bool,
+    branch: Option<&ops::change::BranchOptions>,
 ) -> Result<ExitCode, UsageError> {
     let (root, repos) = context.select()?;
     let header = context.header(root, &repos, Vec::new());
@@ -177,6 +179,7 @@ fn sync(
         message: message.to_owned(),
         pull,
         push,
+        branch: branch.cloned(),
         dry_run: settings.dry_run,
         timeout: settings.timeout,
         run_id: String::new(),
@@ -270,6 +273,7 @@ fn content(
         message,
         timeout: settings.timeout,
         run_id: String::new(),
+        branch: flags.branch.clone(),
     };
     let decide = |snapshot: &Snapshot| op.decide_noting(snapshot);
     crate::commands::edit(
@@ -303,6 +307,7 @@ fn check(
         message: String::new(),
         timeout: settings.timeout,
         run_id: String::new(),
+        branch: None,
     };
     let policy = ContentOp::Policy(rules, fixes);
     let decide = |snapshot: &Snapshot| policy.decide_noting(snapshot);

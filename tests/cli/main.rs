@@ -4,6 +4,7 @@
 mod action;
 mod action_release;
 mod action_reports;
+mod branch_edit;
 mod check_fixes;
 mod cleanup;
 mod clone;

@@ -21,8 +21,10 @@ use crate::words::describe_files;
 
 use crate::targets::Repo;
 
+mod branch;
 mod diff;
 mod editor;
+pub(crate) mod target;
 /// The repository and the change every content operation decides with (kept here too, so that
 /// an operation imports all it needs from one place).
 pub use crate::ops::change::{Change, EntryKind, Snapshot, Tracked};
@@ -79,6 +81,8 @@ pub struct EditOptions {
     pub message: String,
     pub timeout: Duration,
     pub run_id: String,
+    /// `--branch NAME`: the change committed on NAME off the working tree, and pushed.
+    pub branch: Option<crate::ops::change::BranchOptions>,
 }
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
@@ -124,6 +128,9 @@ where
         Ok(lock) => lock,
         Err(stop) => return stop.report(repo),
     };
+    if let Some(branch) = &options.branch {
+        return branch::edit_on_branch(repo, &opened, options, branch, gate, decide, started);
+    }
     let Survey {
         snapshot,
         head_before,

@@ -30,6 +30,8 @@ pub struct SyncOptions {
     pub message: String,
     pub pull: bool,
     pub push: bool,
+    /// `--branch NAME`: commit on a new branch NAME made from HEAD, checked out, pushed.
+    pub branch: Option<crate::ops::change::BranchOptions>,
     pub dry_run: bool,
     pub timeout: Duration,
     pub run_id: String,

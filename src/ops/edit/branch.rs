@@ -1,0 +1,319 @@
+//! `--branch NAME` for the content operations: the change is decided on the base's tree (or on
+//! NAME's remote tip, so that a rerun adds to it), written as blobs, trees and a commit in the
+//! object store, put on `refs/heads/NAME` and pushed, never forced. The working tree, the index
+//! and the checked-out branch are not touched.
+
+use std::path::Path;
+
+use gix::bstr::ByteSlice;
+
+use super::target::{self, NoTarget, Target};
+use super::{Change, Decided, Decision, EditOptions, Mode, Snapshot};
+use crate::git::commit::off_tree::{self, TreeFile};
+use crate::git::{self, Git, PushResult};
+use crate::hosts::HostGate;
+use crate::journal::RepoRecord;
+use crate::ops::change::{BranchOptions, tree_snapshot};
+use crate::ops::sync::Started;
+use crate::outcome::{ChangeBranch, Details, Outcome, RepoChanges, RepoReport};
+use crate::planned::Planned;
+use crate::targets::Repo;
+use crate::words::{describe_files, plural};
+
+/// Runs a content operation onto branch `branch.name` of `repo` (the repository's lock is
+/// held by the caller for a real run).
+pub(super) fn edit_on_branch<D, R>(
+    repo: &Repo,
+    opened: &gix::Repository,
+    options: &EditOptions,
+    branch: &BranchOptions,
+    gate: &HostGate,
+    decide: &D,
+    started: &Started<'_>,
+) -> RepoReport
+where
+    D: Fn(&Snapshot) -> R + ?Sized,
+    R: Into<Decided>,
+{
+    let name = branch.name.as_str();
+    let head = git::refs::head_id_in(opened).ok().flatten();
+    let checked_out = opened
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|full| full.shorten().to_str_lossy().into_owned());
+    let mut details = RepoChanges {
+        branch: Some(name.to_owned()),
+        head_before: head.clone(),
+        head_after: head,
+        ..RepoChanges::default()
+    };
+    if checked_out.as_deref() == Some(name) {
+        let reason = format!(
+            "{name} is checked out here: --branch works off the checked-out branch (switch to \
+             another branch, or give another --branch)"
+        );
+        return RepoReport::new(repo, Outcome::Skipped, reason)
+            .with_details(Details::Edit(details));
+    }
+    let git = Git::new(&repo.path, options.timeout);
+    let online = options.mode == Mode::Apply;
+    let target = match target::resolve(opened, &git, gate, (name, branch.base.as_deref()), online) {
+        Ok(target) => target,
+        Err(NoTarget::Skip(reason)) => {
+            return RepoReport::new(repo, Outcome::Skipped, reason)
+                .with_details(Details::Edit(details));
+        }
+        Err(NoTarget::Failed(reason)) => {
+            return RepoReport::failed(repo, reason).with_details(Details::Edit(details));
+        }
+    };
+    if let Some(reason) = local_ahead(&git, name, &target) {
+        return RepoReport::new(repo, Outcome::Skipped, reason)
+            .with_details(Details::Edit(details));
+    }
+    let workdir = opened
+        .workdir()
+        .map_or_else(|| opened.git_dir().to_path_buf(), Path::to_path_buf);
+    let parent_tree = match opened
+        .find_commit(target.parent())
+        .and_then(|commit| commit.tree_id())
+    {
+        Ok(tree) => tree.detach(),
+        Err(err) => {
+            return RepoReport::failed(repo, format!("cannot read {}: {err}", target.parent()));
+        }
+    };
+    let snapshot = match tree_snapshot(opened, workdir, parent_tree) {
+        Ok(snapshot) => snapshot,
+        Err(err) => return RepoReport::failed(repo, err),
+    };
+    let Decided { decision, mentions } = decide(&snapshot).into();
+    details.mentions = mentions;
+    let where_to = format!("{name} ({})", target.starting_point(name));
+    let changes = match decision {
+        Decision::Unchanged(message) => {
+            let message = format!("{message} on {where_to}");
+            return RepoReport::new(repo, Outcome::Unchanged, message)
+                .with_details(Details::Edit(details));
+        }
+        Decision::Skip(reason) => {
+            return RepoReport::new(repo, Outcome::Skipped, reason)
+                .with_details(Details::Edit(details));
+        }
+        Decision::Change(changes) => changes,
+    };
+    let stored = match stored_changes(&snapshot, &changes) {
+        Ok(stored) => stored,
+        Err(reason) => {
+            return RepoReport::new(repo, Outcome::Skipped, reason)
+                .with_details(Details::Edit(details));
+        }
+    };
+    let mut files: Vec<String> = changes
+        .iter()
+        .map(|c| c.path.to_str_lossy().into_owned())
+        .collect();
+    files.sort();
+    details.set_files(files);
+    if options.diff {
+        details.diff = Some(super::diff::unified(&snapshot, &changes));
+    }
+    details.change_branch = Some(ChangeBranch {
+        name: name.to_owned(),
+        base: target.base.clone(),
+        remote: target.remote.clone(),
+        local_before: target.local_before.map(|id| id.to_string()),
+        remote_before: target.remote_tip.map(|id| id.to_string()),
+        commit: None,
+        pushed: false,
+    });
+    if options.mode != Mode::Apply {
+        details.planned = changes
+            .iter()
+            .map(|c| {
+                let planned = Planned::of(c.old.is_some(), c.new.is_some());
+                (c.path.to_str_lossy().into_owned(), planned)
+            })
+            .collect();
+        let mut message = format!(
+            "would commit {} on {where_to} and push it to {}",
+            describe_files(&details.files),
+            target.remote
+        );
+        if branch.pr.is_some() {
+            message.push_str(", and would open a pull request/merge request");
+        }
+        return RepoReport::new(repo, Outcome::Changed, message)
+            .with_details(Details::Edit(details));
+    }
+    let (outcome, message) = match commit_and_push(
+        repo,
+        opened,
+        &git,
+        gate,
+        options,
+        (&target, name),
+        &stored,
+        &mut details,
+        started,
+    ) {
+        Ok(message) => (Outcome::Changed, message),
+        Err(message) => (Outcome::Failed, message),
+    };
+    RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
+}
+
+/// Why the local branch NAME cannot be moved to a commit built on the target: it has commits
+/// that the starting point lacks (they would be dropped from it).
+fn local_ahead(git: &Git<'_>, name: &str, target: &Target) -> Option<String> {
+    let local = target.local_before?;
+    let parent = target.parent();
+    if local == parent {
+        return None;
+    }
+    let (local_hex, parent_hex) = (local.to_string(), parent.to_string());
+    match git.check(&["merge-base", "--is-ancestor", &local_hex, &parent_hex]) {
+        Ok(()) => None,
+        Err(_) => Some(format!(
+            "the local branch {name} has commits that {}/{} lacks: push or drop them first",
+            target.remote,
+            if target.remote_tip.is_some() {
+                name
+            } else {
+                target.base.as_str()
+            }
+        )),
+    }
+}
+
+/// One changed file as the new tree holds it: the bytes git would store (line endings cleaned
+/// as `git add` cleans them) and its mode (a rewritten file keeps its own).
+struct StoredChange {
+    path: gix::bstr::BString,
+    content: Option<Vec<u8>>,
+    executable: bool,
+}
+
+fn stored_changes(snapshot: &Snapshot, changes: &[Change]) -> Result<Vec<StoredChange>, String> {
+    let mut cleaner = git::blob::Stored::new(&snapshot.repo).map_err(|err| err.to_string())?;
+    changes
+        .iter()
+        .map(|change| {
+            let path = change.path.as_bstr();
+            let executable = match snapshot.entry(path) {
+                Some(tracked) => tracked.kind == super::EntryKind::Executable,
+                None => change.executable,
+            };
+            let content = match &change.new {
+                Some(new) => Some(
+                    cleaner
+                        .bytes(path, new)
+                        .map_err(|err| format!("{}: {err}", path.to_str_lossy()))?,
+                ),
+                None => None,
+            };
+            Ok(StoredChange {
+                path: change.path.clone(),
+                content,
+                executable,
+            })
+        })
+        .collect()
+}
+
+/// Journals the repository as started, writes the tree and the commit, moves the local branch
+/// and pushes it. The message says what was done; `Err` what failed (and what stays).
+#[allow(clippy::too_many_arguments)]
+fn commit_and_push(
+    repo: &Repo,
+    opened: &gix::Repository,
+    git: &Git<'_>,
+    gate: &HostGate,
+    options: &EditOptions,
+    (target, name): (&Target, &str),
+    stored: &[StoredChange],
+    details: &mut RepoChanges,
+    started: &Started<'_>,
+) -> Result<String, String> {
+    let parent = target.parent();
+    let base_tree = opened
+        .find_commit(parent)
+        .and_then(|commit| commit.tree_id())
+        .map_err(|err| format!("cannot read {parent}: {err}"))?
+        .detach();
+    let files: Vec<TreeFile<'_>> = stored
+        .iter()
+        .map(|change| TreeFile {
+            path: change.path.as_bstr(),
+            content: change.content.as_deref(),
+            executable: change.executable,
+        })
+        .collect();
+    let tree = off_tree::tree_with(opened, base_tree, &files)?;
+    if tree == base_tree {
+        // Cleaned as git stores them, the files are what the tree holds already.
+        details.set_files(Vec::new());
+        details.change_branch = None;
+        return Ok(format!("nothing to change on {name}"));
+    }
+    started(&started_record(repo, details))?;
+    let id = off_tree::commit_tree(opened, git, &options.message, tree, parent)?;
+    let reflog = format!("git-batch {}: commit on {name}", options.run_id);
+    off_tree::set_branch(opened, name, id, target.local_before, &reflog)?;
+    details.commit = Some(id.to_string());
+    let record = details.change_branch.as_mut().expect("set before");
+    record.commit = Some(id.to_string());
+    let count = details.files.len();
+    let committed = format!(
+        "committed {count} {} on {name} ({})",
+        plural(count, "file", "files"),
+        target.starting_point(name)
+    );
+    let pushed = {
+        let _permit = gate.enter(&target.host);
+        git::push(git, &target.remote, &format!("{id}:refs/heads/{name}"))
+    };
+    match pushed {
+        PushResult::Pushed { .. } => {
+            record.pushed = true;
+            details.pushed = true;
+            // The change request is opened here once the forge half is wired: after a push
+            // that succeeded, with `options.branch.pr` (see README, "Branches and change
+            // requests").
+            Ok(format!("{committed}, pushed to {}", target.remote))
+        }
+        PushResult::Rejected => Err(format!(
+            "{committed}, but the push was rejected: {}/{name} has commits this run did not \
+             build on (rerun to build on them); the branch stays local (undo takes it back)",
+            target.remote
+        )),
+        other => Err(format!(
+            "{committed}, but the push failed: {other}; the branch stays local (undo takes it \
+             back)"
+        )),
+    }
+}
+
+/// The journal's record before the first write: the branch and where it was, so that a run
+/// killed from now on can still be undone.
+fn started_record(repo: &Repo, details: &RepoChanges) -> RepoRecord {
+    RepoRecord {
+        name: repo.name.clone(),
+        path: repo.path.clone(),
+        outcome: Outcome::Failed,
+        message: "the run ended while working here; undo puts the branch back as it was".into(),
+        head_before: details.head_before.clone(),
+        index_tree: None,
+        head_after: details.head_after.clone(),
+        commit: None,
+        pushed: false,
+        branch: details.branch.clone(),
+        files: Vec::new(),
+        started: true,
+        intent_to_add: Vec::new(),
+        undone_by: None,
+        change_branch: details.change_branch.clone(),
+        pr: None,
+    }
+}
