@@ -5,6 +5,7 @@ mod action;
 mod action_release;
 mod action_reports;
 mod branch_edit;
+mod branch_sync;
 mod check_fixes;
 mod cleanup;
 mod clone;

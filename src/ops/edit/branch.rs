@@ -127,6 +127,7 @@ where
         remote_before: target.remote_tip.map(|id| id.to_string()),
         commit: None,
         pushed: false,
+        checked_out_before: None,
     });
     if options.mode != Mode::Apply {
         details.planned = changes

@@ -16,6 +16,7 @@ use crate::repo_lock::RepoLock;
 use crate::targets::Repo;
 use crate::words::plural;
 
+mod branch;
 mod steps;
 use crate::git::commit::Committed;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
@@ -57,6 +58,8 @@ pub struct Work {
     pub tracking: Option<Tracking>,
     /// The host network work talks to (`local` for paths); `None` without network work.
     pub host: Option<String>,
+    /// `--branch NAME`: where the new branch goes.
+    pub branch: Option<branch::NewBranch>,
 }
 
 impl Plan {
@@ -94,6 +97,9 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         Ok(tracking) => tracking,
         Err(err) => return Plan::Fail(err.to_string()),
     };
+    if let Some(wanted) = &options.branch {
+        return branch::plan(&opened, status, tracking.as_ref(), &wanted.name);
+    }
     let network = options.push || options.pull;
     if network && tracking.is_none() {
         return Plan::Skip(
@@ -122,6 +128,7 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         commit,
         tracking,
         host,
+        branch: None,
     }))
 }
 
@@ -176,6 +183,9 @@ pub fn sync(
         ..RepoChanges::default()
     };
     let git = Git::new(&repo.path, options.timeout);
+    if let Some(new) = &work.branch {
+        details.change_branch = Some(new.record());
+    }
     let result = Syncer {
         repo,
         git: &git,
@@ -215,6 +225,9 @@ fn plan_at_turn(repo: &Repo, options: &SyncOptions, first: &Work) -> Plan {
 }
 
 fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
+    if let Some(new) = &work.branch {
+        return branch::dry_run(repo, work, new, options);
+    }
     let s = &work.status;
     let mut parts = Vec::new();
     if work.commit {
@@ -257,7 +270,7 @@ enum Pull {
     MidRebase(String),
 }
 
-struct Syncer<'a> {
+pub(super) struct Syncer<'a> {
     repo: &'a Repo,
     git: &'a Git<'a>,
     work: &'a Work,
@@ -271,6 +284,9 @@ impl Syncer<'_> {
     fn run(mut self) -> Result<String, String> {
         let mut done = Vec::new();
         self.begin()?;
+        if let Some(new) = &self.work.branch {
+            return branch::commit_and_push(&mut self, new);
+        }
         if self.work.commit {
             let files = self.commit()?;
             done.push(format!(
@@ -369,14 +385,14 @@ impl Syncer<'_> {
     }
 
     /// git for the clean-up after a failure: its own time, counted from now.
-    fn cleanup_git(&self) -> Git<'_> {
+    pub(super) fn cleanup_git(&self) -> Git<'_> {
         Git::new(self.git.dir(), CLEANUP_GRACE)
     }
 
     /// `git add -A` and `git commit`, with the index saved first so that a refused commit
     /// leaves the staging area exactly as it was. Returns the number of paths committed (their
     /// list is in `files`).
-    fn commit(&mut self) -> Result<usize, String> {
+    pub(super) fn commit(&mut self) -> Result<usize, String> {
         let git = self.git;
         let index_tree = self
             .details
