@@ -10,7 +10,7 @@ use crate::fixture::{Fleet, repo};
 use crate::license::{MIT_LICENSE, outcome, repo_with};
 use crate::observe::UserState;
 
-const SOURCE: &str = "// SPDX-License-Identifier: MIT\nfn main() {}\n";
+pub const SOURCE_MIT: &str = "// SPDX-License-Identifier: MIT\nfn main() {}\n";
 
 /// A repository `name` with an MIT license file and a source file declaring MIT, pushed.
 pub fn mit_repo(fleet: &Fleet, name: &str) {
@@ -19,7 +19,7 @@ pub fn mit_repo(fleet: &Fleet, name: &str) {
         name,
         &[
             ("LICENSE", MIT_LICENSE.as_bytes()),
-            ("src/main.rs", SOURCE.as_bytes()),
+            ("src/main.rs", SOURCE_MIT.as_bytes()),
         ],
     );
 }
@@ -56,7 +56,10 @@ pub fn relicense(fleet: &Fleet, extra: &[&str], code: i32) -> Value {
 }
 
 pub fn assert_fsck_clean(fleet: &Fleet, name: &str) {
-    let out = fleet.git_output(&fleet.path(name), &["fsck", "--strict", "--no-progress"]);
+    let out = fleet.git_output(
+        &fleet.path(name),
+        &["fsck", "--strict", "--no-progress", "--no-dangling"],
+    );
     assert!(
         out.status.success() && out.stdout.is_empty(),
         "git fsck: {} {}",
@@ -152,7 +155,7 @@ fn a_rerun_builds_on_the_remote_branch_and_then_has_nothing_to_do() {
             other.to_str().expect("UTF-8"),
         ],
     );
-    fs::write(other.join("extra.rs"), SOURCE).expect("write");
+    fs::write(other.join("extra.rs"), SOURCE_MIT).expect("write");
     fleet.git(&other, &["add", "extra.rs"]);
     fleet.git(&other, &["commit", "-q", "-m", "more MIT"]);
     fleet.git(&other, &["push", "-q", "origin", "relicense"]);

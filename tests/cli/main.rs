@@ -6,6 +6,7 @@ mod action_release;
 mod action_reports;
 mod branch_edit;
 mod branch_sync;
+mod branch_undo;
 mod check_fixes;
 mod cleanup;
 mod clone;
