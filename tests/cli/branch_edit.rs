@@ -328,3 +328,36 @@ fn bad_branch_requests_stop_before_anything_runs() {
     }
     assert_eq!(all_refs(&fleet, "app"), before);
 }
+
+#[test]
+fn a_local_branch_with_commits_of_its_own_is_skipped_and_no_hook_runs() {
+    let fleet = Fleet::new();
+    mit_repo(&fleet, "ahead");
+    mit_repo(&fleet, "hooked");
+    // A local `relicense` with a commit nobody pushed: moving it would drop that commit.
+    let dir = fleet.path("ahead");
+    fleet.git(&dir, &["switch", "-q", "-c", "relicense"]);
+    fleet.commit_file("ahead", "mine.txt", "mine\n", "my own work");
+    fleet.git(&dir, &["switch", "-q", "main"]);
+    let mine = fleet.git(&dir, &["rev-parse", "relicense"]);
+    // A commit made off the working tree runs no commit hook, as `git commit-tree` does not.
+    let marker = fleet.base.join("hook-ran");
+    fleet.hook(
+        "hooked",
+        "pre-commit",
+        &format!("touch '{}'", marker.display()),
+    );
+
+    let run = relicense(&fleet, &["--branch", "relicense"], 0);
+    assert_eq!(outcome(&run, "ahead"), "skipped", "{run}");
+    let message = repo(&run, "ahead")["message"].as_str().expect("a message");
+    assert!(
+        message.contains("has commits that origin/main lacks"),
+        "{message}"
+    );
+    assert_eq!(fleet.git(&dir, &["rev-parse", "relicense"]), mine);
+    assert_eq!(remote_ref(&fleet, "ahead", "refs/heads/relicense"), None);
+
+    assert_eq!(outcome(&run, "hooked"), "changed", "{run}");
+    assert!(!marker.exists(), "no hook ran");
+}

@@ -93,3 +93,22 @@ fn sync_branch_refuses_a_name_that_exists() {
     assert!(message.contains("exists here already"), "{message}");
     assert_eq!(UserState::of(&fleet, "app"), state);
 }
+
+#[test]
+fn a_refused_commit_puts_the_checkout_back_on_the_old_branch() {
+    let fleet = Fleet::new();
+    fleet.add_repo("app");
+    fleet.make_dirty("app");
+    fleet.write("app", "new.txt", "new\n");
+    fleet.hook("app", "pre-commit", "exit 1");
+    let state = UserState::of(&fleet, "app");
+    let refs = all_refs(&fleet, "app");
+    let run = fleet.json_exit(&["sync", "--branch", "feature"], 1);
+    assert_eq!(outcome(&run, "app"), "failed", "{run}");
+    let message = repo(&run, "app")["message"].as_str().expect("a message");
+    assert!(message.contains("back on main"), "{message}");
+    assert_eq!(UserState::of(&fleet, "app"), state);
+    let (local, remote) = all_refs(&fleet, "app");
+    assert!(!local.contains("refs/heads/feature"), "{local}");
+    assert_eq!(remote, refs.1);
+}

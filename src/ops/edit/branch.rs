@@ -20,6 +20,13 @@ use crate::planned::Planned;
 use crate::targets::Repo;
 use crate::words::{describe_files, plural};
 
+/// Why a `--branch` run stops in a repository before it writes: the outcome and its message.
+type Stop = (Outcome, String);
+
+fn skip(reason: String) -> Stop {
+    (Outcome::Skipped, reason)
+}
+
 /// Runs a content operation onto branch `branch.name` of `repo` (the repository's lock is
 /// held by the caller for a real run).
 pub(super) fn edit_on_branch<D, R>(
@@ -35,89 +42,160 @@ where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
 {
-    let name = branch.name.as_str();
     let head = git::refs::head_id_in(opened).ok().flatten();
-    let checked_out = opened
-        .head_name()
-        .ok()
-        .flatten()
-        .map(|full| full.shorten().to_str_lossy().into_owned());
     let mut details = RepoChanges {
-        branch: Some(name.to_owned()),
+        branch: Some(branch.name.clone()),
         head_before: head.clone(),
         head_after: head,
         ..RepoChanges::default()
     };
-    if checked_out.as_deref() == Some(name) {
-        let reason = format!(
-            "{name} is checked out here: --branch works off the checked-out branch (switch to \
-             another branch, or give another --branch)"
-        );
-        return RepoReport::new(repo, Outcome::Skipped, reason)
-            .with_details(Details::Edit(details));
-    }
     let git = Git::new(&repo.path, options.timeout);
-    let online = options.mode == Mode::Apply;
-    let target = match target::resolve(opened, &git, gate, (name, branch.base.as_deref()), online) {
-        Ok(target) => target,
-        Err(NoTarget::Skip(reason)) => {
-            return RepoReport::new(repo, Outcome::Skipped, reason)
-                .with_details(Details::Edit(details));
-        }
-        Err(NoTarget::Failed(reason)) => {
-            return RepoReport::failed(repo, reason).with_details(Details::Edit(details));
-        }
+    let (outcome, message) = match on_branch(
+        repo,
+        (opened, &git),
+        options,
+        branch,
+        gate,
+        decide,
+        started,
+        &mut details,
+    ) {
+        Ok(message) => (Outcome::Changed, message),
+        Err(stop) => stop,
     };
-    if let Some(reason) = local_ahead(&git, name, &target) {
-        return RepoReport::new(repo, Outcome::Skipped, reason)
-            .with_details(Details::Edit(details));
-    }
-    let workdir = opened
-        .workdir()
-        .map_or_else(|| opened.git_dir().to_path_buf(), Path::to_path_buf);
-    let parent_tree = match opened
-        .find_commit(target.parent())
-        .and_then(|commit| commit.tree_id())
-    {
-        Ok(tree) => tree.detach(),
-        Err(err) => {
-            return RepoReport::failed(repo, format!("cannot read {}: {err}", target.parent()));
-        }
-    };
-    let snapshot = match tree_snapshot(opened, workdir, parent_tree) {
-        Ok(snapshot) => snapshot,
-        Err(err) => return RepoReport::failed(repo, err),
-    };
+    RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
+}
+
+/// The steps of [`edit_on_branch`]: where the branch starts, what changes on that tree, and a
+/// real run's commit and push, or what a dry run would do.
+#[allow(clippy::too_many_arguments)]
+fn on_branch<D, R>(
+    repo: &Repo,
+    (opened, git): (&gix::Repository, &Git<'_>),
+    options: &EditOptions,
+    branch: &BranchOptions,
+    gate: &HostGate,
+    decide: &D,
+    started: &Started<'_>,
+    details: &mut RepoChanges,
+) -> Result<String, Stop>
+where
+    D: Fn(&Snapshot) -> R + ?Sized,
+    R: Into<Decided>,
+{
+    let name = branch.name.as_str();
+    let target = target_of(opened, git, gate, branch, options.mode == Mode::Apply)?;
+    let snapshot = snapshot_at(opened, &target)?;
     let Decided { decision, mentions } = decide(&snapshot).into();
     details.mentions = mentions;
     let where_to = format!("{name} ({})", target.starting_point(name));
     let changes = match decision {
         Decision::Unchanged(message) => {
-            let message = format!("{message} on {where_to}");
-            return RepoReport::new(repo, Outcome::Unchanged, message)
-                .with_details(Details::Edit(details));
+            return Err((Outcome::Unchanged, format!("{message} on {where_to}")));
         }
-        Decision::Skip(reason) => {
-            return RepoReport::new(repo, Outcome::Skipped, reason)
-                .with_details(Details::Edit(details));
-        }
+        Decision::Skip(reason) => return Err(skip(reason)),
         Decision::Change(changes) => changes,
     };
-    let stored = match stored_changes(&snapshot, &changes) {
-        Ok(stored) => stored,
-        Err(reason) => {
-            return RepoReport::new(repo, Outcome::Skipped, reason)
-                .with_details(Details::Edit(details));
+    let stored = stored_changes(&snapshot, &changes).map_err(skip)?;
+    describe(details, &snapshot, &changes, &target, name, options.diff);
+    if options.mode != Mode::Apply {
+        let mut message = format!(
+            "would commit {} on {where_to} and push it to {}",
+            describe_files(&details.files),
+            target.remote
+        );
+        if branch.pr.is_some() {
+            message.push_str(", and would open a pull request/merge request");
         }
-    };
+        return Ok(message);
+    }
+    // What becomes of each file is said for a dry run only.
+    details.planned.clear();
+    commit_and_push(
+        repo,
+        opened,
+        git,
+        gate,
+        options,
+        (&target, name),
+        &stored,
+        details,
+        started,
+    )
+    .map_err(|failure| (Outcome::Failed, failure))
+}
+
+/// Where the branch starts, unless it cannot be made here: NAME checked out, no remote or
+/// base, a local NAME with commits of its own.
+fn target_of(
+    opened: &gix::Repository,
+    git: &Git<'_>,
+    gate: &HostGate,
+    branch: &BranchOptions,
+    online: bool,
+) -> Result<Target, Stop> {
+    let name = branch.name.as_str();
+    let checked_out = opened
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|full| full.shorten().to_str_lossy().into_owned());
+    if checked_out.as_deref() == Some(name) {
+        return Err(skip(format!(
+            "{name} is checked out here: --branch works off the checked-out branch (switch to \
+             another branch, or give another --branch)"
+        )));
+    }
+    let target = target::resolve(opened, git, gate, (name, branch.base.as_deref()), online)
+        .map_err(|no| match no {
+            NoTarget::Skip(reason) => skip(reason),
+            NoTarget::Failed(reason) => (Outcome::Failed, reason),
+        })?;
+    match local_ahead(git, name, &target) {
+        Some(reason) => Err(skip(reason)),
+        None => Ok(target),
+    }
+}
+
+/// The tree the change is decided on, as a snapshot whose files are its blobs.
+fn snapshot_at(opened: &gix::Repository, target: &Target) -> Result<Snapshot, Stop> {
+    let failed = |message: String| (Outcome::Failed, message);
+    let workdir = opened
+        .workdir()
+        .map_or_else(|| opened.git_dir().to_path_buf(), Path::to_path_buf);
+    let tree = opened
+        .find_commit(target.parent())
+        .and_then(|commit| commit.tree_id())
+        .map_err(|err| failed(format!("cannot read {}: {err}", target.parent())))?
+        .detach();
+    tree_snapshot(opened, workdir, tree).map_err(failed)
+}
+
+/// The report's account of the change: its files (and what becomes of each, for a dry run),
+/// the diff when asked, and the branch.
+fn describe(
+    details: &mut RepoChanges,
+    snapshot: &Snapshot,
+    changes: &[Change],
+    target: &Target,
+    name: &str,
+    with_diff: bool,
+) {
     let mut files: Vec<String> = changes
         .iter()
         .map(|c| c.path.to_str_lossy().into_owned())
         .collect();
     files.sort();
     details.set_files(files);
-    if options.diff {
-        details.diff = Some(super::diff::unified(&snapshot, &changes));
+    details.planned = changes
+        .iter()
+        .map(|c| {
+            let planned = Planned::of(c.old.is_some(), c.new.is_some());
+            (c.path.to_str_lossy().into_owned(), planned)
+        })
+        .collect();
+    if with_diff {
+        details.diff = Some(super::diff::unified(snapshot, changes));
     }
     details.change_branch = Some(ChangeBranch {
         name: name.to_owned(),
@@ -129,40 +207,6 @@ where
         pushed: false,
         checked_out_before: None,
     });
-    if options.mode != Mode::Apply {
-        details.planned = changes
-            .iter()
-            .map(|c| {
-                let planned = Planned::of(c.old.is_some(), c.new.is_some());
-                (c.path.to_str_lossy().into_owned(), planned)
-            })
-            .collect();
-        let mut message = format!(
-            "would commit {} on {where_to} and push it to {}",
-            describe_files(&details.files),
-            target.remote
-        );
-        if branch.pr.is_some() {
-            message.push_str(", and would open a pull request/merge request");
-        }
-        return RepoReport::new(repo, Outcome::Changed, message)
-            .with_details(Details::Edit(details));
-    }
-    let (outcome, message) = match commit_and_push(
-        repo,
-        opened,
-        &git,
-        gate,
-        options,
-        (&target, name),
-        &stored,
-        &mut details,
-        started,
-    ) {
-        Ok(message) => (Outcome::Changed, message),
-        Err(message) => (Outcome::Failed, message),
-    };
-    RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
 }
 
 /// Why the local branch NAME cannot be moved to a commit built on the target: it has commits
