@@ -361,3 +361,18 @@ fn a_local_branch_with_commits_of_its_own_is_skipped_and_no_hook_runs() {
     assert_eq!(outcome(&run, "hooked"), "changed", "{run}");
     assert!(!marker.exists(), "no hook ran");
 }
+
+#[test]
+fn a_branch_checked_out_in_another_worktree_is_skipped() {
+    let fleet = Fleet::new();
+    mit_repo(&fleet, "app");
+    // `ROOT/app-wt` has `wt-app-wt` checked out.
+    fleet.add_worktree("app", "app-wt");
+    let before = all_refs(&fleet, "app");
+    let run = relicense(&fleet, &["-t", "app", "--branch", "wt-app-wt"], 0);
+    assert_eq!(outcome(&run, "app"), "skipped", "{run}");
+    let message = repo(&run, "app")["message"].as_str().expect("a message");
+    assert!(message.contains("checked out in the worktree"), "{message}");
+    assert!(message.contains("app-wt"), "{message}");
+    assert_eq!(all_refs(&fleet, "app"), before);
+}

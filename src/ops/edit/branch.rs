@@ -135,14 +135,9 @@ fn target_of(
     online: bool,
 ) -> Result<Target, Stop> {
     let name = branch.name.as_str();
-    let checked_out = opened
-        .head_name()
-        .ok()
-        .flatten()
-        .map(|full| full.shorten().to_str_lossy().into_owned());
-    if checked_out.as_deref() == Some(name) {
+    if let Some(at) = checked_out_at(opened, name) {
         return Err(skip(format!(
-            "{name} is checked out here: --branch works off the checked-out branch (switch to \
+            "{name} is checked out {at}: --branch works off the checked-out branch (switch to \
              another branch, or give another --branch)"
         )));
     }
@@ -155,6 +150,33 @@ fn target_of(
         Some(reason) => Err(skip(reason)),
         None => Ok(target),
     }
+}
+
+/// Where branch `name` is checked out, if it is: here, or in another worktree of the same
+/// repository (moving it there would leave that worktree's index and files behind it).
+fn checked_out_at(opened: &gix::Repository, name: &str) -> Option<String> {
+    let wanted = format!("ref: refs/heads/{name}");
+    let names = |dir: &Path| {
+        std::fs::read_to_string(dir.join("HEAD")).is_ok_and(|head| head.trim_end() == wanted)
+    };
+    if names(opened.git_dir()) {
+        return Some("here".into());
+    }
+    let common = opened.common_dir();
+    if common != opened.git_dir() && names(common) {
+        return Some("in the main worktree".into());
+    }
+    let linked = std::fs::read_dir(common.join("worktrees")).ok()?;
+    linked
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|dir| dir.as_path() != opened.git_dir())
+        .find(|dir| names(dir))
+        .map(|dir| {
+            let at = std::fs::read_to_string(dir.join("gitdir")).unwrap_or_default();
+            let at = Path::new(at.trim_end());
+            format!("in the worktree {}", at.parent().unwrap_or(at).display())
+        })
 }
 
 /// The tree the change is decided on, as a snapshot whose files are its blobs.
