@@ -131,3 +131,40 @@ fn undo_of_sync_branch_puts_the_checkout_back_with_the_changes_uncommitted() {
     );
     assert_fsck_clean(&fleet, "app");
 }
+
+/// Rewrites `name`'s entry in the last run's record as a run cut short after its push leaves
+/// it: started, its branch's commit not recorded yet.
+fn cut_short(fleet: &Fleet, name: &str) {
+    let file = fleet
+        .journal_files()
+        .into_iter()
+        .max()
+        .expect("the run's record");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
+    record["finished"] = serde_json::Value::Null;
+    for entry in record["repos"].as_array_mut().expect("repos") {
+        if entry["name"] == name {
+            entry["started"] = true.into();
+            entry["outcome"] = "failed".into();
+            entry["commit"] = serde_json::Value::Null;
+            entry["change_branch"]["commit"] = serde_json::Value::Null;
+            entry["change_branch"]["pushed"] = false.into();
+        }
+    }
+    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+}
+
+#[test]
+fn a_branch_run_cut_short_is_undone_from_the_branch_reflog() {
+    let fleet = Fleet::new();
+    mit_repo(&fleet, "app");
+    let run = relicense(&fleet, &["--branch", "relicense"], 0);
+    assert_eq!(outcome(&run, "app"), "changed", "{run}");
+    cut_short(&fleet, "app");
+
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone}");
+    assert_eq!(remote_ref(&fleet, "app", "refs/heads/relicense"), None);
+    assert_eq!(local_ref(&fleet, "app", "refs/heads/relicense"), None);
+}

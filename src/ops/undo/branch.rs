@@ -33,13 +33,25 @@ pub(super) fn undo_branch(
     gate: &HostGate,
 ) -> RepoReport {
     let name = change.name.as_str();
-    let Some(commit) = change.commit.as_deref() else {
-        return RepoReport::new(
-            ctx.repo,
-            Outcome::Unchanged,
-            format!("the run made no commit on {name} here"),
-        );
+    let recovered;
+    let change = if change.commit.is_some() {
+        change
+    } else {
+        match recover(ctx, change) {
+            Some(found) => {
+                recovered = found;
+                &recovered
+            }
+            None => {
+                return RepoReport::new(
+                    ctx.repo,
+                    Outcome::Unchanged,
+                    format!("the run made no commit on {name} here"),
+                );
+            }
+        }
     };
+    let commit = change.commit.as_deref().unwrap_or_default();
     let local = read_ref(ctx, &format!("refs/heads/{name}"));
     let checked_out = ctx
         .opened
@@ -87,6 +99,31 @@ pub(super) fn undo_branch(
     }
     let refs_left = ctx.drop_refs();
     report(ctx, change, Outcome::Changed, done.join("; ") + &refs_left)
+}
+
+/// A run cut short before its record said what it did: the commit it made on the branch, when
+/// the branch's last reflog entry is the run's own, and whether it reached the remote (the
+/// remote-tracking ref a push updates is at it).
+fn recover(ctx: &Ctx<'_>, change: &ChangeBranch) -> Option<ChangeBranch> {
+    let name = &change.name;
+    let full = format!("refs/heads/{name}");
+    let tip = read_ref(ctx, &full)?;
+    if change.local_before.as_deref() == Some(tip.as_str()) {
+        return None;
+    }
+    let said = ctx
+        .git
+        .read(&["log", "-g", "-1", "--format=%gs", &full, "--"])
+        .ok()?;
+    if said.trim() != format!("git-batch {}: commit on {name}", ctx.options.run_id) {
+        return None;
+    }
+    let tracking = read_ref(ctx, &format!("refs/remotes/{}/{name}", change.remote));
+    Some(ChangeBranch {
+        commit: Some(tip.clone()),
+        pushed: tracking.as_deref() == Some(tip.as_str()),
+        ..change.clone()
+    })
 }
 
 fn report(ctx: &Ctx<'_>, change: &ChangeBranch, outcome: Outcome, message: String) -> RepoReport {
