@@ -43,8 +43,11 @@ where
         header.run_id = Some(run_id.to_owned());
     }
     guard.open()?;
-    // With --push, each repository's host, so that one that refuses is asked once.
-    let items: Vec<(Repo, Upstream)> = if writes && options.push {
+    // With --push or --branch, each repository's host, so that one that refuses is asked once.
+    let items: Vec<(Repo, Upstream)> = if writes && options.branch.is_some() {
+        let workers = settings.workers(repos.len(), true);
+        pool::map(repos, workers, branch_remote_of)
+    } else if writes && options.push {
         let workers = settings.workers(repos.len(), true);
         pool::map(repos, workers, upstream_of)
     } else {
@@ -95,5 +98,21 @@ where
 fn upstream_of(repo: &Repo) -> Option<(Tracking, String)> {
     let tracking = git::tracking_of_head(&git::open(&repo.path).ok()?).ok()??;
     let host = ops::sync::host_of(&tracking);
+    Some((tracking, host))
+}
+
+/// For `--branch`: the remote the branch is pushed to, as the probe asks it (its `HEAD`), and
+/// its host.
+fn branch_remote_of(repo: &Repo) -> Option<(Tracking, String)> {
+    let opened = git::open(&repo.path).ok()?;
+    let remote = ops::edit::target::remote_of(&opened).ok()?;
+    let host = ops::edit::target::host_of_remote(&opened, &remote);
+    let tracking = Tracking {
+        push_remote: remote.clone(),
+        fetch_remote: remote,
+        merge_ref: "HEAD".into(),
+        tracking_ref: None,
+        push_url: None,
+    };
     Some((tracking, host))
 }

@@ -90,10 +90,19 @@ pub(super) fn plan(
         ));
     }
     let host = target::host_of_remote(opened, &remote);
+    // What the probe before the run asks the remote (its HEAD), so that a refusing host is
+    // said once; the push itself goes to NAME.
+    let probe = Tracking {
+        push_remote: remote.clone(),
+        fetch_remote: remote.clone(),
+        merge_ref: "HEAD".into(),
+        tracking_ref: None,
+        push_url: None,
+    };
     Plan::Work(Box::new(Work {
         status,
         commit: true,
-        tracking: None,
+        tracking: Some(probe),
         host: Some(host),
         branch: Some(NewBranch {
             name: name.to_owned(),
