@@ -168,3 +168,38 @@ fn a_branch_run_cut_short_is_undone_from_the_branch_reflog() {
     assert_eq!(remote_ref(&fleet, "app", "refs/heads/relicense"), None);
     assert_eq!(local_ref(&fleet, "app", "refs/heads/relicense"), None);
 }
+
+#[test]
+fn a_refused_push_keeps_the_branch_local_and_undo_takes_it_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let fleet = Fleet::new();
+    mit_repo(&fleet, "app");
+    let hook = fleet.remote_path("app").join("hooks/pre-receive");
+    fs::write(
+        &hook,
+        "#!/bin/sh\necho 'branches are reviewed here' >&2\nexit 1\n",
+    )
+    .expect("hook");
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let run = relicense(&fleet, &["--branch", "relicense"], 1);
+    assert_eq!(outcome(&run, "app"), "failed", "{run}");
+    let message = repo(&run, "app")["message"].as_str().expect("a message");
+    assert!(message.contains("the push failed"), "{message}");
+    assert!(message.contains("the branch stays local"), "{message}");
+    let made = local_ref(&fleet, "app", "refs/heads/relicense").expect("made here");
+    assert_eq!(remote_ref(&fleet, "app", "refs/heads/relicense"), None);
+
+    let would = fleet.json_exit(&["-n", "undo"], 0);
+    let said = repo(&would, "app")["message"].as_str().expect("a message");
+    assert_eq!(said, "would delete the local branch relicense", "{would}");
+    assert_eq!(
+        local_ref(&fleet, "app", "refs/heads/relicense").as_deref(),
+        Some(made.as_str())
+    );
+
+    fs::remove_file(&hook).expect("remove the hook");
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone}");
+    assert_eq!(local_ref(&fleet, "app", "refs/heads/relicense"), None);
+    assert_eq!(remote_ref(&fleet, "app", "refs/heads/relicense"), None);
+}
