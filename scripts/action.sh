@@ -13,7 +13,8 @@
 #   INPUT_SHARD         --shard K/N (empty: every repository)
 #   INPUT_REPOSITORIES  owner/name or URL, one a line, cloned into the root first
 #   INPUT_BASE_URL      what owner/name is joined to (default https://github.com)
-#   INPUT_TOKEN         a token for https clones and pushes (kept out of argv and logs)
+#   INPUT_TOKEN         a token for https clones and pushes, and for the forge's API as
+#                       GIT_BATCH_TOKEN (kept out of argv and logs)
 #   INPUT_ROOT          the folder of the fleet (default: $RUNNER_TEMP/git-batch-fleet when
 #                       repositories are cloned, else the workspace)
 #   INPUT_INSTALL       auto (git-batch from PATH, else the action's release for this runner,
@@ -22,7 +23,8 @@
 # And GitHub's own: GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ACTION_PATH, RUNNER_TEMP,
 # GITHUB_WORKSPACE, GITHUB_SERVER_URL (or GITHUB_API_URL), GITHUB_ACTION_REPOSITORY; and
 # GIT_BATCH_RELEASE_BASE_URL to download releases from elsewhere (a mirror; the tests).
-# Outputs: changed, unchanged, skipped, failed (counts) and report (the JSON document's path).
+# Outputs: changed, unchanged, skipped, failed (counts), report (the JSON document's path) and
+# prs (the URLs of the change requests the run opened, found or read, as a JSON list).
 # Exit: git-batch's own exit code (non-zero fails the step).
 
 set -euo pipefail
@@ -207,6 +209,9 @@ if [[ -n "${INPUT_TOKEN:-}" ]]; then
     esac
     git config --file "$credentials" "http.$scope.extraheader" "AUTHORIZATION: basic $header"
     export GIT_CONFIG_GLOBAL="$credentials"
+    # The same token for the forge's API (`--pr`, `prs`, `clone --org`): git-batch reads it
+    # from the environment and sends it to the API only, never to a log or a command line.
+    export GIT_BATCH_TOKEN="$INPUT_TOKEN"
 fi
 # Commits need an identity; a runner has none.
 if ! git config user.name >/dev/null 2>&1; then
@@ -305,6 +310,27 @@ def indented(text, prefix="  "):
 def files_of(repo):
     """The paths a repository's entry names: `files`, a list for every command that writes."""
     return [str(f) for f in repo.get("files") or []]
+
+
+def change_request(repo):
+    """A repository's change request (`--pr`, `prs`), if its entry has one with a URL."""
+    pr = repo.get("pr")
+    return pr if isinstance(pr, dict) and isinstance(pr.get("url"), str) and pr["url"] else None
+
+
+def change_request_urls(document):
+    """The URLs of the document's change requests, in its (name) order."""
+    if not isinstance(document, dict):
+        return []
+    return [change_request(repo)["url"] for repo in document.get("repos", []) if change_request(repo)]
+
+
+def link(pr):
+    """A Markdown link to a change request: [#12](URL) and its state."""
+    url = pr["url"].replace(")", "%29").replace(" ", "%20")
+    text = f"#{pr['number']}" if isinstance(pr.get("number"), int) else "change request"
+    state = f" {pr['state']}" if isinstance(pr.get("state"), str) else ""
+    return f"[{text}]({url}){cell(state)}"
 
 
 def plural(n, one, many):
@@ -410,6 +436,7 @@ with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as out:
     else:
         for key in ("changed", "unchanged", "skipped", "failed"):
             out.write(f"{key}={document['summary'][key]}\n")
+    out.write(f"prs={json.dumps(change_request_urls(document))}\n")
     out.write(f"report={report_path}\n")
 
 with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
@@ -426,10 +453,18 @@ with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
                   + (f", run `{document['run_id']}`" if document.get("run_id") else "") + "\n\n")
     for note in document.get("notes", []):
         summary.write(f"> {cell(note)}\n\n")
-    summary.write("| repository | outcome | message | files |\n| --- | --- | --- | --- |\n")
+    # A run with change requests links each one in a column of its own.
+    linked = any(change_request(repo) for repo in document["repos"])
+    if linked:
+        summary.write("| repository | outcome | change request | message | files |\n"
+                      "| --- | --- | --- | --- | --- |\n")
+    else:
+        summary.write("| repository | outcome | message | files |\n| --- | --- | --- | --- |\n")
     for repo in document["repos"]:
         files = ", ".join(files_of(repo))
-        summary.write(f"| {cell(repo['name'])} | {cell(repo['outcome'])} | "
+        pr = change_request(repo)
+        column = (f" {link(pr) if pr else ''} |") if linked else ""
+        summary.write(f"| {cell(repo['name'])} | {cell(repo['outcome'])} |{column} "
                       f"{cell(repo['message'])} | {cell(files)} |\n")
 
 for repo in document["repos"]:

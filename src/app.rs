@@ -114,12 +114,15 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             edit,
         ),
         Command::Check { policy } => check(&context()?, policy.as_ref()),
+        Command::Clone { org: Some(org), .. } => clone_org(&context()?, org),
         Command::Clone {
             items,
             list,
             base_url,
+            org: None,
         } => clone(&context()?, items, list.as_deref(), base_url),
         Command::Undo { run_id, push } => undo(&context()?, run_id.as_deref(), *push),
+        Command::Prs { run_id, action } => prs(&context()?, run_id.as_deref(), *action),
         Command::Runs => runs(&context()?),
         Command::RunsPrune { older_than, keep } => runs_prune(
             &context()?,
@@ -334,6 +337,20 @@ fn clone(
     Ok(exit_code(&run))
 }
 
+/// `clone --org OWNER`: the owner's repositories as the forge lists them, into the root.
+fn clone_org(
+    context: &Context<'_>,
+    org: &crate::settings::OrgListing,
+) -> Result<ExitCode, UsageError> {
+    let forges = context
+        .config
+        .forges()
+        .map_err(|err| UsageError::Request(err.to_string()))?;
+    let run =
+        crate::commands::clone_org(&context.settings, &forges, org, context.cwd, context.start)?;
+    Ok(exit_code(&run))
+}
+
 /// `undo [RUN_ID]`: the whole run, or with a narrowing flag only the run's repositories that
 /// the selection names.
 fn undo(context: &Context<'_>, run_id: Option<&str>, push: bool) -> Result<ExitCode, UsageError> {
@@ -359,6 +376,41 @@ fn undo(context: &Context<'_>, run_id: Option<&str>, push: bool) -> Result<ExitC
     };
     let request = crate::commands::UndoRequest { run_id, push, only };
     let run = crate::commands::undo(
+        &context.settings,
+        &root,
+        &context.journal,
+        &request,
+        context.start,
+    )?;
+    Ok(exit_code(&run))
+}
+
+/// `prs [RUN_ID]`: the change requests of a run, or with a narrowing flag those of the
+/// repositories the selection names.
+fn prs(
+    context: &Context<'_>,
+    run_id: Option<&str>,
+    action: crate::settings::PrsAction,
+) -> Result<ExitCode, UsageError> {
+    let root = context.root()?;
+    let selection = &context.settings.selection;
+    let narrowed = selection.targets != "@all-repos"
+        || !selection.exclude.is_empty()
+        || !selection.filters.is_empty()
+        || selection.shard.is_some();
+    let only = if narrowed {
+        let (_, repos) = context.select()?;
+        Some(repos.into_iter().map(|repo| repo.path).collect())
+    } else {
+        None
+    };
+    let request = crate::commands::PrsRequest {
+        run_id,
+        action,
+        only,
+        forges: &context.config.forges,
+    };
+    let run = crate::commands::prs(
         &context.settings,
         &root,
         &context.journal,

@@ -212,6 +212,23 @@ where
             "only `exec` takes a command after `--`",
         ));
     }
+    // clap does not enforce `requires = "org"` once URLs are given (they conflict with --org).
+    if let CliCommand::Clone {
+        org: None,
+        forge,
+        archived,
+        forks,
+        topic,
+        ..
+    } = &cli.command
+    {
+        if forge.is_some() || *archived || *forks || !topic.is_empty() {
+            return Err(command_error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "--forge, --archived, --forks and --topic go with --org OWNER",
+            ));
+        }
+    }
     Ok(Parsed {
         cli,
         trailing,

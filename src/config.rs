@@ -1,10 +1,13 @@
 //! The optional `.git-batch.toml` at the root: defaults for the global flags, named groups of
-//! repositories for `-t @NAME`, and the policy that the hooks check.
+//! repositories for `-t @NAME`, the policy that the hooks check, and the forges (`[[forges]]`)
+//! other than the three public ones.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::forge::known::{ForgeEntry, ForgeEntryError, Forges};
 
 /// The file's name, looked up at the root.
 pub const FILE_NAME: &str = ".git-batch.toml";
@@ -26,6 +29,17 @@ pub struct Config {
     /// `[policy]`: what `hooks/pre-push` checks.
     #[serde(default)]
     pub policy: Policy,
+    /// `[[forges]]`: a host other than github.com, gitlab.com and codeberg.org, its kind and
+    /// its API root (checked by [`load`]; plain `http://` only when written here).
+    #[serde(default)]
+    pub forges: Vec<ForgeEntry>,
+}
+
+impl Config {
+    /// The forges a remote or `--forge` may name: the `[[forges]]` tables, then the public ones.
+    pub fn forges(&self) -> Result<Forges, ForgeEntryError> {
+        Forges::new(&self.forges)
+    }
 }
 
 /// `[defaults]`: the global flags a root sets for every run on it. A flag given on the command
@@ -128,7 +142,23 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
             "policy.forbid needs policy.license: the id that replaces them".into(),
         ));
     }
+    check_forges(&config.forges).map_err(|(key, message)| at(&key, message))?;
     Ok(config)
+}
+
+/// Checks the `[[forges]]` tables (a host once, an API URL with its scheme), pointing at the
+/// first that cannot be used: `forges[INDEX].KEY`.
+fn check_forges(forges: &[ForgeEntry]) -> Result<(), (String, String)> {
+    for index in 0..forges.len() {
+        if let Err(err) = Forges::new(&forges[..=index]) {
+            let key = match err {
+                ForgeEntryError::Api { .. } => "api",
+                ForgeEntryError::EmptyHost | ForgeEntryError::Twice(_) => "host",
+            };
+            return Err((format!("forges[{index}].{key}"), err.to_string()));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that a `[[policy.files]]` template written as a relative path stays in the folder of
@@ -194,5 +224,35 @@ mod tests {
         assert!(err.message().contains("paralel"), "{}", err.message());
         let err = toml::from_str::<Config>("[defaults]\nparallel = \"four\"\n").expect_err("type");
         assert!(err.message().contains("invalid type"), "{}", err.message());
+    }
+
+    #[test]
+    fn forges_are_read_and_checked_where_they_are_written() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let table = |host: &str, api: &str| {
+            format!("[[forges]]\nhost = \"{host}\"\nkind = \"gitea\"\napi = \"{api}\"\n")
+        };
+        let good = table("git.example.com:3000", "http://git.example.com:3000/api/v1");
+        std::fs::write(dir.path().join(FILE_NAME), &good).expect("write");
+        let config = load(dir.path()).expect("valid");
+        let forges = config.forges().expect("valid");
+        let found = forges.by_host("git.example.com:3000").expect("configured");
+        assert_eq!(found.api_root(), "http://git.example.com:3000/api/v1");
+        let twice = format!(
+            "{good}{}",
+            table("git.example.com:3000", "https://x/api/v1")
+        );
+        std::fs::write(dir.path().join(FILE_NAME), twice).expect("write");
+        let err = load(dir.path()).expect_err("named twice").to_string();
+        assert!(
+            err.contains(":6:1: [[forges]] host git.example.com:3000 is named twice"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join(FILE_NAME), table("h", "ftp://h/api")).expect("write");
+        let err = load(dir.path()).expect_err("no scheme").to_string();
+        assert!(
+            err.contains(":4:1: [[forges]] host h: api must start with"),
+            "{err}"
+        );
     }
 }

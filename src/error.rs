@@ -31,6 +31,10 @@ pub enum UsageError {
     /// for `--where`): said as it is, exit 1.
     #[error("{0}")]
     Internal(String),
+    /// A forge could not give what a sound request needs (an owner it does not know, a token
+    /// it refuses, an answer that is not JSON): nothing was touched, exit 1.
+    #[error("{0}")]
+    Forge(String),
 }
 
 impl UsageError {
@@ -38,7 +42,9 @@ impl UsageError {
     /// internal error (1).
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            UsageError::Unrecorded(_) | UsageError::Internal(_) => ExitCode::Failure,
+            UsageError::Unrecorded(_) | UsageError::Internal(_) | UsageError::Forge(_) => {
+                ExitCode::Failure
+            }
             _ => ExitCode::Usage,
         }
     }

@@ -254,6 +254,12 @@ impl Journal {
         }
     }
 
+    /// The journal kept in `dir` (the `runs` folder of a state folder), for a caller that
+    /// names its own: tests that write a run's record through the library.
+    pub fn in_dir(dir: PathBuf) -> Journal {
+        Journal { dir }
+    }
+
     fn file(&self, run_id: &str) -> PathBuf {
         self.dir.join(format!("{run_id}.json"))
     }

@@ -42,6 +42,28 @@ pub enum Details {
     Sync(RepoChanges),
     /// `license-update`, `file-replace`: the files changed, the commit made.
     Edit(RepoChanges),
+    /// `prs`: the change request with its state, checks and review.
+    Pr(PrDetails),
+}
+
+/// What `prs` adds to a repository's entry: `"pr": {"number", "url", "state", "checks",
+/// "review"}`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PrDetails {
+    pub pr: PrStatus,
+}
+
+/// A change request as `prs` last saw it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PrStatus {
+    pub number: u64,
+    pub url: String,
+    /// `open`, `draft`, `merged` or `closed`.
+    pub state: String,
+    /// `success`, `failure`, `pending` or `none`.
+    pub checks: String,
+    /// `approved`, `changes_requested`, `review_required` or `none`.
+    pub review: String,
 }
 
 /// What a run did to one repository, or would do: the branch, HEAD before and after, the commit
@@ -71,8 +93,12 @@ pub struct RepoChanges {
     /// `--branch`: the branch the change went on, off the checked-out one; absent otherwise.
     #[serde(skip)]
     pub change_branch: Option<ChangeBranch>,
-    /// `--pr`: the change request opened or found for `change_branch`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `--pr`: the change request opened or found for `change_branch` (in JSON without its
+    /// forge and path, which the journal keeps).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "PrRecord::serialize_shown"
+    )]
     pub pr: Option<PrRecord>,
     /// `--check`: why the fix command the check prints would skip this repository as it is
     /// (uncommitted work in a file it changes, a detached HEAD, …); absent when it would not.
@@ -135,11 +161,37 @@ pub struct PrRecord {
     /// `false` when it was already open and the run only found it.
     pub created: bool,
     /// The forge's host as `.git-batch.toml` or the known list names it (with `:PORT`).
-    #[serde(skip_serializing)]
+    /// Journaled (`prs` and `undo` find the change request by it), not in the JSON report.
+    #[serde(default)]
     pub forge: String,
-    /// The repository's path on the forge (`owner/name`, `group/sub/name`).
-    #[serde(skip_serializing)]
+    /// The repository's path on the forge (`owner/name`, `group/sub/name`); journaled, not
+    /// in the JSON report.
+    #[serde(default)]
     pub repo: String,
+}
+
+impl PrRecord {
+    /// The JSON report's `pr`: `number`, `url`, `state`, `created`.
+    fn serialize_shown<S: serde::Serializer>(
+        pr: &Option<PrRecord>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            number: u64,
+            url: &'a str,
+            state: &'a str,
+            created: bool,
+        }
+        pr.as_ref()
+            .map(|pr| Shown {
+                number: pr.number,
+                url: &pr.url,
+                state: &pr.state,
+                created: pr.created,
+            })
+            .serialize(serializer)
+    }
 }
 
 /// What `exec` adds to a repository's entry.
@@ -330,6 +382,31 @@ pub(crate) fn millis(elapsed: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_request_is_journaled_whole_and_shown_without_its_forge() {
+        let pr = PrRecord {
+            number: 12,
+            url: "https://github.com/o/n/pull/12".into(),
+            state: "open".into(),
+            created: true,
+            forge: "github.com".into(),
+            repo: "o/n".into(),
+        };
+        let kept: PrRecord =
+            serde_json::from_str(&serde_json::to_string(&pr).expect("json")).expect("read back");
+        assert_eq!(kept, pr);
+        let changes = RepoChanges {
+            pr: Some(pr),
+            ..RepoChanges::default()
+        };
+        let shown = serde_json::to_value(&changes).expect("json");
+        assert_eq!(
+            shown["pr"],
+            serde_json::json!({"number": 12, "url": "https://github.com/o/n/pull/12",
+                               "state": "open", "created": true})
+        );
+    }
 
     #[test]
     fn file_records_keep_paths_that_are_not_utf8() {

@@ -404,7 +404,25 @@ fn mark(outcome: Outcome, check: bool) -> String {
 /// Prints a usage or configuration error the way every git-batch error looks.
 pub fn print_error(message: &str) {
     let mut err = anstream::stderr();
-    let _ = writeln!(err, "{} {}", "error:".red().bold(), controls(message));
+    let _ = writeln!(err, "{} {}", "error:".red().bold(), error_lines(message));
+}
+
+/// A message's lines as printed: each escaped, the ones after the first indented, so that a
+/// table to add to `.git-batch.toml` can be copied as it is. A message with a line that would
+/// read as a CI workflow command (`::error::`) stays one escaped line, as it always was.
+fn error_lines(message: &str) -> std::borrow::Cow<'_, str> {
+    let forged = message
+        .lines()
+        .skip(1)
+        .any(|line| line.trim_start().starts_with("::"));
+    if forged || !message.contains('\n') {
+        return controls(message);
+    }
+    let lines: Vec<String> = message
+        .lines()
+        .map(|line| controls(line).into_owned())
+        .collect();
+    std::borrow::Cow::Owned(lines.join("\n    "))
 }
 
 /// Prints a warning about one repository on stderr, outside any run's report.
@@ -436,3 +454,21 @@ mod list;
 mod runs;
 pub use list::print_list;
 pub use runs::{PruneDocument, PruneFailure, PrunedRun, print_prune, print_runs};
+
+#[cfg(test)]
+mod tests {
+    use super::error_lines;
+
+    #[test]
+    fn an_error_keeps_its_lines_unless_one_would_forge_a_command() {
+        assert_eq!(
+            error_lines("add:\n[[forges]]\nhost = \"h\""),
+            "add:\n    [[forges]]\n    host = \"h\""
+        );
+        assert_eq!(error_lines("a\x1b[2J\nb"), "a\\033[2J\n    b");
+        assert_eq!(
+            error_lines("refused\n  ::error::forged"),
+            "refused\\n  ::error::forged"
+        );
+    }
+}

@@ -49,6 +49,8 @@ pub enum Command {
         items: Vec<String>,
         list: Option<PathBuf>,
         base_url: String,
+        /// `--org OWNER`: the repositories come from the forge's API instead.
+        org: Option<OrgListing>,
     },
     LicenseUpdate {
         old: String,
@@ -59,6 +61,11 @@ pub enum Command {
         rewrite_vendored: bool,
         edit: EditFlags,
     },
+    /// `prs [RUN_ID]`: the change requests a run opened; `--merge` or `--close` them.
+    Prs {
+        run_id: Option<String>,
+        action: PrsAction,
+    },
     FileReplace {
         pattern: String,
         replacement: PathBuf,
@@ -66,6 +73,31 @@ pub enum Command {
         to: Option<String>,
         edit: EditFlags,
     },
+}
+
+/// What `prs` does with each change request besides reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrsAction {
+    List,
+    /// `--merge [--method M]`: merge the open, green, not refused ones.
+    Merge(crate::forge::MergeMethod),
+    /// `--close`: close the open ones and delete their branches.
+    Close,
+}
+
+/// `clone --org OWNER`: whose repositories, on which forge, and which of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrgListing {
+    /// An organisation or user (GitHub, Gitea), a group (GitLab, subgroups included).
+    pub owner: String,
+    /// `--forge HOST`: a public forge or a `[[forges]]` host; `None` is github.com.
+    pub forge: Option<String>,
+    /// Archived repositories are cloned too.
+    pub archived: bool,
+    /// Forks are cloned too.
+    pub forks: bool,
+    /// Only repositories with every one of these topics.
+    pub topics: Vec<String>,
 }
 
 /// The flags `license-update` and `file-replace` share.
@@ -106,6 +138,7 @@ impl Command {
             Command::Manpages { .. } => "manpages",
             Command::LicenseUpdate { .. } => "license-update",
             Command::FileReplace { .. } => "file-replace",
+            Command::Prs { .. } => "prs",
         }
     }
 }

@@ -50,6 +50,29 @@ pub(super) enum CliCommand {
         #[arg(long)]
         push: bool,
     },
+    /// The change requests a run opened, with state, checks and review; merge or close them
+    #[command(
+        after_help = "--merge merges those that are open, not drafts, with checks success \
+                            or none and a review that is approved or none; the others are \
+                            skipped with the reason. --close closes the open ones and deletes \
+                            their branches on the remote (through git, with git's \
+                            credentials).\n\n\
+                            Examples:\n  git batch prs\n  git batch prs --merge --method squash\n  \
+                            git batch prs 20261201T101500Z-3f2a --close -n"
+    )]
+    Prs {
+        /// The run [default: the last run on this root that opened any]
+        run_id: Option<String>,
+        /// Merge the open, green and approved ones
+        #[arg(long, conflicts_with = "close")]
+        merge: bool,
+        /// How --merge merges
+        #[arg(long, value_enum, requires = "merge", default_value = "merge")]
+        method: MergeMethodArg,
+        /// Close the open ones and delete their branches
+        #[arg(long)]
+        close: bool,
+    },
     /// List the runs recorded for this root
     Runs {
         #[command(subcommand)]
@@ -58,10 +81,14 @@ pub(super) enum CliCommand {
     /// Clone repositories into the root, in parallel; ones already there are left alone
     #[command(
         after_help = "OWNER/NAME is joined to --base-url. A failed clone leaves no \
-                            folder behind.\n\n\
+                            folder behind. --org lists an owner's repositories through the \
+                            forge's API (token from GIT_BATCH_TOKEN, the forge's own variable \
+                            or `git credential fill`).\n\n\
                             Examples:\n  git batch -C ~/src clone rust-lang/cargo rust-lang/rustup\n  \
                             git batch clone --list fleet.txt --base-url https://gitlab.com\n  \
-                            git batch clone git@github.com:me/tool.git"
+                            git batch clone git@github.com:me/tool.git\n  \
+                            git batch clone --org my-org --topic rust\n  \
+                            git batch clone --org my-group --forge gitlab.com"
     )]
     Clone {
         /// URLs or OWNER/NAMEs to clone
@@ -73,6 +100,21 @@ pub(super) enum CliCommand {
         /// What OWNER/NAME is joined to
         #[arg(long, value_name = "URL", default_value = "https://github.com")]
         base_url: String,
+        /// Clone every repository of OWNER (organisation, user, GitLab group with subgroups)
+        #[arg(long, value_name = "OWNER", conflicts_with_all = ["urls", "list", "base_url"])]
+        org: Option<String>,
+        /// The forge --org asks: github.com (default), gitlab.com, codeberg.org or a [[forges]] host
+        #[arg(long, value_name = "HOST", requires = "org")]
+        forge: Option<String>,
+        /// With --org: archived repositories too
+        #[arg(long, requires = "org")]
+        archived: bool,
+        /// With --org: forks too
+        #[arg(long, requires = "org")]
+        forks: bool,
+        /// With --org: only repositories with this topic (repeatable: with all of them)
+        #[arg(long, value_name = "TOPIC", requires = "org")]
+        topic: Vec<String>,
     },
     /// Switch every declaration of one license to another: license files, SPDX lines, manifests
     #[command(
@@ -334,6 +376,23 @@ fn valid_branch_name(name: &str, flag: &str) -> Result<(), String> {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum MergeMethodArg {
+    Merge,
+    Squash,
+    Rebase,
+}
+
+impl MergeMethodArg {
+    fn method(self) -> crate::forge::MergeMethod {
+        match self {
+            MergeMethodArg::Merge => crate::forge::MergeMethod::Merge,
+            MergeMethodArg::Squash => crate::forge::MergeMethod::Squash,
+            MergeMethodArg::Rebase => crate::forge::MergeMethod::Rebase,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 pub(super) enum Shell {
     Bash,
     Zsh,
@@ -401,6 +460,19 @@ impl CliCommand {
                 branch: branch.into_options(),
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
+            CliCommand::Prs {
+                run_id,
+                merge,
+                method,
+                close,
+            } => settings::Command::Prs {
+                run_id,
+                action: match (merge, close) {
+                    (true, _) => settings::PrsAction::Merge(method.method()),
+                    (false, true) => settings::PrsAction::Close,
+                    (false, false) => settings::PrsAction::List,
+                },
+            },
             CliCommand::Runs { action: None } => settings::Command::Runs,
             CliCommand::Runs {
                 action: Some(RunsAction::Prune { older_than, keep }),
@@ -420,10 +492,22 @@ impl CliCommand {
                 urls,
                 list,
                 base_url,
+                org,
+                forge,
+                archived,
+                forks,
+                topic,
             } => settings::Command::Clone {
                 items: urls,
                 list: list.map(|file| cwd.join(file)),
                 base_url,
+                org: org.map(|owner| settings::OrgListing {
+                    owner,
+                    forge,
+                    archived,
+                    forks,
+                    topics: topic,
+                }),
             },
             CliCommand::LicenseUpdate {
                 old,

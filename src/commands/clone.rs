@@ -39,6 +39,17 @@ pub fn clone(
         ));
     }
     let sources = ops::clone::sources(&all, base_url).map_err(UsageError::Request)?;
+    clone_sources(settings, sources, Vec::new(), start)
+}
+
+/// Clones `sources` into the root (made if missing), each host probed once first; `notes` are
+/// said once for the whole run, before the hosts that refused.
+pub(super) fn clone_sources(
+    settings: &Settings,
+    sources: Vec<Source>,
+    mut notes: Vec<String>,
+    start: Instant,
+) -> Result<RunReport, UsageError> {
     let root = &settings.selection.root;
     if !settings.dry_run {
         std::fs::create_dir_all(root).map_err(|err| {
@@ -72,7 +83,10 @@ pub fn clone(
         dry_run: settings.dry_run,
         total: items.len(),
         workers: settings.workers(items.len(), false),
-        notes: refusal_notes(&refused),
+        notes: {
+            notes.extend(refusal_notes(&refused));
+            notes
+        },
         check: false,
         fixes: Vec::new(),
     };

@@ -4,13 +4,17 @@
 //! is in `ops`; what is printed is in `report`.
 
 mod clone;
+mod clone_org;
 mod edit;
+mod prs;
 mod prune;
 mod sync;
 mod undo;
 
 pub use clone::clone;
+pub use clone_org::clone_org;
 pub use edit::edit;
+pub use prs::{PrsRequest, prs};
 pub use prune::prune;
 pub use sync::sync;
 pub use undo::{UndoRequest, undo};

@@ -141,6 +141,18 @@ impl Forges {
             })
     }
 
+    /// The forge `--forge HOST` names: as [`Forges::resolve`] finds a remote's, the host
+    /// compared without regard to case.
+    pub fn by_host(&self, host: &str) -> Option<&ForgeEntry> {
+        let remote = RemoteUrl {
+            host: host.trim().to_ascii_lowercase(),
+            owner: String::new(),
+            name: String::new(),
+            scheme: String::new(),
+        };
+        self.resolve(&remote)
+    }
+
     /// The forge and place of a repository from its remote URL, as the plan needs them
     /// before anything is pushed.
     pub fn locate(&self, url: &str) -> Result<(RemoteUrl, &ForgeEntry), LocateError> {

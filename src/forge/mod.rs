@@ -9,6 +9,7 @@ pub mod github;
 pub mod gitlab;
 pub mod known;
 pub mod remote;
+pub mod session;
 pub mod token;
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ use serde::Serialize;
 pub use api::{Api, ForgeError};
 pub use known::{ForgeEntry, ForgeKind, Forges, LocateError};
 pub use remote::{RemoteUrl, RemoteUrlError, parse_remote_url};
+pub use session::{Session, Target};
 pub use token::Token;
 
 /// A value from a forge and how long rate limits made the calls behind it wait, so that the

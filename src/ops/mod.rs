@@ -9,6 +9,8 @@ pub mod files;
 pub mod guard;
 pub mod license;
 pub mod license_names;
+pub mod pr;
+pub mod prs;
 pub mod replace;
 pub mod safety;
 pub mod status;

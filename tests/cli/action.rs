@@ -99,7 +99,7 @@ fn every_input_the_script_reads_is_declared_and_mapped_through_env() {
         let variable = format!("INPUT_{}", input.to_uppercase().replace('-', "_"));
         assert!(read.contains(&variable), "input {input} is never read");
     }
-    for output in ["changed", "unchanged", "skipped", "failed", "report"] {
+    for output in ["changed", "unchanged", "skipped", "failed", "report", "prs"] {
         assert_eq!(
             action["outputs"][output]["value"],
             format!("${{{{ steps.run.outputs.{output} }}}}")

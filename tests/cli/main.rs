@@ -2,14 +2,17 @@
 //! remotes, built in a sealed git environment. One test binary (compiled once), a module per area.
 
 mod action;
+mod action_prs;
 mod action_release;
 mod action_reports;
+mod bench_prs;
 mod branch_edit;
 mod branch_sync;
 mod branch_undo;
 mod check_fixes;
 mod cleanup;
 mod clone;
+mod clone_org;
 mod concurrency;
 mod config;
 mod exec;
@@ -21,6 +24,8 @@ mod forge_git;
 mod forge_gitea;
 mod forge_github;
 mod forge_gitlab;
+mod forge_pr;
+mod forge_pr_cases;
 mod forge_remotes;
 mod hooks;
 mod interrupt;
@@ -36,6 +41,9 @@ mod network;
 mod observe;
 mod output;
 mod output_writes;
+mod prs;
+mod prs_cases;
+mod prs_figures;
 mod release;
 mod replace;
 mod replace_paths;

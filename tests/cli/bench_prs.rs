@@ -1,0 +1,231 @@
+//! A benchmark, not a test (ignored; `bench/prs.sh` runs it in release): a fleet relicensed as
+//! one pull request per repository against the local forge server (GitHub's REST dialect, git
+//! through `git http-backend`), by git-batch and by the loop people write for it, and `prs`
+//! over the change requests that leaves open.
+//!
+//! - (a) `git batch license-update --old MIT --new Apache-2.0 --branch relicense --pr`
+//! - (b) under `parallel -j 8`, per repository: `git switch -c relicense`, the new LICENSE
+//!   copied in, `git commit -a`, `git push origin relicense`, `git switch main`, and one
+//!   `curl` POST to `/repos/OWNER/NAME/pulls`.
+//! - (c) `git batch prs` over the change requests (a) opened.
+//!
+//! Each repository holds a README and the MIT license only, so both contenders write the same
+//! file. Before each timed run the branches and pull requests of the last one are removed
+//! (untimed). Sizes: `BENCH_SIZE` (default 100), `RUNS` (default 3).
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::fixture::Fleet;
+use crate::forge::{Flavour, ForgeServer, TOKEN};
+use crate::license::MIT_LICENSE;
+
+const BRANCH: &str = "relicense";
+const MESSAGE: &str = "chore: change license from MIT to Apache-2.0";
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// A fleet of `size` repositories served by `server` as `fleet/rNNN`, MIT-licensed, with the
+/// server named in `.git-batch.toml`.
+fn build_fleet(server: &ForgeServer, size: usize) -> (Fleet, Vec<String>) {
+    let fleet = Fleet::new();
+    let names: Vec<String> = (0..size).map(|i| format!("r{i:03}")).collect();
+    fleet.add_repo(&names[0]);
+    fleet.commit_file(&names[0], "LICENSE", MIT_LICENSE, "add the license");
+    fleet.git(&fleet.path(&names[0]), &["push", "-q", "origin", "main"]);
+    fleet.add_copies(&names[0], &names[1..]);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    server.serve_fleet(&fleet, &refs);
+    for name in &names {
+        let url = server.git_url(&format!("fleet/{name}"));
+        fleet.git(&fleet.path(name), &["remote", "set-url", "origin", &url]);
+        fleet.git(&fleet.path(name), &["fetch", "-q", "origin"]);
+    }
+    fs::write(
+        fleet.root.join(".git-batch.toml"),
+        format!(
+            "[[forges]]\nhost = \"{}\"\nkind = \"github\"\napi = \"{}\"\n",
+            server.host(),
+            server.api_root()
+        ),
+    )
+    .expect("write .git-batch.toml");
+    (fleet, names)
+}
+
+/// Takes the last run's branch away (local, remote-tracking, on the remote) and forgets its
+/// pull requests and the requests the server saw.
+fn reset(fleet: &Fleet, server: &ForgeServer, names: &[String]) {
+    for name in names {
+        let path = fleet.path(name);
+        fleet.git(&path, &["switch", "-q", "main"]);
+        for reference in [
+            format!("refs/heads/{BRANCH}"),
+            format!("refs/remotes/origin/{BRANCH}"),
+        ] {
+            let _ = fleet.git_output(&path, &["update-ref", "-d", reference.as_str()]);
+        }
+        let _ = fleet.git_output(
+            &fleet.remote_path(name),
+            &["update-ref", "-d", format!("refs/heads/{BRANCH}").as_str()],
+        );
+    }
+    let mut state = server.state();
+    state.pulls.clear();
+    state.requests.clear();
+}
+
+/// The change requests open for the branch, one per repository.
+fn assert_all_opened(server: &ForgeServer, names: &[String], who: &str) {
+    let pulls = server.pulls();
+    let open = pulls
+        .iter()
+        .filter(|pull| pull.head == BRANCH && !pull.closed && !pull.merged)
+        .count();
+    assert_eq!(open, names.len(), "{who} left {open} pull requests open");
+}
+
+fn run_git_batch(fleet: &Fleet) -> Duration {
+    let start = Instant::now();
+    let output = fleet
+        .batch_in(&fleet.root)
+        .env("GIT_BATCH_TOKEN", TOKEN)
+        .args(["license-update", "--old", "MIT", "--new", "Apache-2.0"])
+        .args(["--branch", BRANCH, "--pr", "-q", "-m", MESSAGE])
+        .output()
+        .expect("run git-batch");
+    let took = start.elapsed();
+    assert!(
+        output.status.success(),
+        "git-batch failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    took
+}
+
+fn run_loop(fleet: &Fleet, server: &ForgeServer, license: &Path) -> Duration {
+    let script = r#"
+ls -d r*/ | parallel -j 8 'cd {} && n=$(basename {}) &&
+  git switch -q -c "$BRANCH" && cp "$LICENSE_FILE" LICENSE && git commit -qam "$MESSAGE" &&
+  git push -q origin "$BRANCH" && git switch -q main &&
+  curl -sf -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" \
+    -H "Accept: application/vnd.github+json" "$API/repos/fleet/$n/pulls" \
+    -d "{\"title\":\"$MESSAGE\",\"head\":\"$BRANCH\",\"base\":\"main\"}"'
+"#;
+    let start = Instant::now();
+    let output = fleet
+        .sealed("bash", &fleet.root)
+        .args(["-c", script])
+        .env("BRANCH", BRANCH)
+        .env("MESSAGE", MESSAGE)
+        .env("LICENSE_FILE", license)
+        .env("TOKEN", TOKEN)
+        .env("API", server.api_root())
+        .output()
+        .expect("run the loop");
+    let took = start.elapsed();
+    assert!(
+        output.status.success(),
+        "the loop failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    took
+}
+
+/// API requests per repository in the server's record since the last reset.
+fn api_requests(server: &ForgeServer) -> usize {
+    let prefix = server.state().flavour.api_prefix();
+    server
+        .requests()
+        .iter()
+        .filter(|request| request.path().starts_with(prefix))
+        .count()
+}
+
+#[test]
+#[ignore = "a benchmark: bench/prs.sh runs it"]
+fn bench_change_requests() {
+    let size = env_number("BENCH_SIZE", 100);
+    let runs = env_number("RUNS", 3).max(1);
+    let server = ForgeServer::start(Flavour::GitHub, TOKEN);
+    let (fleet, names) = build_fleet(&server, size);
+
+    // One untimed run of each, to warm the caches and to take git-batch's LICENSE for the loop.
+    run_git_batch(&fleet);
+    assert_all_opened(&server, &names, "git-batch");
+    let license = fleet.scratch.join("APACHE-2.0.txt");
+    let text = fleet.git(
+        &fleet.remote_path(&names[0]),
+        &["show", format!("{BRANCH}:LICENSE").as_str()],
+    );
+    fs::write(&license, text).expect("write the new license");
+    reset(&fleet, &server, &names);
+    run_loop(&fleet, &server, &license);
+    assert_all_opened(&server, &names, "the loop");
+
+    let (mut ours, mut theirs, mut requests) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        reset(&fleet, &server, &names);
+        ours.push(run_git_batch(&fleet));
+        assert_all_opened(&server, &names, "git-batch");
+        requests.push(api_requests(&server));
+        reset(&fleet, &server, &names);
+        theirs.push(run_loop(&fleet, &server, &license));
+        assert_all_opened(&server, &names, "the loop");
+    }
+
+    reset(&fleet, &server, &names);
+    run_git_batch(&fleet);
+    let mut listing = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let output = fleet
+            .batch_in(&fleet.root)
+            .env("GIT_BATCH_TOKEN", TOKEN)
+            .args(["prs", "-q"])
+            .output()
+            .expect("run git-batch prs");
+        listing.push(start.elapsed());
+        assert!(
+            output.status.success(),
+            "prs failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+    let most_requests = requests.iter().max().copied().unwrap_or(0);
+    println!("change requests on {size} repositories, median of {runs} runs:");
+    println!(
+        "  (a) git-batch --branch --pr : {:>8.3} s",
+        ours.as_secs_f64()
+    );
+    println!(
+        "  (b) parallel -j 8 loop      : {:>8.3} s",
+        theirs.as_secs_f64()
+    );
+    println!(
+        "  ratio (b)/(a)               : {:>8.2}x (goal: at least 2x)",
+        theirs.as_secs_f64() / ours.as_secs_f64()
+    );
+    println!(
+        "  API requests per repository : {:>8.2} (goal: at most 3)",
+        most_requests as f64 / size as f64
+    );
+    println!(
+        "  (c) prs over {size} open       : {:>8.3} s (goal: under 2 s)",
+        median(&mut listing).as_secs_f64()
+    );
+}
