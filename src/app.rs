@@ -278,6 +278,15 @@ fn content(
         run_id: String::new(),
         branch: flags.branch.clone(),
     };
+    let forges = match &flags.branch {
+        Some(branch) if branch.pr.is_some() && mode == Mode::Apply => Some(
+            context
+                .config
+                .forges()
+                .map_err(|err| UsageError::Request(err.to_string()))?,
+        ),
+        _ => None,
+    };
     let decide = |snapshot: &Snapshot| op.decide_noting(snapshot);
     crate::commands::edit(
         settings,
@@ -287,6 +296,7 @@ fn content(
         &decide,
         &context.journal,
         context.start,
+        forges,
     )
 }
 
@@ -322,6 +332,7 @@ fn check(
         &decide,
         &context.journal,
         context.start,
+        None,
     )?;
     Ok(checked(&run, true))
 }

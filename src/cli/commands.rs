@@ -306,9 +306,9 @@ pub(super) struct BranchArgs {
 
 impl BranchArgs {
     /// Checks what can be checked before any repository is looked at, and reads `--body-file`
-    /// (relative to the current directory) into the body. `--pr` is refused for a real run
-    /// until change requests can be opened (a dry run only says one would be).
-    pub(super) fn validate(&mut self, dry_run: bool) -> Result<(), String> {
+    /// (relative to the current directory) into the body. `--pr` is refused unless `pr_allowed`
+    /// (a dry run, which only says one would be opened, or a command that opens them).
+    pub(super) fn validate(&mut self, pr_allowed: bool) -> Result<(), String> {
         let Some(name) = &self.branch else {
             return Ok(());
         };
@@ -327,9 +327,10 @@ impl BranchArgs {
                 .map_err(|err| format!("cannot read --body-file {}: {err}", file.display()))?;
             self.body = Some(body);
         }
-        if self.pr && !dry_run {
+        if self.pr && !pr_allowed {
             return Err(
-                "--pr is not available yet in this build: push the branches with --branch alone"
+                "--pr is not available yet for sync: push the branch with --branch alone, or \
+                 open the change request with license-update or file-replace"
                     .into(),
             );
         }

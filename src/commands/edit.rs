@@ -1,16 +1,20 @@
 //! The content operations (`license-update`, `file-replace`, `check`): `decide` says what
 //! changes in each repository; writing, committing, pushing and journaling are shared.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::engine::{RunGuard, in_pool};
 use crate::error::UsageError;
+use crate::forge::Forges;
+use crate::forge::session::{Session, Target};
 use crate::git::{self, Tracking};
 use crate::hosts::{HostGate, Probe, not_tried, probe_hosts, refusal_notes};
 use crate::journal::Journal;
 use crate::ops;
 use crate::ops::edit::{EditOptions, Mode, Snapshot};
-use crate::outcome::{Outcome, RepoReport, RunReport};
+use crate::outcome::{ChangeBranch, Outcome, RepoReport, RunReport};
 use crate::pool::{self, Panicked};
 use crate::report::{Layout, RunHeader};
 use crate::settings::Settings;
@@ -22,7 +26,8 @@ use crate::targets::Repo;
 type Upstream = Result<Option<(Tracking, String)>, Panicked>;
 
 /// A content operation over `repos`: `decide` says what changes in each; writing, committing,
-/// pushing and journaling are shared.
+/// pushing and journaling are shared; with `forges` (`--pr`), the change requests are opened.
+#[allow(clippy::too_many_arguments)]
 pub fn edit<D, R>(
     settings: &Settings,
     mut header: RunHeader,
@@ -31,6 +36,7 @@ pub fn edit<D, R>(
     decide: &D,
     journal: &Journal,
     start: Instant,
+    forges: Option<Forges>,
 ) -> Result<RunReport, UsageError>
 where
     D: Fn(&Snapshot) -> R + Sync,
@@ -67,6 +73,16 @@ where
     );
     header.notes.extend(refusal_notes(&refused));
     let gate = HostGate::new(settings.per_host);
+    // With --pr: one forge session for the run, and each repository's forge and path found from
+    // its remote URL before anything is pushed.
+    let opener = forges
+        .filter(|_| writes)
+        .and_then(|forges| PrOpener::new(forges, &items, &options, settings));
+    let open_pr = |repo: &Repo, branch: &ChangeBranch| match &opener {
+        Some(opener) => opener.open(repo, branch),
+        None => Err("no forge session".to_owned()),
+    };
+    let open_pr: Option<&ops::edit::OpenPr<'_>> = opener.as_ref().map(|_| &open_pr as _);
     let started = |record: &_| guard.started(record);
     let run = in_pool(
         settings,
@@ -83,7 +99,11 @@ where
             if let Some((_, host)) = upstream.as_ref().filter(|(_, h)| refused.contains_key(h)) {
                 return not_tried(repo, host);
             }
-            let report = ops::edit::edit(repo, &options, &gate, decide, &started);
+            // A forge that cannot be told from the remote fails the repository before its push.
+            if let Some(Err(err)) = opener.as_ref().and_then(|o| o.targets.get(&repo.path)) {
+                return RepoReport::failed(repo, err.clone());
+            }
+            let report = ops::edit::edit(repo, &options, &gate, decide, &started, open_pr);
             if matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
                 guard.keep(&report);
             }
@@ -115,4 +135,80 @@ fn branch_remote_of(repo: &Repo) -> Option<(Tracking, String)> {
         push_url: None,
     };
     Some((tracking, host))
+}
+
+/// What opens the change requests of a `--pr` run: the run's forge session, each repository's
+/// forge and path, and what the change request says.
+struct PrOpener {
+    session: Session,
+    targets: HashMap<PathBuf, Result<Target, String>>,
+    pr: crate::ops::change::PrOptions,
+    message: String,
+    run_id: String,
+}
+
+impl PrOpener {
+    /// `None` without `--pr`.
+    fn new(
+        forges: Forges,
+        items: &[(Repo, Upstream)],
+        options: &EditOptions,
+        settings: &Settings,
+    ) -> Option<PrOpener> {
+        let pr = options.branch.as_ref()?.pr.clone()?;
+        let session = Session::new(forges, settings.timeout);
+        let targets = items
+            .iter()
+            .map(|(repo, _)| (repo.path.clone(), forge_target(&session, repo)))
+            .collect();
+        Some(PrOpener {
+            session,
+            targets,
+            pr,
+            message: options.message.clone(),
+            run_id: options.run_id.clone(),
+        })
+    }
+
+    fn open(
+        &self,
+        repo: &Repo,
+        branch: &ChangeBranch,
+    ) -> Result<(crate::outcome::PrRecord, Vec<String>), String> {
+        let target = self
+            .targets
+            .get(&repo.path)
+            .ok_or_else(|| "no forge known for it".to_owned())?
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let opened = ops::pr::open_change_request(
+            &self.session,
+            target,
+            branch,
+            &self.pr,
+            &self.message,
+            &self.run_id,
+        );
+        opened.map_err(|err| format!("the change request could not be opened: {err}"))
+    }
+}
+
+/// The forge and path of `repo`, from the URL of the remote its branch is pushed to.
+fn forge_target(session: &Session, repo: &Repo) -> Result<Target, String> {
+    let opened = git::open(&repo.path).map_err(|err| err.to_string())?;
+    let remote = ops::edit::target::remote_of(&opened).map_err(|no| match no {
+        ops::edit::target::NoTarget::Skip(reason) | ops::edit::target::NoTarget::Failed(reason) => {
+            reason
+        }
+    })?;
+    let url = opened
+        .find_remote(remote.as_str())
+        .ok()
+        .and_then(|found| {
+            found
+                .url(gix::remote::Direction::Push)
+                .map(|url| url.to_bstring().to_string())
+        })
+        .ok_or_else(|| format!("the remote {remote} has no URL"))?;
+    session.locate(&url)
 }

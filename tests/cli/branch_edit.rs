@@ -316,7 +316,10 @@ fn bad_branch_requests_stop_before_anything_runs() {
             &["--branch", "x", "--pr", "--body-file", "missing.md", "-n"],
             "cannot read --body-file",
         ),
-        (&["--branch", "x", "--pr"], "--pr is not available yet"),
+        (
+            &["--branch", "dev", "--base", "dev", "--pr", "-n"],
+            "is the base branch",
+        ),
     ];
     for (extra, said) in cases {
         let mut args = vec!["license-update", "--old", "MIT", "--new", "Apache-2.0"];

@@ -8,7 +8,7 @@ use std::path::Path;
 use gix::bstr::ByteSlice;
 
 use super::target::{self, NoTarget, Target};
-use super::{Change, Decided, Decision, EditOptions, Mode, Snapshot};
+use super::{Change, Decided, Decision, EditOptions, Mode, OpenPr, Snapshot};
 use crate::git::commit::off_tree::{self, TreeFile};
 use crate::git::{self, Git, PushResult};
 use crate::hosts::HostGate;
@@ -27,6 +27,14 @@ fn skip(reason: String) -> Stop {
     (Outcome::Skipped, reason)
 }
 
+/// What a real run calls out to: the per-host cap, the journal before the first write, and with
+/// `--pr` the forge.
+pub(super) struct Steps<'a> {
+    pub gate: &'a HostGate,
+    pub started: &'a Started<'a>,
+    pub open_pr: Option<&'a OpenPr<'a>>,
+}
+
 /// Runs a content operation onto branch `branch.name` of `repo` (the repository's lock is
 /// held by the caller for a real run).
 pub(super) fn edit_on_branch<D, R>(
@@ -34,9 +42,8 @@ pub(super) fn edit_on_branch<D, R>(
     opened: &gix::Repository,
     options: &EditOptions,
     branch: &BranchOptions,
-    gate: &HostGate,
     decide: &D,
-    started: &Started<'_>,
+    steps: &Steps<'_>,
 ) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
@@ -55,9 +62,8 @@ where
         (opened, &git),
         options,
         branch,
-        gate,
         decide,
-        started,
+        steps,
         &mut details,
     ) {
         Ok(message) => (Outcome::Changed, message),
@@ -68,15 +74,13 @@ where
 
 /// The steps of [`edit_on_branch`]: where the branch starts, what changes on that tree, and a
 /// real run's commit and push, or what a dry run would do.
-#[allow(clippy::too_many_arguments)]
 fn on_branch<D, R>(
     repo: &Repo,
     (opened, git): (&gix::Repository, &Git<'_>),
     options: &EditOptions,
     branch: &BranchOptions,
-    gate: &HostGate,
     decide: &D,
-    started: &Started<'_>,
+    steps: &Steps<'_>,
     details: &mut RepoChanges,
 ) -> Result<String, Stop>
 where
@@ -84,14 +88,26 @@ where
     R: Into<Decided>,
 {
     let name = branch.name.as_str();
-    let target = target_of(opened, git, gate, branch, options.mode == Mode::Apply)?;
+    let target = target_of(opened, git, steps.gate, branch, options.mode == Mode::Apply)?;
     let snapshot = snapshot_at(opened, &target)?;
     let Decided { decision, mentions } = decide(&snapshot).into();
     details.mentions = mentions;
     let where_to = format!("{name} ({})", target.starting_point(name));
     let changes = match decision {
         Decision::Unchanged(message) => {
-            return Err((Outcome::Unchanged, format!("{message} on {where_to}")));
+            let mut message = format!("{message} on {where_to}");
+            // A rerun with nothing new still reports the branch's open change request.
+            if let (Some(open), Some(_)) = (steps.open_pr, target.remote_tip) {
+                let record = pushed_branch(&target, name, None);
+                match open(repo, &record) {
+                    Ok((pr, said)) => {
+                        message.push_str(&pr_words(&pr, &said));
+                        details.pr = Some(pr);
+                    }
+                    Err(err) => return Err((Outcome::Failed, format!("{message}, but {err}"))),
+                }
+            }
+            return Err((Outcome::Unchanged, message));
         }
         Decision::Skip(reason) => return Err(skip(reason)),
         Decision::Change(changes) => changes,
@@ -115,12 +131,11 @@ where
         repo,
         opened,
         git,
-        gate,
+        steps,
         options,
         (&target, name),
         &stored,
         details,
-        started,
     )
     .map_err(|failure| (Outcome::Failed, failure))
 }
@@ -296,12 +311,11 @@ fn commit_and_push(
     repo: &Repo,
     opened: &gix::Repository,
     git: &Git<'_>,
-    gate: &HostGate,
+    steps: &Steps<'_>,
     options: &EditOptions,
     (target, name): (&Target, &str),
     stored: &[StoredChange],
     details: &mut RepoChanges,
-    started: &Started<'_>,
 ) -> Result<String, String> {
     let parent = target.parent();
     let base_tree = opened
@@ -324,7 +338,7 @@ fn commit_and_push(
         details.change_branch = None;
         return Ok(format!("nothing to change on {name}"));
     }
-    started(&started_record(repo, details))?;
+    (steps.started)(&started_record(repo, details))?;
     let id = off_tree::commit_tree(opened, git, &options.message, tree, parent)?;
     let reflog = format!("git-batch {}: commit on {name}", options.run_id);
     off_tree::set_branch(opened, name, id, target.local_before, &reflog)?;
@@ -338,17 +352,25 @@ fn commit_and_push(
         target.starting_point(name)
     );
     let pushed = {
-        let _permit = gate.enter(&target.host);
+        let _permit = steps.gate.enter(&target.host);
         git::push(git, &target.remote, &format!("{id}:refs/heads/{name}"))
     };
     match pushed {
         PushResult::Pushed { .. } => {
             record.pushed = true;
             details.pushed = true;
-            // The change request is opened here once the forge half is wired: after a push
-            // that succeeded, with `options.branch.pr` (see README, "Branches and change
-            // requests").
-            Ok(format!("{committed}, pushed to {}", target.remote))
+            let mut message = format!("{committed}, pushed to {}", target.remote);
+            if let Some(open) = steps.open_pr {
+                let record = record.clone();
+                match open(repo, &record) {
+                    Ok((pr, said)) => {
+                        message.push_str(&pr_words(&pr, &said));
+                        details.pr = Some(pr);
+                    }
+                    Err(err) => return Err(format!("{message}, but {err}")),
+                }
+            }
+            Ok(message)
         }
         PushResult::Rejected => Err(format!(
             "{committed}, but the push was rejected: {}/{name} has commits this run did not \
@@ -360,6 +382,31 @@ fn commit_and_push(
              back)"
         )),
     }
+}
+
+/// The branch as it is on the remote already (a rerun with nothing new to add).
+fn pushed_branch(target: &Target, name: &str, commit: Option<String>) -> ChangeBranch {
+    ChangeBranch {
+        name: name.to_owned(),
+        base: target.base.clone(),
+        remote: target.remote.clone(),
+        local_before: target.local_before.map(|id| id.to_string()),
+        remote_before: target.remote_tip.map(|id| id.to_string()),
+        commit,
+        pushed: true,
+        checked_out_before: None,
+    }
+}
+
+/// What the repository's line adds for its change request: opened or found, its URL, and what
+/// the forge refused on it or made the run wait.
+fn pr_words(pr: &crate::outcome::PrRecord, said: &[String]) -> String {
+    let verb = if pr.created { "opened" } else { "open" };
+    let mut words = format!(", {verb} {}", pr.url);
+    for note in said {
+        words.push_str(&format!(" ({note})"));
+    }
+    words
 }
 
 /// The journal's record before the first write: the branch and where it was, so that a run

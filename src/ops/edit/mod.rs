@@ -85,6 +85,15 @@ pub struct EditOptions {
     pub branch: Option<crate::ops::change::BranchOptions>,
 }
 
+/// With `--pr`: opens (or finds) the change request of a repository's pushed branch, returning
+/// its record and what to add to the repository's message.
+pub type OpenPr<'a> = dyn Fn(
+        &Repo,
+        &crate::outcome::ChangeBranch,
+    ) -> Result<(crate::outcome::PrRecord, Vec<String>), String>
+    + Sync
+    + 'a;
+
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
 /// Every entry carries `files`, empty where nothing changes. A real run holds the repository's
 /// lock from before it reads the repository until it is done, and calls `started` before its
@@ -95,12 +104,13 @@ pub fn edit<D, R>(
     gate: &HostGate,
     decide: &D,
     started: &Started<'_>,
+    open_pr: Option<&OpenPr<'_>>,
 ) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
 {
-    let report = edit_repo(repo, options, gate, decide, started);
+    let report = edit_repo(repo, options, gate, decide, started, open_pr);
     match report.details {
         Details::None => report.with_details(Details::Edit(RepoChanges::default())),
         _ => report,
@@ -113,6 +123,7 @@ fn edit_repo<D, R>(
     gate: &HostGate,
     decide: &D,
     started: &Started<'_>,
+    open_pr: Option<&OpenPr<'_>>,
 ) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
@@ -129,7 +140,12 @@ where
         Err(stop) => return stop.report(repo),
     };
     if let Some(branch) = &options.branch {
-        return branch::edit_on_branch(repo, &opened, options, branch, gate, decide, started);
+        let steps = branch::Steps {
+            gate,
+            started,
+            open_pr,
+        };
+        return branch::edit_on_branch(repo, &opened, options, branch, decide, &steps);
     }
     let Survey {
         snapshot,
