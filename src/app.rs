@@ -385,7 +385,12 @@ fn undo(context: &Context<'_>, run_id: Option<&str>, push: bool) -> Result<ExitC
     } else {
         None
     };
-    let request = crate::commands::UndoRequest { run_id, push, only };
+    let request = crate::commands::UndoRequest {
+        run_id,
+        push,
+        only,
+        forges: &context.config.forges,
+    };
     let run = crate::commands::undo(
         &context.settings,
         &root,

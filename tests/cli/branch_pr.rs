@@ -108,3 +108,63 @@ fn gitlab_opens_then_finds() {
 fn gitea_opens_then_finds() {
     opens_then_finds(Flavour::Gitea);
 }
+
+/// `undo` of the `--pr` run closes the change request, then deletes the branch there and here.
+fn undo_closes_and_deletes(flavour: Flavour) {
+    let forge_fleet = ForgeFleet::new(flavour);
+    configure(&forge_fleet, flavour);
+    let (output, document) = replace_with_pr(&forge_fleet);
+    assert_eq!(output.status.code(), Some(0), "{document:#}");
+    let fleet = &forge_fleet.fleet;
+    let alpha = fleet.path("alpha");
+
+    let would = fleet
+        .cmd()
+        .env("GIT_BATCH_TOKEN", TOKEN)
+        .args(["--format", "json", "-n", "undo"])
+        .output()
+        .expect("run git-batch");
+    let would: Value = serde_json::from_slice(&would.stdout).expect("JSON");
+    let said = repo(&would, "alpha")["message"]
+        .as_str()
+        .expect("a message");
+    assert!(said.starts_with("would close http"), "{said}");
+    assert!(!forge_fleet.server.pulls()[0].closed);
+
+    let output = fleet
+        .cmd()
+        .env("GIT_BATCH_TOKEN", TOKEN)
+        .args(["--format", "json", "undo"])
+        .output()
+        .expect("run git-batch");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.status.code(), Some(0), "{document:#}");
+    let entry = repo(&document, "alpha");
+    assert_eq!(entry["outcome"], "changed", "{entry}");
+    assert!(
+        entry["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("closed")),
+        "{entry}"
+    );
+    assert!(forge_fleet.server.pulls()[0].closed, "closed on the forge");
+    let remote = fleet.git(&alpha, &["ls-remote", "origin", "refs/heads/ci"]);
+    assert!(remote.is_empty(), "{remote}");
+    let local = fleet.git(&alpha, &["for-each-ref", "refs/heads/ci"]);
+    assert!(local.is_empty(), "{local}");
+}
+
+#[test]
+fn github_undo_closes_and_deletes() {
+    undo_closes_and_deletes(Flavour::GitHub);
+}
+
+#[test]
+fn gitlab_undo_closes_and_deletes() {
+    undo_closes_and_deletes(Flavour::GitLab);
+}
+
+#[test]
+fn gitea_undo_closes_and_deletes() {
+    undo_closes_and_deletes(Flavour::Gitea);
+}

@@ -10,19 +10,29 @@ use crate::ops::edit::target::host_of_remote;
 use crate::outcome::{ChangeBranch, Details, Outcome, PrRecord, RepoChanges, RepoReport};
 
 use super::{Ctx, short};
+use crate::forge::session::Session;
 use crate::hosts::HostGate;
 use crate::journal::RepoRecord;
+use crate::ops::pr::PrUndo;
 
-/// Where undo closes the change request a `--pr` run opened, before its branch goes. Not wired
-/// yet: the forge's call comes here (`pr` as the journal kept it); until then a run with a
-/// change request is not undone, and the reason says how to close it by hand.
-pub(crate) fn close_change_request(ctx: &Ctx<'_>, pr: &PrRecord) -> Result<String, String> {
-    let _ = ctx;
-    Err(format!(
-        "closing change requests is not available in this build: close {} on the forge, then \
-         undo again",
-        pr.url
-    ))
+/// Closes the change request a `--pr` run opened, before its branch goes: `Ok` says what was
+/// done (closed, or closed already); `Err` is why the repository is left as it is (merged: with
+/// the way to revert it; no forge session; the forge's refusal).
+pub(crate) fn close_change_request(
+    session: Option<&Session>,
+    pr: &PrRecord,
+) -> Result<String, String> {
+    let Some(session) = session else {
+        return Err(format!(
+            "cannot reach the forge to close {}: close it there, then undo again",
+            pr.url
+        ));
+    };
+    match crate::ops::pr::undo_change_request(session, pr) {
+        Ok(PrUndo::Closed(said) | PrUndo::AlreadyClosed(said)) => Ok(said),
+        Ok(PrUndo::Merged(said)) => Err(said),
+        Err(err) => Err(format!("cannot close {}: {err}", pr.url)),
+    }
 }
 
 /// Undoes what the `--branch` run recorded in `entry` did with branch `change`.
@@ -31,6 +41,7 @@ pub(super) fn undo_branch(
     entry: &RepoRecord,
     change: &ChangeBranch,
     gate: &HostGate,
+    session: Option<&Session>,
 ) -> RepoReport {
     let name = change.name.as_str();
     let recovered;
@@ -69,11 +80,15 @@ pub(super) fn undo_branch(
         return ctx.skip(reason);
     }
     if ctx.options.dry_run {
-        return ctx.would(would(change));
+        let mut said = would(change);
+        if let Some(pr) = &entry.pr {
+            said = format!("would close {}, {said}", pr.url);
+        }
+        return ctx.would(said);
     }
     let mut done = Vec::new();
     if let Some(pr) = &entry.pr {
-        match close_change_request(ctx, pr) {
+        match close_change_request(session, pr) {
             Ok(said) => done.push(said),
             Err(reason) => return ctx.skip(reason),
         }

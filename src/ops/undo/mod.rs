@@ -145,7 +145,13 @@ impl Ctx<'_> {
 }
 
 /// Undoes, in `repo`, what the run recorded in `job` did.
-pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> RepoReport {
+pub fn undo(
+    repo: &Repo,
+    job: &Job,
+    options: &UndoOptions,
+    gate: &HostGate,
+    session: Option<&crate::forge::session::Session>,
+) -> RepoReport {
     let opened = match git::open(&repo.path) {
         Ok(opened) => opened,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
@@ -171,7 +177,7 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
             options,
             details: Details::None,
         };
-        return branch::undo_branch(&ctx, &job.record, change, gate);
+        return branch::undo_branch(&ctx, &job.record, change, gate, session);
     }
     // A record that does not say what the run did (it was killed before it could): the run's
     // refs in the repository say where it started.
