@@ -78,6 +78,9 @@ where
     let opener = forges
         .filter(|_| writes)
         .and_then(|forges| PrOpener::new(forges, &items, &options, settings));
+    if let Some(opener) = &opener {
+        header.notes.extend(opener.probe());
+    }
     let open_pr = |repo: &Repo, branch: &ChangeBranch| match &opener {
         Some(opener) => opener.open(repo, branch),
         None => Err("no forge session".to_owned()),
@@ -100,8 +103,10 @@ where
                 return not_tried(repo, host);
             }
             // A forge that cannot be told from the remote fails the repository before its push.
-            if let Some(Err(err)) = opener.as_ref().and_then(|o| o.targets.get(&repo.path)) {
-                return RepoReport::failed(repo, err.clone());
+            if let Some(opener) = &opener {
+                if let Err(reason) = opener.ready(repo) {
+                    return RepoReport::failed(repo, reason);
+                }
             }
             let report = ops::edit::edit(repo, &options, &gate, decide, &started, open_pr);
             if matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
@@ -143,6 +148,7 @@ struct PrOpener {
     session: Session,
     targets: HashMap<PathBuf, Result<Target, String>>,
     pr: crate::ops::change::PrOptions,
+    branch: String,
     message: String,
     run_id: String,
 }
@@ -156,6 +162,7 @@ impl PrOpener {
         settings: &Settings,
     ) -> Option<PrOpener> {
         let pr = options.branch.as_ref()?.pr.clone()?;
+        let branch = options.branch.as_ref()?.name.clone();
         let session = Session::new(forges, settings.timeout);
         let targets = items
             .iter()
@@ -165,9 +172,35 @@ impl PrOpener {
             session,
             targets,
             pr,
+            branch,
             message: options.message.clone(),
             run_id: options.run_id.clone(),
         })
+    }
+
+    /// Each forge tried once before the parallel work: the refusals to say, one per forge.
+    fn probe(&self) -> Vec<String> {
+        let name = self.branch.clone();
+        let targets: Vec<(Target, String)> = self
+            .targets
+            .values()
+            .filter_map(|found| found.as_ref().ok())
+            .map(|target| (target.clone(), name.clone()))
+            .collect();
+        self.session.probe(&targets)
+    }
+
+    /// Whether `repo` may be worked on: its forge is known and did not refuse the token (then
+    /// nothing is pushed either).
+    fn ready(&self, repo: &Repo) -> Result<(), String> {
+        match self.targets.get(&repo.path) {
+            Some(Err(err)) => Err(err.clone()),
+            Some(Ok(target)) if self.session.refused(target) => Err(format!(
+                "not tried: {} refused the token (see the note above)",
+                target.forge
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn open(

@@ -28,12 +28,16 @@ fn configure(forge_fleet: &ForgeFleet, flavour: Flavour) {
 }
 
 fn replace_with_pr(forge_fleet: &ForgeFleet) -> (Output, Value) {
+    replace_with_token(forge_fleet, TOKEN)
+}
+
+fn replace_with_token(forge_fleet: &ForgeFleet, token: &str) -> (Output, Value) {
     let fleet = &forge_fleet.fleet;
     let template = fleet.base.join("ci.yml");
     std::fs::write(&template, "on: push\n").expect("write the template");
     let output = fleet
         .cmd()
-        .env("GIT_BATCH_TOKEN", TOKEN)
+        .env("GIT_BATCH_TOKEN", token)
         .args(["--format", "json", "-t", "alpha", "file-replace"])
         .args(["--pattern", ".github/workflows/ci.yml", "--create"])
         .arg("--replacement")
@@ -167,4 +171,28 @@ fn gitlab_undo_closes_and_deletes() {
 #[test]
 fn gitea_undo_closes_and_deletes() {
     undo_closes_and_deletes(Flavour::Gitea);
+}
+
+#[test]
+fn a_refused_token_is_said_once_and_nothing_is_pushed() {
+    let forge_fleet = ForgeFleet::new(Flavour::GitHub);
+    configure(&forge_fleet, Flavour::GitHub);
+    let (output, document) = replace_with_token(&forge_fleet, "not-the-token");
+    assert_eq!(output.status.code(), Some(1), "{document:#}");
+    let notes = document["notes"].as_array().expect("notes");
+    assert_eq!(notes.len(), 1, "{document:#}");
+    let entry = repo(&document, "alpha");
+    assert_eq!(entry["outcome"], "failed", "{entry}");
+    assert!(
+        entry["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("not tried")),
+        "{entry}"
+    );
+    let alpha = forge_fleet.fleet.path("alpha");
+    let remote = forge_fleet
+        .fleet
+        .git(&alpha, &["ls-remote", "origin", "refs/heads/ci"]);
+    assert!(remote.is_empty(), "nothing pushed: {remote}");
+    assert!(forge_fleet.server.pulls().is_empty());
 }
