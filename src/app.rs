@@ -187,6 +187,15 @@ fn sync(
         timeout: settings.timeout,
         run_id: String::new(),
     };
+    let forges = match branch {
+        Some(branch) if branch.pr.is_some() && !settings.dry_run => Some(
+            context
+                .config
+                .forges()
+                .map_err(|err| UsageError::Request(err.to_string()))?,
+        ),
+        _ => None,
+    };
     let run = crate::commands::sync(
         settings,
         header,
@@ -194,6 +203,7 @@ fn sync(
         options,
         &context.journal,
         context.start,
+        forges,
     )?;
     Ok(exit_code(&run))
 }

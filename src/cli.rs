@@ -180,12 +180,9 @@ where
         use clap::FromArgMatches;
         Cli::from_arg_matches(&matches)?
     };
-    let dry_run = cli.global.dry_run;
-    // `sync --branch --pr` does not open change requests yet; the content operations do.
-    let pr_wired = !matches!(cli.command, CliCommand::Sync { .. });
     if let Some(branch) = cli.command.branch_args_mut() {
         branch
-            .validate(dry_run || pr_wired)
+            .validate()
             .map_err(|message| command_error(clap::error::ErrorKind::ValueValidation, &message))?;
     }
     let given = |id: &str| {

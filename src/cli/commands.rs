@@ -306,9 +306,8 @@ pub(super) struct BranchArgs {
 
 impl BranchArgs {
     /// Checks what can be checked before any repository is looked at, and reads `--body-file`
-    /// (relative to the current directory) into the body. `--pr` is refused unless `pr_allowed`
-    /// (a dry run, which only says one would be opened, or a command that opens them).
-    pub(super) fn validate(&mut self, pr_allowed: bool) -> Result<(), String> {
+    /// (relative to the current directory) into the body.
+    pub(super) fn validate(&mut self) -> Result<(), String> {
         let Some(name) = &self.branch else {
             return Ok(());
         };
@@ -326,13 +325,6 @@ impl BranchArgs {
             let body = std::fs::read_to_string(&file)
                 .map_err(|err| format!("cannot read --body-file {}: {err}", file.display()))?;
             self.body = Some(body);
-        }
-        if self.pr && !pr_allowed {
-            return Err(
-                "--pr is not available yet for sync: push the branch with --branch alone, or \
-                 open the change request with license-update or file-replace"
-                    .into(),
-            );
         }
         Ok(())
     }

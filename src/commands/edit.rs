@@ -1,14 +1,12 @@
 //! The content operations (`license-update`, `file-replace`, `check`): `decide` says what
 //! changes in each repository; writing, committing, pushing and journaling are shared.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
+use super::pr_open::PrOpener;
 use crate::engine::{RunGuard, in_pool};
 use crate::error::UsageError;
 use crate::forge::Forges;
-use crate::forge::session::{Session, Target};
 use crate::git::{self, Tracking};
 use crate::hosts::{HostGate, Probe, not_tried, probe_hosts, refusal_notes};
 use crate::journal::Journal;
@@ -75,9 +73,16 @@ where
     let gate = HostGate::new(settings.per_host);
     // With --pr: one forge session for the run, and each repository's forge and path found from
     // its remote URL before anything is pushed.
-    let opener = forges
-        .filter(|_| writes)
-        .and_then(|forges| PrOpener::new(forges, &items, &options, settings));
+    let opener = forges.filter(|_| writes).and_then(|forges| {
+        let repos = items.iter().map(|(repo, _)| repo);
+        PrOpener::new(
+            forges,
+            repos,
+            options.branch.as_ref(),
+            &options,
+            settings.timeout,
+        )
+    });
     if let Some(opener) = &opener {
         header.notes.extend(opener.probe());
     }
@@ -140,108 +145,4 @@ fn branch_remote_of(repo: &Repo) -> Option<(Tracking, String)> {
         push_url: None,
     };
     Some((tracking, host))
-}
-
-/// What opens the change requests of a `--pr` run: the run's forge session, each repository's
-/// forge and path, and what the change request says.
-struct PrOpener {
-    session: Session,
-    targets: HashMap<PathBuf, Result<Target, String>>,
-    pr: crate::ops::change::PrOptions,
-    branch: String,
-    message: String,
-    run_id: String,
-}
-
-impl PrOpener {
-    /// `None` without `--pr`.
-    fn new(
-        forges: Forges,
-        items: &[(Repo, Upstream)],
-        options: &EditOptions,
-        settings: &Settings,
-    ) -> Option<PrOpener> {
-        let pr = options.branch.as_ref()?.pr.clone()?;
-        let branch = options.branch.as_ref()?.name.clone();
-        let session = Session::new(forges, settings.timeout);
-        let targets = items
-            .iter()
-            .map(|(repo, _)| (repo.path.clone(), forge_target(&session, repo)))
-            .collect();
-        Some(PrOpener {
-            session,
-            targets,
-            pr,
-            branch,
-            message: options.message.clone(),
-            run_id: options.run_id.clone(),
-        })
-    }
-
-    /// Each forge tried once before the parallel work: the refusals to say, one per forge.
-    fn probe(&self) -> Vec<String> {
-        let name = self.branch.clone();
-        let targets: Vec<(Target, String)> = self
-            .targets
-            .values()
-            .filter_map(|found| found.as_ref().ok())
-            .map(|target| (target.clone(), name.clone()))
-            .collect();
-        self.session.probe(&targets)
-    }
-
-    /// Whether `repo` may be worked on: its forge is known and did not refuse the token (then
-    /// nothing is pushed either).
-    fn ready(&self, repo: &Repo) -> Result<(), String> {
-        match self.targets.get(&repo.path) {
-            Some(Err(err)) => Err(err.clone()),
-            Some(Ok(target)) if self.session.refused(target) => Err(format!(
-                "not tried: {} refused the token (see the note above)",
-                target.forge
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    fn open(
-        &self,
-        repo: &Repo,
-        branch: &ChangeBranch,
-    ) -> Result<(crate::outcome::PrRecord, Vec<String>), String> {
-        let target = self
-            .targets
-            .get(&repo.path)
-            .ok_or_else(|| "no forge known for it".to_owned())?
-            .as_ref()
-            .map_err(Clone::clone)?;
-        let opened = ops::pr::open_change_request(
-            &self.session,
-            target,
-            branch,
-            &self.pr,
-            &self.message,
-            &self.run_id,
-        );
-        opened.map_err(|err| format!("the change request could not be opened: {err}"))
-    }
-}
-
-/// The forge and path of `repo`, from the URL of the remote its branch is pushed to.
-fn forge_target(session: &Session, repo: &Repo) -> Result<Target, String> {
-    let opened = git::open(&repo.path).map_err(|err| err.to_string())?;
-    let remote = ops::edit::target::remote_of(&opened).map_err(|no| match no {
-        ops::edit::target::NoTarget::Skip(reason) | ops::edit::target::NoTarget::Failed(reason) => {
-            reason
-        }
-    })?;
-    let url = opened
-        .find_remote(remote.as_str())
-        .ok()
-        .and_then(|found| {
-            found
-                .url(gix::remote::Direction::Push)
-                .map(|url| url.to_bstring().to_string())
-        })
-        .ok_or_else(|| format!("the remote {remote} has no URL"))?;
-    session.locate(&url)
 }

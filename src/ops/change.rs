@@ -242,3 +242,12 @@ pub struct PrOptions {
     pub reviewers: Vec<String>,
     pub assignees: Vec<String>,
 }
+
+/// With `--pr`: opens (or finds) the change request of a repository's pushed branch, returning
+/// its record and what to add to the repository's message.
+pub type OpenPr<'a> = dyn Fn(
+        &crate::targets::Repo,
+        &crate::outcome::ChangeBranch,
+    ) -> Result<(crate::outcome::PrRecord, Vec<String>), String>
+    + Sync
+    + 'a;

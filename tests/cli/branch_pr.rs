@@ -196,3 +196,41 @@ fn a_refused_token_is_said_once_and_nothing_is_pushed() {
     assert!(remote.is_empty(), "nothing pushed: {remote}");
     assert!(forge_fleet.server.pulls().is_empty());
 }
+
+#[test]
+fn sync_branch_pr_opens_from_the_new_branch_and_undo_closes_it() {
+    let forge_fleet = ForgeFleet::new(Flavour::GitHub);
+    configure(&forge_fleet, Flavour::GitHub);
+    let fleet = &forge_fleet.fleet;
+    fleet.make_dirty("alpha");
+    let run = |args: &[&str]| -> Value {
+        let output = fleet
+            .cmd()
+            .env("GIT_BATCH_TOKEN", TOKEN)
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .expect("run git-batch");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    };
+    let document = run(&["sync", "-m", "docs: a note", "--branch", "feature", "--pr"]);
+    let entry = repo(&document, "alpha");
+    assert_eq!(entry["outcome"], "changed", "{entry}");
+    assert_eq!(entry["pr"]["created"], true, "{entry}");
+    let pulls = forge_fleet.server.pulls();
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert_eq!(
+        (pulls[0].head.as_str(), pulls[0].base.as_str()),
+        ("feature", "main")
+    );
+    assert_eq!(pulls[0].title, "docs: a note");
+
+    let document = run(&["undo"]);
+    assert_eq!(
+        repo(&document, "alpha")["outcome"],
+        "changed",
+        "{document:#}"
+    );
+    assert!(forge_fleet.server.pulls()[0].closed);
+}

@@ -112,23 +112,3 @@ fn a_refused_commit_puts_the_checkout_back_on_the_old_branch() {
     assert!(!local.contains("refs/heads/feature"), "{local}");
     assert_eq!(remote, refs.1);
 }
-
-#[test]
-fn sync_branch_pr_is_refused_before_anything_runs() {
-    let fleet = Fleet::new();
-    fleet.add_repo("app");
-    fleet.make_dirty("app");
-    let state = UserState::of(&fleet, "app");
-    let output = fleet
-        .cmd()
-        .args(["sync", "--branch", "feature", "--pr"])
-        .output()
-        .expect("run git-batch");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--pr is not available yet for sync"),
-        "{stderr}"
-    );
-    assert_eq!(UserState::of(&fleet, "app"), state);
-}

@@ -85,14 +85,7 @@ pub struct EditOptions {
     pub branch: Option<crate::ops::change::BranchOptions>,
 }
 
-/// With `--pr`: opens (or finds) the change request of a repository's pushed branch, returning
-/// its record and what to add to the repository's message.
-pub type OpenPr<'a> = dyn Fn(
-        &Repo,
-        &crate::outcome::ChangeBranch,
-    ) -> Result<(crate::outcome::PrRecord, Vec<String>), String>
-    + Sync
-    + 'a;
+pub use crate::ops::change::OpenPr;
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
 /// Every entry carries `files`, empty where nothing changes. A real run holds the repository's

@@ -176,9 +176,21 @@ pub(super) fn commit_and_push(syncer: &mut Syncer<'_>, new: &NewBranch) -> Resul
                 record.pushed = true;
             }
             let upstream = set_upstream(syncer, new);
-            // The change request is opened here once the forge half is wired (see README,
-            // "Branches and change requests").
-            Ok(format!("{committed}, pushed to {}{upstream}", new.remote))
+            let mut message = format!("{committed}, pushed to {}{upstream}", new.remote);
+            if let (Some(open), Some(record)) = (syncer.open_pr, &syncer.details.change_branch) {
+                match open(syncer.repo, record) {
+                    Ok((pr, said)) => {
+                        let verb = if pr.created { "opened" } else { "open" };
+                        message.push_str(&format!(", {verb} {}", pr.url));
+                        for note in said {
+                            message.push_str(&format!(" ({note})"));
+                        }
+                        syncer.details.pr = Some(pr);
+                    }
+                    Err(err) => return Err(format!("{message}, but {err}")),
+                }
+            }
+            Ok(message)
         }
         refused => Err(format!(
             "{committed}, but the push failed: {refused}; the branch stays local (undo takes it \

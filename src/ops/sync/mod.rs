@@ -151,6 +151,7 @@ pub fn sync(
     options: &SyncOptions,
     gate: &HostGate,
     started: &Started<'_>,
+    open_pr: Option<&crate::ops::change::OpenPr<'_>>,
 ) -> RepoReport {
     let work = match plan {
         Plan::Unchanged(message) => return RepoReport::new(repo, Outcome::Unchanged, message),
@@ -175,7 +176,7 @@ pub fn sync(
     let now = plan_at_turn(repo, options, work);
     let work = match &now {
         Plan::Work(work) => work,
-        other => return sync(repo, other, options, gate, started),
+        other => return sync(repo, other, options, gate, started, open_pr),
     };
     let mut details = RepoChanges {
         branch: work.status.branch.clone(),
@@ -193,6 +194,7 @@ pub fn sync(
         options,
         gate,
         started,
+        open_pr,
         details: &mut details,
     }
     .run();
@@ -277,6 +279,7 @@ pub(super) struct Syncer<'a> {
     options: &'a SyncOptions,
     gate: &'a HostGate,
     started: &'a Started<'a>,
+    open_pr: Option<&'a crate::ops::change::OpenPr<'a>>,
     details: &'a mut RepoChanges,
 }
 
