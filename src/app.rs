@@ -19,6 +19,7 @@ use crate::settings::{Command, EditFlags, Settings};
 
 mod context;
 mod list;
+mod watch;
 
 use context::Context;
 
@@ -124,6 +125,7 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
         Command::Undo { run_id, push } => undo(&context()?, run_id.as_deref(), *push),
         Command::Prs { run_id, action } => prs(&context()?, run_id.as_deref(), *action),
         Command::Runs => runs(&context()?),
+        Command::Watch(options) => watch::watch(settings, cwd, options),
         Command::RunsPrune { older_than, keep } => runs_prune(
             &context()?,
             &PruneRule {

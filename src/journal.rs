@@ -19,8 +19,8 @@ mod lock;
 mod prune;
 #[cfg(test)]
 use clock::civil;
-pub use clock::timestamp_now;
 use clock::{new_run_id, rfc3339, unix_ms};
+pub use clock::{timestamp_at, timestamp_now};
 pub use damaged::DamagedRecord;
 use damaged::field_of_damaged;
 pub use lock::RootLock;

@@ -14,9 +14,9 @@ use crate::words::plural;
 
 mod color;
 mod summary;
-mod table;
+pub mod table;
 mod written;
-pub use color::apply_color;
+pub use color::{apply_color, stdout_in_colour};
 pub use written::{output_error, wrote};
 
 /// What the printer needs to know about the run before the first repository finishes.
@@ -285,6 +285,9 @@ impl Printer {
     }
 
     fn emit(&mut self, text: &str) {
+        if RUNS_SILENCED.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let out = &mut self.out;
         let mut write = || {
             wrote(out.write_all(text.as_bytes()).and_then(|()| out.flush()));
@@ -447,6 +450,21 @@ pub fn print_interrupt(again: bool) {
              finish (Ctrl-C again stops them)"
         )
     };
+}
+
+/// Whether runs print nothing on standard output (`watch --sync`: the view or the stream owns it).
+static RUNS_SILENCED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, a run prints nothing on standard output: `watch` tells its syncs its own way.
+pub fn silence_runs() {
+    RUNS_SILENCED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints one JSON line on standard output and flushes it at once (`watch`'s stream); false when
+/// it could not be written (the reader went away, a full disk).
+pub fn print_json_line(value: &serde_json::Value) -> bool {
+    let mut out = std::io::stdout().lock();
+    wrote(writeln!(out, "{value}").and_then(|()| out.flush()))
 }
 
 // The listings: `list`, and the journal's `runs` and `runs prune`.

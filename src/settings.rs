@@ -73,6 +73,26 @@ pub enum Command {
         to: Option<String>,
         edit: EditFlags,
     },
+    /// Follow the fleet live.
+    Watch(WatchOptions),
+}
+
+/// `watch`'s own flags.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WatchOptions {
+    /// `--fetch-every`: fetch every remote on this period.
+    pub fetch_every: Option<std::time::Duration>,
+    /// `--sync`: commit and push a repository once its working tree has been quiet.
+    pub sync: Option<AutoSync>,
+}
+
+/// `watch --sync`: when and how a quiet repository is synced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoSync {
+    /// How long the working tree stays quiet after a change before the sync.
+    pub quiet_for: std::time::Duration,
+    /// The commit message.
+    pub message: String,
 }
 
 /// What `prs` does with each change request besides reading it.
@@ -138,6 +158,7 @@ impl Command {
             Command::Manpages { .. } => "manpages",
             Command::LicenseUpdate { .. } => "license-update",
             Command::FileReplace { .. } => "file-replace",
+            Command::Watch(_) => "watch",
             Command::Prs { .. } => "prs",
         }
     }

@@ -46,15 +46,23 @@ impl<'a> Context<'a> {
     /// The selected repositories under the root, `--where` applied: one that cannot be read
     /// stays, marked unreadable. A panic while reading one is an internal error (exit 1).
     pub fn select(&self) -> Result<(PathBuf, Vec<Repo>), UsageError> {
+        self.select_where(&self.settings.selection.filters)
+    }
+
+    /// As [`Context::select`], with `filters` for `--where`'s.
+    pub fn select_where(
+        &self,
+        filters: &[crate::targets::WhereFilter],
+    ) -> Result<(PathBuf, Vec<Repo>), UsageError> {
         let selection = &self.settings.selection;
         let (root, repos) = targets::select(selection, self.cwd, &self.config, |root| {
             self.last_failed(root)
         })?;
-        if selection.filters.is_empty() {
+        if filters.is_empty() {
             return Ok((root, repos));
         }
         let workers = self.settings.workers(repos.len(), true);
-        let kept = keep_where(repos, &selection.filters, workers).map_err(UsageError::Internal)?;
+        let kept = keep_where(repos, filters, workers).map_err(UsageError::Internal)?;
         Ok((root, kept))
     }
 

@@ -217,6 +217,34 @@ pub(super) enum CliCommand {
         /// The folder, e.g. ~/.local/share/man/man1
         dir: PathBuf,
     },
+    /// Follow every repository live: a full-screen view on a terminal, a JSON line per change
+    /// off it
+    #[command(
+        after_help = "Changes are seen through file notifications, only the repository that \
+                      changed is read again. Off a terminal (or with --format jsonl) it prints \
+                      one JSON line per repository, then one per change. In the view: q or Ctrl-C \
+                      quits, f fetches now, the arrows and Page Up/Down scroll; -w and -q choose \
+                      the rows as for status.\n\n\
+                      Examples:\n  git batch watch\n  \
+                      git batch watch --fetch-every 5m\n  \
+                      git batch watch --format jsonl | jq -c 'select(.state != \"clean\")'\n  \
+                      git batch watch -t notes --sync --quiet-for 120 -m 'notes: autosave'"
+    )]
+    Watch {
+        /// Fetch every remote on this period: a number and s, m or h (30s, 5m)
+        #[arg(long, value_name = "DURATION", value_parser = crate::journal::parse_duration)]
+        fetch_every: Option<Duration>,
+        /// Commit and push a repository once its working tree has been quiet (as `sync`)
+        #[arg(long)]
+        sync: bool,
+        /// Seconds of quiet after a change before --sync commits
+        #[arg(long, value_name = "SECS", default_value_t = 60, requires = "sync",
+              value_parser = clap::value_parser!(u64).range(1..))]
+        quiet_for: u64,
+        /// The commit message of --sync
+        #[arg(short, long, default_value = "chore: batch update", requires = "sync")]
+        message: String,
+    },
     /// Run a command in each repository: `exec -- CMD [ARGS…]` (no shell: write `sh -c '…'`)
     #[command(
         override_usage = "git batch exec [OPTIONS] -- CMD [ARGS]...",
@@ -439,6 +467,18 @@ impl CliCommand {
     pub(super) fn into_command(self, cwd: &Path, trailing: Vec<OsString>) -> settings::Command {
         match self {
             CliCommand::List => settings::Command::List,
+            CliCommand::Watch {
+                fetch_every,
+                sync,
+                quiet_for,
+                message,
+            } => settings::Command::Watch(settings::WatchOptions {
+                fetch_every,
+                sync: sync.then(|| settings::AutoSync {
+                    quiet_for: Duration::from_secs(quiet_for),
+                    message,
+                }),
+            }),
             CliCommand::Status => settings::Command::Status,
             CliCommand::Exec => settings::Command::Exec { argv: trailing },
             CliCommand::Sync {

@@ -12,6 +12,7 @@ mod read;
 pub mod refs;
 pub mod remote;
 pub mod run;
+pub mod watched;
 
 pub use diff::paths_changed;
 pub use path::{fs_path, os_path};

@@ -25,6 +25,11 @@ pub fn timestamp_now() -> String {
     rfc3339(SystemTime::now())
 }
 
+/// Formats `at` as RFC 3339 UTC.
+pub fn timestamp_at(at: SystemTime) -> String {
+    rfc3339(at)
+}
+
 pub(super) fn unix_ms(now: SystemTime) -> u64 {
     now.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))

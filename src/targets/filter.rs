@@ -51,19 +51,28 @@ fn matches_all(repo: &Repo, filters: &[WhereFilter]) -> Result<bool, String> {
                 .head_name()
                 .map_err(|err| err.to_string())?
                 .is_some_and(|head| head.shorten() == name.as_str()),
-            _ => status.as_ref().is_some_and(|s| match filter {
-                WhereFilter::Dirty => s.is_dirty(),
-                WhereFilter::Clean => !s.is_dirty(),
-                WhereFilter::Ahead => s.ahead > 0,
-                WhereFilter::Behind => s.behind > 0,
-                WhereFilter::Detached => s.branch.is_none(),
-                WhereFilter::NoUpstream => s.branch.is_some() && s.upstream.is_none(),
-                WhereFilter::Has(_) | WhereFilter::Branch(_) => false,
-            }),
+            _ => status
+                .as_ref()
+                .is_some_and(|s| status_matches(filter, s) == Some(true)),
         };
         if !matched {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Whether `status` satisfies `filter`, for the filters a status can tell (`watch` applies them
+/// to each new reading); `None` for `has=PATH`, which needs the repository.
+pub fn status_matches(filter: &WhereFilter, status: &git::RepoStatus) -> Option<bool> {
+    Some(match filter {
+        WhereFilter::Dirty => status.is_dirty(),
+        WhereFilter::Clean => !status.is_dirty(),
+        WhereFilter::Ahead => status.ahead > 0,
+        WhereFilter::Behind => status.behind > 0,
+        WhereFilter::Detached => status.branch.is_none(),
+        WhereFilter::NoUpstream => status.branch.is_some() && status.upstream.is_none(),
+        WhereFilter::Branch(name) => status.branch.as_deref() == Some(name.as_str()),
+        WhereFilter::Has(_) => return None,
+    })
 }

@@ -14,7 +14,7 @@ use walkdir::WalkDir;
 
 use crate::config::Config;
 
-pub use filter::keep_where;
+pub use filter::{keep_where, status_matches};
 pub use repo::Repo;
 pub use selection::{Selection, Shard, WhereFilter, confined_path, fnv1a_64};
 

@@ -64,4 +64,8 @@ mod terminal;
 mod undo;
 mod undo_cut_short;
 mod undo_safety;
+mod watch;
+mod watch_fetch;
+mod watch_sync;
+mod watch_view;
 mod write_errors;
