@@ -81,7 +81,8 @@ pub fn run(settings: &Settings, cwd: &Path) -> Result<ExitCode, UsageError> {
             message,
             pull,
             push,
-        } => sync(&context()?, message, *pull, *push),
+            branch,
+        } => sync(&context()?, message, *pull, *push, branch.as_ref()),
         Command::LicenseUpdate {
             old,
             new,
@@ -174,6 +175,7 @@ fn sync(
     message: &str,
     pull: bool,
     push: bool,
+    branch: Option<&ops::change::BranchOptions>,
 ) -> Result<ExitCode, UsageError> {
     let (root, repos) = context.select()?;
     let header = context.header(root, &repos, Vec::new());
@@ -182,9 +184,19 @@ fn sync(
         message: message.to_owned(),
         pull,
         push,
+        branch: branch.cloned(),
         dry_run: settings.dry_run,
         timeout: settings.timeout,
         run_id: String::new(),
+    };
+    let forges = match branch {
+        Some(branch) if branch.pr.is_some() && !settings.dry_run => Some(
+            context
+                .config
+                .forges()
+                .map_err(|err| UsageError::Request(err.to_string()))?,
+        ),
+        _ => None,
     };
     let run = crate::commands::sync(
         settings,
@@ -193,6 +205,7 @@ fn sync(
         options,
         &context.journal,
         context.start,
+        forges,
     )?;
     Ok(exit_code(&run))
 }
@@ -275,6 +288,16 @@ fn content(
         message,
         timeout: settings.timeout,
         run_id: String::new(),
+        branch: flags.branch.clone(),
+    };
+    let forges = match &flags.branch {
+        Some(branch) if branch.pr.is_some() && mode == Mode::Apply => Some(
+            context
+                .config
+                .forges()
+                .map_err(|err| UsageError::Request(err.to_string()))?,
+        ),
+        _ => None,
     };
     let decide = |snapshot: &Snapshot| op.decide_noting(snapshot);
     crate::commands::edit(
@@ -285,6 +308,7 @@ fn content(
         &decide,
         &context.journal,
         context.start,
+        forges,
     )
 }
 
@@ -308,6 +332,7 @@ fn check(
         message: String::new(),
         timeout: settings.timeout,
         run_id: String::new(),
+        branch: None,
     };
     let policy = ContentOp::Policy(rules, fixes);
     let decide = |snapshot: &Snapshot| policy.decide_noting(snapshot);
@@ -319,6 +344,7 @@ fn check(
         &decide,
         &context.journal,
         context.start,
+        None,
     )?;
     Ok(checked(&run, true))
 }
@@ -371,7 +397,12 @@ fn undo(context: &Context<'_>, run_id: Option<&str>, push: bool) -> Result<ExitC
     } else {
         None
     };
-    let request = crate::commands::UndoRequest { run_id, push, only };
+    let request = crate::commands::UndoRequest {
+        run_id,
+        push,
+        only,
+        forges: &context.config.forges,
+    };
     let run = crate::commands::undo(
         &context.settings,
         &root,

@@ -176,10 +176,15 @@ where
         use clap::CommandFactory;
         Cli::command().try_get_matches_from(&args)?
     };
-    let cli = {
+    let mut cli = {
         use clap::FromArgMatches;
         Cli::from_arg_matches(&matches)?
     };
+    if let Some(branch) = cli.command.branch_args_mut() {
+        branch
+            .validate()
+            .map_err(|message| command_error(clap::error::ErrorKind::ValueValidation, &message))?;
+    }
     let given = |id: &str| {
         let in_sub = matches.subcommand().is_some_and(|(_, sub)| {
             sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)

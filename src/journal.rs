@@ -166,8 +166,13 @@ pub struct RepoRecord {
 impl RepoRecord {
     /// Whether the record says the run changed the repository (moved HEAD or wrote files).
     pub fn changed(&self) -> bool {
-        self.head_before.is_some()
-            && (self.head_before != self.head_after || !self.files.is_empty())
+        let on_branch = self
+            .change_branch
+            .as_ref()
+            .is_some_and(|branch| branch.commit.is_some());
+        on_branch
+            || self.head_before.is_some()
+                && (self.head_before != self.head_after || !self.files.is_empty())
     }
 
     /// Whether undo has something to look at here: a change, or a write started that no later

@@ -144,6 +144,10 @@ pub struct ChangeBranch {
     pub commit: Option<String>,
     /// Whether the commit reached the remote.
     pub pushed: bool,
+    /// `sync --branch`: the branch that was checked out before the run moved the checkout to
+    /// NAME (undo moves it back); `None` for the content operations, which never move it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_out_before: Option<String>,
 }
 
 /// A change request (pull request, merge request) a run opened or found, as the journal keeps

@@ -18,6 +18,8 @@ pub enum Command {
         message: String,
         pull: bool,
         push: bool,
+        /// `--branch NAME`: the changes committed on a new branch NAME, checked out.
+        branch: Option<crate::ops::change::BranchOptions>,
     },
     Undo {
         run_id: Option<String>,
@@ -129,6 +131,8 @@ pub struct EditFlags {
     pub push: bool,
     /// The commit message; `None` for one naming the change.
     pub message: Option<String>,
+    /// `--branch NAME`: the change committed on NAME off the working tree, and pushed.
+    pub branch: Option<crate::ops::change::BranchOptions>,
 }
 
 impl Command {

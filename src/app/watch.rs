@@ -149,6 +149,7 @@ impl Fleet for RunFleet<'_> {
             message: auto.message.clone(),
             pull: false,
             push: true,
+            branch: None,
             dry_run: settings.dry_run,
             timeout: settings.timeout,
             run_id: String::new(),
@@ -161,6 +162,7 @@ impl Fleet for RunFleet<'_> {
             options,
             journal,
             Instant::now(),
+            None,
         ) {
             Ok(run) => {
                 let said = run

@@ -28,11 +28,13 @@ pub(super) enum CliCommand {
         #[arg(short, long, default_value = "chore: batch update")]
         message: String,
         /// Fetch and rebase onto the upstream before pushing
-        #[arg(long)]
+        #[arg(long, conflicts_with = "branch")]
         pull: bool,
         /// Commit, but do not push
-        #[arg(long)]
+        #[arg(long, conflicts_with = "branch")]
         no_push: bool,
+        #[command(flatten)]
+        branch: BranchArgs,
     },
     /// Put the repositories of a run back as they were before it
     #[command(
@@ -258,7 +260,7 @@ pub(super) enum CliCommand {
 pub(super) struct EditArgs {
     /// Change nothing; exit 1 if any repository would change or had to be skipped (for hooks
     /// and CI)
-    #[arg(long, conflicts_with_all = ["no_commit", "push"])]
+    #[arg(long, conflicts_with_all = ["no_commit", "push", "branch"])]
     check: bool,
     /// Show a unified diff of each change
     #[arg(long)]
@@ -267,11 +269,13 @@ pub(super) struct EditArgs {
     #[arg(short, long)]
     message: Option<String>,
     /// Change the files, but do not commit
-    #[arg(long, conflicts_with = "push")]
+    #[arg(long, conflicts_with_all = ["push", "branch"])]
     no_commit: bool,
     /// Push the commit to the upstream (never forced)
     #[arg(long)]
     push: bool,
+    #[command(flatten)]
+    branch: BranchArgs,
 }
 
 impl EditArgs {
@@ -282,7 +286,113 @@ impl EditArgs {
             commit: !self.no_commit,
             push: self.push,
             message: self.message,
+            branch: self.branch.into_options(),
         }
+    }
+}
+
+/// `--branch NAME [--base BRANCH]` and `--pr` with its flags (`sync`, `license-update`,
+/// `file-replace`).
+#[derive(Debug, Args)]
+pub(super) struct BranchArgs {
+    /// Put the change on branch NAME, pushed to the remote, not on the checked-out branch
+    #[arg(long, value_name = "NAME")]
+    branch: Option<String>,
+    /// The branch NAME starts from and merges into [default: the remote's default branch]
+    #[arg(long, value_name = "BRANCH", requires = "branch")]
+    base: Option<String>,
+    /// Open a pull request (merge request) from NAME into the base after the push
+    #[arg(long, requires = "branch")]
+    pr: bool,
+    /// The change request's title [default: the commit's subject]
+    #[arg(long, value_name = "TEXT", requires = "pr")]
+    title: Option<String>,
+    /// The change request's description [default: the commit's body and the run id]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "pr",
+        conflicts_with = "body_file"
+    )]
+    body: Option<String>,
+    /// Read the change request's description from FILE
+    #[arg(long, value_name = "FILE", requires = "pr")]
+    body_file: Option<PathBuf>,
+    /// Open the change request as a draft
+    #[arg(long, requires = "pr")]
+    draft: bool,
+    /// A label for the change request (repeatable)
+    #[arg(long = "label", value_name = "NAME", requires = "pr")]
+    labels: Vec<String>,
+    /// A reviewer to request (repeatable)
+    #[arg(long = "reviewer", value_name = "LOGIN", requires = "pr")]
+    reviewers: Vec<String>,
+    /// An assignee (repeatable)
+    #[arg(long = "assignee", value_name = "LOGIN", requires = "pr")]
+    assignees: Vec<String>,
+}
+
+impl BranchArgs {
+    /// Checks what can be checked before any repository is looked at, and reads `--body-file`
+    /// (relative to the current directory) into the body.
+    pub(super) fn validate(&mut self) -> Result<(), String> {
+        let Some(name) = &self.branch else {
+            return Ok(());
+        };
+        valid_branch_name(name, "--branch")?;
+        if let Some(base) = &self.base {
+            valid_branch_name(base, "--base")?;
+            if base == name {
+                return Err(format!(
+                    "--branch {name} is the base branch: the change must go on a branch of its \
+                     own (give another --branch, or another --base)"
+                ));
+            }
+        }
+        if let Some(file) = self.body_file.take() {
+            let body = std::fs::read_to_string(&file)
+                .map_err(|err| format!("cannot read --body-file {}: {err}", file.display()))?;
+            self.body = Some(body);
+        }
+        Ok(())
+    }
+
+    fn into_options(self) -> Option<crate::ops::change::BranchOptions> {
+        let name = self.branch?;
+        let pr = self.pr.then_some(crate::ops::change::PrOptions {
+            title: self.title,
+            body: self.body,
+            draft: self.draft,
+            labels: self.labels,
+            reviewers: self.reviewers,
+            assignees: self.assignees,
+        });
+        Some(crate::ops::change::BranchOptions {
+            name,
+            base: self.base,
+            pr,
+        })
+    }
+}
+
+/// A name git takes for a branch (`git check-ref-format --branch`): a valid `refs/heads/NAME`,
+/// not starting with `-`, and not `HEAD`.
+fn valid_branch_name(name: &str, flag: &str) -> Result<(), String> {
+    let full = format!("refs/heads/{name}");
+    let refused = |why: String| {
+        Err(format!(
+            "{flag} {name:?} is not a name git takes for a branch ({why})"
+        ))
+    };
+    if name.starts_with('-') {
+        return refused("it starts with `-`".into());
+    }
+    if name == "HEAD" {
+        return refused("HEAD is reserved".into());
+    }
+    match gix::validate::reference::name(full.as_str().into()) {
+        Ok(_) => Ok(()),
+        Err(err) => refused(err.to_string()),
     }
 }
 
@@ -342,6 +452,17 @@ pub(super) enum RunsAction {
 }
 
 impl CliCommand {
+    /// The `--branch` flags of the command, for those that take them.
+    pub(super) fn branch_args_mut(&mut self) -> Option<&mut BranchArgs> {
+        match self {
+            CliCommand::Sync { branch, .. } => Some(branch),
+            CliCommand::LicenseUpdate { edit, .. } | CliCommand::FileReplace { edit, .. } => {
+                Some(&mut edit.branch)
+            }
+            _ => None,
+        }
+    }
+
     /// The command with its flags resolved against `cwd`; `trailing` is `exec`'s command.
     pub(super) fn into_command(self, cwd: &Path, trailing: Vec<OsString>) -> settings::Command {
         match self {
@@ -364,10 +485,12 @@ impl CliCommand {
                 message,
                 pull,
                 no_push,
+                branch,
             } => settings::Command::Sync {
                 message,
                 pull,
                 push: !no_push,
+                branch: branch.into_options(),
             },
             CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
             CliCommand::Prs {

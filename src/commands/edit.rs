@@ -3,14 +3,16 @@
 
 use std::time::Instant;
 
+use super::pr_open::PrOpener;
 use crate::engine::{RunGuard, in_pool};
 use crate::error::UsageError;
+use crate::forge::Forges;
 use crate::git::{self, Tracking};
 use crate::hosts::{HostGate, Probe, not_tried, probe_hosts, refusal_notes};
 use crate::journal::Journal;
 use crate::ops;
 use crate::ops::edit::{EditOptions, Mode, Snapshot};
-use crate::outcome::{Outcome, RepoReport, RunReport};
+use crate::outcome::{ChangeBranch, Outcome, RepoReport, RunReport};
 use crate::pool::{self, Panicked};
 use crate::report::{Layout, RunHeader};
 use crate::settings::Settings;
@@ -22,7 +24,8 @@ use crate::targets::Repo;
 type Upstream = Result<Option<(Tracking, String)>, Panicked>;
 
 /// A content operation over `repos`: `decide` says what changes in each; writing, committing,
-/// pushing and journaling are shared.
+/// pushing and journaling are shared; with `forges` (`--pr`), the change requests are opened.
+#[allow(clippy::too_many_arguments)]
 pub fn edit<D, R>(
     settings: &Settings,
     mut header: RunHeader,
@@ -31,6 +34,7 @@ pub fn edit<D, R>(
     decide: &D,
     journal: &Journal,
     start: Instant,
+    forges: Option<Forges>,
 ) -> Result<RunReport, UsageError>
 where
     D: Fn(&Snapshot) -> R + Sync,
@@ -43,8 +47,11 @@ where
         header.run_id = Some(run_id.to_owned());
     }
     guard.open()?;
-    // With --push, each repository's host, so that one that refuses is asked once.
-    let items: Vec<(Repo, Upstream)> = if writes && options.push {
+    // With --push or --branch, each repository's host, so that one that refuses is asked once.
+    let items: Vec<(Repo, Upstream)> = if writes && options.branch.is_some() {
+        let workers = settings.workers(repos.len(), true);
+        pool::map(repos, workers, branch_remote_of)
+    } else if writes && options.push {
         let workers = settings.workers(repos.len(), true);
         pool::map(repos, workers, upstream_of)
     } else {
@@ -64,6 +71,26 @@ where
     );
     header.notes.extend(refusal_notes(&refused));
     let gate = HostGate::new(settings.per_host);
+    // With --pr: one forge session for the run, and each repository's forge and path found from
+    // its remote URL before anything is pushed.
+    let opener = forges.filter(|_| writes).and_then(|forges| {
+        let repos = items.iter().map(|(repo, _)| repo);
+        PrOpener::new(
+            forges,
+            repos,
+            options.branch.as_ref(),
+            &options,
+            settings.timeout,
+        )
+    });
+    if let Some(opener) = &opener {
+        header.notes.extend(opener.probe());
+    }
+    let open_pr = |repo: &Repo, branch: &ChangeBranch| match &opener {
+        Some(opener) => opener.open(repo, branch),
+        None => Err("no forge session".to_owned()),
+    };
+    let open_pr: Option<&ops::edit::OpenPr<'_>> = opener.as_ref().map(|_| &open_pr as _);
     let started = |record: &_| guard.started(record);
     let run = in_pool(
         settings,
@@ -80,7 +107,13 @@ where
             if let Some((_, host)) = upstream.as_ref().filter(|(_, h)| refused.contains_key(h)) {
                 return not_tried(repo, host);
             }
-            let report = ops::edit::edit(repo, &options, &gate, decide, &started);
+            // A forge that cannot be told from the remote fails the repository before its push.
+            if let Some(opener) = &opener {
+                if let Err(reason) = opener.ready(repo) {
+                    return RepoReport::failed(repo, reason);
+                }
+            }
+            let report = ops::edit::edit(repo, &options, &gate, decide, &started, open_pr);
             if matches!(report.outcome, Outcome::Changed | Outcome::Failed) {
                 guard.keep(&report);
             }
@@ -95,5 +128,21 @@ where
 fn upstream_of(repo: &Repo) -> Option<(Tracking, String)> {
     let tracking = git::tracking_of_head(&git::open(&repo.path).ok()?).ok()??;
     let host = ops::sync::host_of(&tracking);
+    Some((tracking, host))
+}
+
+/// For `--branch`: the remote the branch is pushed to, as the probe asks it (its `HEAD`), and
+/// its host.
+fn branch_remote_of(repo: &Repo) -> Option<(Tracking, String)> {
+    let opened = git::open(&repo.path).ok()?;
+    let remote = ops::edit::target::remote_of(&opened).ok()?;
+    let host = ops::edit::target::host_of_remote(&opened, &remote);
+    let tracking = Tracking {
+        push_remote: remote.clone(),
+        fetch_remote: remote,
+        merge_ref: "HEAD".into(),
+        tracking_ref: None,
+        push_url: None,
+    };
     Some((tracking, host))
 }

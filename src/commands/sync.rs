@@ -2,13 +2,14 @@
 
 use std::time::Instant;
 
+use super::pr_open::PrOpener;
 use crate::engine::{RunGuard, in_pool};
 use crate::error::UsageError;
 use crate::hosts::{HostGate, Probe, Refusals, not_tried, probe_hosts, refusal_notes};
 use crate::journal::Journal;
 use crate::ops;
 use crate::ops::sync::{Plan, SyncOptions};
-use crate::outcome::RunReport;
+use crate::outcome::{ChangeBranch, RepoReport, RunReport};
 use crate::pool;
 use crate::report::{Layout, RunHeader};
 use crate::settings::Settings;
@@ -22,6 +23,7 @@ pub fn sync(
     mut options: SyncOptions,
     journal: &Journal,
     start: Instant,
+    forges: Option<crate::forge::Forges>,
 ) -> Result<RunReport, UsageError> {
     // A dry run writes nothing at all: no lock file, no record, no ref.
     let mut guard = RunGuard::lock(journal, &header.root, "sync", !settings.dry_run)?;
@@ -63,6 +65,28 @@ pub fn sync(
         guard.open()?;
     }
     let gate = HostGate::new(settings.per_host);
+    // With --pr: one forge session, each repository's forge found before anything is pushed.
+    let opener = forges.filter(|_| !settings.dry_run).and_then(|forges| {
+        let repos = items
+            .iter()
+            .filter(|(_, plan)| matches!(plan, Plan::Work(_)))
+            .map(|(repo, _)| repo);
+        PrOpener::new(
+            forges,
+            repos,
+            options.branch.as_ref(),
+            &options,
+            settings.timeout,
+        )
+    });
+    if let Some(opener) = &opener {
+        header.notes.extend(opener.probe());
+    }
+    let open_pr = |repo: &Repo, branch: &ChangeBranch| match &opener {
+        Some(opener) => opener.open(repo, branch),
+        None => Err("no forge session".to_owned()),
+    };
+    let open_pr: Option<&ops::change::OpenPr<'_>> = opener.as_ref().map(|_| &open_pr as _);
     let started = |record: &_| guard.started(record);
     let run = in_pool(
         settings,
@@ -74,7 +98,10 @@ pub fn sync(
             if let Some(host) = plan.host().filter(|host| refused.contains_key(*host)) {
                 return not_tried(repo, host);
             }
-            let report = ops::sync::sync(repo, plan, &options, &gate, &started);
+            if let Some(Err(reason)) = opener.as_ref().map(|opener| opener.ready(repo)) {
+                return RepoReport::failed(repo, reason);
+            }
+            let report = ops::sync::sync(repo, plan, &options, &gate, &started, open_pr);
             if matches!(plan, Plan::Work(_)) {
                 guard.keep(&report);
             }

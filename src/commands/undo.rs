@@ -26,6 +26,8 @@ pub struct UndoRequest<'a> {
     pub push: bool,
     /// Only these repositories of the run (from `-t`, `-x`, `-w`, `--shard`); `None` for all.
     pub only: Option<Vec<PathBuf>>,
+    /// `[[forges]]` from `.git-batch.toml`, to close the change requests of a `--pr` run.
+    pub forges: &'a [crate::forge::ForgeEntry],
 }
 
 /// `undo [RUN_ID]`: puts each repository the run changed back as it was before it.
@@ -85,13 +87,24 @@ pub fn undo(
         timeout: settings.timeout,
     };
     let gate = HostGate::new(settings.per_host);
+    // A run that opened change requests: one forge session to close them.
+    let session = if !settings.dry_run && items.iter().any(|(_, job)| job.record.pr.is_some()) {
+        let forges = crate::forge::Forges::new(request.forges)
+            .map_err(|err| UsageError::Request(err.to_string()))?;
+        Some(crate::forge::session::Session::new(
+            forges,
+            settings.timeout,
+        ))
+    } else {
+        None
+    };
     let run = in_pool(
         settings,
         header,
         &items,
         Layout::Lines,
         start,
-        |(repo, job): &(Repo, Job)| ops::undo::undo(repo, job, &options, &gate),
+        |(repo, job): &(Repo, Job)| ops::undo::undo(repo, job, &options, &gate, session.as_ref()),
     );
     if !settings.dry_run {
         settle(journal, guard, &target, &others, &items, &run)?;

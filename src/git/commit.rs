@@ -13,6 +13,7 @@ use gix::bstr::{BStr, BString, ByteSlice};
 use gix::objs::tree::{Entry, EntryKind, EntryMode};
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
+pub mod off_tree;
 pub mod ready;
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,9 @@ pub struct Snapshot {
     pub(crate) nothing_staged: bool,
     /// The repository, opened without its filter drivers, to tell what git would store.
     pub(crate) repo: gix::Repository,
+    /// `--branch`: the paths are a commit's tree, not the index, and the files are read from
+    /// its blobs, not from the work tree.
+    pub(crate) from_tree: bool,
 }
 
 impl Snapshot {
@@ -55,7 +58,39 @@ impl Snapshot {
     /// The content of `path` in the work tree: a regular file, not a symbolic link, at most
     /// [`crate::ops::files::MAX_READ`] bytes.
     pub fn read(&self, path: &BStr) -> io::Result<Vec<u8>> {
+        if self.from_tree {
+            return self.read_blob(path);
+        }
         crate::ops::files::read_work_file(&self.path_of(path))
+    }
+
+    /// The blob of `path` in the snapshot's tree, under the same rules as a work-tree file: a
+    /// regular file, at most [`crate::ops::files::MAX_READ`] bytes.
+    fn read_blob(&self, path: &BStr) -> io::Result<Vec<u8>> {
+        let Some(entry) = self.entry(path) else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "not in the tree"));
+        };
+        if !entry.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is not a regular file; it is not followed",
+            ));
+        }
+        let header = self
+            .repo
+            .find_header(entry.id)
+            .map_err(|err| io::Error::other(err.to_string()))?;
+        if header.size() > crate::ops::files::MAX_READ {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "is larger than git-batch reads",
+            ));
+        }
+        let blob = self
+            .repo
+            .find_blob(entry.id)
+            .map_err(|err| io::Error::other(err.to_string()))?;
+        Ok(blob.data.clone())
     }
 
     /// Whether git would store `a` and `b` at `path` alike: the same bytes, or the same once
@@ -137,6 +172,50 @@ pub(crate) fn snapshot(opened: &gix::Repository, workdir: PathBuf) -> Result<Sna
         tracked,
         nothing_staged,
         repo: opened.clone(),
+        from_tree: false,
+    })
+}
+
+/// The paths of the tree `tree` (a `--branch` run's starting point), whose files are read from
+/// their blobs: the work tree and the index are not looked at.
+pub(crate) fn tree_snapshot(
+    opened: &gix::Repository,
+    workdir: PathBuf,
+    tree: gix::ObjectId,
+) -> Result<Snapshot, String> {
+    use gix::objs::tree::EntryKind as K;
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    opened
+        .find_tree(tree)
+        .map_err(|err| format!("cannot read tree {tree}: {err}"))?
+        .traverse()
+        .breadthfirst(&mut recorder)
+        .map_err(|err| format!("cannot read tree {tree}: {err}"))?;
+    let mut tracked: Vec<Tracked> = recorder
+        .records
+        .into_iter()
+        .filter_map(|entry| {
+            let kind = match entry.mode.kind() {
+                K::Tree => return None,
+                K::Blob => EntryKind::File,
+                K::BlobExecutable => EntryKind::Executable,
+                K::Link => EntryKind::Symlink,
+                K::Commit => EntryKind::Submodule,
+            };
+            Some(Tracked {
+                path: entry.filepath,
+                kind,
+                id: entry.oid,
+            })
+        })
+        .collect();
+    tracked.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Snapshot {
+        workdir,
+        tracked,
+        nothing_staged: false,
+        repo: opened.clone(),
+        from_tree: true,
     })
 }
 
@@ -163,3 +242,12 @@ pub struct PrOptions {
     pub reviewers: Vec<String>,
     pub assignees: Vec<String>,
 }
+
+/// With `--pr`: opens (or finds) the change request of a repository's pushed branch, returning
+/// its record and what to add to the repository's message.
+pub type OpenPr<'a> = dyn Fn(
+        &crate::targets::Repo,
+        &crate::outcome::ChangeBranch,
+    ) -> Result<(crate::outcome::PrRecord, Vec<String>), String>
+    + Sync
+    + 'a;

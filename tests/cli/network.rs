@@ -232,3 +232,97 @@ fn clone_asks_a_refusing_host_once_and_leaves_nothing_behind() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_branch_run_asks_a_refusing_host_once() {
+    let server = Refuser::start(false);
+    let fleet = Fleet::new();
+    let remote = ["http-1", "http-2", "http-3"];
+    for name in remote {
+        fleet.add_repo(name);
+        fleet.commit_file(name, "a.rs", "// SPDX-License-Identifier: MIT\n", "a");
+        fleet.git(
+            &fleet.path(name),
+            &["remote", "set-url", "origin", &server.url()],
+        );
+    }
+    let output = fleet
+        .cmd()
+        .args(["--format", "json", "--timeout", "30"])
+        .args([
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "ISC",
+            "--branch",
+            "x",
+        ])
+        .output()
+        .expect("run git-batch");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let notes = document["notes"].as_array().expect("a notes array");
+    assert!(
+        notes.iter().any(|note| note
+            .as_str()
+            .is_some_and(|n| n.starts_with("127.0.0.1 refused"))),
+        "{document:#}"
+    );
+    for name in remote {
+        assert_eq!(
+            repo(&document, name)["message"],
+            "not tried: 127.0.0.1 refused (see the note above)"
+        );
+        let local = fleet.git(&fleet.path(name), &["for-each-ref", "refs/heads/x"]);
+        assert!(local.is_empty(), "{name}: {local}");
+    }
+    let requests = server.requests();
+    assert!(
+        (1..remote.len()).contains(&requests),
+        "the server saw {requests} requests"
+    );
+}
+
+#[test]
+fn a_sync_branch_run_asks_a_refusing_host_once() {
+    let server = Refuser::start(false);
+    let fleet = Fleet::new();
+    let remote = ["http-1", "http-2", "http-3"];
+    for name in remote {
+        fleet.add_repo(name);
+        fleet.make_dirty(name);
+        fleet.git(
+            &fleet.path(name),
+            &["remote", "set-url", "origin", &server.url()],
+        );
+    }
+    let before: Vec<UserState> = remote.iter().map(|n| UserState::of(&fleet, n)).collect();
+    let output = fleet
+        .cmd()
+        .args([
+            "--format",
+            "json",
+            "--timeout",
+            "30",
+            "sync",
+            "--branch",
+            "x",
+        ])
+        .output()
+        .expect("run git-batch");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    for (name, before) in remote.iter().zip(&before) {
+        assert_eq!(
+            repo(&document, name)["message"],
+            "not tried: 127.0.0.1 refused (see the note above)"
+        );
+        assert_eq!(&UserState::of(&fleet, name), before, "{name} was touched");
+    }
+    let requests = server.requests();
+    assert!(
+        (1..remote.len()).contains(&requests),
+        "the server saw {requests} requests"
+    );
+}

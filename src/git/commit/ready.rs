@@ -105,6 +105,28 @@ pub fn plan(repo: &gix::Repository, message: &str, env: Env<'_>) -> Result<Plan,
     if let Some(hook) = hook_present(repo, &config)? {
         return Err(format!("the repository has a {hook} hook"));
     }
+    object_plan(repo, message, env)
+}
+
+/// What the commit object will say, for a commit made off the working tree (`--branch`): as
+/// `git commit-tree` makes it, no hook runs and nothing in progress matters, but the identity,
+/// the signing, the encoding and the message are read exactly as for [`plan`].
+pub fn plan_off_tree(repo: &gix::Repository, message: &str, env: Env<'_>) -> Result<Plan, String> {
+    for name in ELSEWHERE {
+        if env(name).is_some() {
+            return Err(format!("{name} is set"));
+        }
+    }
+    if repo.object_hash() != gix::hash::Kind::Sha1 {
+        return Err("the repository uses SHA-256 object names".into());
+    }
+    object_plan(repo, message, env)
+}
+
+/// The settings that shape the commit object itself: signing, encoding, includes, the message
+/// and the identities.
+fn object_plan(repo: &gix::Repository, message: &str, env: Env<'_>) -> Result<Plan, String> {
+    let config = repo.config_snapshot();
     if !matches!(config.try_boolean("commit.gpgSign"), Ok(None | Some(false))) {
         return Err("commit.gpgSign asks for signed commits".into());
     }

@@ -507,3 +507,91 @@ fn attributes_that_convert_the_file_leave_the_commit_to_git() {
         assert!(why.contains("attribute"), "{attributes}: {why}");
     }
 }
+
+/// A `--branch` commit: the tree [`super::off_tree::tree_with`] writes is the one `git add` and
+/// `git write-tree` make, and the commit the one `git commit-tree` makes of it, byte for byte;
+/// the working tree and the index of the repository it is made in are not touched.
+#[test]
+fn an_off_tree_commit_is_what_git_commit_tree_makes() {
+    use super::off_tree::{TreeFile, commit_in_process, tree_with};
+    let pair = Pair::new(&[], |dir, env| {
+        fs::create_dir_all(dir.join("src")).expect("mkdir");
+        fs::write(dir.join("src/lib.rs"), "// MIT\n").expect("write");
+        fs::write(dir.join("LICENSE"), "MIT\n").expect("write");
+        git(dir, env, &["add", "-A"]);
+        git(dir, env, &["commit", "-q", "-m", "initial"]);
+    });
+    let message = "chore: change license\n\nFrom MIT to ISC.\n";
+    fs::write(pair.by_git.join("src/lib.rs"), "// ISC\n").expect("write");
+    fs::write(pair.by_git.join("NOTICE"), "ISC\n").expect("write");
+    pair.git(&pair.by_git, &["rm", "-q", "LICENSE"]);
+    pair.git(&pair.by_git, &["add", "-A"]);
+    let tree = pair.git(&pair.by_git, &["write-tree"]);
+    let by_git = pair.git(
+        &pair.by_git,
+        &[
+            "commit-tree",
+            tree.trim(),
+            "-p",
+            "HEAD",
+            "-m",
+            message.trim_end(),
+        ],
+    );
+
+    let status = pair.git(&pair.in_process, &["status", "--porcelain"]);
+    let repo = pair.open();
+    let head = repo.head_id().expect("HEAD").detach();
+    let base = repo.head_tree_id().expect("HEAD's tree").detach();
+    let files = [
+        TreeFile {
+            path: "src/lib.rs".into(),
+            content: Some(b"// ISC\n"),
+            executable: false,
+        },
+        TreeFile {
+            path: "NOTICE".into(),
+            content: Some(b"ISC\n"),
+            executable: false,
+        },
+        TreeFile {
+            path: "LICENSE".into(),
+            content: None,
+            executable: false,
+        },
+    ];
+    let made_tree = tree_with(&repo, base, &files).expect("tree written");
+    assert_eq!(made_tree.to_string(), tree.trim());
+    let env = |name: &str| -> Option<OsString> {
+        pair.env
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into())
+    };
+    let made = commit_in_process(&repo, message, made_tree, head, &env)
+        .expect("written")
+        .expect("made in process");
+    assert_eq!(made.to_string(), by_git.trim());
+    super::off_tree::set_branch(&repo, "relicense", made, None, "git-batch: commit")
+        .expect("branch set");
+    let reflog = pair.git(
+        &pair.in_process,
+        &["reflog", "--format=%H %gs", "relicense"],
+    );
+    assert_eq!(reflog.trim(), format!("{made} git-batch: commit"));
+    let again = super::off_tree::set_branch(&repo, "relicense", head, None, "again");
+    assert!(
+        again.is_err(),
+        "a branch that exists is not overwritten unseen"
+    );
+    assert_eq!(
+        pair.git(&pair.in_process, &["status", "--porcelain"]),
+        status
+    );
+    assert_eq!(
+        pair.git(&pair.in_process, &["rev-parse", "HEAD"]).trim(),
+        head.to_string()
+    );
+    let fsck = pair.git(&pair.in_process, &["fsck", "--strict", "--no-progress"]);
+    assert!(fsck.is_empty(), "{fsck}");
+}

@@ -21,8 +21,10 @@ use crate::words::describe_files;
 
 use crate::targets::Repo;
 
+mod branch;
 mod diff;
 mod editor;
+pub(crate) mod target;
 /// The repository and the change every content operation decides with (kept here too, so that
 /// an operation imports all it needs from one place).
 pub use crate::ops::change::{Change, EntryKind, Snapshot, Tracked};
@@ -79,7 +81,11 @@ pub struct EditOptions {
     pub message: String,
     pub timeout: Duration,
     pub run_id: String,
+    /// `--branch NAME`: the change committed on NAME off the working tree, and pushed.
+    pub branch: Option<crate::ops::change::BranchOptions>,
 }
+
+pub use crate::ops::change::OpenPr;
 
 /// Runs a content operation on `repo`: `decide` says which files change, the rest is shared.
 /// Every entry carries `files`, empty where nothing changes. A real run holds the repository's
@@ -91,12 +97,13 @@ pub fn edit<D, R>(
     gate: &HostGate,
     decide: &D,
     started: &Started<'_>,
+    open_pr: Option<&OpenPr<'_>>,
 ) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
 {
-    let report = edit_repo(repo, options, gate, decide, started);
+    let report = edit_repo(repo, options, gate, decide, started, open_pr);
     match report.details {
         Details::None => report.with_details(Details::Edit(RepoChanges::default())),
         _ => report,
@@ -109,6 +116,7 @@ fn edit_repo<D, R>(
     gate: &HostGate,
     decide: &D,
     started: &Started<'_>,
+    open_pr: Option<&OpenPr<'_>>,
 ) -> RepoReport
 where
     D: Fn(&Snapshot) -> R + ?Sized,
@@ -124,6 +132,14 @@ where
         Ok(lock) => lock,
         Err(stop) => return stop.report(repo),
     };
+    if let Some(branch) = &options.branch {
+        let steps = branch::Steps {
+            gate,
+            started,
+            open_pr,
+        };
+        return branch::edit_on_branch(repo, &opened, options, branch, decide, &steps);
+    }
     let Survey {
         snapshot,
         head_before,

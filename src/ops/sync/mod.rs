@@ -16,6 +16,7 @@ use crate::repo_lock::RepoLock;
 use crate::targets::Repo;
 use crate::words::plural;
 
+mod branch;
 mod steps;
 use crate::git::commit::Committed;
 pub(crate) use steps::{Before, commit_made, host_of, journal_started, push_commit};
@@ -30,6 +31,8 @@ pub struct SyncOptions {
     pub message: String,
     pub pull: bool,
     pub push: bool,
+    /// `--branch NAME`: commit on a new branch NAME made from HEAD, checked out, pushed.
+    pub branch: Option<crate::ops::change::BranchOptions>,
     pub dry_run: bool,
     pub timeout: Duration,
     pub run_id: String,
@@ -55,6 +58,8 @@ pub struct Work {
     pub tracking: Option<Tracking>,
     /// The host network work talks to (`local` for paths); `None` without network work.
     pub host: Option<String>,
+    /// `--branch NAME`: where the new branch goes.
+    pub branch: Option<branch::NewBranch>,
 }
 
 impl Plan {
@@ -92,6 +97,9 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         Ok(tracking) => tracking,
         Err(err) => return Plan::Fail(err.to_string()),
     };
+    if let Some(wanted) = &options.branch {
+        return branch::plan(&opened, status, tracking.as_ref(), &wanted.name);
+    }
     let network = options.push || options.pull;
     if network && tracking.is_none() {
         return Plan::Skip(
@@ -120,6 +128,7 @@ pub fn plan(repo: &Repo, options: &SyncOptions) -> Plan {
         commit,
         tracking,
         host,
+        branch: None,
     }))
 }
 
@@ -142,6 +151,7 @@ pub fn sync(
     options: &SyncOptions,
     gate: &HostGate,
     started: &Started<'_>,
+    open_pr: Option<&crate::ops::change::OpenPr<'_>>,
 ) -> RepoReport {
     let work = match plan {
         Plan::Unchanged(message) => return RepoReport::new(repo, Outcome::Unchanged, message),
@@ -166,7 +176,7 @@ pub fn sync(
     let now = plan_at_turn(repo, options, work);
     let work = match &now {
         Plan::Work(work) => work,
-        other => return sync(repo, other, options, gate, started),
+        other => return sync(repo, other, options, gate, started, open_pr),
     };
     let mut details = RepoChanges {
         branch: work.status.branch.clone(),
@@ -174,6 +184,9 @@ pub fn sync(
         ..RepoChanges::default()
     };
     let git = Git::new(&repo.path, options.timeout);
+    if let Some(new) = &work.branch {
+        details.change_branch = Some(new.record());
+    }
     let result = Syncer {
         repo,
         git: &git,
@@ -181,6 +194,7 @@ pub fn sync(
         options,
         gate,
         started,
+        open_pr,
         details: &mut details,
     }
     .run();
@@ -213,6 +227,9 @@ fn plan_at_turn(repo: &Repo, options: &SyncOptions, first: &Work) -> Plan {
 }
 
 fn dry_run(repo: &Repo, work: &Work, options: &SyncOptions) -> RepoReport {
+    if let Some(new) = &work.branch {
+        return branch::dry_run(repo, work, new, options);
+    }
     let s = &work.status;
     let mut parts = Vec::new();
     if work.commit {
@@ -255,13 +272,14 @@ enum Pull {
     MidRebase(String),
 }
 
-struct Syncer<'a> {
+pub(super) struct Syncer<'a> {
     repo: &'a Repo,
     git: &'a Git<'a>,
     work: &'a Work,
     options: &'a SyncOptions,
     gate: &'a HostGate,
     started: &'a Started<'a>,
+    open_pr: Option<&'a crate::ops::change::OpenPr<'a>>,
     details: &'a mut RepoChanges,
 }
 
@@ -269,6 +287,9 @@ impl Syncer<'_> {
     fn run(mut self) -> Result<String, String> {
         let mut done = Vec::new();
         self.begin()?;
+        if let Some(new) = &self.work.branch {
+            return branch::commit_and_push(&mut self, new);
+        }
         if self.work.commit {
             let files = self.commit()?;
             done.push(format!(
@@ -367,14 +388,14 @@ impl Syncer<'_> {
     }
 
     /// git for the clean-up after a failure: its own time, counted from now.
-    fn cleanup_git(&self) -> Git<'_> {
+    pub(super) fn cleanup_git(&self) -> Git<'_> {
         Git::new(self.git.dir(), CLEANUP_GRACE)
     }
 
     /// `git add -A` and `git commit`, with the index saved first so that a refused commit
     /// leaves the staging area exactly as it was. Returns the number of paths committed (their
     /// list is in `files`).
-    fn commit(&mut self) -> Result<usize, String> {
+    pub(super) fn commit(&mut self) -> Result<usize, String> {
         let git = self.git;
         let index_tree = self
             .details

@@ -3,6 +3,7 @@
 //! new commit and a normal push, only when asked (`--push`), never by force. Only what the run
 //! changed is touched: the user's other work, staged or not, stays exactly as it is.
 
+mod branch;
 mod content;
 mod recover;
 mod revert;
@@ -144,7 +145,13 @@ impl Ctx<'_> {
 }
 
 /// Undoes, in `repo`, what the run recorded in `job` did.
-pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> RepoReport {
+pub fn undo(
+    repo: &Repo,
+    job: &Job,
+    options: &UndoOptions,
+    gate: &HostGate,
+    session: Option<&crate::forge::session::Session>,
+) -> RepoReport {
     let opened = match git::open(&repo.path) {
         Ok(opened) => opened,
         Err(err) => return RepoReport::failed(repo, err.to_string()),
@@ -162,6 +169,16 @@ pub fn undo(repo: &Repo, job: &Job, options: &UndoOptions, gate: &HostGate) -> R
         }
     };
     let git = Git::new(&repo.path, options.timeout);
+    if let Some(change) = &job.record.change_branch {
+        let ctx = Ctx {
+            repo,
+            git,
+            opened,
+            options,
+            details: Details::None,
+        };
+        return branch::undo_branch(&ctx, &job.record, change, gate, session);
+    }
     // A record that does not say what the run did (it was killed before it could): the run's
     // refs in the repository say where it started.
     let entry = match recover::effective_record(&opened, &git, job, &options.run_id) {
