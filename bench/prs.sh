@@ -6,7 +6,8 @@
 # The work is in tests/cli/bench_prs.rs (an ignored test, built in release here).
 #
 # Usage: bench/prs.sh [SIZE]      (default 100)
-# Environment: RUNS=N timed runs per contender (default 3).
+# Environment: RUNS=N timed runs per contender (default 3); BENCH_ARGS="--per-host 8" adds
+# arguments to git-batch's run.
 # Goals: (a) at least 2x faster than (b), at most 3 API requests per repository; prs under 2 s.
 # Needs cargo, git, GNU parallel and curl.
 set -euo pipefail

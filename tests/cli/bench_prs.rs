@@ -103,6 +103,7 @@ fn run_git_batch(fleet: &Fleet) -> Duration {
         .env("GIT_BATCH_TOKEN", TOKEN)
         .args(["license-update", "--old", "MIT", "--new", "Apache-2.0"])
         .args(["--branch", BRANCH, "--pr", "-q", "-m", MESSAGE])
+        .args(extra_args())
         .output()
         .expect("run git-batch");
     let took = start.elapsed();
@@ -113,6 +114,12 @@ fn run_git_batch(fleet: &Fleet) -> Duration {
         String::from_utf8_lossy(&output.stderr)
     );
     took
+}
+
+/// `BENCH_ARGS`: more arguments for git-batch's run (`--per-host 8`), split at spaces.
+fn extra_args() -> Vec<String> {
+    let args = std::env::var("BENCH_ARGS").unwrap_or_default();
+    args.split_whitespace().map(str::to_owned).collect()
 }
 
 fn run_loop(fleet: &Fleet, server: &ForgeServer, license: &Path) -> Duration {
