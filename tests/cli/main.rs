@@ -63,6 +63,7 @@ mod targets_filters;
 mod terminal;
 mod undo;
 mod undo_cut_short;
+mod undo_killed_push;
 mod undo_safety;
 mod watch;
 mod watch_fetch;

@@ -1,0 +1,295 @@
+//! A `--branch` run killed outright (`kill -9`) while its push is on its way: the git it
+//! started stops with it instead of finishing the push afterwards, and `undo` run at once takes
+//! back everything, on the remote too — asking the remote itself whether the push got there.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::branch_edit::mit_repo;
+use crate::fixture::{Fleet, repo};
+use crate::license::outcome;
+use crate::observe::UserState;
+
+/// How long the remote's `pre-receive` hook takes to accept a push.
+const HOOK_SECS: u64 = 3;
+
+/// Makes `name`'s bare remote slow to accept a push: its `pre-receive` hook leaves `started`
+/// in `marks`, sleeps, then leaves `done`. Returns `marks`.
+fn slow_remote(fleet: &Fleet, name: &str) -> PathBuf {
+    let marks = fleet.scratch.join(format!("{name}-marks"));
+    fs::create_dir_all(&marks).expect("mkdir marks");
+    let hook = fleet.remote_path(name).join("hooks/pre-receive");
+    fs::create_dir_all(hook.parent().expect("hooks")).expect("mkdir hooks");
+    let marks_text = marks.display();
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat >/dev/null\ntouch '{marks_text}/started'\nsleep {HOOK_SECS}\n\
+             touch '{marks_text}/done'\n"
+        ),
+    )
+    .expect("write the hook");
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).expect("chmod the hook");
+    marks
+}
+
+/// A repository for each kind of `--branch` run, with the user's work in it; returns the
+/// run's arguments.
+fn prepared(fleet: &Fleet, kind: &str) -> Vec<&'static str> {
+    match kind {
+        "license-update" => {
+            mit_repo(fleet, "app");
+            fleet.write("app", "src/main.rs", "// work in progress\n");
+            fleet.write("app", "notes.txt", "untracked\n");
+            vec![
+                "license-update",
+                "--old",
+                "MIT",
+                "--new",
+                "Apache-2.0",
+                "--branch",
+                "relicense",
+            ]
+        }
+        _ => {
+            fleet.add_repo("app");
+            fleet.make_dirty("app");
+            fleet.write("app", "staged.txt", "staged\n");
+            fleet.git(&fleet.path("app"), &["add", "staged.txt"]);
+            fleet.write("app", "new.txt", "untracked\n");
+            vec!["sync", "-m", "feat: x", "--branch", "relicense"]
+        }
+    }
+}
+
+fn start(fleet: &Fleet, args: &[&str]) -> Child {
+    fleet
+        .batch_in(&fleet.root)
+        .args(["--format", "json"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn git-batch")
+}
+
+/// Waits (at most 30 s) for `file` to exist.
+fn wait_for(file: &Path) {
+    let start = Instant::now();
+    while !file.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{} never appeared",
+            file.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The branch as the remote itself lists it.
+fn on_remote(fleet: &Fleet, name: &str, branch: &str) -> Option<String> {
+    let remote = fleet.remote_path(name);
+    let listed = fleet.git(
+        &fleet.path(name),
+        &[
+            "ls-remote",
+            remote.to_str().expect("UTF-8"),
+            &format!("refs/heads/{branch}"),
+        ],
+    );
+    listed.split_whitespace().next().map(str::to_owned)
+}
+
+fn local_branch(fleet: &Fleet, name: &str, branch: &str) -> bool {
+    fleet
+        .git_output(
+            &fleet.path(name),
+            &[
+                "rev-parse",
+                "-q",
+                "--verify",
+                &format!("refs/heads/{branch}"),
+            ],
+        )
+        .status
+        .success()
+}
+
+/// The processes working in the fleet's folders (their current folder is in it).
+fn strays(base: &Path) -> Vec<String> {
+    fs::read_dir("/proc")
+        .expect("read /proc")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|entry| {
+            fs::read_link(entry.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(base))
+        })
+        .filter_map(|entry| fs::read_to_string(entry.path().join("cmdline")).ok())
+        .map(|cmdline| cmdline.replace('\0', " "))
+        .collect()
+}
+
+/// The process groups of `pid`'s children.
+fn child_groups(pid: u32) -> Vec<String> {
+    let mut groups = Vec::new();
+    for entry in fs::read_dir("/proc")
+        .expect("read /proc")
+        .filter_map(Result::ok)
+    {
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "PID (COMM) STATE PPID PGRP ..." — COMM may hold spaces, so read after its ")".
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.get(1) == Some(&pid.to_string().as_str()) {
+            groups.extend(fields.get(2).map(|group| (*group).to_owned()));
+        }
+    }
+    groups
+}
+
+fn kill_9(child: &mut Child) {
+    child.kill().expect("kill -9 git-batch");
+    let _ = child.wait();
+}
+
+fn index_bytes(fleet: &Fleet) -> Vec<u8> {
+    fs::read(fleet.path("app").join(".git/index")).expect("read the index")
+}
+
+/// `kill -9` once the push is on its way, `undo` at once; once the remote's hook would have
+/// finished: nothing of the run anywhere, the user's work as it was.
+fn killed_mid_push_then_undone_at_once(kind: &str) {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, kind);
+    let state = UserState::of(&fleet, "app");
+    let index = index_bytes(&fleet);
+    let marks = slow_remote(&fleet, "app");
+    let mut run = start(&fleet, &args);
+    wait_for(&marks.join("started"));
+    kill_9(&mut run);
+    let killed = Instant::now();
+
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone:#}");
+    // Whatever was still on its way would have landed by now.
+    std::thread::sleep(Duration::from_secs(HOOK_SECS + 1).saturating_sub(killed.elapsed()));
+    assert_eq!(on_remote(&fleet, "app", "relicense"), None, "{undone:#}");
+    assert!(!local_branch(&fleet, "app", "relicense"), "{undone:#}");
+    assert_eq!(UserState::of(&fleet, "app"), state, "{undone:#}");
+    if kind == "license-update" {
+        assert_eq!(index_bytes(&fleet), index, "the index, byte for byte");
+    }
+}
+
+#[test]
+fn a_license_update_killed_mid_push_is_undone_at_once_remote_included() {
+    killed_mid_push_then_undone_at_once("license-update");
+}
+
+#[test]
+fn a_sync_branch_killed_mid_push_is_undone_at_once_remote_included() {
+    killed_mid_push_then_undone_at_once("sync");
+}
+
+#[test]
+fn the_git_a_killed_run_started_stops_with_it() {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, "license-update");
+    let marks = slow_remote(&fleet, "app");
+    let mut run = start(&fleet, &args);
+    wait_for(&marks.join("started"));
+    kill_9(&mut run);
+    let killed = Instant::now();
+    // The push, the remote's receive-pack and its hook: gone well before the hook would end.
+    loop {
+        let left = strays(&fleet.base);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_millis(1500),
+            "still running after git-batch was killed: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(HOOK_SECS + 1).saturating_sub(killed.elapsed()));
+    assert!(
+        !marks.join("done").exists(),
+        "the remote's hook ran to its end"
+    );
+    assert_eq!(on_remote(&fleet, "app", "relicense"), None);
+}
+
+/// A remote out of the kill's reach (a server: here its receive-pack leaves the push's
+/// process group) gets the whole push, and the push dies before it hears back: the
+/// remote-tracking ref never moves. `undo` asks the remote and takes the branch off it.
+#[test]
+fn undo_asks_the_remote_whether_a_killed_push_got_there() {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, "license-update");
+    let state = UserState::of(&fleet, "app");
+    let marks = slow_remote(&fleet, "app");
+    fleet.git(
+        &fleet.path("app"),
+        &[
+            "config",
+            "remote.origin.receivepack",
+            "setsid git-receive-pack",
+        ],
+    );
+    let mut run = start(&fleet, &args);
+    wait_for(&marks.join("started"));
+    let groups = child_groups(run.id());
+    kill_9(&mut run);
+    for group in groups {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .status();
+    }
+    wait_for(&marks.join("done"));
+    let start = Instant::now();
+    let landed = loop {
+        if let Some(tip) = on_remote(&fleet, "app", "relicense") {
+            break tip;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the push never landed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let tracking = fleet.git_output(
+        &fleet.path("app"),
+        &[
+            "rev-parse",
+            "-q",
+            "--verify",
+            "refs/remotes/origin/relicense",
+        ],
+    );
+    assert!(
+        !tracking.status.success(),
+        "the killed push never heard back"
+    );
+
+    let would = fleet.json_exit(&["-n", "undo"], 0);
+    let said = repo(&would, "app")["message"].as_str().expect("a message");
+    assert!(
+        said.contains("would delete relicense on origin"),
+        "{would:#}"
+    );
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone:#}");
+    let said = repo(&undone, "app")["message"].as_str().expect("a message");
+    assert!(said.contains("deleted relicense on origin"), "{said}");
+    assert_eq!(on_remote(&fleet, "app", "relicense"), None, "was {landed}");
+    assert!(!local_branch(&fleet, "app", "relicense"));
+    assert_eq!(UserState::of(&fleet, "app"), state);
+}
