@@ -293,3 +293,32 @@ fn undo_asks_the_remote_whether_a_killed_push_got_there() {
     assert!(!local_branch(&fleet, "app", "relicense"));
     assert_eq!(UserState::of(&fleet, "app"), state);
 }
+
+/// `runs` after a `kill -9`: the repository the run was still working on did not fail, it is
+/// unfinished — its own count, in the JSON document and in the listing.
+#[test]
+fn runs_counts_a_repository_a_killed_run_was_working_on_as_unfinished() {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, "license-update");
+    let marks = slow_remote(&fleet, "app");
+    let mut run = start(&fleet, &args);
+    wait_for(&marks.join("started"));
+    kill_9(&mut run);
+
+    let listed = fleet.json_exit(&["runs"], 0);
+    let killed = &listed["runs"][0];
+    assert_eq!(killed["finished"], serde_json::Value::Null, "{listed:#}");
+    assert_eq!(killed["unfinished"], 1, "{listed:#}");
+    assert_eq!(killed["failed"], 0, "{listed:#}");
+    assert_eq!(killed["total"], 1, "{listed:#}");
+    let human = fleet
+        .batch_in(&fleet.root)
+        .args(["--color", "never", "runs"])
+        .output()
+        .expect("run git-batch runs");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("0 changed, 0 skipped, 0 failed, 1 unfinished, 1 total (did not finish)"),
+        "{text}"
+    );
+}
