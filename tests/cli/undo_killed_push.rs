@@ -322,3 +322,61 @@ fn runs_counts_a_repository_a_killed_run_was_working_on_as_unfinished() {
         "{text}"
     );
 }
+
+/// Rewrites `name`'s entry in the last run's record as a `kill -9` between the change request's
+/// opening and the record of it leaves it: started, nothing of the commit, push or change
+/// request recorded.
+fn killed_before_the_record(fleet: &Fleet, name: &str) {
+    let file = fleet
+        .journal_files()
+        .into_iter()
+        .max()
+        .expect("the run's record");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
+    record["finished"] = serde_json::Value::Null;
+    for entry in record["repos"].as_array_mut().expect("repos") {
+        if entry["name"] == name {
+            entry["started"] = true.into();
+            entry["outcome"] = "failed".into();
+            entry["commit"] = serde_json::Value::Null;
+            entry["pushed"] = false.into();
+            entry["change_branch"]["commit"] = serde_json::Value::Null;
+            entry["change_branch"]["pushed"] = false.into();
+            entry.as_object_mut().expect("an entry").remove("pr");
+        }
+    }
+    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+}
+
+#[test]
+fn undo_closes_the_change_request_a_killed_run_opened_without_recording_it() {
+    use crate::branch_pr::{configure, replace_with_pr};
+    use crate::forge::{Flavour, ForgeFleet, TOKEN};
+    let forge_fleet = ForgeFleet::new(Flavour::GitHub);
+    configure(&forge_fleet, Flavour::GitHub);
+    let (output, document) = replace_with_pr(&forge_fleet);
+    assert_eq!(output.status.code(), Some(0), "{document:#}");
+    let fleet = &forge_fleet.fleet;
+    killed_before_the_record(fleet, "alpha");
+
+    let output = fleet
+        .cmd()
+        .env("GIT_BATCH_TOKEN", TOKEN)
+        .args(["--format", "json", "undo"])
+        .output()
+        .expect("run git-batch");
+    let undone: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(outcome(&undone, "alpha"), "changed", "{undone:#}");
+    let said = repo(&undone, "alpha")["message"]
+        .as_str()
+        .expect("a message");
+    assert!(said.contains("closed"), "{said}");
+    assert!(said.contains("deleted ci on origin"), "{said}");
+    let pulls = forge_fleet.server.pulls();
+    assert!(pulls[0].closed, "closed on the forge: {pulls:?}");
+    let alpha = fleet.path("alpha");
+    let remote = fleet.git(&alpha, &["ls-remote", "origin", "refs/heads/ci"]);
+    assert!(remote.is_empty(), "{remote}");
+    assert!(!local_branch(fleet, "alpha", "ci"));
+}

@@ -9,6 +9,7 @@ use crate::git::GitError;
 use crate::ops::edit::target::host_of_remote;
 use crate::outcome::{ChangeBranch, Details, Outcome, PrRecord, RepoChanges, RepoReport};
 
+use super::cut_short::{Recovered, RemoteCheck, recover, remote_check, unrecorded_change_request};
 use super::{Ctx, short};
 use crate::forge::session::Session;
 use crate::hosts::HostGate;
@@ -115,6 +116,10 @@ pub(super) fn undo_branch(
             Err(reason) => return ctx.skip(reason),
         }
     }
+    match unrecorded_change_request(ctx, entry, change, session) {
+        Ok(said) => done.extend(said),
+        Err(reason) => return ctx.skip(reason),
+    }
     if change.pushed {
         match take_off_remote(ctx, change, commit, gate) {
             Ok(said) => done.push(said),
@@ -141,170 +146,6 @@ pub(super) fn undo_branch(
     report(ctx, change, Outcome::Changed, done.join("; ") + &refs_left)
 }
 
-/// What the remote itself says of a branch the record does not show pushed.
-enum RemoteCheck {
-    /// The record is trusted as it is (it says the push ended, or the remote could not say
-    /// otherwise).
-    Recorded,
-    /// The remote has the run's commit on the branch: its push got there.
-    Landed,
-    /// The branch is on the remote as it was before the run (or not there): nothing to take off.
-    Absent,
-    /// The branch is on the remote at a commit that is neither the run's nor its old tip: left
-    /// alone; the note says how to take it off by hand.
-    Elsewhere(String),
-    /// A run cut short whose remote cannot be asked: nothing is changed until it answers.
-    Unreachable(String),
-}
-
-/// Asks the remote (`git ls-remote`, with the same no-prompt environment and timeout as every
-/// network call) where the branch is, for a record that does not show the push as done: a run
-/// killed while pushing, or a push that timed out, may have reached the remote all the same
-/// (the kill stops git here, not the server that already has the push). `cut_short` says the
-/// record stops at "started": then the remote's answer is needed before anything is changed.
-fn remote_check(
-    ctx: &Ctx<'_>,
-    change: &ChangeBranch,
-    gate: &HostGate,
-    cut_short: bool,
-) -> RemoteCheck {
-    let name = &change.name;
-    let remote = &change.remote;
-    let commit = change.commit.as_deref().unwrap_or_default();
-    let full = format!("refs/heads/{name}");
-    let answer = {
-        let _permit = gate.enter(&host_of_remote(&ctx.opened, remote));
-        ctx.git.read(&["ls-remote", "--", remote, &full])
-    };
-    let listed = match answer {
-        Ok(listed) => listed,
-        Err(err) if cut_short => {
-            return RemoteCheck::Unreachable(format!(
-                "the run was cut short while working on {name}, and {remote} cannot say whether                  its push got there ({err}); nothing was changed: undo again once {remote}                  answers"
-            ));
-        }
-        Err(_) => return RemoteCheck::Recorded,
-    };
-    let tip = listed.lines().find_map(|line| {
-        let (id, reference) = line.split_once('\t')?;
-        (reference == full).then(|| id.to_owned())
-    });
-    match tip {
-        Some(tip) if tip == commit => RemoteCheck::Landed,
-        tip if tip == change.remote_before => RemoteCheck::Absent,
-        _ if !cut_short => RemoteCheck::Recorded,
-        Some(tip) => RemoteCheck::Elsewhere(format!(
-            "{name} on {remote} is at {} now, not the run's commit {}: left as it is (`git push \
-             {remote} --delete {name}` deletes it, if that is what you want)",
-            short(&tip),
-            short(commit)
-        )),
-        None => RemoteCheck::Absent,
-    }
-}
-
-/// A run cut short before its record said what it did: the commit it made on the branch, when
-/// the branch's last reflog entry is the run's own. Whether it reached the remote is the
-/// remote's to say ([`remote_check`]): the remote-tracking ref is only updated once git hears
-/// back, which a killed push never does.
-fn recover(ctx: &Ctx<'_>, entry: &RepoRecord, change: &ChangeBranch) -> Recovered {
-    let name = &change.name;
-    let full = format!("refs/heads/{name}");
-    let Some(tip) = read_ref(ctx, &full) else {
-        return Recovered::Nothing;
-    };
-    if change.checked_out_before.is_some() {
-        return recover_sync(ctx, entry, change, tip);
-    }
-    if change.local_before.as_deref() == Some(tip.as_str()) {
-        return Recovered::Nothing;
-    }
-    let said = ctx
-        .git
-        .read(&["log", "-g", "-1", "--format=%gs", &full, "--"])
-        .unwrap_or_default();
-    if said.trim() != format!("git-batch {}: commit on {name}", ctx.options.run_id) {
-        return Recovered::Nothing;
-    }
-    Recovered::Found(
-        ChangeBranch {
-            commit: Some(tip),
-            pushed: false,
-            ..change.clone()
-        },
-        true,
-    )
-}
-
-/// What a `--branch` run cut short left.
-enum Recovered {
-    /// The branch as the run left it, and whether the run committed on it (`false`: `sync
-    /// --branch` stopped between making the branch and committing; the branch is at HEAD's old
-    /// commit, the staging area perhaps as `git add -A` made it).
-    Found(ChangeBranch, bool),
-    /// Nothing of the run on the branch.
-    Nothing,
-    /// The branch is not as the run can have left it: undo by hand.
-    Skip(String),
-}
-
-/// `sync --branch` cut short: the run made NAME where HEAD was (`git switch -c`, which refuses
-/// a branch that exists) and at most committed once on it, so NAME's reflog holds no more than
-/// those two moves, and NAME is at the old HEAD or one commit past it.
-fn recover_sync(
-    ctx: &Ctx<'_>,
-    entry: &RepoRecord,
-    change: &ChangeBranch,
-    tip: String,
-) -> Recovered {
-    let name = &change.name;
-    let Some(before) = entry.head_before.as_deref() else {
-        return Recovered::Skip(format!(
-            "the run did not record where HEAD was before {name}"
-        ));
-    };
-    let moves = ctx
-        .git
-        .read(&[
-            "log",
-            "-g",
-            "--format=%H",
-            &format!("refs/heads/{name}"),
-            "--",
-        ])
-        .map(|listed| listed.lines().count())
-        .unwrap_or(usize::MAX);
-    let parent = ctx
-        .git
-        .read(&["rev-parse", "--verify", "-q", &format!("{tip}^")])
-        .ok();
-    let made = if tip == before {
-        false
-    } else if parent.as_deref() == Some(before) {
-        true
-    } else {
-        return Recovered::Skip(format!(
-            "{name} moved since the run (now {}, more than the run's one commit past {}): undo by \
-             hand",
-            short(&tip),
-            short(before)
-        ));
-    };
-    if moves > 2 {
-        return Recovered::Skip(format!(
-            "{name} was moved since the run (its reflog shows more than the run did): undo by hand"
-        ));
-    }
-    Recovered::Found(
-        ChangeBranch {
-            commit: Some(tip),
-            pushed: false,
-            ..change.clone()
-        },
-        made,
-    )
-}
-
 fn report(ctx: &Ctx<'_>, change: &ChangeBranch, outcome: Outcome, message: String) -> RepoReport {
     let details = RepoChanges {
         branch: Some(change.name.clone()),
@@ -314,7 +155,7 @@ fn report(ctx: &Ctx<'_>, change: &ChangeBranch, outcome: Outcome, message: Strin
     RepoReport::new(ctx.repo, outcome, message).with_details(Details::Sync(details))
 }
 
-fn read_ref(ctx: &Ctx<'_>, name: &str) -> Option<String> {
+pub(super) fn read_ref(ctx: &Ctx<'_>, name: &str) -> Option<String> {
     let mut found = ctx.opened.try_find_reference(name).ok()??;
     found.peel_to_id().ok().map(|id| id.to_string())
 }
