@@ -380,3 +380,62 @@ fn undo_closes_the_change_request_a_killed_run_opened_without_recording_it() {
     assert!(remote.is_empty(), "{remote}");
     assert!(!local_branch(fleet, "alpha", "ci"));
 }
+
+/// An `index.lock` left behind (a git killed with the run): undo of `sync --branch` changes
+/// nothing, the remote included, and says why; once the lock is gone it takes everything back.
+#[test]
+fn undo_of_sync_branch_waits_for_a_left_index_lock_before_touching_anything() {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, "sync");
+    let state = UserState::of(&fleet, "app");
+    let run = fleet.json_exit(&args, 0);
+    assert_eq!(outcome(&run, "app"), "changed", "{run:#}");
+    let pushed = on_remote(&fleet, "app", "relicense").expect("pushed");
+    let lock = fleet.path("app").join(".git/index.lock");
+    fs::write(&lock, "").expect("leave index.lock");
+
+    let refused = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&refused, "app"), "skipped", "{refused:#}");
+    let said = repo(&refused, "app")["message"]
+        .as_str()
+        .expect("a message");
+    assert!(said.contains("index.lock"), "{said}");
+    assert_eq!(on_remote(&fleet, "app", "relicense"), Some(pushed));
+    assert!(local_branch(&fleet, "app", "relicense"));
+    let head = fleet.git(&fleet.path("app"), &["symbolic-ref", "--short", "HEAD"]);
+    assert_eq!(head.trim(), "relicense");
+
+    fs::remove_file(&lock).expect("remove index.lock");
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone:#}");
+    assert_eq!(on_remote(&fleet, "app", "relicense"), None);
+    assert!(!local_branch(&fleet, "app", "relicense"));
+    assert_eq!(UserState::of(&fleet, "app"), state);
+}
+
+/// A commit of the user's on the run's branch between the kill and the undo: the run's commit is
+/// no longer the branch's tip, and undo says so instead of "the run made no commit here".
+#[test]
+fn undo_of_a_killed_branch_run_the_user_committed_on_since_is_left_to_do_by_hand() {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, "license-update");
+    let run = fleet.json_exit(&args, 0);
+    assert_eq!(outcome(&run, "app"), "changed", "{run:#}");
+    killed_before_the_record(&fleet, "app");
+    let dir = fleet.path("app");
+    fleet.git(&dir, &["stash", "-q", "-u"]);
+    fleet.git(&dir, &["switch", "-q", "relicense"]);
+    fleet.commit_file("app", "mine.txt", "my work\n", "my work");
+    let mine = fleet.head("app");
+    fleet.git(&dir, &["switch", "-q", "main"]);
+    fleet.git(&dir, &["stash", "pop", "-q"]);
+    let pushed = on_remote(&fleet, "app", "relicense");
+
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "skipped", "{undone:#}");
+    let said = repo(&undone, "app")["message"].as_str().expect("a message");
+    assert!(said.contains("relicense moved since the run"), "{said}");
+    let tip = fleet.git(&dir, &["rev-parse", "refs/heads/relicense"]);
+    assert_eq!(tip.trim(), mine, "the user's commit stays");
+    assert_eq!(on_remote(&fleet, "app", "relicense"), pushed);
+}

@@ -102,6 +102,14 @@ pub(super) fn undo_branch(
     ) {
         return ctx.skip(reason);
     }
+    // `sync --branch` moves HEAD and reads the staging area back: not while a git holds the
+    // index (a git killed with the run can leave `index.lock`), nor mid-rebase. Checked before
+    // anything changes, the remote included, so that the next undo starts from the same place.
+    if change.checked_out_before.is_some() {
+        if let Some(reason) = crate::ops::safety::check(&ctx.opened, true) {
+            return ctx.skip(reason.to_string());
+        }
+    }
     if ctx.options.dry_run {
         let mut said = would(change);
         if let Some(pr) = &entry.pr {

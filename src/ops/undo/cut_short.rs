@@ -86,14 +86,22 @@ pub(super) fn recover(ctx: &Ctx<'_>, entry: &RepoRecord, change: &ChangeBranch) 
     if change.checked_out_before.is_some() {
         return recover_sync(ctx, entry, change, tip);
     }
-    if change.local_before.as_deref() == Some(tip.as_str()) {
-        return Recovered::Nothing;
-    }
+    // The run's own reflog entry says it committed here; only as the latest does its commit
+    // still stand where the run put it.
+    let mine = format!("git-batch {}: commit on {name}", ctx.options.run_id);
     let said = ctx
         .git
-        .read(&["log", "-g", "-1", "--format=%gs", &full, "--"])
+        .read(&["log", "-g", "--format=%gs", &full, "--"])
         .unwrap_or_default();
-    if said.trim() != format!("git-batch {}: commit on {name}", ctx.options.run_id) {
+    let mut moves = said.lines().map(str::trim);
+    if moves.next() != Some(mine.as_str()) {
+        if said.lines().any(|line| line.trim() == mine) {
+            return Recovered::Skip(format!(
+                "{name} moved since the run committed on it (now {}): the run's commit is in \
+                 `git reflog {name}`; undo by hand",
+                short(&tip)
+            ));
+        }
         return Recovered::Nothing;
     }
     Recovered::Found(
