@@ -439,3 +439,39 @@ fn undo_of_a_killed_branch_run_the_user_committed_on_since_is_left_to_do_by_hand
     assert_eq!(tip.trim(), mine, "the user's commit stays");
     assert_eq!(on_remote(&fleet, "app", "relicense"), pushed);
 }
+
+/// `sync --branch` killed after `git switch -c NAME` and `git add -A`, before its commit: undo
+/// puts the checkout back on the old branch with the staging area as it was, and NAME goes.
+#[test]
+fn a_sync_branch_killed_before_its_commit_is_put_back() {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, "sync");
+    let state = UserState::of(&fleet, "app");
+    let run = fleet.json_exit(&args, 0);
+    assert_eq!(outcome(&run, "app"), "changed", "{run:#}");
+    // As the kill leaves it: on NAME at the old HEAD, everything staged, nothing pushed.
+    let dir = fleet.path("app");
+    fleet.git(&dir, &["reset", "-q", "--soft", "HEAD^"]);
+    // NAME's reflog as `git switch -c` alone leaves it.
+    let before = fleet.head("app");
+    fleet.git(&dir, &["update-ref", "-d", "refs/heads/relicense"]);
+    fleet.git(
+        &dir,
+        &[
+            "update-ref",
+            "-m",
+            "branch: Created from HEAD",
+            "refs/heads/relicense",
+            &before,
+        ],
+    );
+    let remote = fleet.remote_path("app");
+    fleet.git(&remote, &["update-ref", "-d", "refs/heads/relicense"]);
+    fleet.git(&dir, &["update-ref", "-d", "refs/remotes/origin/relicense"]);
+    killed_before_the_record(&fleet, "app");
+
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone:#}");
+    assert!(!local_branch(&fleet, "app", "relicense"));
+    assert_eq!(UserState::of(&fleet, "app"), state);
+}
