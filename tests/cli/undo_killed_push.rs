@@ -475,3 +475,51 @@ fn a_sync_branch_killed_before_its_commit_is_put_back() {
     assert!(!local_branch(&fleet, "app", "relicense"));
     assert_eq!(UserState::of(&fleet, "app"), state);
 }
+
+/// A plain `sync` whose push reached a remote out of the kill's reach, the push itself killed
+/// before it heard back: undo does not take the commit back as if it were local only (the
+/// remote has it); it says `undo --push`, which reverts it there.
+#[test]
+fn undo_of_a_sync_whose_killed_push_reached_the_remote_says_undo_push() {
+    let fleet = Fleet::new();
+    fleet.add_repo("app");
+    fleet.make_dirty("app");
+    let marks = slow_remote(&fleet, "app");
+    fleet.git(
+        &fleet.path("app"),
+        &[
+            "config",
+            "remote.origin.receivepack",
+            "setsid git-receive-pack",
+        ],
+    );
+    let mut run = start(&fleet, &["sync", "-m", "feat: x"]);
+    wait_for(&marks.join("started"));
+    let groups = child_groups(run.id());
+    kill_9(&mut run);
+    for group in groups {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .status();
+    }
+    wait_for(&marks.join("done"));
+    let head = fleet.head("app");
+    let start = Instant::now();
+    while on_remote(&fleet, "app", "main").as_deref() != Some(head.as_str()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the push never landed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "skipped", "{undone:#}");
+    let said = repo(&undone, "app")["message"].as_str().expect("a message");
+    assert!(said.contains("undo --push"), "{said}");
+    assert_eq!(fleet.head("app"), head, "nothing taken back here");
+
+    let reverted = fleet.json_exit(&["undo", "--push"], 0);
+    assert_eq!(outcome(&reverted, "app"), "changed", "{reverted:#}");
+    assert_ne!(on_remote(&fleet, "app", "main"), Some(head));
+}

@@ -224,3 +224,52 @@ pub(super) fn unrecorded_change_request(
         ))),
     }
 }
+
+/// A `sync` cut short after its commit, whose record cannot say whether the push got there: the
+/// remote is asked (`git ls-remote`). `Ok(Some)` when the upstream branch is at the run's commit
+/// (the push reached it: undo then treats it as pushed, `undo --push` reverting it); `Err` when
+/// the remote cannot answer (nothing is changed until it does).
+pub(super) fn landed_commit(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    gate: &HostGate,
+) -> Result<Option<super::revert::Pushed>, String> {
+    let Some(commit) = entry.commit.as_deref() else {
+        return Ok(None);
+    };
+    let Ok(Some(tracking)) = crate::git::tracking_of_head(&ctx.opened) else {
+        return Ok(None);
+    };
+    if tracking.push_url.is_none() {
+        // A local upstream (`.`): no push went anywhere.
+        return Ok(None);
+    }
+    let remote = &tracking.push_remote;
+    let answer = {
+        let host = tracking
+            .push_url
+            .as_deref()
+            .map_or_else(|| "local".to_owned(), crate::git::remote::host_of);
+        let _permit = gate.enter(&host);
+        ctx.git
+            .read(&["ls-remote", "--", remote, &tracking.merge_ref])
+    };
+    let listed = answer.map_err(|err| {
+        format!(
+            "the run was cut short after its commit {}, and {remote} cannot say whether its \
+             push got there ({err}); nothing was changed: undo again once {remote} answers",
+            short(commit)
+        )
+    })?;
+    let landed = listed.lines().any(|line| {
+        line.split_once('\t')
+            .is_some_and(|(id, reference)| id == commit && reference == tracking.merge_ref)
+    });
+    Ok(landed.then(|| super::revert::Pushed {
+        commit: commit.to_owned(),
+        what: format!(
+            "the run's commit {} (its push, cut short, reached {remote})",
+            short(commit)
+        ),
+    }))
+}
