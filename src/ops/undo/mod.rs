@@ -245,16 +245,6 @@ fn take_back(
         Ok(pushed) => pushed,
         Err(reason) => return ctx.skip(reason),
     };
-    // A run cut short after its commit may have pushed it without living to record so.
-    let pushed = match pushed {
-        None if job.record.started && head == after => {
-            match cut_short::landed_commit(ctx, entry, gate) {
-                Ok(landed) => landed,
-                Err(reason) => return ctx.skip(reason),
-            }
-        }
-        pushed => pushed,
-    };
     if let Some(pushed) = pushed {
         return revert::undo_pushed(ctx, &pushed, gate);
     }
