@@ -62,6 +62,7 @@ mod targets;
 mod targets_filters;
 mod terminal;
 mod undo;
+mod undo_cut_pushed;
 mod undo_cut_short;
 mod undo_safety;
 mod watch;
