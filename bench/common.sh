@@ -178,3 +178,56 @@ reset_fleet() {
             'for d; do git -C "$d" update-index -q --refresh >/dev/null 2>&1 || true; done' sh
     sync
 }
+
+# declare_mit: makes the template (make_template's) declare MIT in every place it can be
+# declared: an SPDX line atop each source file and `license` in Cargo.toml, committed, pushed,
+# packed and dated in the past like the rest of the template. Sets base_head to that commit.
+declare_mit() {
+    local file
+    for file in "$tpl_work"/src/*.rs "$tpl_work"/src/util/*.rs; do
+        { printf '// SPDX-License-Identifier: MIT\n'; cat "$file"; } >"$file.new"
+        mv "$file.new" "$file"
+    done
+    printf 'license = "MIT"\n' >>"$tpl_work/Cargo.toml"
+    git -C "$tpl_work" commit -q -am "Declare the MIT license"
+    git -C "$tpl_work" push -q
+    git -C "$tpl_work" gc -q --prune=now
+    find "$tpl_work" -path "$tpl_work/.git" -prune -o -exec touch -h -d @1600000000 {} +
+    base_head="$(git -C "$tpl_work" rev-parse HEAD)"
+}
+
+# relicense_template DIR: the template of the relicensing benches: make_template's in DIR with the
+# whole MIT text as LICENSE and MIT declared everywhere (declare_mit), and DIR/APACHE-2.0.txt,
+# the Apache text a shell loop copies in: what git-batch writes (the bundled SPDX text with the
+# copyright line carried over), so that every contender leaves the same LICENSE. Needs `bin`.
+relicense_template() {
+    make_template "$1"
+    cat >"$tpl_work/LICENSE" <<'TEXT'
+MIT License
+
+Copyright (c) 2024 Bench
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+TEXT
+    declare_mit
+    cp -a "$tpl_work" "$1/scratch"
+    "$bin" -C "$1/scratch" -t . -q license-update --old MIT --new Apache-2.0 --no-commit >/dev/null
+    cp "$1/scratch/LICENSE" "$1/APACHE-2.0.txt"
+    rm -rf "$1/scratch"
+}

@@ -80,15 +80,7 @@ done
 seal_environment "$tmp"
 
 make_template "$tmp"
-for file in "$tpl_work"/src/*.rs "$tpl_work"/src/util/*.rs; do
-    { printf '// SPDX-License-Identifier: MIT\n'; cat "$file"; } >"$file.new"
-    mv "$file.new" "$file"
-done
-printf 'license = "MIT"\n' >>"$tpl_work/Cargo.toml"
-git -C "$tpl_work" commit -q -am "Declare the MIT license"
-git -C "$tpl_work" push -q
-git -C "$tpl_work" gc -q --prune=now
-find "$tpl_work" -path "$tpl_work/.git" -prune -o -exec touch -h -d @1600000000 {} +
+declare_mit
 
 shards="$(nproc 2>/dev/null || echo 2)"
 fleet="$tmp/fleet"

@@ -100,46 +100,7 @@ bin="$tmp/bin/git-batch"
 seal_environment "$tmp"
 
 # --- the template: bench/common.sh's, declaring MIT everywhere it can be declared ---------------
-make_template "$tmp"
-cat >"$tpl_work/LICENSE" <<'TEXT'
-MIT License
-
-Copyright (c) 2024 Bench
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-TEXT
-for file in "$tpl_work"/src/*.rs "$tpl_work"/src/util/*.rs; do
-    { printf '// SPDX-License-Identifier: MIT\n'; cat "$file"; } >"$file.new"
-    mv "$file.new" "$file"
-done
-printf 'license = "MIT"\n' >>"$tpl_work/Cargo.toml"
-git -C "$tpl_work" commit -q -am "Declare the MIT license"
-git -C "$tpl_work" push -q
-git -C "$tpl_work" gc -q --prune=now
-find "$tpl_work" -path "$tpl_work/.git" -prune -o -exec touch -h -d @1600000000 {} +
-base_head="$(git -C "$tpl_work" rev-parse HEAD)"
-# The Apache text the sed loop copies in: what git-batch writes (the bundled SPDX text with the
-# copyright line carried over), so that both contenders leave the same LICENSE.
-cp -a "$tpl_work" "$tmp/scratch"
-"$bin" -C "$tmp/scratch" -t . -q license-update --old MIT --new Apache-2.0 --no-commit >/dev/null
-cp "$tmp/scratch/LICENSE" "$tmp/APACHE-2.0.txt"
-rm -rf "$tmp/scratch"
+relicense_template "$tmp"
 
 shards="$(nproc 2>/dev/null || echo 2)"
 export -f reset_fleet

@@ -378,25 +378,7 @@ fn clone_org(
 /// the selection names.
 fn undo(context: &Context<'_>, run_id: Option<&str>, push: bool) -> Result<ExitCode, UsageError> {
     let root = context.root()?;
-    let selection = &context.settings.selection;
-    let narrowed = selection.targets != "@all-repos"
-        || !selection.exclude.is_empty()
-        || !selection.filters.is_empty()
-        || selection.shard.is_some();
-    let only = if narrowed {
-        let (_, repos) = context.select()?;
-        // Undo works from the journal's records: one the filter could not read is named here
-        // and left out, not undone blindly.
-        for repo in repos.iter().filter(|repo| repo.unreadable.is_some()) {
-            let name = crate::escape::controls(&repo.name);
-            let err = repo.unreadable.as_deref().unwrap_or_default();
-            report::print_warning(&format!("{name} left out: {err}"));
-        }
-        let readable = repos.into_iter().filter(|repo| repo.unreadable.is_none());
-        Some(readable.map(|repo| repo.path).collect())
-    } else {
-        None
-    };
+    let only = context.narrowed_paths()?;
     let request = crate::commands::UndoRequest {
         run_id,
         push,
@@ -421,17 +403,7 @@ fn prs(
     action: crate::settings::PrsAction,
 ) -> Result<ExitCode, UsageError> {
     let root = context.root()?;
-    let selection = &context.settings.selection;
-    let narrowed = selection.targets != "@all-repos"
-        || !selection.exclude.is_empty()
-        || !selection.filters.is_empty()
-        || selection.shard.is_some();
-    let only = if narrowed {
-        let (_, repos) = context.select()?;
-        Some(repos.into_iter().map(|repo| repo.path).collect())
-    } else {
-        None
-    };
+    let only = context.narrowed_paths()?;
     let request = crate::commands::PrsRequest {
         run_id,
         action,

@@ -66,6 +66,28 @@ impl<'a> Context<'a> {
         Ok((root, kept))
     }
 
+    /// For the commands that work from a run's records (`undo`, `prs`): `None` when no flag
+    /// narrows the selection (the whole run), else the paths of the selected repositories. One
+    /// a `--where` filter could not read is named and left out, not acted on blindly.
+    pub fn narrowed_paths(&self) -> Result<Option<Vec<PathBuf>>, UsageError> {
+        let selection = &self.settings.selection;
+        let narrowed = selection.targets != "@all-repos"
+            || !selection.exclude.is_empty()
+            || !selection.filters.is_empty()
+            || selection.shard.is_some();
+        if !narrowed {
+            return Ok(None);
+        }
+        let (_, repos) = self.select()?;
+        for repo in repos.iter().filter(|repo| repo.unreadable.is_some()) {
+            let name = crate::escape::controls(&repo.name);
+            let err = repo.unreadable.as_deref().unwrap_or_default();
+            report::print_warning(&format!("{name} left out: {err}"));
+        }
+        let readable = repos.into_iter().filter(|repo| repo.unreadable.is_none());
+        Ok(Some(readable.map(|repo| repo.path).collect()))
+    }
+
     /// `@failed`: the repositories that failed in the last run on `root`.
     fn last_failed(&self, root: &Path) -> Result<Vec<PathBuf>, String> {
         let last = self.journal.last(root).map_err(|err| err.to_string())?;

@@ -1,6 +1,6 @@
 //! The forge layer's behaviour, the same on every forge: each case runs against the local
 //! forge server of one flavour (tests/cli/forge) through the library's `Forge` trait, and the
-//! per-forge test modules (forge_github, forge_gitlab, forge_gitea) call them.
+//! test module forge_kinds calls each of them once per forge kind.
 
 use std::time::{Duration, Instant};
 

@@ -1,49 +1,8 @@
 //! The forge layer against the local forge's GitLab flavour (REST v4).
 
 use crate::forge::{Flavour, ForgeFleet, TOKEN};
-use crate::forge_cases as case;
 
 const FORGE: Flavour = Flavour::GitLab;
-
-#[test]
-fn opens_once_with_its_decorations() {
-    case::opens_once_with_its_decorations(FORGE);
-}
-
-#[test]
-fn an_unknown_reviewer_is_a_problem_not_a_failure() {
-    case::an_unknown_reviewer_is_a_problem_not_a_failure(FORGE);
-}
-
-#[test]
-fn rate_limits_are_waited_out_within_the_budget() {
-    case::rate_limits_are_waited_out_within_the_budget(FORGE);
-}
-
-#[test]
-fn a_refused_token_is_typed_and_never_shown() {
-    case::a_refused_token_is_typed_and_never_shown(FORGE);
-}
-
-#[test]
-fn an_html_answer_is_garbage_naming_the_url() {
-    case::an_html_answer_is_garbage_naming_the_url(FORGE);
-}
-
-#[test]
-fn an_owner_is_listed_across_pages() {
-    case::an_owner_is_listed_across_pages(FORGE);
-}
-
-#[test]
-fn status_merge_and_close() {
-    case::status_merge_and_close(FORGE);
-}
-
-#[test]
-fn a_silent_forge_times_out() {
-    case::a_silent_forge_times_out(FORGE);
-}
 
 /// A project in a subgroup is named by its whole path, URL-encoded as one segment, and a
 /// group's listing takes in its subgroups.
@@ -70,14 +29,4 @@ fn nested_groups_are_one_encoded_project_id() {
             "GET /groups/org/projects?include_subgroups=true&per_page=100",
         ]
     );
-}
-
-#[test]
-fn the_happy_path_costs_few_requests() {
-    case::the_happy_path_costs_few_requests(FORGE);
-}
-
-#[test]
-fn a_second_creation_is_typed_exists() {
-    case::a_second_creation_is_typed_exists(FORGE);
 }

@@ -112,10 +112,74 @@ fn rebuild(
     }
     rebuilt.head_after = Some(head.clone());
     rebuilt.commit = Some(head.clone());
+    // The run may have pushed its commit before it was cut short, or its `git push` may have
+    // finished after it: only the remote can say, and what it holds is taken back by a revert.
+    if cut_short && !rebuilt.pushed {
+        rebuilt.pushed = reached_remote(opened, git, &head)?;
+    }
     if job.content && rebuilt.files.is_empty() {
         rebuilt.files = committed_files(git, &before, &head)?;
     }
     Ok(Some(rebuilt))
+}
+
+/// Whether `commit` is on the branch's upstream: known from the remote-tracking ref when that
+/// already holds it, otherwise asked of the push remote (`git ls-remote`). A remote that cannot
+/// be asked leaves the repository to a later undo rather than taking back locally a commit that
+/// may be published.
+fn reached_remote(opened: &gix::Repository, git: &Git<'_>, commit: &str) -> Result<bool, String> {
+    let Some(tracking) = crate::git::tracking_of_head(opened).ok().flatten() else {
+        return Ok(false);
+    };
+    let contains = |tip: &str| {
+        git.check(&["merge-base", "--is-ancestor", commit, tip])
+            .is_ok()
+    };
+    if tracking.tracking_ref.as_deref().is_some_and(contains) {
+        return Ok(true);
+    }
+    let listed = git
+        .read(&[
+            "ls-remote",
+            "--",
+            tracking.push_remote.as_str(),
+            tracking.merge_ref.as_str(),
+        ])
+        .map_err(|err| {
+            format!(
+                "the run was cut short after its commit {}, and {} cannot say whether the commit \
+                 reached it ({}): undo again when it answers",
+                super::short(commit),
+                tracking.push_remote,
+                err.message()
+            )
+        })?;
+    let tip = listed
+        .lines()
+        .find_map(|line| {
+            line.split_once('\t')
+                .filter(|(_, name)| *name == tracking.merge_ref)
+        })
+        .map(|(id, _)| id.to_owned());
+    match tip {
+        None => Ok(false),
+        Some(tip) if tip == commit => Ok(true),
+        Some(tip)
+            if git
+                .check(&["cat-file", "-e", &format!("{tip}^{{commit}}")])
+                .is_ok() =>
+        {
+            Ok(contains(&tip))
+        }
+        // Moved on to commits this repository has not fetched: they may build on the run's.
+        Some(tip) => Err(format!(
+            "the run was cut short after its commit {}, and {} has moved on to {}, which this \
+             repository has not fetched: `git fetch`, then undo again",
+            super::short(commit),
+            tracking.push_remote,
+            super::short(&tip)
+        )),
+    }
 }
 
 /// The files the commit `after` changed over `before`, as a content operation records them.

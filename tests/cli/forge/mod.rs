@@ -26,6 +26,29 @@ use crate::fixture::Fleet;
 pub use fleet::{ForgeFleet, TOKEN};
 pub use http::{Request, Response};
 
+/// One test per forge kind for each named case: `each_forge!(cases_module: case_a, case_b)`
+/// makes modules `github`, `gitlab` and `gitea`, each with a `#[test] fn case_a()` calling
+/// `cases_module::case_a(Flavour::…)`.
+macro_rules! each_forge {
+    ($cases:path: $($case:ident),+ $(,)?) => {
+        $crate::forge::each_forge!(@kind github, GitHub, $cases: $($case),+);
+        $crate::forge::each_forge!(@kind gitlab, GitLab, $cases: $($case),+);
+        $crate::forge::each_forge!(@kind gitea, Gitea, $cases: $($case),+);
+    };
+    (@kind $module:ident, $flavour:ident, $cases:path: $($case:ident),+) => {
+        mod $module {
+            use $cases as cases;
+            $(
+                #[test]
+                fn $case() {
+                    cases::$case($crate::forge::Flavour::$flavour);
+                }
+            )+
+        }
+    };
+}
+pub(crate) use each_forge;
+
 /// Which forge's REST dialect the server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
