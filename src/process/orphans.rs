@@ -100,3 +100,70 @@ pub(super) fn started(pgid: i32) {
 pub(super) fn done(pgid: i32) {
     tell(&format!("- {pgid}\n"));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SCRIPT;
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    fn sleeper() -> Child {
+        Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .expect("spawn sleep")
+    }
+
+    /// Waits (at most 5 s) for `child` to end; whether it did.
+    fn ended(child: &mut Child) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if child.try_wait().expect("try_wait").is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    #[test]
+    fn the_watchdog_stops_the_groups_still_listed_when_its_input_closes() {
+        let (mut done, mut running, mut twice) = (sleeper(), sleeper(), sleeper());
+        let mut watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(SCRIPT)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("spawn the watchdog");
+        let mut input = watchdog.stdin.take().expect("stdin");
+        let (d, r, t) = (done.id(), running.id(), twice.id());
+        // `twice` is listed twice and done once: a group id reused before its old "done" line
+        // arrived must stay listed.
+        write!(
+            input,
+            "+ {d}\n+ {r}\n+ {t}\n+ {t}\n- {d}\n- {t}\n- 999999\n"
+        )
+        .expect("write");
+        drop(input);
+        assert!(ended(&mut running), "a listed group is stopped");
+        assert!(
+            ended(&mut twice),
+            "a group listed twice and done once is stopped"
+        );
+        assert!(
+            !ended_soon(&mut done),
+            "a group that was done is left alone"
+        );
+        let _ = watchdog.wait();
+        let _ = done.kill();
+        let _ = done.wait();
+    }
+
+    fn ended_soon(child: &mut Child) -> bool {
+        std::thread::sleep(Duration::from_millis(300));
+        child.try_wait().expect("try_wait").is_some()
+    }
+}
