@@ -523,3 +523,39 @@ fn undo_of_a_sync_whose_killed_push_reached_the_remote_says_undo_push() {
     assert_eq!(outcome(&reverted, "app"), "changed", "{reverted:#}");
     assert_ne!(on_remote(&fleet, "app", "main"), Some(head));
 }
+
+/// A killed `--branch` run whose remote cannot be asked: nothing changes, here or there, until
+/// it answers; then undo takes everything back.
+#[test]
+fn undo_of_a_killed_branch_run_waits_for_its_remote_to_answer() {
+    let fleet = Fleet::new();
+    let args = prepared(&fleet, "license-update");
+    let state = UserState::of(&fleet, "app");
+    let run = fleet.json_exit(&args, 0);
+    assert_eq!(outcome(&run, "app"), "changed", "{run:#}");
+    killed_before_the_record(&fleet, "app");
+    let remote = fleet.remote_path("app");
+    let away = remote.with_extension("away");
+    fs::rename(&remote, &away).expect("take the remote away");
+
+    let waiting = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&waiting, "app"), "skipped", "{waiting:#}");
+    let said = repo(&waiting, "app")["message"]
+        .as_str()
+        .expect("a message");
+    assert!(
+        said.contains("cannot say whether its push got there"),
+        "{said}"
+    );
+    assert!(
+        local_branch(&fleet, "app", "relicense"),
+        "kept until the remote answers"
+    );
+
+    fs::rename(&away, &remote).expect("bring the remote back");
+    let undone = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undone, "app"), "changed", "{undone:#}");
+    assert_eq!(on_remote(&fleet, "app", "relicense"), None);
+    assert!(!local_branch(&fleet, "app", "relicense"));
+    assert_eq!(UserState::of(&fleet, "app"), state);
+}

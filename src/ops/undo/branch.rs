@@ -69,10 +69,10 @@ pub(super) fn undo_branch(
     // What the record cannot know: whether a push it did not see end reached the remote.
     let mut on_remote = RemoteCheck::Recorded;
     let asked;
-    let change = if change.pushed || !committed {
+    let change = if change.pushed || !committed || !entry.started {
         change
     } else {
-        on_remote = remote_check(ctx, change, gate, entry.started);
+        on_remote = remote_check(ctx, change, gate);
         match &on_remote {
             RemoteCheck::Unreachable(reason) => return ctx.skip(reason.clone()),
             RemoteCheck::Landed => {

@@ -13,8 +13,7 @@ use super::{Ctx, short};
 
 /// What the remote itself says of a branch the record does not show pushed.
 pub(super) enum RemoteCheck {
-    /// The record is trusted as it is (it says the push ended, or the remote could not say
-    /// otherwise).
+    /// The record is trusted as it is (the run finished, or it says the push ended).
     Recorded,
     /// The remote has the run's commit on the branch: its push got there.
     Landed,
@@ -28,16 +27,12 @@ pub(super) enum RemoteCheck {
 }
 
 /// Asks the remote (`git ls-remote`, with the same no-prompt environment and timeout as every
-/// network call) where the branch is, for a record that does not show the push as done: a run
-/// killed while pushing, or a push that timed out, may have reached the remote all the same
-/// (the kill stops git here, not the server that already has the push). `cut_short` says the
-/// record stops at "started": then the remote's answer is needed before anything is changed.
-pub(super) fn remote_check(
-    ctx: &Ctx<'_>,
-    change: &ChangeBranch,
-    gate: &HostGate,
-    cut_short: bool,
-) -> RemoteCheck {
+/// network call) where the branch is, for a run cut short (its record stops at "started"): a
+/// run killed while pushing may have reached the remote all the same (the kill stops git here,
+/// not the server that already has the push), so the remote's answer is needed before
+/// anything is changed. (A finished run's record is trusted: its push ended, and a remote it
+/// could not reach then would only make undo wait for it now.)
+pub(super) fn remote_check(ctx: &Ctx<'_>, change: &ChangeBranch, gate: &HostGate) -> RemoteCheck {
     let name = &change.name;
     let remote = &change.remote;
     let commit = change.commit.as_deref().unwrap_or_default();
@@ -48,12 +43,13 @@ pub(super) fn remote_check(
     };
     let listed = match answer {
         Ok(listed) => listed,
-        Err(err) if cut_short => {
+        Err(err) => {
             return RemoteCheck::Unreachable(format!(
-                "the run was cut short while working on {name}, and {remote} cannot say whether                  its push got there ({err}); nothing was changed: undo again once {remote}                  answers"
+                "the run was cut short while working on {name}, and {remote} cannot say whether \
+                 its push got there ({err}); nothing was changed: undo again once {remote} \
+                 answers"
             ));
         }
-        Err(_) => return RemoteCheck::Recorded,
     };
     let tip = listed.lines().find_map(|line| {
         let (id, reference) = line.split_once('\t')?;
@@ -62,7 +58,6 @@ pub(super) fn remote_check(
     match tip {
         Some(tip) if tip == commit => RemoteCheck::Landed,
         tip if tip == change.remote_before => RemoteCheck::Absent,
-        _ if !cut_short => RemoteCheck::Recorded,
         Some(tip) => RemoteCheck::Elsewhere(format!(
             "{name} on {remote} is at {} now, not the run's commit {}: left as it is (`git push \
              {remote} --delete {name}` deletes it, if that is what you want)",
