@@ -13,6 +13,8 @@ use crossbeam_channel::RecvTimeoutError;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
+mod orphans;
+
 /// Variables that tie git to one repository (`git rev-parse --local-env-vars`). A hook runs with
 /// some of them set for *its* repository; left in place they would send every child's git to it.
 const REPOSITORY_LOCAL_ENV: &[&str] = &[
@@ -68,9 +70,8 @@ pub fn prepare(command: &mut Command, dir: &std::path::Path) {
         // parent far more than the spawn it replaces — measured 0.7 s against 0.35 s for a
         // 20-repository sync on 8 workers.) Nor a parent-death signal (`PR_SET_PDEATHSIG`), for
         // the same reason: it is set in the forked child, and costs as much (`exec -- true` over
-        // 150 repositories: 186 ms against 107 ms). So a git-batch killed outright lets its
-        // children finish; the journal's "started" records and the run's refs make every
-        // repository they touch undoable all the same.
+        // 150 repositories: 186 ms against 107 ms). A git-batch killed outright has its
+        // children stopped by the watchdog instead (`orphans`), once `run` has told it of them.
         .process_group(0);
 }
 
@@ -211,6 +212,7 @@ impl Drain {
 }
 
 fn register(pgid: i32) {
+    orphans::started(pgid);
     if let Ok(mut running) = RUNNING.lock() {
         running.push(pgid);
     }
@@ -220,6 +222,7 @@ fn unregister(pgid: i32) {
     if let Ok(mut running) = RUNNING.lock() {
         running.retain(|p| *p != pgid);
     }
+    orphans::done(pgid);
 }
 
 /// Sends SIGTERM to every child process group still running (the second Ctrl-C).

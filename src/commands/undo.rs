@@ -87,14 +87,22 @@ pub fn undo(
         timeout: settings.timeout,
     };
     let gate = HostGate::new(settings.per_host);
-    // A run that opened change requests: one forge session to close them.
-    let session = if !settings.dry_run && items.iter().any(|(_, job)| job.record.pr.is_some()) {
-        let forges = crate::forge::Forges::new(request.forges)
-            .map_err(|err| UsageError::Request(err.to_string()))?;
-        Some(crate::forge::session::Session::new(
-            forges,
-            settings.timeout,
-        ))
+    // A run that opened change requests: one forge session to close them. A `--branch` run
+    // cut short may have opened one it could not record: the session looks for it, when the
+    // forges can be named at all.
+    let opened = items.iter().any(|(_, job)| job.record.pr.is_some());
+    let cut_short = items
+        .iter()
+        .any(|(_, job)| job.record.started && job.record.change_branch.is_some());
+    let session = if !settings.dry_run && (opened || cut_short) {
+        match crate::forge::Forges::new(request.forges) {
+            Ok(forges) => Some(crate::forge::session::Session::new(
+                forges,
+                settings.timeout,
+            )),
+            Err(err) if opened => return Err(UsageError::Request(err.to_string())),
+            Err(_) => None,
+        }
     } else {
         None
     };

@@ -33,11 +33,20 @@ struct ListedRun<'a> {
     unchanged: usize,
     undoes: Option<&'a str>,
     undone_by: Option<&'a str>,
+    /// Repositories the run had started on and never settled (it was killed, or the machine
+    /// went down): not failed, not counted in `failed`; `undo` takes back what it did there.
+    unfinished: usize,
 }
 
 impl<'a> ListedRun<'a> {
     fn of(run: &'a RunRecord) -> ListedRun<'a> {
-        let count = |outcome| run.repos.iter().filter(|r| r.outcome == outcome).count();
+        // A repository still marked started has no outcome of its own: the run ended there.
+        let count = |outcome| {
+            run.repos
+                .iter()
+                .filter(|r| !r.started && r.outcome == outcome)
+                .count()
+        };
         ListedRun {
             changed: count(Outcome::Changed),
             command: &run.command,
@@ -50,6 +59,7 @@ impl<'a> ListedRun<'a> {
             unchanged: count(Outcome::Unchanged),
             undoes: run.undoes.as_deref(),
             undone_by: run.undone_by.as_deref(),
+            unfinished: run.repos.iter().filter(|r| r.started).count(),
         }
     }
 }
@@ -90,9 +100,13 @@ pub fn print_runs(format: Format, root: &Path, runs: &[RunRecord], damaged: &[Da
             (None, None) => " (did not finish)".to_owned(),
             _ => String::new(),
         };
+        let unfinished = match listed.unfinished {
+            0 => String::new(),
+            n => format!(", {} unfinished", n.to_string().yellow()),
+        };
         super::wrote(writeln!(
             out,
-            "{}  {}  {:<command_width$}  {} changed, {} skipped, {} failed, {} total{}",
+            "{}  {}  {:<command_width$}  {} changed, {} skipped, {} failed{unfinished}, {} total{}",
             run.run_id.bold(),
             run.started,
             run.command,

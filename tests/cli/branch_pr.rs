@@ -10,7 +10,7 @@ use crate::fixture::repo;
 use crate::forge::{Flavour, ForgeFleet, TOKEN};
 
 /// `.git-batch.toml` naming the test forge.
-fn configure(forge_fleet: &ForgeFleet, flavour: Flavour) {
+pub(crate) fn configure(forge_fleet: &ForgeFleet, flavour: Flavour) {
     let entry = forge_fleet.entry();
     let kind = match flavour {
         Flavour::GitHub => "github",
@@ -27,7 +27,7 @@ fn configure(forge_fleet: &ForgeFleet, flavour: Flavour) {
     .expect("write the configuration");
 }
 
-fn replace_with_pr(forge_fleet: &ForgeFleet) -> (Output, Value) {
+pub(crate) fn replace_with_pr(forge_fleet: &ForgeFleet) -> (Output, Value) {
     replace_with_token(forge_fleet, TOKEN)
 }
 

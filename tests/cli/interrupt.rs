@@ -242,8 +242,8 @@ mod kill {
     }
 
     /// Waits (at most 60 s) until no process works in `base` any more: the git children of
-    /// the killed run (and their hooks) live in their own process groups and finish on their
-    /// own.
+    /// the killed run (and their hooks) live in their own process groups, which the run's
+    /// watchdog stops once it sees the run gone (SIGTERM, SIGKILL 2 s later).
     fn wait_for_strays(base: &Path) {
         let start = Instant::now();
         loop {

@@ -64,6 +64,7 @@ mod terminal;
 mod undo;
 mod undo_cut_pushed;
 mod undo_cut_short;
+mod undo_killed_push;
 mod undo_safety;
 mod watch;
 mod watch_fetch;

@@ -257,6 +257,7 @@ fn runs_lists_each_run_with_every_field_of_its_json_document() {
             "unchanged",
             "undoes",
             "undone_by",
+            "unfinished",
         ],
         "{sync:#}"
     );
@@ -268,6 +269,7 @@ fn runs_lists_each_run_with_every_field_of_its_json_document() {
     );
     assert_eq!((&sync["skipped"], &sync["failed"]), (&0.into(), &0.into()));
     assert_eq!(sync["total"], 2);
+    assert_eq!(sync["unfinished"], 0);
     assert!(sync["finished"].is_string(), "{sync:#}");
     assert_eq!(sync["undoes"], Value::Null);
     assert_eq!(sync["undone_by"], undo["run_id"]);

@@ -163,6 +163,7 @@ impl Editor<'_> {
                 index_tree: self.details.index_tree.clone(),
                 files: &self.details.written,
                 intent_to_add: &[],
+                change_branch: None,
             },
             started,
         )

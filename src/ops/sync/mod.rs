@@ -369,6 +369,7 @@ impl Syncer<'_> {
                 index_tree: self.details.index_tree.clone(),
                 files: &[],
                 intent_to_add: &self.details.intent_to_add,
+                change_branch: self.details.change_branch.clone(),
             },
             self.started,
         )

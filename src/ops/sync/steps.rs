@@ -7,7 +7,7 @@ use crate::git::commit::Committed;
 use crate::git::{self, Git, GitError, PushResult, Tracking};
 use crate::hosts::HostGate;
 use crate::journal::RepoRecord;
-use crate::outcome::{FileRecord, Outcome};
+use crate::outcome::{ChangeBranch, FileRecord, Outcome};
 use crate::targets::Repo;
 
 use super::Started;
@@ -21,6 +21,9 @@ pub(crate) struct Before<'a> {
     /// The files the run is about to write (content operations).
     pub files: &'a [FileRecord],
     pub intent_to_add: &'a [FileRecord],
+    /// `sync --branch`: the branch the change goes on, so that a run killed from here on is
+    /// undone as one (the checkout moved back, the branch taken off the remote).
+    pub change_branch: Option<ChangeBranch>,
 }
 
 /// Journals `repo` as started, before the run's first write to it: a run killed from now on
@@ -49,7 +52,7 @@ pub(crate) fn journal_started(
         started: true,
         intent_to_add: before.intent_to_add.to_vec(),
         undone_by: None,
-        change_branch: None,
+        change_branch: before.change_branch,
         pr: None,
     };
     let Err(err) = started(&record) else {

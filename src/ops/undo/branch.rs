@@ -9,6 +9,7 @@ use crate::git::GitError;
 use crate::ops::edit::target::host_of_remote;
 use crate::outcome::{ChangeBranch, Details, Outcome, PrRecord, RepoChanges, RepoReport};
 
+use super::cut_short::{Recovered, RemoteCheck, recover, remote_check, unrecorded_change_request};
 use super::{Ctx, short};
 use crate::forge::session::Session;
 use crate::hosts::HostGate;
@@ -45,21 +46,43 @@ pub(super) fn undo_branch(
 ) -> RepoReport {
     let name = change.name.as_str();
     let recovered;
+    let mut committed = true;
     let change = if change.commit.is_some() {
         change
     } else {
-        match recover(ctx, change) {
-            Some(found) => {
+        match recover(ctx, entry, change) {
+            Recovered::Found(found, made) => {
                 recovered = found;
+                committed = made;
                 &recovered
             }
-            None => {
+            Recovered::Nothing => {
                 return RepoReport::new(
                     ctx.repo,
                     Outcome::Unchanged,
                     format!("the run made no commit on {name} here"),
                 );
             }
+            Recovered::Skip(reason) => return ctx.skip(reason),
+        }
+    };
+    // What the record cannot know: whether a push it did not see end reached the remote.
+    let mut on_remote = RemoteCheck::Recorded;
+    let asked;
+    let change = if change.pushed || !committed || !entry.started {
+        change
+    } else {
+        on_remote = remote_check(ctx, change, gate);
+        match &on_remote {
+            RemoteCheck::Unreachable(reason) => return ctx.skip(reason.clone()),
+            RemoteCheck::Landed => {
+                asked = ChangeBranch {
+                    pushed: true,
+                    ..change.clone()
+                };
+                &asked
+            }
+            RemoteCheck::Recorded | RemoteCheck::Absent | RemoteCheck::Elsewhere(_) => change,
         }
     };
     let commit = change.commit.as_deref().unwrap_or_default();
@@ -79,6 +102,14 @@ pub(super) fn undo_branch(
     ) {
         return ctx.skip(reason);
     }
+    // `sync --branch` moves HEAD and reads the staging area back: not while a git holds the
+    // index (a git killed with the run can leave `index.lock`), nor mid-rebase. Checked before
+    // anything changes, the remote included, so that the next undo starts from the same place.
+    if change.checked_out_before.is_some() {
+        if let Some(reason) = crate::ops::safety::check(&ctx.opened, true) {
+            return ctx.skip(reason.to_string());
+        }
+    }
     if ctx.options.dry_run {
         let mut said = would(change);
         if let Some(pr) = &entry.pr {
@@ -92,6 +123,10 @@ pub(super) fn undo_branch(
             Ok(said) => done.push(said),
             Err(reason) => return ctx.skip(reason),
         }
+    }
+    match unrecorded_change_request(ctx, entry, change, session) {
+        Ok(said) => done.extend(said),
+        Err(reason) => return ctx.skip(reason),
     }
     if change.pushed {
         match take_off_remote(ctx, change, commit, gate) {
@@ -112,33 +147,11 @@ pub(super) fn undo_branch(
             return report(ctx, change, Outcome::Failed, done.join("; "));
         }
     }
+    if let RemoteCheck::Elsewhere(note) = on_remote {
+        done.push(note);
+    }
     let refs_left = ctx.drop_refs();
     report(ctx, change, Outcome::Changed, done.join("; ") + &refs_left)
-}
-
-/// A run cut short before its record said what it did: the commit it made on the branch, when
-/// the branch's last reflog entry is the run's own, and whether it reached the remote (the
-/// remote-tracking ref a push updates is at it).
-fn recover(ctx: &Ctx<'_>, change: &ChangeBranch) -> Option<ChangeBranch> {
-    let name = &change.name;
-    let full = format!("refs/heads/{name}");
-    let tip = read_ref(ctx, &full)?;
-    if change.local_before.as_deref() == Some(tip.as_str()) {
-        return None;
-    }
-    let said = ctx
-        .git
-        .read(&["log", "-g", "-1", "--format=%gs", &full, "--"])
-        .ok()?;
-    if said.trim() != format!("git-batch {}: commit on {name}", ctx.options.run_id) {
-        return None;
-    }
-    let tracking = read_ref(ctx, &format!("refs/remotes/{}/{name}", change.remote));
-    Some(ChangeBranch {
-        commit: Some(tip.clone()),
-        pushed: tracking.as_deref() == Some(tip.as_str()),
-        ..change.clone()
-    })
 }
 
 fn report(ctx: &Ctx<'_>, change: &ChangeBranch, outcome: Outcome, message: String) -> RepoReport {
@@ -150,7 +163,7 @@ fn report(ctx: &Ctx<'_>, change: &ChangeBranch, outcome: Outcome, message: Strin
     RepoReport::new(ctx.repo, outcome, message).with_details(Details::Sync(details))
 }
 
-fn read_ref(ctx: &Ctx<'_>, name: &str) -> Option<String> {
+pub(super) fn read_ref(ctx: &Ctx<'_>, name: &str) -> Option<String> {
     let mut found = ctx.opened.try_find_reference(name).ok()??;
     found.peel_to_id().ok().map(|id| id.to_string())
 }

@@ -5,6 +5,7 @@
 
 mod branch;
 mod content;
+mod cut_short;
 mod recover;
 mod revert;
 
