@@ -86,3 +86,8 @@ fn writes_to_one_forge_go_one_at_a_time() {
 fn a_second_creation_is_typed_exists() {
     case::a_second_creation_is_typed_exists(FORGE);
 }
+
+#[test]
+fn a_new_branch_is_created_at_once_and_an_open_one_found() {
+    case::a_new_branch_is_created_at_once_and_an_open_one_found(FORGE);
+}

@@ -81,3 +81,8 @@ fn the_happy_path_costs_few_requests() {
 fn a_second_creation_is_typed_exists() {
     case::a_second_creation_is_typed_exists(FORGE);
 }
+
+#[test]
+fn a_new_branch_is_created_at_once_and_an_open_one_found() {
+    case::a_new_branch_is_created_at_once_and_an_open_one_found(FORGE);
+}
