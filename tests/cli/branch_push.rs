@@ -245,3 +245,51 @@ fn a_branch_gone_from_the_remote_is_not_built_on_from_its_stale_remote_tracking_
     let history = fleet.git(&dir, &["rev-list", &tip]);
     assert!(!history.contains(&stale), "{history}");
 }
+
+#[test]
+fn a_branch_the_refs_here_do_not_know_is_found_on_the_remote_before_skipping() {
+    let fleet = Fleet::new();
+    mit_repo(&fleet, "app");
+    let dir = fleet.path("app");
+    fleet.git(&dir, &["remote", "set-head", "origin", "main"]);
+    let first = relicense(&fleet, &["--branch", "relicense"], 0);
+    assert_eq!(outcome(&first, "app"), "changed", "{first}");
+    let ours = remote_ref(&fleet, "app", "refs/heads/relicense").expect("pushed");
+    // The remote-tracking ref is gone here (`git branch -dr`), and someone adds a file still
+    // declaring MIT to the branch, elsewhere.
+    fleet.git(&dir, &["branch", "-q", "-d", "-r", "origin/relicense"]);
+    let other = fleet.scratch.join("other");
+    let remote = fleet.remote_path("app");
+    fleet.git(
+        &fleet.base,
+        &[
+            "clone",
+            "-q",
+            "-b",
+            "relicense",
+            remote.to_str().expect("UTF-8"),
+            other.to_str().expect("UTF-8"),
+        ],
+    );
+    fs::write(other.join("extra.rs"), crate::branch_edit::SOURCE_MIT).expect("write");
+    fleet.git(&other, &["add", "extra.rs"]);
+    fleet.git(&other, &["commit", "-q", "-m", "more MIT"]);
+    fleet.git(&other, &["push", "-q", "origin", "relicense"]);
+    let theirs = remote_ref(&fleet, "app", "refs/heads/relicense").expect("pushed");
+
+    // Built on origin/main, the local branch (at our first commit) would lose commits: before
+    // skipping for that, the run asks the remote, which has the branch, and builds on it.
+    let second = relicense(&fleet, &["--branch", "relicense"], 0);
+    assert_eq!(outcome(&second, "app"), "changed", "{second}");
+    let tip = remote_ref(&fleet, "app", "refs/heads/relicense").expect("pushed");
+    assert_eq!(
+        fleet.git(&dir, &["rev-parse", &format!("{tip}^")]).trim(),
+        theirs
+    );
+    assert_eq!(
+        fleet
+            .git(&dir, &["rev-parse", &format!("{theirs}^")])
+            .trim(),
+        ours
+    );
+}

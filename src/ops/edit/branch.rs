@@ -151,7 +151,7 @@ where
     let where_to = format!("{name} ({})", target.starting_point(name));
     let changes = match decision {
         // The remote may hold more than the refs as last fetched: ask it before saying so.
-        Decision::Unchanged(_) if options.mode == Mode::Apply && !target.asked => {
+        Decision::Unchanged(_) if lookup == Lookup::Tracking && !target.asked => {
             return Err(Retry::Again);
         }
         Decision::Unchanged(message) => {
@@ -212,13 +212,14 @@ fn target_of(
     gate: &HostGate,
     branch: &BranchOptions,
     lookup: Lookup,
-) -> Result<Target, Stop> {
+) -> Result<Target, Retry> {
     let name = branch.name.as_str();
     if let Some(at) = checked_out_at(opened, name) {
         return Err(skip(format!(
             "{name} is checked out {at}: --branch works off the checked-out branch (switch to \
              another branch, or give another --branch)"
-        )));
+        ))
+        .into());
     }
     let target = target::resolve(opened, git, gate, (name, branch.base.as_deref()), lookup)
         .map_err(|no| match no {
@@ -226,7 +227,9 @@ fn target_of(
             NoTarget::Failed(reason) => (Outcome::Failed, reason),
         })?;
     match local_ahead(git, name, &target) {
-        Some(reason) => Err(skip(reason)),
+        // The remote may have the branch where the refs as fetched do not say so.
+        Some(_) if lookup == Lookup::Tracking && !target.asked => Err(Retry::Again),
+        Some(reason) => Err(skip(reason).into()),
         None => Ok(target),
     }
 }
