@@ -137,7 +137,7 @@ impl Forge for Gitea {
     }
 
     fn open(&self, repo: &str, new: &NewChangeRequest) -> Result<Answer<Opened>, ForgeError> {
-        let found = self.find_open(repo, &new.head)?;
+        let found = super::open_before(self, repo, new)?;
         let mut waited = found.waited;
         if let Some(request) = found.value {
             return Ok(Answer {

@@ -201,7 +201,7 @@ impl Forge for GitHub {
     }
 
     fn open(&self, repo: &str, new: &NewChangeRequest) -> Result<Answer<Opened>, ForgeError> {
-        let found = self.find_open(repo, &new.head)?;
+        let found = super::open_before(self, repo, new)?;
         if let Some(request) = found.value {
             let opened = Opened {
                 request,

@@ -86,6 +86,26 @@ pub struct NewChangeRequest {
     pub labels: Vec<String>,
     pub reviewers: Vec<String>,
     pub assignees: Vec<String>,
+    /// The branch did not exist before this run pushed it: [`Forge::open`] creates at once and
+    /// looks one up only when the forge answers that one exists (a request saved on the happy
+    /// path); `false`: it looks first, so that a rerun makes no failed creation.
+    pub new_branch: bool,
+}
+
+/// For [`Forge::open`]: the change request already open for `new.head`, looked up unless
+/// `new.new_branch` says there can be none but one the creation's "already exists" finds.
+pub(crate) fn open_before<F: Forge + ?Sized>(
+    forge: &F,
+    repo: &str,
+    new: &NewChangeRequest,
+) -> Result<Answer<Option<ChangeRequest>>, ForgeError> {
+    if new.new_branch {
+        return Ok(Answer {
+            value: None,
+            waited: Duration::ZERO,
+        });
+    }
+    forge.find_open(repo, &new.head)
 }
 
 /// The change request a call to [`Forge::open`] leaves open, whether it made it or found it.

@@ -17,6 +17,6 @@ pub mod watched;
 
 pub use diff::paths_changed;
 pub use path::{fs_path, os_path};
-pub use push::{PushResult, push};
+pub use push::{PushResult, push, push_onto};
 pub use read::*;
 pub use run::{Git, GitError, GitOutput};

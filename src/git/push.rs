@@ -50,6 +50,30 @@ pub fn push(git: &Git<'_>, remote: &str, refspec: &str) -> PushResult {
     }
 }
 
+/// Pushes commit `id` to branch `name` of `remote` only while the remote's `name` is at
+/// `expected` (`None`: while it does not exist). `id` must descend from `expected`: the update is
+/// then a fast-forward or a creation, never forced; a remote that moved since (or deleted the
+/// branch) refuses it as `Rejected` (git's "stale info").
+pub fn push_onto(
+    git: &Git<'_>,
+    remote: &str,
+    id: &str,
+    name: &str,
+    expected: Option<&str>,
+) -> PushResult {
+    let lease = format!(
+        "--force-with-lease=refs/heads/{name}:{}",
+        expected.unwrap_or_default()
+    );
+    let refspec = format!("{id}:refs/heads/{name}");
+    match git.run(&["push", "--porcelain", &lease, remote, &refspec]) {
+        Ok(output) => PushResult::Pushed {
+            updated: !ref_lines(&output.stdout).any(|(flag, _)| flag == '='),
+        },
+        Err(err) => of_failure(err),
+    }
+}
+
 /// The type of a push that git reported as failed.
 fn of_failure(err: GitError) -> PushResult {
     if let GitError::Failed {
@@ -62,9 +86,14 @@ fn of_failure(err: GitError) -> PushResult {
         let by_porcelain = ref_lines(stdout)
             .any(|(flag, summary)| flag == '!' && summary.starts_with("[rejected]"));
         // Without a ref line (a transport that failed oddly), git's prose on standard error.
-        let by_prose = ["[rejected]", "(fetch first)", "(non-fast-forward)"]
-            .iter()
-            .any(|needle| message.contains(needle));
+        let by_prose = [
+            "[rejected]",
+            "(fetch first)",
+            "(non-fast-forward)",
+            "(stale info)",
+        ]
+        .iter()
+        .any(|needle| message.contains(needle));
         if by_porcelain || by_prose {
             return PushResult::Rejected;
         }

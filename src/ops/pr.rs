@@ -74,6 +74,8 @@ pub fn open_change_request(
         labels: options.labels.clone(),
         reviewers: options.reviewers.clone(),
         assignees: options.assignees.clone(),
+        // Pushed by this run where there was no branch: nothing can be open for it yet.
+        new_branch: branch.commit.is_some() && branch.remote_before.is_none(),
     };
     let (opened, waited) = session.call(target, |forge, repo| forge.open(repo, &new))?;
     let mut said = opened.problems;

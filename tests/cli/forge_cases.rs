@@ -355,3 +355,30 @@ pub fn a_second_creation_is_typed_exists(flavour: Flavour) {
     assert!(message.contains("already exists"), "{message}");
     assert_eq!(forge_fleet.server.pulls().len(), 1);
 }
+
+/// A branch the run has just pushed where there was none: the change request is created at once
+/// (one request, no search first); when one is open for the branch all the same, the forge's
+/// "already exists" (GitHub's 422, GitLab's and Gitea's 409) makes `open` find that one, not
+/// fail and not duplicate it.
+pub fn a_new_branch_is_created_at_once_and_an_open_one_found(flavour: Flavour) {
+    let forge_fleet = ForgeFleet::new(flavour);
+    let forge = forge_fleet.forge(Some(TOKEN), 10);
+    let mut new = new_request("relicense");
+    new.new_branch = true;
+    let first = forge.open("fleet/alpha", &new).expect("opened").value;
+    assert!(first.created);
+    let calls = forge_fleet.api_calls();
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert!(calls[0].starts_with("POST "), "{calls:#?}");
+
+    let again = forge.open("fleet/alpha", &new).expect("found").value;
+    assert!(!again.created);
+    assert_eq!(again.request.number, first.request.number);
+    assert_eq!(forge_fleet.server.pulls().len(), 1, "not duplicated");
+    let calls = forge_fleet.api_calls();
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    assert!(
+        calls[1].starts_with("POST ") && calls[2].starts_with("GET "),
+        "{calls:#?}"
+    );
+}

@@ -13,4 +13,5 @@ crate::forge::each_forge!(crate::forge_cases:
     a_silent_forge_times_out,
     the_happy_path_costs_few_requests,
     a_second_creation_is_typed_exists,
+    a_new_branch_is_created_at_once_and_an_open_one_found,
 );

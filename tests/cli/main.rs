@@ -8,6 +8,7 @@ mod action_reports;
 mod bench_prs;
 mod branch_edit;
 mod branch_pr;
+mod branch_push;
 mod branch_sync;
 mod branch_undo;
 mod check_fixes;

@@ -137,3 +137,42 @@ pub fn set_branch(
     })?;
     Ok(())
 }
+
+/// Puts `refs/heads/NAME` back from `from` (where this run put it) to `to` (`None`: deletes it),
+/// only if it is still at `from`, with a reflog entry saying `reflog`.
+pub fn put_branch_back(
+    repo: &gix::Repository,
+    name: &str,
+    from: ObjectId,
+    to: Option<ObjectId>,
+    reflog: &str,
+) -> Result<(), String> {
+    let full = format!("refs/heads/{name}");
+    let expected = PreviousValue::MustExistAndMatch(from.into());
+    let change = match to {
+        Some(to) => Change::Update {
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: false,
+                message: reflog.into(),
+            },
+            expected,
+            new: gix::refs::Target::Object(to),
+        },
+        None => Change::Delete {
+            expected,
+            log: RefLog::AndReference,
+        },
+    };
+    let edit = RefEdit {
+        change,
+        name: full
+            .as_str()
+            .try_into()
+            .map_err(|err| format!("{full}: {err}"))?,
+        deref: false,
+    };
+    repo.edit_reference(edit)
+        .map_err(|err| format!("cannot put branch {name} back: {err}"))?;
+    Ok(())
+}

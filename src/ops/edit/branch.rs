@@ -7,7 +7,7 @@ use std::path::Path;
 
 use gix::bstr::ByteSlice;
 
-use super::target::{self, NoTarget, Target};
+use super::target::{self, Lookup, NoTarget, Target};
 use super::{Change, Decided, Decision, EditOptions, Mode, OpenPr, Snapshot};
 use crate::git::commit::off_tree::{self, TreeFile};
 use crate::git::{self, Git, PushResult};
@@ -22,6 +22,22 @@ use crate::words::{describe_files, plural};
 
 /// Why a `--branch` run stops in a repository before it writes: the outcome and its message.
 type Stop = (Outcome, String);
+
+/// Why one try at a repository ends without its message.
+enum Retry {
+    /// It stops here, with this outcome.
+    Stop(Stop),
+    /// The remote-tracking refs it built on are not what the remote has (the push was refused,
+    /// or there seemed to be nothing to do): try again from the remote's tips. Nothing of the
+    /// try is left.
+    Again,
+}
+
+impl From<Stop> for Retry {
+    fn from(stop: Stop) -> Retry {
+        Retry::Stop(stop)
+    }
+}
 
 fn skip(reason: String) -> Stop {
     (Outcome::Skipped, reason)
@@ -72,8 +88,10 @@ where
     RepoReport::new(repo, outcome, message).with_details(Details::Edit(details))
 }
 
-/// The steps of [`edit_on_branch`]: where the branch starts, what changes on that tree, and a
-/// real run's commit and push, or what a dry run would do.
+/// The steps of [`edit_on_branch`]. A real run first builds on the remote-tracking refs and
+/// pushes without asking the remote anything before (one round trip less per repository); when
+/// the remote refuses that push, or there seems to be nothing to do, it tries once more from the
+/// remote's tips as `git ls-remote` gives them. A dry run reads the refs as last fetched.
 fn on_branch<D, R>(
     repo: &Repo,
     (opened, git): (&gix::Repository, &Git<'_>),
@@ -87,13 +105,55 @@ where
     D: Fn(&Snapshot) -> R + ?Sized,
     R: Into<Decided>,
 {
+    let lookups: &[Lookup] = match options.mode {
+        Mode::Apply => &[Lookup::Tracking, Lookup::Remote],
+        _ => &[Lookup::Offline],
+    };
+    let fresh = details.clone();
+    for &lookup in lookups {
+        *details = fresh.clone();
+        let tried = attempt(
+            repo,
+            (opened, git),
+            (options, branch, lookup),
+            decide,
+            steps,
+            details,
+        );
+        match tried {
+            Ok(message) => return Ok(message),
+            Err(Retry::Stop(stop)) => return Err(stop),
+            Err(Retry::Again) => {}
+        }
+    }
+    unreachable!("the remote's own tips are never tried again")
+}
+
+/// One try of [`on_branch`]: where the branch starts, what changes on that tree, and a real
+/// run's commit and push, or what a dry run would do.
+fn attempt<D, R>(
+    repo: &Repo,
+    (opened, git): (&gix::Repository, &Git<'_>),
+    (options, branch, lookup): (&EditOptions, &BranchOptions, Lookup),
+    decide: &D,
+    steps: &Steps<'_>,
+    details: &mut RepoChanges,
+) -> Result<String, Retry>
+where
+    D: Fn(&Snapshot) -> R + ?Sized,
+    R: Into<Decided>,
+{
     let name = branch.name.as_str();
-    let target = target_of(opened, git, steps.gate, branch, options.mode == Mode::Apply)?;
+    let target = target_of(opened, git, steps.gate, branch, lookup)?;
     let snapshot = snapshot_at(opened, &target)?;
     let Decided { decision, mentions } = decide(&snapshot).into();
     details.mentions = mentions;
     let where_to = format!("{name} ({})", target.starting_point(name));
     let changes = match decision {
+        // The remote may hold more than the refs as last fetched: ask it before saying so.
+        Decision::Unchanged(_) if lookup == Lookup::Tracking && !target.asked => {
+            return Err(Retry::Again);
+        }
         Decision::Unchanged(message) => {
             let mut message = format!("{message} on {where_to}");
             // A rerun with nothing new still reports the branch's open change request.
@@ -104,12 +164,17 @@ where
                         message.push_str(&pr_words(&pr, &said));
                         details.pr = Some(pr);
                     }
-                    Err(err) => return Err((Outcome::Failed, format!("{message}, but {err}"))),
+                    Err(err) => {
+                        return Err(Retry::Stop((
+                            Outcome::Failed,
+                            format!("{message}, but {err}"),
+                        )));
+                    }
                 }
             }
-            return Err((Outcome::Unchanged, message));
+            return Err(Retry::Stop((Outcome::Unchanged, message)));
         }
-        Decision::Skip(reason) => return Err(skip(reason)),
+        Decision::Skip(reason) => return Err(skip(reason).into()),
         Decision::Change(changes) => changes,
     };
     let stored = stored_changes(&snapshot, &changes).map_err(skip)?;
@@ -137,7 +202,6 @@ where
         &stored,
         details,
     )
-    .map_err(|failure| (Outcome::Failed, failure))
 }
 
 /// Where the branch starts, unless it cannot be made here: NAME checked out, no remote or
@@ -147,22 +211,25 @@ fn target_of(
     git: &Git<'_>,
     gate: &HostGate,
     branch: &BranchOptions,
-    online: bool,
-) -> Result<Target, Stop> {
+    lookup: Lookup,
+) -> Result<Target, Retry> {
     let name = branch.name.as_str();
     if let Some(at) = checked_out_at(opened, name) {
         return Err(skip(format!(
             "{name} is checked out {at}: --branch works off the checked-out branch (switch to \
              another branch, or give another --branch)"
-        )));
+        ))
+        .into());
     }
-    let target = target::resolve(opened, git, gate, (name, branch.base.as_deref()), online)
+    let target = target::resolve(opened, git, gate, (name, branch.base.as_deref()), lookup)
         .map_err(|no| match no {
             NoTarget::Skip(reason) => skip(reason),
             NoTarget::Failed(reason) => (Outcome::Failed, reason),
         })?;
     match local_ahead(git, name, &target) {
-        Some(reason) => Err(skip(reason)),
+        // The remote may have the branch where the refs as fetched do not say so.
+        Some(_) if lookup == Lookup::Tracking && !target.asked => Err(Retry::Again),
+        Some(reason) => Err(skip(reason).into()),
         None => Ok(target),
     }
 }
@@ -305,7 +372,9 @@ fn stored_changes(snapshot: &Snapshot, changes: &[Change]) -> Result<Vec<StoredC
 }
 
 /// Journals the repository as started, writes the tree and the commit, moves the local branch
-/// and pushes it. The message says what was done; `Err` what failed (and what stays).
+/// and pushes it. The message says what was done; `Err` what failed (and what stays), or that
+/// the remote-tracking refs it built on were out of date (then nothing of it is left but
+/// unreachable objects, and the journal's record is written again by the next try).
 #[allow(clippy::too_many_arguments)]
 fn commit_and_push(
     repo: &Repo,
@@ -316,12 +385,13 @@ fn commit_and_push(
     (target, name): (&Target, &str),
     stored: &[StoredChange],
     details: &mut RepoChanges,
-) -> Result<String, String> {
+) -> Result<String, Retry> {
+    let failed = |message: String| Retry::Stop((Outcome::Failed, message));
     let parent = target.parent();
     let base_tree = opened
         .find_commit(parent)
         .and_then(|commit| commit.tree_id())
-        .map_err(|err| format!("cannot read {parent}: {err}"))?
+        .map_err(|err| failed(format!("cannot read {parent}: {err}")))?
         .detach();
     let files: Vec<TreeFile<'_>> = stored
         .iter()
@@ -331,17 +401,17 @@ fn commit_and_push(
             executable: change.executable,
         })
         .collect();
-    let tree = off_tree::tree_with(opened, base_tree, &files)?;
+    let tree = off_tree::tree_with(opened, base_tree, &files).map_err(failed)?;
     if tree == base_tree {
         // Cleaned as git stores them, the files are what the tree holds already.
         details.set_files(Vec::new());
         details.change_branch = None;
         return Ok(format!("nothing to change on {name}"));
     }
-    (steps.started)(&started_record(repo, details))?;
-    let id = off_tree::commit_tree(opened, git, &options.message, tree, parent)?;
+    (steps.started)(&started_record(repo, details)).map_err(failed)?;
+    let id = off_tree::commit_tree(opened, git, &options.message, tree, parent).map_err(failed)?;
     let reflog = format!("git-batch {}: commit on {name}", options.run_id);
-    off_tree::set_branch(opened, name, id, target.local_before, &reflog)?;
+    off_tree::set_branch(opened, name, id, target.local_before, &reflog).map_err(failed)?;
     details.commit = Some(id.to_string());
     let record = details.change_branch.as_mut().expect("set before");
     record.commit = Some(id.to_string());
@@ -353,34 +423,60 @@ fn commit_and_push(
     );
     let pushed = {
         let _permit = steps.gate.enter(&target.host);
-        git::push(git, &target.remote, &format!("{id}:refs/heads/{name}"))
+        let expected = target.remote_tip.map(|tip| tip.to_string());
+        git::push_onto(
+            git,
+            &target.remote,
+            &id.to_string(),
+            name,
+            expected.as_deref(),
+        )
     };
     match pushed {
         PushResult::Pushed { .. } => {
             record.pushed = true;
             details.pushed = true;
-            let mut message = format!("{committed}, pushed to {}", target.remote);
-            if let Some(open) = steps.open_pr {
-                let record = record.clone();
-                match open(repo, &record) {
-                    Ok((pr, said)) => {
-                        message.push_str(&pr_words(&pr, &said));
-                        details.pr = Some(pr);
-                    }
-                    Err(err) => return Err(format!("{message}, but {err}")),
-                }
-            }
-            Ok(message)
+            let message = format!("{committed}, pushed to {}", target.remote);
+            open_change_request(repo, steps, details, message).map_err(failed)
         }
-        PushResult::Rejected => Err(format!(
+        PushResult::Rejected if !target.asked => {
+            let reflog = format!("git-batch {}: {name} put back to try again", options.run_id);
+            off_tree::put_branch_back(opened, name, id, target.local_before, &reflog).map_err(
+                |err| failed(format!("{committed}, but the push was refused and {err}")),
+            )?;
+            Err(Retry::Again)
+        }
+        PushResult::Rejected => Err(failed(format!(
             "{committed}, but the push was rejected: {}/{name} has commits this run did not \
              build on (rerun to build on them); the branch stays local (undo takes it back)",
             target.remote
-        )),
-        other => Err(format!(
+        ))),
+        other => Err(failed(format!(
             "{committed}, but the push failed: {other}; the branch stays local (undo takes it \
              back)"
-        )),
+        ))),
+    }
+}
+
+/// With `--pr`, after the push: opens (or finds) the branch's change request and adds it to
+/// `message`; `Err` is `message` with what the forge refused.
+fn open_change_request(
+    repo: &Repo,
+    steps: &Steps<'_>,
+    details: &mut RepoChanges,
+    mut message: String,
+) -> Result<String, String> {
+    let Some(open) = steps.open_pr else {
+        return Ok(message);
+    };
+    let record = details.change_branch.clone().expect("set before");
+    match open(repo, &record) {
+        Ok((pr, said)) => {
+            message.push_str(&pr_words(&pr, &said));
+            details.pr = Some(pr);
+            Ok(message)
+        }
+        Err(err) => Err(format!("{message}, but {err}")),
     }
 }
 

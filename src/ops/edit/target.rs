@@ -1,12 +1,16 @@
 //! Where a `--branch` change goes: the remote, the base branch (`--base`, else the remote's
 //! default branch, else the current branch's upstream), the base's tip and the branch's tips
-//! on the remote and here. A real run asks the remote once (`git ls-remote --symref`) and fetches
-//! only the tips it lacks; a dry run reads the remote-tracking refs and asks nothing.
+//! on the remote and here. A real run starts from the remote-tracking refs as last fetched and
+//! asks nothing before its push ([`Lookup::Tracking`]): the push names the tip it built on, so a
+//! remote that moved refuses it, and only then (or when the refs are missing) does the run ask
+//! the remote once (`git ls-remote --symref`) and fetch the tips it lacks ([`Lookup::Remote`]).
+//! A dry run reads the remote-tracking refs and asks nothing.
 
 use std::collections::HashMap;
 
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use crate::git::{self, Git};
 use crate::hosts::HostGate;
@@ -24,6 +28,9 @@ pub(crate) struct Target {
     pub remote_tip: Option<ObjectId>,
     /// The local branch's tip, when it exists.
     pub local_before: Option<ObjectId>,
+    /// Whether the tips are the remote's as asked during this run; `false`: the
+    /// remote-tracking refs, which the remote may have moved past since they were fetched.
+    pub asked: bool,
 }
 
 impl Target {
@@ -39,6 +46,17 @@ impl Target {
             None => format!("from {}/{}", self.remote, self.base),
         }
     }
+}
+
+/// Where [`resolve`] takes the tips from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// The remote-tracking refs only, for a dry run (the base must be known here).
+    Offline,
+    /// The remote-tracking refs, when they name the base and it is here; else as `Remote`.
+    Tracking,
+    /// The remote, asked with `git ls-remote`, and the missing tips fetched.
+    Remote,
 }
 
 /// Why there is no target: a reason to skip, or a failure.
@@ -91,20 +109,25 @@ pub(crate) fn host_of_remote(opened: &gix::Repository, remote: &str) -> String {
 /// The base this repository knows without asking the remote: `refs/remotes/<remote>/HEAD`'s
 /// branch, else the current branch's upstream.
 fn known_default(opened: &gix::Repository, remote: &str) -> Option<String> {
+    remote_head(opened, remote).or_else(|| {
+        let tracking = git::tracking_of_head(opened).ok()??;
+        tracking
+            .merge_ref
+            .strip_prefix("refs/heads/")
+            .map(str::to_owned)
+    })
+}
+
+/// The branch `refs/remotes/<remote>/HEAD` names: the remote's default branch as last fetched.
+fn remote_head(opened: &gix::Repository, remote: &str) -> Option<String> {
     let symbolic = format!("refs/remotes/{remote}/HEAD");
-    if let Ok(Some(found)) = opened.try_find_reference(symbolic.as_str()) {
-        if let gix::refs::TargetRef::Symbolic(name) = found.target() {
-            let prefix = format!("refs/remotes/{remote}/");
-            if let Some(short) = name.as_bstr().to_str_lossy().strip_prefix(&prefix) {
-                return Some(short.to_owned());
-            }
-        }
-    }
-    let tracking = git::tracking_of_head(opened).ok()??;
-    tracking
-        .merge_ref
-        .strip_prefix("refs/heads/")
-        .map(str::to_owned)
+    let found = opened.try_find_reference(symbolic.as_str()).ok()??;
+    let gix::refs::TargetRef::Symbolic(name) = found.target() else {
+        return None;
+    };
+    let prefix = format!("refs/remotes/{remote}/");
+    let short = name.as_bstr().to_str_lossy();
+    short.strip_prefix(&prefix).map(str::to_owned)
 }
 
 fn ref_id(opened: &gix::Repository, name: &str) -> Option<ObjectId> {
@@ -112,13 +135,13 @@ fn ref_id(opened: &gix::Repository, name: &str) -> Option<ObjectId> {
     found.peel_to_id().ok().map(gix::Id::detach)
 }
 
-/// The target of branch `name` in `opened`, asking the remote when `online`.
+/// The target of branch `name` in `opened`, its tips taken as `lookup` says.
 pub(crate) fn resolve(
     opened: &gix::Repository,
     git: &Git<'_>,
     gate: &HostGate,
     (name, base): (&str, Option<&str>),
-    online: bool,
+    lookup: Lookup,
 ) -> Result<Target, NoTarget> {
     let remote = remote_of(opened)?;
     let host = host_of_remote(opened, &remote);
@@ -126,40 +149,47 @@ pub(crate) fn resolve(
         .map(str::to_owned)
         .or_else(|| known_default(opened, &remote));
     let local_before = ref_id(opened, &format!("refs/heads/{name}"));
-    let tracking = |branch: &str| ref_id(opened, &format!("refs/remotes/{remote}/{branch}"));
-    let (base, base_tip, remote_tip) = if online {
-        let _permit = gate.enter(&host);
-        let listed = ls_remote(git, &remote, name, known.as_deref())?;
-        let base = base
-            .map(str::to_owned)
-            .or_else(|| listed.head.clone())
-            .or(known)
-            .ok_or_else(|| no_base(&remote))?;
-        let base_tip = listed
-            .tips
-            .get(&base)
-            .copied()
-            .ok_or_else(|| NoTarget::Skip(format!("the base {base} is not on {remote}")))?;
-        let remote_tip = listed.tips.get(name).copied();
-        let mut wanted = vec![(base.as_str(), base_tip)];
-        wanted.extend(remote_tip.map(|tip| (name, tip)));
-        fetch_missing(opened, git, &remote, &wanted)?;
-        (base, base_tip, remote_tip)
-    } else {
-        let base = known.ok_or_else(|| no_base(&remote))?;
-        let base_tip = tracking(&base)
-            .or_else(|| ref_id(opened, &format!("refs/heads/{base}")))
-            .ok_or_else(|| {
-                NoTarget::Skip(format!(
-                    "the base {base} is not known here (git fetch {remote})"
-                ))
-            })?;
-        (base, base_tip, tracking(name))
+    let tracking = |branch: &str| {
+        ref_id(opened, &format!("refs/remotes/{remote}/{branch}"))
+            .filter(|id| opened.has_object(*id))
+    };
+    // Building on the refs as last fetched needs the base named here, by `--base` or the
+    // remote's default branch (an upstream only stands in when the remote names none).
+    let tracked = base
+        .map(str::to_owned)
+        .or_else(|| remote_head(opened, &remote))
+        .and_then(|base| Some((base.clone(), tracking(&base)?)));
+    // The remote's default branch, when it was asked.
+    let mut head = None;
+    let (base, base_tip, remote_tip, asked) = match (lookup, tracked) {
+        (Lookup::Tracking, Some((base, base_tip))) => (base, base_tip, tracking(name), false),
+        (Lookup::Offline, _) => {
+            let base = known.ok_or_else(|| no_base(&remote))?;
+            let base_tip = tracking(&base)
+                .or_else(|| ref_id(opened, &format!("refs/heads/{base}")))
+                .ok_or_else(|| {
+                    NoTarget::Skip(format!(
+                        "the base {base} is not known here (git fetch {remote})"
+                    ))
+                })?;
+            let remote_tip = tracking(name);
+            (base, base_tip, remote_tip, false)
+        }
+        (Lookup::Tracking | Lookup::Remote, _) => {
+            let _permit = gate.enter(&host);
+            let (base, base_tip, remote_tip, said) =
+                ask_remote(opened, git, (&remote, name), (base, known))?;
+            head = said;
+            (base, base_tip, remote_tip, true)
+        }
     };
     if base == name {
         return Err(NoTarget::Skip(format!(
             "--branch {name} is the base branch here: the change needs a branch of its own"
         )));
+    }
+    if let Some(head) = head {
+        record_remote_head(opened, &remote, &head);
     }
     Ok(Target {
         remote,
@@ -168,7 +198,74 @@ pub(crate) fn resolve(
         base_tip,
         remote_tip,
         local_before,
+        asked,
     })
+}
+
+/// The base, its tip and branch `name`'s tip as the remote has them now, the tips fetched
+/// when missing here; a remote-tracking ref of `name` the remote no longer has is deleted (as
+/// `git fetch --prune` would), so that the next run does not build on it.
+fn ask_remote(
+    opened: &gix::Repository,
+    git: &Git<'_>,
+    (remote, name): (&str, &str),
+    (base, known): (Option<&str>, Option<String>),
+) -> Result<(String, ObjectId, Option<ObjectId>, Option<String>), NoTarget> {
+    let listed = ls_remote(git, remote, name, known.as_deref())?;
+    let base = base
+        .map(str::to_owned)
+        .or_else(|| listed.head.clone())
+        .or(known)
+        .ok_or_else(|| no_base(remote))?;
+    let base_tip = listed
+        .tips
+        .get(&base)
+        .copied()
+        .ok_or_else(|| NoTarget::Skip(format!("the base {base} is not on {remote}")))?;
+    let remote_tip = listed.tips.get(name).copied();
+    let mut wanted = vec![(base.as_str(), base_tip)];
+    wanted.extend(remote_tip.map(|tip| (name, tip)));
+    fetch_missing(opened, git, remote, &wanted)?;
+    if remote_tip.is_none() {
+        let tracking = format!("refs/remotes/{remote}/{name}");
+        if ref_id(opened, &tracking).is_some() {
+            git::refs::delete_refs_in(opened, &[tracking])
+                .map_err(|err| NoTarget::Failed(err.to_string()))?;
+        }
+    }
+    Ok((base, base_tip, remote_tip, listed.head))
+}
+
+/// Names the remote's default branch `head` as `refs/remotes/<remote>/HEAD` when nothing does
+/// yet (as `git remote set-head --auto` would, and `git fetch` does since git 2.48), so that the
+/// next run knows its base without asking. Left alone when it exists or `head` was not fetched.
+fn record_remote_head(opened: &gix::Repository, remote: &str, head: &str) {
+    let symbolic = format!("refs/remotes/{remote}/HEAD");
+    let tracking = format!("refs/remotes/{remote}/{head}");
+    if ref_id(opened, &tracking).is_none() {
+        return;
+    }
+    let (Ok(name), Ok(target)) = (
+        gix::refs::FullName::try_from(symbolic.as_str()),
+        gix::refs::FullName::try_from(tracking.as_str()),
+    ) else {
+        return;
+    };
+    let edit = RefEdit {
+        change: Change::Update {
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: false,
+                message: "git-batch: the remote's default branch".into(),
+            },
+            expected: PreviousValue::MustNotExist,
+            new: gix::refs::Target::Symbolic(target),
+        },
+        name,
+        deref: false,
+    };
+    // Best effort: one that exists already (or cannot be written) is only a question more.
+    let _ = opened.edit_reference(edit);
 }
 
 fn no_base(remote: &str) -> NoTarget {
