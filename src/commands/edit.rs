@@ -73,19 +73,14 @@ where
     let gate = HostGate::new(settings.per_host);
     // With --pr: one forge session for the run, and each repository's forge and path found from
     // its remote URL before anything is pushed.
-    let opener = forges.filter(|_| writes).and_then(|forges| {
-        let repos = items.iter().map(|(repo, _)| repo);
-        PrOpener::new(
-            forges,
-            repos,
-            options.branch.as_ref(),
-            &options,
-            settings.timeout,
-        )
-    });
-    if let Some(opener) = &opener {
-        header.notes.extend(opener.probe());
-    }
+    let opener = PrOpener::start(
+        forges.filter(|_| writes),
+        items.iter().map(|(repo, _)| repo),
+        options.branch.as_ref(),
+        &options,
+        settings.timeout,
+        &mut header.notes,
+    );
     let open_pr = |repo: &Repo, branch: &ChangeBranch| match &opener {
         Some(opener) => opener.open(repo, branch),
         None => Err("no forge session".to_owned()),

@@ -51,7 +51,7 @@ pub(super) struct PrOpener {
 
 impl PrOpener {
     /// `None` without `--pr`. `words` is the run's commit message and id.
-    pub(super) fn new<'r>(
+    fn new<'r>(
         forges: Forges,
         repos: impl Iterator<Item = &'r Repo>,
         branch: Option<&BranchOptions>,
@@ -73,8 +73,23 @@ impl PrOpener {
         })
     }
 
+    /// The opener of a run about to write (`forges` is `None` without `--pr` or for a dry run),
+    /// each forge already tried once: its refusals are added to `notes`, one per forge.
+    pub(super) fn start<'r>(
+        forges: Option<Forges>,
+        repos: impl Iterator<Item = &'r Repo>,
+        branch: Option<&BranchOptions>,
+        words: &impl RunWords,
+        timeout: Duration,
+        notes: &mut Vec<String>,
+    ) -> Option<PrOpener> {
+        let opener = PrOpener::new(forges?, repos, branch, words, timeout)?;
+        notes.extend(opener.probe());
+        Some(opener)
+    }
+
     /// Each forge tried once before the parallel work: the refusals to say, one per forge.
-    pub(super) fn probe(&self) -> Vec<String> {
+    fn probe(&self) -> Vec<String> {
         let name = self.branch.clone();
         let targets: Vec<(Target, String)> = self
             .targets

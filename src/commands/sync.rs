@@ -66,22 +66,17 @@ pub fn sync(
     }
     let gate = HostGate::new(settings.per_host);
     // With --pr: one forge session, each repository's forge found before anything is pushed.
-    let opener = forges.filter(|_| !settings.dry_run).and_then(|forges| {
-        let repos = items
+    let opener = PrOpener::start(
+        forges.filter(|_| !settings.dry_run),
+        items
             .iter()
             .filter(|(_, plan)| matches!(plan, Plan::Work(_)))
-            .map(|(repo, _)| repo);
-        PrOpener::new(
-            forges,
-            repos,
-            options.branch.as_ref(),
-            &options,
-            settings.timeout,
-        )
-    });
-    if let Some(opener) = &opener {
-        header.notes.extend(opener.probe());
-    }
+            .map(|(repo, _)| repo),
+        options.branch.as_ref(),
+        &options,
+        settings.timeout,
+        &mut header.notes,
+    );
     let open_pr = |repo: &Repo, branch: &ChangeBranch| match &opener {
         Some(opener) => opener.open(repo, branch),
         None => Err("no forge session".to_owned()),
