@@ -13,6 +13,7 @@ mod read;
 pub mod refs;
 pub mod remote;
 pub mod run;
+mod thread_dir;
 pub mod watched;
 
 pub use diff::paths_changed;

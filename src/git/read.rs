@@ -209,7 +209,16 @@ pub fn read_status(path: &Path) -> Result<RepoStatus, ReadError> {
     // not from the root of the file system, which saves a part of each of tens of thousands of
     // `lstat`s (git does the same by working from the top of the working tree).
     let here = std::env::current_dir().is_ok_and(|cwd| cwd == path);
-    let path = if here { Path::new("") } else { path };
+    let inside = if here {
+        None
+    } else {
+        super::thread_dir::enter(path)
+    };
+    let path = if here || inside.is_some() {
+        Path::new("")
+    } else {
+        path
+    };
     // A fixed number of pack index slots spares gix from listing the pack folder (and resolving
     // alternates) just to size them when it opens the repository; it lists the folder again on
     // the first object read anyway. With more packs than slots the read fails, and is made

@@ -459,6 +459,38 @@ fn ignore_rules_and_the_untracked_cache_match_git_status_porcelain_v2() {
     assert_eq!(git("excludes file").untracked, 1);
 }
 
+/// In a repository of more than 4096 index entries the walk for untracked files runs on its own
+/// thread while the index is compared with the working tree: the same ignore rules and settings
+/// as above must give the same counts as git's.
+#[test]
+fn ignore_rules_in_big_repositories_match_git_status_porcelain_v2() {
+    let fleet = ignore_rules_and_untracked_cache();
+    for name in names(&fleet.json(&["status"])) {
+        let dir = fleet.path(&name);
+        // Tracked files in many folders, committed before the fixture's own changes are looked
+        // at; one of them modified and one deleted.
+        for i in 0..4200 {
+            fleet.write(
+                &name,
+                &format!("bulk/{:02}/file-{i}.rs", i % 64),
+                "tracked\n",
+            );
+        }
+        fleet.git(&dir, &["add", "bulk"]);
+        fleet.git(&dir, &["commit", "-q", "-m", "many tracked files"]);
+        fleet.write(&name, "bulk/07/file-7.rs", "modified\n");
+        fs::remove_file(dir.join("bulk/08/file-8.rs")).expect("delete a tracked file");
+        fleet.write(&name, "bulk/09/new.rs", "untracked among tracked\n");
+    }
+    let (document, mismatches) = compare_with_git(&fleet);
+    assert_eq!(names(&document).len(), 6);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    let nested = fleet.porcelain("nested ignore files");
+    // The fixture's sub/important.log, sub/deeper/ and other/, and bulk/09/new.rs.
+    assert_eq!((nested.unstaged, nested.untracked), (2, 4));
+    assert_eq!(fleet.porcelain("untracked files hidden").untracked, 0);
+}
+
 /// Run from inside one repository (`-t .`), status opens it by a relative path; the counts must
 /// be the same as git's, for every state and ignore rule above (submodules included).
 #[test]

@@ -275,3 +275,53 @@ fn a_stale_index_lock_is_shown_not_hidden_behind_clean() {
         "-q shows only what needs attention: {stdout}"
     );
 }
+
+/// Whether the index of the repository at `dir` carries git's cache of tree ids (the TREE
+/// extension, written by `git commit`, `git write-tree` and `git read-tree`).
+fn has_cached_trees(dir: &Path) -> bool {
+    let index = fs::read(dir.join(".git/index")).expect("read the index");
+    index.windows(4).any(|window| window == b"TREE")
+}
+
+#[test]
+fn staged_changes_count_whatever_tree_the_index_caches() {
+    let fleet = Fleet::new();
+    for name in ["clean", "head moved back", "tree written", "added"] {
+        fleet.add_repo(name);
+    }
+    // HEAD goes back one commit and the index stays: it still caches the later commit's tree,
+    // valid, but not HEAD's. The later commit's file is staged.
+    fleet.commit_file("head moved back", "later.txt", "later\n", "a later commit");
+    fleet.git(
+        &fleet.path("head moved back"),
+        &["reset", "-q", "--soft", "HEAD^"],
+    );
+    // A change staged, then the cached trees brought up to date: valid, and not HEAD's tree.
+    fleet.make_dirty("tree written");
+    let dir = fleet.path("tree written");
+    fleet.git(&dir, &["add", "README.md"]);
+    fleet.git(&dir, &["write-tree"]);
+    // A new file staged: `git add` drops the cached root tree.
+    fleet.stage("added");
+    for name in ["clean", "head moved back", "tree written", "added"] {
+        assert!(
+            has_cached_trees(&fleet.path(name)),
+            "{name}: TREE extension"
+        );
+    }
+
+    let document = fleet.json(&["status"]);
+    for (name, staged, state) in [
+        ("clean", 0, "clean"),
+        ("head moved back", 1, "dirty"),
+        ("tree written", 1, "dirty"),
+        ("added", 1, "dirty"),
+    ] {
+        let entry = repo(&document, name);
+        assert_eq!(entry["staged"], staged, "{name}: {entry}");
+        assert_eq!(entry["unstaged"], 0, "{name}: {entry}");
+        assert_eq!(entry["state"], state, "{name}: {entry}");
+        let porcelain = fleet.git(&fleet.path(name), &["status", "--porcelain"]);
+        assert_eq!(porcelain.lines().count(), staged, "{name}: git agrees");
+    }
+}
