@@ -188,8 +188,7 @@ fn try_repo(fleet: &Fleet, dir: &Path, hook: &str) -> std::process::Output {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &fleet.home)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .envs(crate::fixture::real_cargo_env())
-        .env("CARGO_TARGET_DIR", tools.join("pre-commit-target"))
+        .envs(crate::fixture::source_build_env())
         .env("PRE_COMMIT_HOME", tools.join("pre-commit-home"))
         .env("LC_ALL", "C.UTF-8");
     command.output().expect("run pre-commit")
