@@ -467,6 +467,20 @@ pub fn print_json_line(value: &serde_json::Value) -> bool {
     wrote(writeln!(out, "{value}").and_then(|()| out.flush()))
 }
 
+/// Whether standard output is a pipe whose reader has gone away (`| head -1` has its line):
+/// the next line would fail. A watch with nothing to print asks, so that it ends then rather
+/// than at its next line, which may never come.
+pub fn stdout_closed() -> bool {
+    use nix::poll::{PollFd, PollFlags, poll};
+    use std::os::fd::AsFd;
+    let stdout = std::io::stdout();
+    let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::empty())];
+    poll(&mut fds, 0u8).is_ok()
+        && fds[0]
+            .revents()
+            .is_some_and(|got| got.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+}
+
 // The listings: `list`, and the journal's `runs` and `runs prune`.
 mod list;
 mod runs;

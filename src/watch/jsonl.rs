@@ -1,7 +1,9 @@
 //! The watch off a terminal (or with `--format jsonl`): one JSON line per event, printed (and
 //! flushed) as it comes, so that scripts and status bars can follow it.
 
-use crossbeam_channel::Receiver;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::event::ViewEvent;
 
@@ -25,12 +27,26 @@ pub fn line_of(event: &ViewEvent) -> serde_json::Value {
     }
 }
 
+/// How often a watch with nothing to print looks whether its reader is still there.
+const READER_CHECK: Duration = Duration::from_millis(500);
+
 /// Prints every event until the engine stops, or until standard output is closed (`| head`)
 /// or cannot be written: then it returns, and the engine stops with it.
 pub fn print(events: Receiver<ViewEvent>) {
-    for event in &events {
-        if !crate::report::print_json_line(&line_of(&event)) {
-            return;
+    loop {
+        match events.recv_timeout(READER_CHECK) {
+            Ok(event) => {
+                if !crate::report::print_json_line(&line_of(&event)) {
+                    return;
+                }
+            }
+            // Nothing to print: the reader may have gone all the same, after the last line.
+            Err(RecvTimeoutError::Timeout) => {
+                if crate::report::stdout_closed() {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }

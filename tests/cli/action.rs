@@ -445,12 +445,8 @@ fn without_git_batch_on_path_the_action_builds_it_from_its_own_source() {
         .env_clear()
         .env("PATH", path)
         .env("HOME", &fleet.home)
-        .envs(crate::fixture::real_cargo_env())
         // Shared with the pre-commit test's build, so that the second one is incremental.
-        .env(
-            "CARGO_TARGET_DIR",
-            crate_dir().join("target/test-tools/pre-commit-target"),
-        )
+        .envs(crate::fixture::source_build_env())
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GITHUB_OUTPUT", temp.join("output"))
         .env("GITHUB_STEP_SUMMARY", temp.join("summary.md"))

@@ -175,6 +175,7 @@ fn pre_commit() -> PathBuf {
 fn try_repo(fleet: &Fleet, dir: &Path, hook: &str) -> std::process::Output {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tools = crate_dir.join("target/test-tools");
+    let path = locked_cargo_first(fleet);
     let mut command = Command::new(pre_commit());
     command
         .args([
@@ -185,14 +186,40 @@ fn try_repo(fleet: &Fleet, dir: &Path, hook: &str) -> std::process::Output {
         ])
         .current_dir(dir)
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PATH", path)
         .env("HOME", &fleet.home)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .envs(crate::fixture::real_cargo_env())
-        .env("CARGO_TARGET_DIR", tools.join("pre-commit-target"))
+        .envs(crate::fixture::source_build_env())
         .env("PRE_COMMIT_HOME", tools.join("pre-commit-home"))
         .env("LC_ALL", "C.UTF-8");
     command.output().expect("run pre-commit")
+}
+
+/// PATH with a `cargo` in front that adds `--locked` to pre-commit's `cargo install --path`:
+/// without it cargo resolves the newest dependencies instead of Cargo.lock's and compiles a
+/// second set of them (the Action's build from source compiles the locked set in the same
+/// target folder). Only the versions change; the hook is pre-commit's, built from this
+/// repository.
+fn locked_cargo_first(fleet: &Fleet) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    let shim = fleet.base.join("locked-cargo");
+    fs::create_dir_all(&shim).expect("mkdir");
+    let cargo = shim.join("cargo");
+    let real = env!("CARGO");
+    fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = install ]; then shift; exec '{real}' install --locked \"$@\"; fi\n\
+             exec '{real}' \"$@\"\n"
+        ),
+    )
+    .expect("write the cargo shim");
+    fs::set_permissions(&cargo, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut dirs = vec![shim];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).expect("a PATH")
 }
 
 #[test]

@@ -345,3 +345,26 @@ fn it_ends_when_the_reader_of_its_lines_goes_away() {
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
     assert!(started.elapsed() < Duration::from_secs(20));
 }
+
+#[test]
+fn it_ends_when_the_reader_goes_away_after_the_last_line() {
+    let fleet = fleet_of_three();
+    let started = Instant::now();
+    // The reader takes its line only once all three are in the pipe, so no later line fails
+    // to tell the watch; `timeout` ends a watch that never notices.
+    let output = fleet
+        .sealed("sh", &fleet.root)
+        .args([
+            "-c",
+            "timeout 30 \"$0\" watch --format jsonl | { sleep 2; head -n 1; }",
+            env!("CARGO_BIN_EXE_git-batch"),
+        ])
+        .output()
+        .expect("run sh");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the watch outlived its reader: {:?}",
+        started.elapsed()
+    );
+}
