@@ -84,6 +84,31 @@ fn a_content_run_cut_short_after_its_commit_is_restored_from_its_refs() {
     assert_eq!(UserState::of(&fleet, "app"), before);
 }
 
+/// Killed between its commit and writing the index back (the branch moved, the index still as
+/// before the run, which is also what `git commit` leaves when stopped at that point): the run's
+/// files staged as they were before it are not the user's staging, and undo takes the run back.
+#[test]
+fn a_content_run_cut_short_before_its_index_was_written_is_restored() {
+    let fleet = Fleet::new();
+    repo_with_unrelated_work(&fleet, "app");
+    let before = UserState::of(&fleet, "app");
+    let new = replacement(&fleet);
+    let new = new.to_str().expect("UTF-8");
+    let run = fleet.json_exit(
+        &["file-replace", "--pattern", "ci.yml", "--replacement", new],
+        0,
+    );
+    let id = run["run_id"].as_str().expect("a run id");
+    fleet.git(
+        &fleet.path("app"),
+        &["reset", "-q", "HEAD^", "--", "ci.yml"],
+    );
+    cut_short_keeping_files(&fleet, id, "app");
+    let undo = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&undo, "app"), "changed", "{undo:#}");
+    assert_eq!(UserState::of(&fleet, "app"), before);
+}
+
 #[test]
 fn a_content_run_cut_short_before_its_commit_puts_back_what_it_wrote() {
     let fleet = Fleet::new();

@@ -31,7 +31,7 @@ pub(super) fn undo_files(
             return nothing_written(ctx, entry);
         }
         todo.files = written;
-    } else if let Some(reason) = staged_since(ctx, entry, after) {
+    } else if let Some(reason) = staged_since(ctx, entry, before, after) {
         return reason;
     }
     let count = todo.files.len();
@@ -311,13 +311,39 @@ pub(super) fn remove_with_empty_folders(workdir: &Path, relative: &Path) -> Resu
 }
 
 /// The report that skips the repository when one of the run's files is staged differently
-/// from how the run left it.
-fn staged_since(ctx: &Ctx<'_>, entry: &RepoRecord, after: &str) -> Option<RepoReport> {
-    let paths: Vec<OsString> = entry
-        .files
-        .iter()
-        .map(|f| f.relative_path().into_os_string())
-        .collect();
+/// from how the run left it. A run killed between its commit and writing the index back leaves
+/// its files staged as they were before it: the state undo puts back, not the user's staging.
+fn staged_since(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    before: &str,
+    after: &str,
+) -> Option<RepoReport> {
+    let mut names = match staged_against(ctx, entry, after) {
+        Ok(names) => names,
+        Err(err) => return Some(ctx.done(Outcome::Failed, err.to_string())),
+    };
+    if entry.started && !names.is_empty() {
+        match staged_against(ctx, entry, before) {
+            Ok(also) => names.retain(|name| also.contains(name)),
+            Err(err) => return Some(ctx.done(Outcome::Failed, err.to_string())),
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    Some(ctx.skip(format!(
+        "{} staged differently since the run: unstage it, then undo again",
+        names.join(", ")
+    )))
+}
+
+/// The run's files whose staged content differs from the commit `tree_of`.
+fn staged_against(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    tree_of: &str,
+) -> Result<Vec<String>, crate::git::GitError> {
     let mut args = os_args(&[
         "--no-optional-locks",
         "--literal-pathspecs",
@@ -325,20 +351,19 @@ fn staged_since(ctx: &Ctx<'_>, entry: &RepoRecord, after: &str) -> Option<RepoRe
         "--cached",
         "-z",
         "--name-only",
-        after,
+        tree_of,
         "--",
     ]);
-    args.extend(paths.iter().cloned());
-    match ctx.git.read(&args) {
-        Ok(staged) if staged.is_empty() => {}
-        Ok(staged) => {
-            let names: Vec<&str> = staged.split('\0').filter(|s| !s.is_empty()).collect();
-            return Some(ctx.skip(format!(
-                "{} staged differently since the run: unstage it, then undo again",
-                names.join(", ")
-            )));
-        }
-        Err(err) => return Some(ctx.done(Outcome::Failed, err.to_string())),
-    }
-    None
+    args.extend(
+        entry
+            .files
+            .iter()
+            .map(|f| f.relative_path().into_os_string()),
+    );
+    let staged = ctx.git.read(&args)?;
+    Ok(staged
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect())
 }
