@@ -95,16 +95,49 @@ pub(super) fn staged_removals_kept(git: &Git<'_>) -> Result<Vec<std::ffi::OsStri
 /// git would commit a bare link to a commit no remote has, not the files: a broken submodule.
 /// Submodules the user staged themselves are in `before` and do not count.
 ///
-/// Read in process, as `git diff-index --cached --diff-filter=A BEFORE` answers it: a link in
-/// the index is added unless `before` has a file or a link at its path (a file there would be
-/// a type change; a folder there is listed as its files removed and the link added). An index
-/// without links, the usual case, needs no look at `before` at all.
-fn nested_repositories_added(git: &Git<'_>, before: &str) -> Result<Vec<String>, String> {
+/// Read in process ([`links_added`]); by `git diff-index` when the index or the tree cannot be
+/// read that way.
+fn nested_repositories_added(git: &Git<'_>, before: &str) -> Result<Vec<String>, GitError> {
+    if let Some(added) = links_added(git.dir(), before) {
+        return Ok(added);
+    }
+    let listed = git.run(&[
+        "diff-index",
+        "--cached",
+        "--no-renames",
+        "--raw",
+        "-z",
+        "--diff-filter=A",
+        before,
+    ])?;
+    // `-z --raw`: ":OLDMODE NEWMODE OLDID NEWID STATUS" NUL "PATH" NUL, for each entry.
+    let fields: Vec<&str> = listed.stdout.split('\0').collect();
+    Ok(fields
+        .chunks(2)
+        .filter(|entry| entry.len() == 2 && entry[0].split(' ').nth(1) == Some("160000"))
+        .map(|entry| entry[1].to_owned())
+        .collect())
+}
+
+/// The links in the index that `before` lacks, as `git diff-index --cached --diff-filter=A
+/// BEFORE` lists them: a link is added unless `before` has a file or a link at its path (a file
+/// there is a type change; a folder there is listed as its files removed and the link added).
+/// An index without links, the usual case, needs no look at `before` at all. `None` when git
+/// is to answer: an index or object store named by the environment, a split or sparse index,
+/// anything that cannot be read.
+fn links_added(dir: &std::path::Path, before: &str) -> Option<Vec<String>> {
     use gix::bstr::ByteSlice;
-    let repo = git::open(git.dir()).map_err(|err| err.to_string())?;
-    let index = repo
-        .open_index()
-        .map_err(|err| format!("cannot read the index: {err}"))?;
+    if git::commit::ready::ELSEWHERE
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+    {
+        return None;
+    }
+    let repo = git::open(dir).ok()?;
+    let index = repo.open_index().ok()?;
+    if index.link().is_some() || index.is_sparse() {
+        return None;
+    }
     let links: Vec<&gix::bstr::BStr> = index
         .entries()
         .iter()
@@ -112,22 +145,19 @@ fn nested_repositories_added(git: &Git<'_>, before: &str) -> Result<Vec<String>,
         .map(|entry| entry.path(&index))
         .collect();
     if links.is_empty() {
-        return Ok(Vec::new());
+        return Some(Vec::new());
     }
-    let before = gix::ObjectId::from_hex(before.as_bytes()).map_err(|err| err.to_string())?;
     let tree = repo
-        .find_tree(before)
-        .map_err(|err| format!("cannot read the staged tree {before}: {err}"))?;
+        .find_tree(gix::ObjectId::from_hex(before.as_bytes()).ok()?)
+        .ok()?;
     let mut added = Vec::new();
     for path in links {
-        let found = tree
-            .lookup_entry(path.split(|byte| *byte == b'/'))
-            .map_err(|err| format!("cannot read the staged tree {before}: {err}"))?;
+        let found = tree.lookup_entry(path.split(|byte| *byte == b'/')).ok()?;
         if found.is_none_or(|entry| entry.mode().is_tree()) {
             added.push(path.to_str_lossy().into_owned());
         }
     }
-    Ok(added)
+    Some(added)
 }
 
 /// `git add -A`, then the paths in `kept_removals` taken out of the index again (the user
@@ -140,7 +170,7 @@ pub(super) fn stage_all(
     kept_removals: Vec<std::ffi::OsString>,
 ) -> Result<(), String> {
     git.check(&["add", "-A"]).map_err(|err| err.to_string())?;
-    let nested = nested_repositories_added(git, index_tree)?;
+    let nested = nested_repositories_added(git, index_tree).map_err(|err| err.to_string())?;
     if !nested.is_empty() {
         let listed = nested
             .iter()
@@ -366,7 +396,7 @@ pub(super) fn short_ref(name: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{conflicts_in, files_changed, nested_repositories_added};
+    use super::{conflicts_in, files_changed, links_added, nested_repositories_added};
     use crate::git::Git;
     use std::path::Path;
     use std::process::Command;
@@ -416,7 +446,7 @@ mod tests {
         let git_in = Git::new(dir, std::time::Duration::from_secs(60));
         let before = git(dir, &["write-tree"]).trim().to_owned();
         git(dir, &["add", "-A"]);
-        assert_eq!(nested_repositories_added(&git_in, &before), Ok(Vec::new()));
+        assert_eq!(links_added(dir, &before), Some(Vec::new()));
 
         nested(&dir.join("new/inner")); // new: added
         std::fs::remove_dir_all(dir.join("pkg")).expect("rm");
@@ -451,7 +481,11 @@ mod tests {
             listed.contains("160000 ") && listed.contains("\twas-a-file"),
             "a link in a file's place: {listed}"
         );
-        assert_eq!(nested_repositories_added(&git_in, &before), Ok(expected));
+        assert_eq!(links_added(dir, &before), Some(expected.clone()));
+        assert_eq!(
+            nested_repositories_added(&git_in, &before).expect("listed"),
+            expected
+        );
     }
 
     #[test]
