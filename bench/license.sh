@@ -43,6 +43,21 @@
 # same in both. Measured: with the ISO dates, 100 repositories on ext4 started 100 git processes
 # (strace -f -e execve) and took 15.7 s under strace; with raw dates, none, 3.1 s. The dates are
 # now in the raw format.
+#
+# Where the time goes on ext4 (TMPDIR=/tmp), measured with `perf record` on 100 repositories: over
+# half of git-batch's samples are ext4 finding a free inode for each file it creates
+# (recently_deleted, find_get_block_common, ext4_get_group_desc, find_inode_bit): every reset has
+# just deleted the whole fleet, and on an ext4 without a journal (as this VM's root is: no entry in
+# /proc/fs/jbd2) the allocator will not reuse an inode freed in the last minute (longer while its
+# table block is unwritten), so it reads inode table blocks one after another until it finds an
+# older one. That is the "every reset leaves the next run slower" above. Both
+# contenders pay it per file created (counted with strace): git-batch 36 a repository (a temporary
+# file for each of the 12 rewritten files, renamed over it so that a reader never sees half a
+# file; the 16 loose objects; 8 lock files: the index, the branch, HEAD, packed-refs twice, the
+# run's two refs, the repository's run lock), the loop 33 (11 sed -i temporary files, the same 16
+# objects, 6 lock files) plus its seven processes. So on ext4 the ratio is smaller than on
+# tmpfs and falls as the fleet grows; a fleet that was not just deleted and copied back does not
+# pay it. Neither contender fsyncs (git's default, core.fsync unset, is followed).
 # Needs bash, git, python3 (standard library), coreutils and findutils.
 
 set -euo pipefail

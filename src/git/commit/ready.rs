@@ -34,7 +34,7 @@ const IN_PROGRESS: [&str; 5] = [
 
 /// Variables that point git at another index, object store or repository than gix opened, or
 /// give it settings (`git -c`, as a parent git passes them on) that are not read here.
-const ELSEWHERE: [&str; 8] = [
+pub(crate) const ELSEWHERE: [&str; 8] = [
     "GIT_INDEX_FILE",
     "GIT_OBJECT_DIRECTORY",
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",

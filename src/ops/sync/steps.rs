@@ -97,7 +97,13 @@ pub(super) fn staged_removals_kept(git: &Git<'_>) -> Result<Vec<std::ffi::OsStri
 /// with `before` (the tree of the index before it ran): an untracked folder holding a `.git`.
 /// git would commit a bare link to a commit no remote has, not the files: a broken submodule.
 /// Submodules the user staged themselves are in `before` and do not count.
+///
+/// Read in process ([`links_added`]); by `git diff-index` when the index or the tree cannot be
+/// read that way.
 fn nested_repositories_added(git: &Git<'_>, before: &str) -> Result<Vec<String>, GitError> {
+    if let Some(added) = links_added(git.dir(), before) {
+        return Ok(added);
+    }
     let listed = git.run(&[
         "diff-index",
         "--cached",
@@ -114,6 +120,47 @@ fn nested_repositories_added(git: &Git<'_>, before: &str) -> Result<Vec<String>,
         .filter(|entry| entry.len() == 2 && entry[0].split(' ').nth(1) == Some("160000"))
         .map(|entry| entry[1].to_owned())
         .collect())
+}
+
+/// The links in the index that `before` lacks, as `git diff-index --cached --diff-filter=A
+/// BEFORE` lists them: a link is added unless `before` has a file or a link at its path (a file
+/// there is a type change; a folder there is listed as its files removed and the link added).
+/// An index without links, the usual case, needs no look at `before` at all. `None` when git
+/// is to answer: an index or object store named by the environment, a split or sparse index,
+/// anything that cannot be read.
+fn links_added(dir: &std::path::Path, before: &str) -> Option<Vec<String>> {
+    use gix::bstr::ByteSlice;
+    if git::commit::ready::ELSEWHERE
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+    {
+        return None;
+    }
+    let repo = git::open(dir).ok()?;
+    let index = repo.open_index().ok()?;
+    if index.link().is_some() || index.is_sparse() {
+        return None;
+    }
+    let links: Vec<&gix::bstr::BStr> = index
+        .entries()
+        .iter()
+        .filter(|entry| entry.mode == gix::index::entry::Mode::COMMIT)
+        .map(|entry| entry.path(&index))
+        .collect();
+    if links.is_empty() {
+        return Some(Vec::new());
+    }
+    let tree = repo
+        .find_tree(gix::ObjectId::from_hex(before.as_bytes()).ok()?)
+        .ok()?;
+    let mut added = Vec::new();
+    for path in links {
+        let found = tree.lookup_entry(path.split(|byte| *byte == b'/')).ok()?;
+        if found.is_none_or(|entry| entry.mode().is_tree()) {
+            added.push(path.to_str_lossy().into_owned());
+        }
+    }
+    Some(added)
 }
 
 /// `git add -A`, then the paths in `kept_removals` taken out of the index again (the user
@@ -352,7 +399,97 @@ pub(super) fn short_ref(name: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{conflicts_in, files_changed};
+    use super::{conflicts_in, files_changed, links_added, nested_repositories_added};
+    use crate::git::Git;
+    use std::path::Path;
+    use std::process::Command;
+
+    /// git in `dir`, sealed from the user's configuration; panics when it fails.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Jane Doe",
+                "-c",
+                "user.email=jane@example.com",
+            ])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A repository of its own at `dir`, with one commit.
+    fn nested(dir: &Path) {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        git(dir, &["init", "-q"]);
+        std::fs::write(dir.join("inner.txt"), "inner\n").expect("write");
+        git(dir, &["add", "inner.txt"]);
+        git(dir, &["commit", "-q", "-m", "inner"]);
+    }
+
+    #[test]
+    fn nested_repositories_are_found_as_git_diff_index_finds_them() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        git(dir, &["init", "-q"]);
+        for file in ["keep.txt", "pkg/a.txt", "was-a-file"] {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, "x\n").expect("write");
+        }
+        // A submodule the user staged and committed: not the run's doing.
+        nested(&dir.join("staged/inner"));
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "base"]);
+        let git_in = Git::new(dir, std::time::Duration::from_secs(60));
+        let before = git(dir, &["write-tree"]).trim().to_owned();
+        git(dir, &["add", "-A"]);
+        assert_eq!(links_added(dir, &before), Some(Vec::new()));
+
+        nested(&dir.join("new/inner")); // new: added
+        std::fs::remove_dir_all(dir.join("pkg")).expect("rm");
+        nested(&dir.join("pkg")); // in a tracked folder: git adds its files, no link
+        std::fs::remove_file(dir.join("was-a-file")).expect("rm");
+        nested(&dir.join("was-a-file")); // a file's place: a type change, not added
+        std::fs::write(dir.join("staged/inner/inner.txt"), "changed\n").expect("write");
+        git(dir, &["add", "-A"]);
+
+        let by_git = git(
+            dir,
+            &[
+                "diff-index",
+                "--cached",
+                "--no-renames",
+                "--raw",
+                "-z",
+                "--diff-filter=A",
+                &before,
+            ],
+        );
+        let fields: Vec<&str> = by_git.split('\0').collect();
+        let expected: Vec<String> = fields
+            .chunks(2)
+            .filter(|entry| entry.len() == 2 && entry[0].split(' ').nth(1) == Some("160000"))
+            .map(|entry| entry[1].to_owned())
+            .collect();
+        assert_eq!(expected, ["new/inner"]);
+        let listed = git(dir, &["ls-files", "-s", "pkg", "was-a-file"]);
+        assert!(listed.contains("pkg/inner.txt"), "{listed}");
+        assert!(
+            listed.contains("160000 ") && listed.contains("\twas-a-file"),
+            "a link in a file's place: {listed}"
+        );
+        assert_eq!(links_added(dir, &before), Some(expected.clone()));
+        assert_eq!(
+            nested_repositories_added(&git_in, &before).expect("listed"),
+            expected
+        );
+    }
 
     #[test]
     fn conflicted_files_are_named_and_a_long_list_is_cut() {
