@@ -135,24 +135,11 @@ fn undo_of_sync_branch_puts_the_checkout_back_with_the_changes_uncommitted() {
 /// Rewrites `name`'s entry in the last run's record as a run cut short after its push leaves
 /// it: started, its branch's commit not recorded yet.
 fn cut_short(fleet: &Fleet, name: &str) {
-    let file = fleet
-        .journal_files()
-        .into_iter()
-        .max()
-        .expect("the run's record");
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
-    record["finished"] = serde_json::Value::Null;
-    for entry in record["repos"].as_array_mut().expect("repos") {
-        if entry["name"] == name {
-            entry["started"] = true.into();
-            entry["outcome"] = "failed".into();
-            entry["commit"] = serde_json::Value::Null;
-            entry["change_branch"]["commit"] = serde_json::Value::Null;
-            entry["change_branch"]["pushed"] = false.into();
-        }
-    }
-    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+    fleet.cut_short_record(None, name, "failed", |entry| {
+        entry.insert("commit".into(), serde_json::Value::Null);
+        entry["change_branch"]["commit"] = serde_json::Value::Null;
+        entry["change_branch"]["pushed"] = false.into();
+    });
 }
 
 #[test]

@@ -98,6 +98,35 @@ impl Fleet {
         .collect()
     }
 
+    /// Rewrites the record of the run `run_id` (`None`: the last run) as a `kill -9` leaves it:
+    /// the run unfinished and `name`'s entry started, with `outcome` and `edit` applied to it
+    /// (what the killed run had not recorded yet).
+    pub fn cut_short_record(
+        &self,
+        run_id: Option<&str>,
+        name: &str,
+        outcome: &str,
+        edit: impl Fn(&mut serde_json::Map<String, Value>),
+    ) {
+        let mut files = self.journal_files().into_iter();
+        let file = match run_id {
+            Some(id) => files.find(|path| path.ends_with(format!("{id}.json"))),
+            None => files.max(),
+        }
+        .expect("the run's record");
+        let mut record: Value =
+            serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
+        record["finished"] = Value::Null;
+        for entry in record["repos"].as_array_mut().expect("repos") {
+            if entry["name"] == name {
+                entry["started"] = Value::Bool(true);
+                entry["outcome"] = Value::from(outcome);
+                edit(entry.as_object_mut().expect("an entry"));
+            }
+        }
+        fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+    }
+
     /// The run records in the sealed journal (`$XDG_STATE_HOME/git-batch/runs`).
     pub fn journal_files(&self) -> Vec<PathBuf> {
         let dir = self.home.join(".local/state/git-batch/runs");

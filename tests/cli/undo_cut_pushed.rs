@@ -3,8 +3,6 @@
 //! "started". Only the remote can say, so undo asks it: a commit the remote holds is reverted
 //! there (`--push`), never dropped locally where the next pull would bring it back.
 
-use std::fs;
-
 use serde_json::Value;
 
 use crate::fixture::Fleet;
@@ -13,24 +11,12 @@ use crate::undo_safety::{message, outcome};
 /// Rewrites the record of `run_id` as a kill during `name`'s push leaves it: the repository
 /// started, nothing after, the run unfinished.
 fn killed_while_pushing(fleet: &Fleet, run_id: &str, name: &str) {
-    let file = fleet
-        .journal_files()
-        .into_iter()
-        .find(|path| path.ends_with(format!("{run_id}.json")))
-        .expect("the run's record");
-    let mut record: Value =
-        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
-    record["finished"] = Value::Null;
-    for entry in record["repos"].as_array_mut().expect("repos") {
-        if entry["name"] == name {
-            entry["started"] = Value::Bool(true);
-            entry["outcome"] = Value::from("unchanged");
-            entry["head_after"] = Value::Null;
-            entry["commit"] = Value::Null;
-            entry["pushed"] = Value::Bool(false);
+    fleet.cut_short_record(Some(run_id), name, "unchanged", |entry| {
+        for field in ["head_after", "commit"] {
+            entry.insert(field.into(), Value::Null);
         }
-    }
-    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+        entry.insert("pushed".into(), Value::Bool(false));
+    });
 }
 
 /// Puts the remote-tracking ref of `name` back one commit, as a `git push` killed before it

@@ -2,8 +2,6 @@
 //! from its refs and puts back what it wrote, and a repository another run still holds is left
 //! alone until that run lets go.
 
-use std::fs;
-
 use serde_json::Value;
 
 use crate::fixture::Fleet;
@@ -13,27 +11,12 @@ use crate::undo_safety::{message, outcome, replacement, repo_with_unrelated_work
 /// Rewrites `name`'s entry in the record of `run_id` as a run cut short leaves it: started,
 /// with no outcome after.
 fn cut_short(fleet: &Fleet, run_id: &str, name: &str) {
-    let file = fleet
-        .journal_files()
-        .into_iter()
-        .find(|path| path.ends_with(format!("{run_id}.json")))
-        .expect("the run's record");
-    let mut record: Value =
-        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
-    record["finished"] = Value::Null;
-    for entry in record["repos"].as_array_mut().expect("repos") {
-        if entry["name"] == name {
-            entry["started"] = Value::Bool(true);
-            entry["outcome"] = Value::from("unchanged");
-            entry["head_after"] = Value::Null;
-            entry["commit"] = Value::Null;
-            entry["index_tree"] = Value::Null;
-            if let Some(fields) = entry.as_object_mut() {
-                fields.remove("files");
-            }
+    fleet.cut_short_record(Some(run_id), name, "unchanged", |entry| {
+        for field in ["head_after", "commit", "index_tree"] {
+            entry.insert(field.into(), Value::Null);
         }
-    }
-    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+        entry.remove("files");
+    });
 }
 
 #[test]
@@ -157,23 +140,11 @@ fn a_content_run_cut_short_before_its_commit_puts_back_what_it_wrote() {
 /// As [`cut_short`], keeping the files the run was about to write (as the run records them
 /// before its first write).
 fn cut_short_keeping_files(fleet: &Fleet, run_id: &str, name: &str) {
-    let file = fleet
-        .journal_files()
-        .into_iter()
-        .find(|path| path.ends_with(format!("{run_id}.json")))
-        .expect("the run's record");
-    let mut record: Value =
-        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
-    record["finished"] = Value::Null;
-    for entry in record["repos"].as_array_mut().expect("repos") {
-        if entry["name"] == name {
-            entry["started"] = Value::Bool(true);
-            entry["outcome"] = Value::from("failed");
-            entry["head_after"] = Value::Null;
-            entry["commit"] = Value::Null;
+    fleet.cut_short_record(Some(run_id), name, "failed", |entry| {
+        for field in ["head_after", "commit"] {
+            entry.insert(field.into(), Value::Null);
         }
-    }
-    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+    });
 }
 
 #[test]

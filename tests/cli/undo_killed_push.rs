@@ -327,26 +327,13 @@ fn runs_counts_a_repository_a_killed_run_was_working_on_as_unfinished() {
 /// opening and the record of it leaves it: started, nothing of the commit, push or change
 /// request recorded.
 fn killed_before_the_record(fleet: &Fleet, name: &str) {
-    let file = fleet
-        .journal_files()
-        .into_iter()
-        .max()
-        .expect("the run's record");
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&fs::read(&file).expect("read")).expect("a record");
-    record["finished"] = serde_json::Value::Null;
-    for entry in record["repos"].as_array_mut().expect("repos") {
-        if entry["name"] == name {
-            entry["started"] = true.into();
-            entry["outcome"] = "failed".into();
-            entry["commit"] = serde_json::Value::Null;
-            entry["pushed"] = false.into();
-            entry["change_branch"]["commit"] = serde_json::Value::Null;
-            entry["change_branch"]["pushed"] = false.into();
-            entry.as_object_mut().expect("an entry").remove("pr");
-        }
-    }
-    fs::write(&file, serde_json::to_vec_pretty(&record).expect("JSON")).expect("write");
+    fleet.cut_short_record(None, name, "failed", |entry| {
+        entry.insert("commit".into(), serde_json::Value::Null);
+        entry.insert("pushed".into(), false.into());
+        entry["change_branch"]["commit"] = serde_json::Value::Null;
+        entry["change_branch"]["pushed"] = false.into();
+        entry.remove("pr");
+    });
 }
 
 #[test]
