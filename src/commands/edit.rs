@@ -81,11 +81,10 @@ where
         settings.timeout,
         &mut header.notes,
     );
-    let open_pr = |repo: &Repo, branch: &ChangeBranch| match &opener {
-        Some(opener) => opener.open(repo, branch),
-        None => Err("no forge session".to_owned()),
-    };
-    let open_pr: Option<&ops::edit::OpenPr<'_>> = opener.as_ref().map(|_| &open_pr as _);
+    let open_pr = opener
+        .as_ref()
+        .map(|opener| |repo: &Repo, branch: &ChangeBranch| opener.open(repo, branch));
+    let open_pr: Option<&ops::edit::OpenPr<'_>> = open_pr.as_ref().map(|open| open as _);
     let started = |record: &_| guard.started(record);
     let run = in_pool(
         settings,

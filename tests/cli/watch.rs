@@ -328,37 +328,14 @@ fn a_linked_worktree_is_followed_through_its_own_git_folder() {
     assert_eq!(watching.stop("INT"), Some(0));
 }
 
-#[test]
-fn it_ends_when_the_reader_of_its_lines_goes_away() {
+/// Runs `pipeline` in `sh` (`$0` is git-batch) over a fleet of three, whose reader takes one
+/// line and goes: one line is read, and the watch ends within 20 s.
+fn ends_with_its_reader(pipeline: &str) -> std::process::Output {
     let fleet = fleet_of_three();
     let started = Instant::now();
     let output = fleet
         .sealed("sh", &fleet.root)
-        .args([
-            "-c",
-            "\"$0\" watch --format jsonl | head -n 1",
-            env!("CARGO_BIN_EXE_git-batch"),
-        ])
-        .output()
-        .expect("run sh");
-    assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
-    assert!(started.elapsed() < Duration::from_secs(20));
-}
-
-#[test]
-fn it_ends_when_the_reader_goes_away_after_the_last_line() {
-    let fleet = fleet_of_three();
-    let started = Instant::now();
-    // The reader takes its line only once all three are in the pipe, so no later line fails
-    // to tell the watch; `timeout` ends a watch that never notices.
-    let output = fleet
-        .sealed("sh", &fleet.root)
-        .args([
-            "-c",
-            "timeout 30 \"$0\" watch --format jsonl | { sleep 2; head -n 1; }",
-            env!("CARGO_BIN_EXE_git-batch"),
-        ])
+        .args(["-c", pipeline, env!("CARGO_BIN_EXE_git-batch")])
         .output()
         .expect("run sh");
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
@@ -367,4 +344,18 @@ fn it_ends_when_the_reader_goes_away_after_the_last_line() {
         "the watch outlived its reader: {:?}",
         started.elapsed()
     );
+    output
+}
+
+#[test]
+fn it_ends_when_the_reader_of_its_lines_goes_away() {
+    let output = ends_with_its_reader("\"$0\" watch --format jsonl | head -n 1");
+    assert!(output.status.success());
+}
+
+#[test]
+fn it_ends_when_the_reader_goes_away_after_the_last_line() {
+    // The reader takes its line only once all three are in the pipe, so no later line fails
+    // to tell the watch; `timeout` ends a watch that never notices.
+    ends_with_its_reader("timeout 30 \"$0\" watch --format jsonl | { sleep 2; head -n 1; }");
 }
