@@ -13,6 +13,8 @@ use gix::bstr::{BStr, BString, ByteSlice};
 use gix::objs::tree::{Entry, EntryKind, EntryMode};
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
+use super::pack;
+
 pub mod off_tree;
 pub mod ready;
 #[cfg(test)]
@@ -80,7 +82,8 @@ pub fn in_process(
 }
 
 /// Commits the index as it is (what `git add -A` staged), with `head` (as the run found it:
-/// `None` on an unborn branch) as the parent; the ref moves only if HEAD is still `head`.
+/// `None` on an unborn branch) as the parent; the ref moves only if HEAD is still `head`. The
+/// new objects are written as one pack ([`pack::persist`]), none when nothing is committed.
 pub fn commit_index(
     repo: &gix::Repository,
     plan: &Plan,
@@ -105,6 +108,7 @@ pub fn commit_index(
             entry.path(&index)
         )));
     }
+    let repo = &pack::staging(repo);
     let tree =
         tree_of(repo, &index, &entries, 0).map_err(|err| format!("cannot write tree: {err}"))?;
     finish(repo, plan, head, tree)
@@ -133,6 +137,7 @@ pub fn commit_files(
     if let Err(why) = ready::no_conversion(repo, &index, &paths) {
         return Ok(Made::Fallback(why));
     }
+    let repo = &pack::staging(repo);
     let mut staged = Vec::with_capacity(written.len());
     for file in written {
         match stage_one(repo, &index, &workdir, file) {
@@ -345,7 +350,8 @@ fn tree_of(
 }
 
 /// The commit of `tree` on `head`, and HEAD (through the branch it names) moved to it with the
-/// reflog entries git writes; nothing when `tree` is `head`'s.
+/// reflog entries git writes; nothing when `tree` is `head`'s. `repo` is a [`pack::staging`]
+/// handle: the objects it holds are written (as one pack) before the ref moves.
 fn finish(
     repo: &gix::Repository,
     plan: &Plan,
@@ -380,6 +386,7 @@ fn finish(
         .write_object(&commit)
         .map_err(|err| format!("cannot write the commit: {err}"))?
         .detach();
+    pack::persist(repo)?;
     let edit = RefEdit {
         change: Change::Update {
             log: LogChange {

@@ -7,6 +7,7 @@ mod changes;
 pub mod commit;
 mod diff;
 pub mod intent;
+pub mod pack;
 mod path;
 pub mod push;
 mod read;

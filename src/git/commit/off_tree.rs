@@ -10,7 +10,7 @@ use gix::objs::tree::EntryKind;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::ready::{Env, plan_off_tree};
-use crate::git::Git;
+use crate::git::{Git, pack};
 
 /// One file of the new tree: its content (`None`: removed) and whether it is executable.
 #[derive(Debug)]
@@ -20,7 +20,8 @@ pub struct TreeFile<'a> {
     pub executable: bool,
 }
 
-/// The tree `base` with `files` written into it (blobs and trees in the object store).
+/// The tree `base` with `files` written into it (blobs and trees in the object store; kept in
+/// memory until [`commit_tree`] when `repo` is a [`pack::staging`] handle).
 pub fn tree_with(
     repo: &gix::Repository,
     base: ObjectId,
@@ -83,7 +84,8 @@ pub fn commit_in_process(
 }
 
 /// The commit of `tree` on `parent`: in process, else by `git commit-tree` in `dir` (a hook of
-/// the repository's does not run either way; signing and the identity are git's own).
+/// the repository's does not run either way; signing and the identity are git's own). The
+/// objects `repo` holds in memory ([`pack::staging`]) are written first, as one pack.
 pub fn commit_tree(
     repo: &gix::Repository,
     git: &Git<'_>,
@@ -93,8 +95,10 @@ pub fn commit_tree(
 ) -> Result<ObjectId, String> {
     let env = |name: &str| std::env::var_os(name);
     if let Some(id) = commit_in_process(repo, message, tree, parent, &env)? {
+        pack::persist(repo)?;
         return Ok(id);
     }
+    pack::persist(repo)?;
     let (tree, parent) = (tree.to_string(), parent.to_string());
     let printed = git
         .read(&["commit-tree", &tree, "-p", &parent, "-m", message])

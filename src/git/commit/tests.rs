@@ -560,6 +560,7 @@ fn an_off_tree_commit_is_what_git_commit_tree_makes() {
             executable: false,
         },
     ];
+    let repo = crate::git::pack::staging(&repo);
     let made_tree = tree_with(&repo, base, &files).expect("tree written");
     assert_eq!(made_tree.to_string(), tree.trim());
     let env = |name: &str| -> Option<OsString> {
@@ -572,6 +573,9 @@ fn an_off_tree_commit_is_what_git_commit_tree_makes() {
         .expect("written")
         .expect("made in process");
     assert_eq!(made.to_string(), by_git.trim());
+    crate::git::pack::persist(&repo).expect("objects written");
+    let packs = fs::read_dir(pair.in_process.join(".git/objects/pack")).expect("pack folder");
+    assert_eq!(packs.count(), 2, "one pack and its index");
     super::off_tree::set_branch(&repo, "relicense", made, None, "git-batch: commit")
         .expect("branch set");
     let reflog = pair.git(

@@ -401,7 +401,9 @@ fn commit_and_push(
             executable: change.executable,
         })
         .collect();
-    let tree = off_tree::tree_with(opened, base_tree, &files).map_err(failed)?;
+    // Blobs, trees and the commit stay in memory, written as one pack before the branch moves.
+    let staged = git::pack::staging(opened);
+    let tree = off_tree::tree_with(&staged, base_tree, &files).map_err(failed)?;
     if tree == base_tree {
         // Cleaned as git stores them, the files are what the tree holds already.
         details.set_files(Vec::new());
@@ -409,7 +411,7 @@ fn commit_and_push(
         return Ok(format!("nothing to change on {name}"));
     }
     (steps.started)(&started_record(repo, details)).map_err(failed)?;
-    let id = off_tree::commit_tree(opened, git, &options.message, tree, parent).map_err(failed)?;
+    let id = off_tree::commit_tree(&staged, git, &options.message, tree, parent).map_err(failed)?;
     let reflog = format!("git-batch {}: commit on {name}", options.run_id);
     off_tree::set_branch(opened, name, id, target.local_before, &reflog).map_err(failed)?;
     details.commit = Some(id.to_string());
