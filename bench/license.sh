@@ -51,10 +51,11 @@
 # /proc/fs/jbd2) the allocator will not reuse an inode freed in the last minute (longer while its
 # table block is unwritten), so it reads inode table blocks one after another until it finds an
 # older one. That is the "every reset leaves the next run slower" above. Both
-# contenders pay it per file created (counted with strace): git-batch 36 a repository (a temporary
+# contenders pay it per file created (counted with strace): git-batch 22 a repository (a temporary
 # file for each of the 12 rewritten files, renamed over it so that a reader never sees half a
-# file; the 16 loose objects; 8 lock files: the index, the branch, HEAD, packed-refs twice, the
-# run's two refs, the repository's run lock), the loop 33 (11 sed -i temporary files, the same 16
+# file; the commit's 16 objects as one pack and its index, where they were 16 loose objects in up
+# to 15 new folders; 8 lock files: the index, the branch, HEAD, packed-refs twice, the run's two
+# refs, the repository's run lock; and 3 folders for the run's refs), the loop 33 (11 sed -i temporary files, the same 16
 # objects, 6 lock files) plus its seven processes. So on ext4 the ratio is smaller than on
 # tmpfs and falls as the fleet grows; a fleet that was not just deleted and copied back does not
 # pay it. Neither contender fsyncs (git's default, core.fsync unset, is followed).

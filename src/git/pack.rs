@@ -1,7 +1,9 @@
 //! The objects of a commit made in process, written as one pack (with its index) in
 //! `objects/pack/` instead of one loose file (and maybe one fan-out folder) each: two files per
 //! commit where a commit of twelve files made thirty. The objects are kept in memory while the
-//! commit is built ([`staging`]) and written by [`persist`] before any ref points at them.
+//! commit is built ([`staging`]) and written by [`persist`] before any ref points at them. gix
+//! writes no object the repository has already (the unchanged trees a commit of the index
+//! builds again), so the pack holds only the new ones.
 //!
 //! A commit of fewer than [`PACK_FROM`] objects is written loose, as git would: a pack would save
 //! nothing there. Like the packs `git fetch` keeps, these are gathered by `git gc --auto` once
