@@ -12,7 +12,6 @@
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use gix::ObjectId;
 use gix::objs::Kind;
@@ -31,10 +30,10 @@ pub fn staging(repo: &gix::Repository) -> gix::Repository {
 /// each written to a temporary file and renamed into place, the pack first (a reader finds a
 /// pack through its index). Nothing is left behind on failure.
 pub fn persist(staged: &gix::Repository) -> Result<(), String> {
-    let Some(memory) = staged.objects.reset_object_memory() else {
+    let Some(mut memory) = staged.objects.reset_object_memory() else {
         return Ok(());
     };
-    let objects = in_pack_order(&memory);
+    let objects = in_pack_order(std::mem::take(&mut *memory));
     if objects.len() < PACK_FROM {
         // Past the memory, to the object database itself.
         let odb = &*staged.objects;
@@ -46,17 +45,19 @@ pub fn persist(staged: &gix::Repository) -> Result<(), String> {
     }
     let hash = staged.object_hash();
     let (pack, pack_id) = pack_data(&objects, hash)?;
-    let index = index_of(&pack, hash)?;
+    let index = index_of(&pack, &objects, &pack_id)?;
     let dir = staged.objects.store_ref().path().join("pack");
     write_pair(&dir, &pack_id.to_string(), &pack, &index)
 }
 
 /// The objects held in memory: commits, then trees, then blobs, as git orders a pack; by id
 /// within a kind.
-fn in_pack_order(memory: &gix::odb::memory::Storage) -> Vec<(ObjectId, Kind, Vec<u8>)> {
+fn in_pack_order(
+    memory: gix::hashtable::HashMap<ObjectId, (Kind, Vec<u8>)>,
+) -> Vec<(ObjectId, Kind, Vec<u8>)> {
     let mut objects: Vec<(ObjectId, Kind, Vec<u8>)> = memory
-        .iter()
-        .map(|(id, (kind, data))| (*id, *kind, data.clone()))
+        .into_iter()
+        .map(|(id, (kind, data))| (id, kind, data))
         .collect();
     objects.sort_by_key(|(id, kind, _)| (kind_rank(*kind), *id));
     objects
@@ -106,38 +107,74 @@ fn pack_data(
     Ok((writer.into_write(), id))
 }
 
-/// The version 2 index of `pack`.
-fn index_of(pack: &[u8], hash: gix::hash::Kind) -> Result<Vec<u8>, String> {
+/// The version 2 index of `pack` (whose entries are `objects`, in that order, checksum `pack_id`),
+/// as git writes it: the fan-out table, the sorted ids, each entry's CRC-32 and offset, the
+/// pack's checksum and its own. Written here rather than by gix-pack's indexer, which decodes
+/// and hashes every object again, on threads of its own, to learn the ids known already.
+fn index_of(
+    pack: &[u8],
+    objects: &[(ObjectId, Kind, Vec<u8>)],
+    pack_id: &ObjectId,
+) -> Result<Vec<u8>, String> {
     let failed = |err: gix::Error| format!("cannot index a pack: {err}");
-    let mut entries = input::BytesToEntriesIter::new_from_header(
+    let hash = pack_id.kind();
+    let entries = input::BytesToEntriesIter::new_from_header(
         pack,
-        input::Mode::Verify,
+        input::Mode::AsIs,
         input::EntryDataMode::Crc32,
         hash,
     )
     .map_err(failed)?;
-    let mut index = Vec::new();
-    gix_pack::index::write_data_iter_to_stream(
-        gix_pack::index::Version::V2,
-        || Ok((entry_bytes, pack)),
-        &mut entries,
-        Some(1),
-        &mut gix::progress::Discard,
-        &mut index,
-        &AtomicBool::new(false),
-        hash,
-        None,
-        data::Version::V2,
-    )
-    .map_err(failed)?;
-    Ok(index)
-}
-
-/// The bytes of one entry of the pack in memory.
-fn entry_bytes<'r>(range: data::EntryRange, pack: &'r &[u8]) -> Option<&'r [u8]> {
-    let start = usize::try_from(range.start).ok()?;
-    let end = usize::try_from(range.end).ok()?;
-    pack.get(start..end)
+    let mut rows = Vec::with_capacity(objects.len());
+    for ((id, _, _), entry) in objects.iter().zip(entries) {
+        let entry = entry.map_err(failed)?;
+        let crc32 = entry
+            .crc32
+            .ok_or_else(|| "cannot index a pack: no CRC-32".to_owned())?;
+        rows.push((*id, crc32, entry.pack_offset));
+    }
+    if rows.len() != objects.len() {
+        return Err("cannot index a pack: entries missing".into());
+    }
+    rows.sort_by_key(|(id, _, _)| *id);
+    let mut out = Vec::with_capacity(8 + 256 * 4 + rows.len() * (hash.len_in_bytes() + 8) + 40);
+    out.extend_from_slice(b"\xfftOc");
+    out.extend_from_slice(&2u32.to_be_bytes());
+    for byte in 0..=255u8 {
+        let up_to = rows
+            .iter()
+            .take_while(|(id, _, _)| id.first_byte() <= byte)
+            .count();
+        out.extend_from_slice(&(up_to as u32).to_be_bytes());
+    }
+    for (id, _, _) in &rows {
+        out.extend_from_slice(id.as_bytes());
+    }
+    for (_, crc32, _) in &rows {
+        out.extend_from_slice(&crc32.to_be_bytes());
+    }
+    let mut large = Vec::new();
+    for (_, _, offset) in &rows {
+        match u32::try_from(*offset) {
+            Ok(small) if small < 0x8000_0000 => out.extend_from_slice(&small.to_be_bytes()),
+            _ => {
+                let at = 0x8000_0000 | u32::try_from(large.len()).map_err(|e| e.to_string())?;
+                out.extend_from_slice(&at.to_be_bytes());
+                large.push(*offset);
+            }
+        }
+    }
+    for offset in large {
+        out.extend_from_slice(&offset.to_be_bytes());
+    }
+    out.extend_from_slice(pack_id.as_bytes());
+    let mut hasher = gix::hash::hasher(hash);
+    hasher.update(&out);
+    let own = hasher
+        .try_finalize()
+        .map_err(|err| format!("cannot index a pack: {err}"))?;
+    out.extend_from_slice(own.as_bytes());
+    Ok(out)
 }
 
 /// `pack-NAME.pack` and `pack-NAME.idx` in `dir`, read-only as git leaves them, each through a

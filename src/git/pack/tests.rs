@@ -162,8 +162,9 @@ fn a_pack_that_cannot_be_moved_into_place_leaves_nothing_behind() {
     for blob in blobs {
         first.write_blob(blob).expect("in memory");
     }
-    let memory = first.objects.reset_object_memory().expect("memory");
-    let (_, name) = pack_data(&in_pack_order(&memory), repo.object_hash()).expect("pack");
+    let mut memory = first.objects.reset_object_memory().expect("memory");
+    let objects = in_pack_order(std::mem::take(&mut *memory));
+    let (_, name) = pack_data(&objects, repo.object_hash()).expect("pack");
     let taken = dir.join(format!(".git/objects/pack/pack-{name}.idx"));
     fs::create_dir_all(taken.join("in-the-way")).expect("mkdir");
     let before = object_files(&dir);
