@@ -59,16 +59,70 @@ fn packed_commit_tree(objects: &Path, id: &gix::oid) -> Option<ObjectId> {
         let Some(stem) = name.to_str().and_then(|name| name.strip_suffix(".idx")) else {
             continue;
         };
-        let index =
-            gix::odb::pack::index::File::at(packs.join(&name), gix::hash::Kind::Sha1).ok()?;
-        let Some(position) = index.lookup(id) else {
+        let index = std::fs::File::open(packs.join(&name)).ok()?;
+        let Some(offset) = pack_offset(&index, id)? else {
             continue;
         };
-        let offset = index.pack_offset_at_index(position);
         let pack = std::fs::File::open(packs.join(format!("{stem}.pack"))).ok()?;
         return pack_entry_tree(&pack, offset);
     }
     None
+}
+
+/// Where `id` is in the pack whose index (version 2, what git writes since 1.5.2) is `index`:
+/// `Some(None)` when it is not in this pack, `None` when the index cannot be read that way.
+/// Read in three small pieces (fan-out table, the ids that start with the same byte, the
+/// offset) rather than mapped whole.
+fn pack_offset(index: &std::fs::File, id: &gix::oid) -> Option<Option<u64>> {
+    const HEADER: u64 = 8;
+    const FANOUT: usize = 256 * 4;
+    const ID: usize = 20;
+    let mut head = [0u8; HEADER as usize + FANOUT];
+    index.read_exact_at(&mut head, 0).ok()?;
+    if head[..8] != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
+        return None;
+    }
+    let fan = |byte: usize| -> u64 {
+        let at = HEADER as usize + byte * 4;
+        u64::from(u32::from_be_bytes([
+            head[at],
+            head[at + 1],
+            head[at + 2],
+            head[at + 3],
+        ]))
+    };
+    let first = usize::from(*id.as_bytes().first()?);
+    let total = fan(255);
+    let start = if first == 0 { 0 } else { fan(first - 1) };
+    let end = fan(first);
+    if end <= start {
+        return Some(None);
+    }
+    let ids_at = HEADER + FANOUT as u64;
+    let mut ids = vec![0u8; usize::try_from(end - start).ok()? * ID];
+    index
+        .read_exact_at(&mut ids, ids_at + start * ID as u64)
+        .ok()?;
+    let sorted: Vec<&[u8]> = ids.chunks_exact(ID).collect();
+    let Ok(found) = sorted.binary_search(&id.as_bytes()) else {
+        return Some(None);
+    };
+    let position = start + found as u64;
+    // After the ids: a CRC-32 per object, then a 4-byte offset per object. Offsets past 2 GiB
+    // are in an 8-byte table after those, the 4-byte one giving their place with the top bit set.
+    let offsets_at = ids_at + total * (ID as u64 + 4);
+    let mut small = [0u8; 4];
+    index
+        .read_exact_at(&mut small, offsets_at + position * 4)
+        .ok()?;
+    let small = u32::from_be_bytes(small);
+    if small & 0x8000_0000 == 0 {
+        return Some(Some(u64::from(small)));
+    }
+    let mut large = [0u8; 8];
+    let large_at = offsets_at + total * 4 + u64::from(small & 0x7fff_ffff) * 8;
+    index.read_exact_at(&mut large, large_at).ok()?;
+    Some(Some(u64::from_be_bytes(large)))
 }
 
 /// The tree line of the whole commit stored at `offset` in `pack`.
@@ -203,6 +257,11 @@ mod tests {
         for commit in &commits {
             let tree = git(dir.path(), &["rev-parse", &format!("{commit}^{{tree}}")]);
             assert_eq!(short_way(dir.path(), commit), Some(tree));
+            // An id that shares its first byte with packed objects but is not one of them.
+            let mut absent = commit.clone();
+            let last = if absent.ends_with('0') { "1" } else { "0" };
+            absent.replace_range(39.., last);
+            assert_eq!(short_way(dir.path(), &absent), None, "{absent}");
         }
     }
 
