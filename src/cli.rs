@@ -11,6 +11,7 @@ use crate::targets::{Selection, Shard, WhereFilter};
 
 mod commands;
 pub mod manuals;
+mod resolve;
 
 use commands::CliCommand;
 
@@ -212,14 +213,14 @@ where
         ));
     }
     // clap does not enforce `requires = "org"` once URLs are given (they conflict with --org).
-    if let CliCommand::Clone {
+    if let CliCommand::Clone(commands::CloneArgs {
         org: None,
         forge,
         archived,
         forks,
         topic,
         ..
-    } = &cli.command
+    }) = &cli.command
     {
         if forge.is_some() || *archived || *forks || !topic.is_empty() {
             return Err(command_error(

@@ -1,7 +1,7 @@
-//! The subcommands and their own flags, and their translation into [`settings::Command`].
+//! The subcommands and their own flags, as clap parses them; `resolve` turns them into
+//! [`settings::Command`].
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -90,32 +90,7 @@ pub(super) enum CliCommand {
                             git batch clone --org my-org --topic rust\n  \
                             git batch clone --org my-group --forge gitlab.com"
     )]
-    Clone {
-        /// URLs or OWNER/NAMEs to clone
-        #[arg(value_name = "URL")]
-        urls: Vec<String>,
-        /// A file of URLs or OWNER/NAMEs, one a line (`#` starts a comment)
-        #[arg(long, value_name = "FILE")]
-        list: Option<PathBuf>,
-        /// What OWNER/NAME is joined to
-        #[arg(long, value_name = "URL", default_value = "https://github.com")]
-        base_url: String,
-        /// Clone every repository of OWNER (organisation, user, GitLab group with subgroups)
-        #[arg(long, value_name = "OWNER", conflicts_with_all = ["urls", "list", "base_url"])]
-        org: Option<String>,
-        /// The forge --org asks: github.com (default), gitlab.com, codeberg.org or a [[forges]] host
-        #[arg(long, value_name = "HOST", requires = "org")]
-        forge: Option<String>,
-        /// With --org: archived repositories too
-        #[arg(long, requires = "org")]
-        archived: bool,
-        /// With --org: forks too
-        #[arg(long, requires = "org")]
-        forks: bool,
-        /// With --org: only repositories with this topic (repeatable: with all of them)
-        #[arg(long, value_name = "TOPIC", requires = "org")]
-        topic: Vec<String>,
-    },
+    Clone(CloneArgs),
     /// Switch every declaration of one license to another: license files, SPDX lines, manifests
     #[command(
         after_help = "Identifiers are rewritten as whole SPDX tokens inside expressions \
@@ -126,29 +101,7 @@ pub(super) enum CliCommand {
                             git batch license-update --old GPL-3.0 --new GPL-3.0-only --ids-only\n  \
                             git batch -t . license-update --old AGPL-3.0 --new AGPL-3.0-only --check"
     )]
-    LicenseUpdate {
-        /// The license id to replace
-        #[arg(long, value_name = "ID")]
-        old: String,
-        /// The license id to put in its place
-        #[arg(long, value_name = "ID")]
-        new: String,
-        /// The new license's text, for an id the bundled SPDX list has no text for
-        #[arg(long, value_name = "FILE", conflicts_with = "ids_only")]
-        license_file: Option<PathBuf>,
-        /// Rewrite identifiers and manifests only; leave license files alone
-        #[arg(long)]
-        ids_only: bool,
-        /// The copyright line a new license text gets where the old file has none (MIT-0 to MIT)
-        #[arg(long, value_name = "TEXT", conflicts_with = "ids_only")]
-        copyright: Option<String>,
-        /// Also rewrite files that carry their own copyright and the old license's full text
-        /// (vendored third-party code, left alone by default)
-        #[arg(long)]
-        rewrite_vendored: bool,
-        #[command(flatten)]
-        edit: EditArgs,
-    },
+    LicenseUpdate(LicenseUpdateArgs),
     /// Put one file's content at a path (or every tracked file a glob matches) in each repository
     #[command(
         after_help = "The replaced file keeps its mode. Symbolic links are never \
@@ -161,22 +114,7 @@ pub(super) enum CliCommand {
                             git batch file-replace --pattern .github/workflows/old-ci.yml \
                             --to .github/workflows/ci.yml --replacement ci.yml"
     )]
-    FileReplace {
-        /// The path in each repository, or a glob over tracked files (`*` stays in a folder)
-        #[arg(long, value_name = "PATH")]
-        pattern: String,
-        /// The file whose content is put in place
-        #[arg(long, value_name = "FILE")]
-        replacement: PathBuf,
-        /// Add the file (and its folders) where the plain path is missing
-        #[arg(long)]
-        create: bool,
-        /// Write the content at PATH instead and remove the matched file (a move)
-        #[arg(long, value_name = "PATH")]
-        to: Option<String>,
-        #[command(flatten)]
-        edit: EditArgs,
-    },
+    FileReplace(FileReplaceArgs),
     /// Check each repository against a policy ([policy] of .git-batch.toml); exit 1 on drift
     #[command(
         after_help = "The policy: `license = \"ID\"` with `forbid = [\"OLD\", …]` (no \
@@ -255,6 +193,80 @@ pub(super) enum CliCommand {
     Exec,
 }
 
+/// `clone`'s own flags; its help is the variant's in [`CliCommand`].
+#[derive(Debug, Args)]
+pub(super) struct CloneArgs {
+    /// URLs or OWNER/NAMEs to clone
+    #[arg(value_name = "URL")]
+    pub(super) urls: Vec<String>,
+    /// A file of URLs or OWNER/NAMEs, one a line (`#` starts a comment)
+    #[arg(long, value_name = "FILE")]
+    pub(super) list: Option<PathBuf>,
+    /// What OWNER/NAME is joined to
+    #[arg(long, value_name = "URL", default_value = "https://github.com")]
+    pub(super) base_url: String,
+    /// Clone every repository of OWNER (organisation, user, GitLab group with subgroups)
+    #[arg(long, value_name = "OWNER", conflicts_with_all = ["urls", "list", "base_url"])]
+    pub(super) org: Option<String>,
+    /// The forge --org asks: github.com (default), gitlab.com, codeberg.org or a [[forges]] host
+    #[arg(long, value_name = "HOST", requires = "org")]
+    pub(super) forge: Option<String>,
+    /// With --org: archived repositories too
+    #[arg(long, requires = "org")]
+    pub(super) archived: bool,
+    /// With --org: forks too
+    #[arg(long, requires = "org")]
+    pub(super) forks: bool,
+    /// With --org: only repositories with this topic (repeatable: with all of them)
+    #[arg(long, value_name = "TOPIC", requires = "org")]
+    pub(super) topic: Vec<String>,
+}
+
+/// `license-update`'s own flags; its help is the variant's in [`CliCommand`].
+#[derive(Debug, Args)]
+pub(super) struct LicenseUpdateArgs {
+    /// The license id to replace
+    #[arg(long, value_name = "ID")]
+    pub(super) old: String,
+    /// The license id to put in its place
+    #[arg(long, value_name = "ID")]
+    pub(super) new: String,
+    /// The new license's text, for an id the bundled SPDX list has no text for
+    #[arg(long, value_name = "FILE", conflicts_with = "ids_only")]
+    pub(super) license_file: Option<PathBuf>,
+    /// Rewrite identifiers and manifests only; leave license files alone
+    #[arg(long)]
+    pub(super) ids_only: bool,
+    /// The copyright line a new license text gets where the old file has none (MIT-0 to MIT)
+    #[arg(long, value_name = "TEXT", conflicts_with = "ids_only")]
+    pub(super) copyright: Option<String>,
+    /// Also rewrite files that carry their own copyright and the old license's full text
+    /// (vendored third-party code, left alone by default)
+    #[arg(long)]
+    pub(super) rewrite_vendored: bool,
+    #[command(flatten)]
+    pub(super) edit: EditArgs,
+}
+
+/// `file-replace`'s own flags; its help is the variant's in [`CliCommand`].
+#[derive(Debug, Args)]
+pub(super) struct FileReplaceArgs {
+    /// The path in each repository, or a glob over tracked files (`*` stays in a folder)
+    #[arg(long, value_name = "PATH")]
+    pub(super) pattern: String,
+    /// The file whose content is put in place
+    #[arg(long, value_name = "FILE")]
+    pub(super) replacement: PathBuf,
+    /// Add the file (and its folders) where the plain path is missing
+    #[arg(long)]
+    pub(super) create: bool,
+    /// Write the content at PATH instead and remove the matched file (a move)
+    #[arg(long, value_name = "PATH")]
+    pub(super) to: Option<String>,
+    #[command(flatten)]
+    pub(super) edit: EditArgs,
+}
+
 /// The flags `license-update` and `file-replace` share.
 #[derive(Debug, Args)]
 pub(super) struct EditArgs {
@@ -279,7 +291,7 @@ pub(super) struct EditArgs {
 }
 
 impl EditArgs {
-    fn into_flags(self) -> settings::EditFlags {
+    pub(super) fn into_flags(self) -> settings::EditFlags {
         settings::EditFlags {
             check: self.check,
             diff: self.diff,
@@ -357,7 +369,7 @@ impl BranchArgs {
         Ok(())
     }
 
-    fn into_options(self) -> Option<crate::ops::change::BranchOptions> {
+    pub(super) fn into_options(self) -> Option<crate::ops::change::BranchOptions> {
         let name = self.branch?;
         let pr = self.pr.then_some(crate::ops::change::PrOptions {
             title: self.title,
@@ -404,7 +416,7 @@ pub(super) enum MergeMethodArg {
 }
 
 impl MergeMethodArg {
-    fn method(self) -> crate::forge::MergeMethod {
+    pub(super) fn method(self) -> crate::forge::MergeMethod {
         match self {
             MergeMethodArg::Merge => crate::forge::MergeMethod::Merge,
             MergeMethodArg::Squash => crate::forge::MergeMethod::Squash,
@@ -456,153 +468,9 @@ impl CliCommand {
     pub(super) fn branch_args_mut(&mut self) -> Option<&mut BranchArgs> {
         match self {
             CliCommand::Sync { branch, .. } => Some(branch),
-            CliCommand::LicenseUpdate { edit, .. } | CliCommand::FileReplace { edit, .. } => {
-                Some(&mut edit.branch)
-            }
+            CliCommand::LicenseUpdate(LicenseUpdateArgs { edit, .. })
+            | CliCommand::FileReplace(FileReplaceArgs { edit, .. }) => Some(&mut edit.branch),
             _ => None,
-        }
-    }
-
-    /// The command with its flags resolved against `cwd`; `trailing` is `exec`'s command.
-    pub(super) fn into_command(self, cwd: &Path, trailing: Vec<OsString>) -> settings::Command {
-        match self {
-            CliCommand::List => settings::Command::List,
-            CliCommand::Watch {
-                fetch_every,
-                sync,
-                quiet_for,
-                message,
-            } => settings::Command::Watch(settings::WatchOptions {
-                fetch_every,
-                sync: sync.then(|| settings::AutoSync {
-                    quiet_for: Duration::from_secs(quiet_for),
-                    message,
-                }),
-            }),
-            CliCommand::Status => settings::Command::Status,
-            CliCommand::Exec => settings::Command::Exec { argv: trailing },
-            CliCommand::Sync {
-                message,
-                pull,
-                no_push,
-                branch,
-            } => settings::Command::Sync {
-                message,
-                pull,
-                push: !no_push,
-                branch: branch.into_options(),
-            },
-            CliCommand::Undo { run_id, push } => settings::Command::Undo { run_id, push },
-            CliCommand::Prs {
-                run_id,
-                merge,
-                method,
-                close,
-            } => settings::Command::Prs {
-                run_id,
-                action: match (merge, close) {
-                    (true, _) => settings::PrsAction::Merge(method.method()),
-                    (false, true) => settings::PrsAction::Close,
-                    (false, false) => settings::PrsAction::List,
-                },
-            },
-            CliCommand::Runs { action: None } => settings::Command::Runs,
-            CliCommand::Runs {
-                action: Some(RunsAction::Prune { older_than, keep }),
-            } => settings::Command::RunsPrune { older_than, keep },
-            CliCommand::Check {
-                license,
-                forbid,
-                file,
-            } => settings::Command::Check {
-                policy: policy(license, forbid, file, cwd),
-            },
-            CliCommand::Completions { shell } => settings::Command::Completions {
-                shell: shell.name(),
-            },
-            CliCommand::Manpages { dir } => settings::Command::Manpages { dir: cwd.join(dir) },
-            CliCommand::Clone {
-                urls,
-                list,
-                base_url,
-                org,
-                forge,
-                archived,
-                forks,
-                topic,
-            } => settings::Command::Clone {
-                items: urls,
-                list: list.map(|file| cwd.join(file)),
-                base_url,
-                org: org.map(|owner| settings::OrgListing {
-                    owner,
-                    forge,
-                    archived,
-                    forks,
-                    topics: topic,
-                }),
-            },
-            CliCommand::LicenseUpdate {
-                old,
-                new,
-                license_file,
-                ids_only,
-                copyright,
-                rewrite_vendored,
-                edit,
-            } => settings::Command::LicenseUpdate {
-                old,
-                new,
-                license_file: license_file.map(|file| cwd.join(file)),
-                ids_only,
-                copyright,
-                rewrite_vendored,
-                edit: edit.into_flags(),
-            },
-            CliCommand::FileReplace {
-                pattern,
-                replacement,
-                create,
-                to,
-                edit,
-            } => settings::Command::FileReplace {
-                pattern,
-                replacement: cwd.join(replacement),
-                create,
-                to,
-                edit: edit.into_flags(),
-            },
-        }
-    }
-}
-
-/// `check`'s policy from its flags, or `None` to use `.git-batch.toml`'s.
-fn policy(
-    license: Option<String>,
-    forbid: Vec<String>,
-    file: Vec<(String, String)>,
-    cwd: &Path,
-) -> Option<crate::config::Policy> {
-    (license.is_some() || !file.is_empty()).then(|| crate::config::Policy {
-        license,
-        forbid,
-        files: file
-            .into_iter()
-            .map(|(path, template)| crate::config::PolicyFile {
-                path,
-                // Relative to where the command runs, not to the root.
-                template: cwd.join(template).to_string_lossy().into_owned(),
-            })
-            .collect(),
-    })
-}
-
-impl Shell {
-    fn name(self) -> &'static str {
-        match self {
-            Shell::Bash => "bash",
-            Shell::Zsh => "zsh",
-            Shell::Fish => "fish",
         }
     }
 }

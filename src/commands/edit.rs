@@ -8,7 +8,7 @@ use crate::engine::{RunGuard, in_pool};
 use crate::error::UsageError;
 use crate::forge::Forges;
 use crate::git::{self, Tracking};
-use crate::hosts::{HostGate, Probe, not_tried, probe_hosts, refusal_notes};
+use crate::hosts::{HostGate, Probe, Refusals, not_tried, probe_hosts, refusal_notes};
 use crate::journal::Journal;
 use crate::ops;
 use crate::ops::edit::{EditOptions, Mode, Snapshot};
@@ -47,28 +47,8 @@ where
         header.run_id = Some(run_id.to_owned());
     }
     guard.open()?;
-    // With --push or --branch, each repository's host, so that one that refuses is asked once.
-    let items: Vec<(Repo, Upstream)> = if writes && options.branch.is_some() {
-        let workers = settings.workers(repos.len(), true);
-        pool::map(repos, workers, branch_remote_of)
-    } else if writes && options.push {
-        let workers = settings.workers(repos.len(), true);
-        pool::map(repos, workers, upstream_of)
-    } else {
-        repos.into_iter().map(|repo| (repo, Ok(None))).collect()
-    };
-    let refused = probe_hosts(
-        items.iter().filter_map(|(repo, upstream)| {
-            let (tracking, host) = upstream.as_ref().ok()?.as_ref()?;
-            Some(Probe {
-                host,
-                dir: &repo.path,
-                remote: &tracking.push_remote,
-                reference: &tracking.merge_ref,
-            })
-        }),
-        settings.timeout,
-    );
+    let items = upstreams(settings, repos, &options);
+    let refused = refused_hosts(&items, settings);
     header.notes.extend(refusal_notes(&refused));
     let gate = HostGate::new(settings.per_host);
     // With --pr: one forge session for the run, and each repository's forge and path found from
@@ -116,6 +96,43 @@ where
     );
     guard.finish(&run)?;
     Ok(run)
+}
+
+/// Each repository with where its change is pushed, read in parallel: with `--branch`, the
+/// remote the branch goes to; with `--push`, the tracking branch; else nothing to read. Only a
+/// run that writes pushes.
+fn upstreams(
+    settings: &Settings,
+    repos: Vec<Repo>,
+    options: &EditOptions,
+) -> Vec<(Repo, Upstream)> {
+    let writes = options.mode == Mode::Apply;
+    if writes && options.branch.is_some() {
+        let workers = settings.workers(repos.len(), true);
+        pool::map(repos, workers, branch_remote_of)
+    } else if writes && options.push {
+        let workers = settings.workers(repos.len(), true);
+        pool::map(repos, workers, upstream_of)
+    } else {
+        repos.into_iter().map(|repo| (repo, Ok(None))).collect()
+    }
+}
+
+/// The hosts that refuse, each tried once through the first repository that will push there:
+/// with `--push` or `--branch`, one that refuses is asked once, not once per repository.
+fn refused_hosts(items: &[(Repo, Upstream)], settings: &Settings) -> Refusals {
+    probe_hosts(
+        items.iter().filter_map(|(repo, upstream)| {
+            let (tracking, host) = upstream.as_ref().ok()?.as_ref()?;
+            Some(Probe {
+                host,
+                dir: &repo.path,
+                remote: &tracking.push_remote,
+                reference: &tracking.merge_ref,
+            })
+        }),
+        settings.timeout,
+    )
 }
 
 /// The tracking branch of `repo`'s HEAD and its host, if it has one.

@@ -6,6 +6,7 @@
 mod clone;
 mod clone_org;
 mod edit;
+mod past_run;
 mod pr_open;
 mod prs;
 mod prune;

@@ -12,9 +12,11 @@ use crate::forge::{Forges, Session};
 use crate::journal::{Journal, RunRecord};
 use crate::ops::prs::{PrsJob, PrsOptions, prs as prs_of};
 use crate::outcome::{Outcome, RunReport};
-use crate::report::{Layout, RunHeader};
+use crate::report::Layout;
 use crate::settings::{PrsAction, Settings};
 use crate::targets::Repo;
+
+use super::past_run;
 
 /// What `prs` was asked.
 #[derive(Debug, Clone)]
@@ -41,23 +43,17 @@ pub fn prs(
     let target = run_with_prs(journal, root, request.run_id)?;
     let items = items_of(&target, request.only.as_deref());
     let session = Session::new(forges, settings.timeout);
-    let mut notes = vec![format!(
-        "change requests of run {} ({}, {})",
-        target.run_id, target.command, target.started
-    )];
+    let mut header = past_run::header(
+        "prs",
+        &guard,
+        root,
+        settings,
+        items.len(),
+        "change requests of",
+        &target,
+    );
     // Each forge tried once before the parallel work: a refusal is said here, once.
-    notes.extend(probe(&session, &items));
-    let header = RunHeader {
-        command: "prs",
-        run_id: guard.run_id().map(str::to_owned),
-        root: root.to_path_buf(),
-        dry_run: settings.dry_run,
-        total: items.len(),
-        workers: settings.workers(items.len(), false),
-        check: false,
-        fixes: Vec::new(),
-        notes,
-    };
+    header.notes.extend(probe(&session, &items));
     let options = PrsOptions {
         action: request.action,
         dry_run: settings.dry_run,
@@ -84,16 +80,9 @@ pub fn prs(
 
 /// The repositories of `run` that have a change request (those of `only`, when given).
 fn items_of(run: &RunRecord, only: Option<&[PathBuf]>) -> Vec<(Repo, PrsJob)> {
-    run.repos
-        .iter()
-        .filter(|r| only.is_none_or(|only| only.contains(&r.path)))
-        .filter_map(|r| {
+    past_run::recorded_repos(run, only)
+        .filter_map(|(repo, r)| {
             let record = r.pr.clone()?;
-            let repo = Repo {
-                name: r.name.clone(),
-                path: r.path.clone(),
-                unreadable: None,
-            };
             let branch = r.change_branch.clone();
             Some((repo, PrsJob { record, branch }))
         })

@@ -31,34 +31,11 @@ pub fn sync(
         options.run_id = run_id.to_owned();
         header.run_id = Some(run_id.to_owned());
     }
-    // A panic while planning fails that repository alone: its plan goes with it.
-    let workers = settings.workers(repos.len(), true);
-    let items: Vec<(Repo, Plan)> =
-        pool::map(repos, workers, |repo| ops::sync::plan(repo, &options))
-            .into_iter()
-            .map(|(repo, plan)| {
-                (
-                    repo,
-                    plan.unwrap_or_else(|panic| Plan::Fail(panic.to_string())),
-                )
-            })
-            .collect();
+    let items = plan_each(settings, repos, &options);
     let refused = if settings.dry_run {
         Refusals::new()
     } else {
-        let probes = items.iter().filter_map(|(repo, plan)| match plan {
-            Plan::Work(work) => {
-                let tracking = work.tracking.as_ref()?;
-                Some(Probe {
-                    host: work.host.as_deref()?,
-                    dir: &repo.path,
-                    remote: &tracking.push_remote,
-                    reference: &tracking.merge_ref,
-                })
-            }
-            _ => None,
-        });
-        probe_hosts(probes, settings.timeout)
+        refused_hosts(&items, settings)
     };
     header.notes = refusal_notes(&refused);
     if items.iter().any(|(_, plan)| matches!(plan, Plan::Work(_))) {
@@ -104,4 +81,36 @@ pub fn sync(
     );
     guard.finish(&run)?;
     Ok(run)
+}
+
+/// Each repository's plan, made in parallel. A panic while planning fails that repository
+/// alone: its plan goes with it.
+fn plan_each(settings: &Settings, repos: Vec<Repo>, options: &SyncOptions) -> Vec<(Repo, Plan)> {
+    let workers = settings.workers(repos.len(), true);
+    pool::map(repos, workers, |repo| ops::sync::plan(repo, options))
+        .into_iter()
+        .map(|(repo, plan)| {
+            (
+                repo,
+                plan.unwrap_or_else(|panic| Plan::Fail(panic.to_string())),
+            )
+        })
+        .collect()
+}
+
+/// The hosts that refuse, each tried once through the first repository that will push there.
+fn refused_hosts(items: &[(Repo, Plan)], settings: &Settings) -> Refusals {
+    let probes = items.iter().filter_map(|(repo, plan)| match plan {
+        Plan::Work(work) => {
+            let tracking = work.tracking.as_ref()?;
+            Some(Probe {
+                host: work.host.as_deref()?,
+                dir: &repo.path,
+                remote: &tracking.push_remote,
+                reference: &tracking.merge_ref,
+            })
+        }
+        _ => None,
+    });
+    probe_hosts(probes, settings.timeout)
 }

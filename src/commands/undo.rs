@@ -8,14 +8,17 @@ use std::time::Instant;
 
 use crate::engine::{RunGuard, in_pool};
 use crate::error::UsageError;
+use crate::forge::session::Session;
 use crate::hosts::HostGate;
 use crate::journal::{Journal, JournalError, RepoRecord, RunRecord};
 use crate::ops;
 use crate::ops::undo::{Carried, Job};
 use crate::outcome::{Outcome, RunReport};
-use crate::report::{Layout, RunHeader};
+use crate::report::Layout;
 use crate::settings::Settings;
 use crate::targets::Repo;
+
+use super::past_run;
 
 /// What `undo` was asked to take back.
 #[derive(Debug, Clone)]
@@ -41,45 +44,17 @@ pub fn undo(
     let mut guard = RunGuard::lock(journal, root, "undo", !settings.dry_run)?;
     let target = undoable(journal, root, request.run_id)?;
     let others = journal.runs_for(root)?;
-    let items: Vec<(Repo, Job)> = target
-        .repos
-        .iter()
-        .filter(|r| r.to_undo())
-        .filter(|r| {
-            request
-                .only
-                .as_ref()
-                .is_none_or(|only| only.contains(&r.path))
-        })
-        .map(|r| {
-            let repo = Repo {
-                name: r.name.clone(),
-                path: r.path.clone(),
-                unreadable: None,
-            };
-            let job = Job {
-                record: r.clone(),
-                content: target.command != "sync",
-                carried: carried(&others, &target, r),
-            };
-            (repo, job)
-        })
-        .collect();
+    let items = items_of(&target, &others, request.only.as_deref());
     guard.record_mut().undoes = Some(target.run_id.clone());
-    let header = RunHeader {
-        command: "undo",
-        run_id: guard.run_id().map(str::to_owned),
-        root: root.to_path_buf(),
-        dry_run: settings.dry_run,
-        total: items.len(),
-        workers: settings.workers(items.len(), false),
-        check: false,
-        fixes: Vec::new(),
-        notes: vec![format!(
-            "undoing run {} ({}, {})",
-            target.run_id, target.command, target.started
-        )],
-    };
+    let header = past_run::header(
+        "undo",
+        &guard,
+        root,
+        settings,
+        items.len(),
+        "undoing",
+        &target,
+    );
     let options = ops::undo::UndoOptions {
         run_id: target.run_id.clone(),
         push: request.push,
@@ -87,25 +62,7 @@ pub fn undo(
         timeout: settings.timeout,
     };
     let gate = HostGate::new(settings.per_host);
-    // A run that opened change requests: one forge session to close them. A `--branch` run
-    // cut short may have opened one it could not record: the session looks for it, when the
-    // forges can be named at all.
-    let opened = items.iter().any(|(_, job)| job.record.pr.is_some());
-    let cut_short = items
-        .iter()
-        .any(|(_, job)| job.record.started && job.record.change_branch.is_some());
-    let session = if !settings.dry_run && (opened || cut_short) {
-        match crate::forge::Forges::new(request.forges) {
-            Ok(forges) => Some(crate::forge::session::Session::new(
-                forges,
-                settings.timeout,
-            )),
-            Err(err) if opened => return Err(UsageError::Request(err.to_string())),
-            Err(_) => None,
-        }
-    } else {
-        None
-    };
+    let session = forge_session(settings, request.forges, &items)?;
     let run = in_pool(
         settings,
         header,
@@ -118,6 +75,49 @@ pub fn undo(
         settle(journal, guard, &target, &others, &items, &run)?;
     }
     Ok(run)
+}
+
+/// The repositories of `target` still to undo (those of `only`, when given), each with what
+/// the undo needs to know: its record, and the earlier run whose commit it carried (`others`).
+fn items_of(
+    target: &RunRecord,
+    others: &[RunRecord],
+    only: Option<&[PathBuf]>,
+) -> Vec<(Repo, Job)> {
+    past_run::recorded_repos(target, only)
+        .filter(|(_, r)| r.to_undo())
+        .map(|(repo, r)| {
+            let job = Job {
+                record: r.clone(),
+                content: target.command != "sync",
+                carried: carried(others, target, r),
+            };
+            (repo, job)
+        })
+        .collect()
+}
+
+/// The forge session an undo of `items` needs, if any. A run that opened change requests: one
+/// session to close them, or a usage error when the forges cannot be named. A `--branch` run cut
+/// short may have opened one it could not record: the session looks for it, when the forges can
+/// be named at all. None on a dry run.
+fn forge_session(
+    settings: &Settings,
+    forges: &[crate::forge::ForgeEntry],
+    items: &[(Repo, Job)],
+) -> Result<Option<Session>, UsageError> {
+    let opened = items.iter().any(|(_, job)| job.record.pr.is_some());
+    let cut_short = items
+        .iter()
+        .any(|(_, job)| job.record.started && job.record.change_branch.is_some());
+    if settings.dry_run || !(opened || cut_short) {
+        return Ok(None);
+    }
+    match crate::forge::Forges::new(forges) {
+        Ok(forges) => Ok(Some(Session::new(forges, settings.timeout))),
+        Err(err) if opened => Err(UsageError::Request(err.to_string())),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The run `run_id` names (by default the last one on `root` not undone), if it can be undone:

@@ -33,9 +33,7 @@ pub(super) fn count_changes(
     if repo.workdir().is_none() {
         return Ok(changes);
     }
-    let index = repo
-        .index_or_empty()
-        .map_err(|err| ReadError::from_gix("cannot read the index", err))?;
+    let index = read_index(repo)?;
     // git keeps a cache of tree ids in the index (the TREE extension) and drops an entry as soon
     // as a path below it is staged. A valid root entry equal to HEAD's tree therefore proves that
     // nothing is staged, and the comparison of HEAD's tree with the index can be skipped.
@@ -69,6 +67,36 @@ pub(super) fn count_changes(
         changes.unstaged += modified_submodules(repo)?;
     }
     Ok(changes)
+}
+
+/// The repository's index, or an empty one when it has none (before the first `git add`).
+///
+/// Read directly rather than through the repository's shared index snapshot: nothing else here
+/// reads it again, and the trailing checksum is not verified (as `index.skipHash` would have it),
+/// which git itself does not do outside `fsck` either.
+fn read_index(repo: &gix::Repository) -> Result<gix::index::File, ReadError> {
+    use gix::config::tree::Index;
+    let index_err = |err| ReadError::from_gix("cannot read the index", err);
+    let thread_limit = match repo.config_snapshot().string("index.threads") {
+        Some(value) => Index::THREADS
+            .try_into_index_threads(value)
+            .map_err(index_err)?
+            .into(),
+        None => None,
+    };
+    let options = gix::index::decode::Options {
+        thread_limit,
+        ..Default::default()
+    };
+    let path = repo.index_path();
+    match gix::index::File::at(&path, repo.object_hash(), true, options) {
+        Ok(index) => Ok(index),
+        Err(_) if !path.exists() => Ok(gix::index::File::from_state(
+            gix::index::State::new(repo.object_hash()),
+            path,
+        )),
+        Err(err) => Err(index_err(err)),
+    }
 }
 
 /// From this many index entries on, the walk for untracked files runs on a thread of its own

@@ -5,6 +5,7 @@
 pub mod blob;
 mod changes;
 pub mod commit;
+mod commit_tree;
 mod diff;
 pub mod intent;
 pub mod pack;

@@ -118,7 +118,13 @@ impl ReadError {
 
 /// Opens the repository whose working tree is `path`, for reading.
 pub fn open(path: &Path) -> Result<gix::Repository, ReadError> {
-    open_with(path, gix::odb::store::init::Slots::default())
+    // `index.skipHash` only skips verifying the index's trailing checksum on read, which git
+    // itself does not verify outside `fsck` either; nothing here writes an index.
+    open_with(
+        path,
+        gix::odb::store::init::Slots::default(),
+        &["index.skipHash=true"],
+    )
 }
 
 /// Pack index slots for [`read_status`]'s first try: more than a repository under git's
@@ -128,12 +134,11 @@ const STATUS_PACK_SLOTS: u16 = 64;
 fn open_with(
     path: &Path,
     slots: gix::odb::store::init::Slots,
+    overrides: &[&str],
 ) -> Result<gix::Repository, ReadError> {
     // Full trust is not asked for: gix applies git's `safe.directory` rules as git would.
-    // `index.skipHash` only skips verifying the index's trailing checksum on read, which git
-    // itself does not verify outside `fsck` either; nothing here writes an index.
     let options = gix::open::Options::default()
-        .config_overrides(["index.skipHash=true"])
+        .config_overrides(overrides.iter().copied())
         .object_store_slots(slots);
     // Naming `.git` (folder or gitfile) directly spares gix from probing `path` first.
     let mut repo = gix::open_opts(path.join(".git"), options)
@@ -224,7 +229,8 @@ pub fn read_status(path: &Path) -> Result<RepoStatus, ReadError> {
     // the first object read anyway. With more packs than slots the read fails, and is made
     // again with the slots sized from the folder, as every other command opens repositories.
     let given = gix::odb::store::init::Slots::Given(STATUS_PACK_SLOTS);
-    match open_with(path, given).and_then(|repo| read_status_of(&repo)) {
+    // No configuration is overridden: the status reads the index itself, without its checksum.
+    match open_with(path, given, &[]).and_then(|repo| read_status_of(&repo)) {
         Ok(status) => Ok(status),
         Err(_) => read_status_of(&open(path)?),
     }
@@ -251,11 +257,13 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
 
     let (ahead, behind) = match (&upstream_ref, head_id) {
         (Some(name), Some(head_id)) => {
-            let upstream_id = repo
+            let upstream_id = match repo
                 .try_find_reference(name.as_ref())
                 .map_err(|err| ReadError::from_gix("cannot read the upstream", err))?
-                .and_then(|mut reference| reference.peel_to_id().ok())
-                .map(gix::Id::detach);
+            {
+                Some(reference) => upstream_commit(repo, reference, head_id)?,
+                None => None,
+            };
             match upstream_id {
                 Some(upstream_id) => ahead_behind(repo, head_id, upstream_id)?,
                 // Configured but never fetched, or deleted on the remote ("gone").
@@ -266,12 +274,14 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
     };
 
     let head_tree = match head_id {
-        Some(id) => Some(
-            repo.find_commit(id)
+        Some(id) => Some(match super::commit_tree::tree_of_commit(repo, &id) {
+            Some(tree) => tree,
+            None => repo
+                .find_commit(id)
                 .and_then(|commit| commit.tree_id())
                 .map_err(|err| ReadError::from_gix("cannot read HEAD's commit", err))?
                 .detach(),
-        ),
+        }),
         None => None,
     };
     let changes = super::changes::count_changes(repo, head_tree)?;
@@ -298,6 +308,35 @@ pub fn read_status_of(repo: &gix::Repository) -> Result<RepoStatus, ReadError> {
         locked: index_lock_path(repo).exists(),
         head_tree: head_tree.map(|id| id.to_string()),
     })
+}
+
+/// The object the upstream's ref names, for the ahead/behind walk from HEAD's commit `head`;
+/// `None` when it names no object this repository has.
+fn upstream_commit(
+    repo: &gix::Repository,
+    mut reference: gix::Reference<'_>,
+    head: gix::ObjectId,
+) -> Result<Option<gix::ObjectId>, ReadError> {
+    let Some(id) = reference.target().try_id().map(ToOwned::to_owned) else {
+        // A symbolic ref: followed, and a tag peeled, by gix.
+        return Ok(reference.peel_to_id().ok().map(gix::Id::detach));
+    };
+    // HEAD's own commit: no object needs to be read to know that they are even.
+    if id == head {
+        return Ok(Some(id));
+    }
+    // A missing object counts as no upstream, as git counts it. Any other failure to read it (a
+    // store opened with too few pack slots) is an error, so that the read is made again.
+    let object = repo
+        .try_find_header(id)
+        .map_err(|err| ReadError::from_gix("cannot read the upstream", err))?;
+    match object {
+        None => Ok(None),
+        Some(header) if header.kind() == gix::object::Kind::Tag => {
+            Ok(reference.peel_to_id().ok().map(gix::Id::detach))
+        }
+        Some(_) => Ok(Some(id)),
+    }
 }
 
 /// The full name of `branch`'s upstream: its remote-tracking branch, or, when

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
 use ratatui::Terminal;
@@ -45,6 +45,10 @@ use model::{Model, Scroll};
 /// only wake-up while nothing happens (a few a second, no measurable CPU).
 const KEY_POLL: Duration = Duration::from_millis(250);
 
+/// How long the view waits, once it has ended, for the key reader to see that it has: a few
+/// polls.
+const READER_GRACE: Duration = Duration::from_secs(1);
+
 /// Whether the terminal is in the view's modes now (raw, alternate screen, cursor hidden).
 static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
 
@@ -77,7 +81,16 @@ pub fn run(
     drop(stop);
     drop(keys);
     // The reader stops within one poll; after that nothing reads the terminal behind the shell.
-    let _ = reader.join();
+    // On a terminal that went away (its window closed, its tmux server killed) the terminal
+    // library's read of the key stream never returns, spinning on end-of-file: that reader is
+    // left to end with the process, or the view would never give up.
+    let grace = Instant::now() + READER_GRACE;
+    while !reader.is_finished() && Instant::now() < grace {
+        thread::sleep(Duration::from_millis(10));
+    }
+    if reader.is_finished() {
+        let _ = reader.join();
+    }
     drop(screen);
     result
 }

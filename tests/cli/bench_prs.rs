@@ -11,10 +11,17 @@
 //!
 //! Each repository holds a README and the MIT license only, so both contenders write the same
 //! file. Before each timed run the branches and pull requests of the last one are removed
-//! (untimed). Sizes: `BENCH_SIZE` (default 100), `RUNS` (default 3).
+//! (untimed). Sizes: `BENCH_SIZE` (default 100), `RUNS` (default 3); `GIT_BATCH_BIN` times
+//! another build of git-batch (the previous one) in (a).
+//!
+//! Besides wall times it prints the processor time of each contender with every process it
+//! started, and with the server's too (its threads and its `git http-backend`s): the machine
+//! runs both, so on a quiet machine whose cores are all busy the ratio of wall times cannot
+//! exceed the ratio of those totals.
 
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::fixture::Fleet;
@@ -29,6 +36,65 @@ fn env_number(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
+}
+
+/// Processor time from a `/proc/PID/stat`: the process's own (`utime`, `stime`) and that of the
+/// children it waited for (`cutime`, `cstime`), in all.
+fn stat_cpu(pid: &str) -> Duration {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .filter_map(|field| field.parse::<u64>().ok())
+        .sum();
+    // Linux counts in clock ticks of 1/100 s (USER_HZ).
+    Duration::from_millis(ticks * 10)
+}
+
+/// The processor time of this process (the server's threads) and of every child it waited for
+/// (the contenders with what they started, and the server's `git http-backend`s), so far.
+fn cpu_time() -> Duration {
+    stat_cpu("self")
+}
+
+/// What one timed run of a contender took: wall time, and the processor time of the contender
+/// with every process it started (the server's not counted).
+struct Took {
+    wall: Duration,
+    own: Duration,
+}
+
+/// Runs `command` to its end, its output in files under `scratch`; `Err` is that output when it
+/// failed. Its processor time counts the processes it waited for in turn.
+fn run_measured(mut command: Command, scratch: &Path) -> Result<Took, String> {
+    let (out, err) = (scratch.join("bench-out"), scratch.join("bench-err"));
+    command
+        .stdout(fs::File::create(&out).expect("bench-out"))
+        .stderr(fs::File::create(&err).expect("bench-err"));
+    let start = Instant::now();
+    let mut child = command.spawn().expect("start the contender");
+    // Waited for without reaping it, so that its account can still be read.
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let flags = nix::sys::wait::WaitPidFlag::WEXITED | nix::sys::wait::WaitPidFlag::WNOWAIT;
+    nix::sys::wait::waitid(nix::sys::wait::Id::Pid(pid), flags).expect("waitid");
+    let wall = start.elapsed();
+    let own = stat_cpu(&child.id().to_string());
+    let ok = child.wait().expect("reap the contender").success();
+    if ok {
+        return Ok(Took { wall, own });
+    }
+    let said = |path: &Path| fs::read_to_string(path).unwrap_or_default();
+    Err(format!("{}{}", said(&out), said(&err)))
+}
+
+/// Runs `run`, returning its wall time and the processor time it and the server spent.
+fn timed(run: impl FnOnce() -> Took) -> (Took, Duration) {
+    let before = cpu_time();
+    let took = run();
+    (took, cpu_time().saturating_sub(before))
 }
 
 fn median(times: &mut [Duration]) -> Duration {
@@ -98,24 +164,26 @@ fn assert_all_opened(server: &ForgeServer, names: &[String], who: &str) {
     assert_eq!(open, names.len(), "{who} left {open} pull requests open");
 }
 
-fn run_git_batch(fleet: &Fleet) -> Duration {
-    let start = Instant::now();
-    let output = fleet
-        .batch_in(&fleet.root)
+fn run_git_batch(fleet: &Fleet) -> Took {
+    let mut command = fleet.batch_in(&fleet.root);
+    // `GIT_BATCH_BIN`: another build of git-batch to time (the previous one, for a comparison).
+    if let Some(bin) = std::env::var_os("GIT_BATCH_BIN") {
+        let mut other = Command::new(bin);
+        other.current_dir(&fleet.root).env_clear();
+        other.envs(
+            command
+                .get_envs()
+                .filter_map(|(key, value)| Some((key, value?))),
+        );
+        other.stdin(std::process::Stdio::null());
+        command = other;
+    }
+    command
         .env("GIT_BATCH_TOKEN", TOKEN)
         .args(["license-update", "--old", "MIT", "--new", "Apache-2.0"])
         .args(["--branch", BRANCH, "--pr", "-q", "-m", MESSAGE])
-        .args(extra_args())
-        .output()
-        .expect("run git-batch");
-    let took = start.elapsed();
-    assert!(
-        output.status.success(),
-        "git-batch failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    took
+        .args(extra_args());
+    run_measured(command, &fleet.scratch).unwrap_or_else(|said| panic!("git-batch failed: {said}"))
 }
 
 /// `BENCH_ARGS`: more arguments for git-batch's run (`--per-host 8`), split at spaces.
@@ -124,7 +192,7 @@ fn extra_args() -> Vec<String> {
     args.split_whitespace().map(str::to_owned).collect()
 }
 
-fn run_loop(fleet: &Fleet, server: &ForgeServer, license: &Path) -> Duration {
+fn run_loop(fleet: &Fleet, server: &ForgeServer, license: &Path) -> Took {
     let script = r#"
 ls -d r*/ | parallel -j 8 'cd {} && n=$(basename {}) &&
   git switch -q -c "$BRANCH" && cp "$LICENSE_FILE" LICENSE && git commit -qam "$MESSAGE" &&
@@ -133,24 +201,15 @@ ls -d r*/ | parallel -j 8 'cd {} && n=$(basename {}) &&
     -H "Accept: application/vnd.github+json" "$API/repos/fleet/$n/pulls" \
     -d "{\"title\":\"$MESSAGE\",\"head\":\"$BRANCH\",\"base\":\"main\"}"'
 "#;
-    let start = Instant::now();
-    let output = fleet
-        .sealed("bash", &fleet.root)
+    let mut command = fleet.sealed("bash", &fleet.root);
+    command
         .args(["-c", script])
         .env("BRANCH", BRANCH)
         .env("MESSAGE", MESSAGE)
         .env("LICENSE_FILE", license)
         .env("TOKEN", TOKEN)
-        .env("API", server.api_root())
-        .output()
-        .expect("run the loop");
-    let took = start.elapsed();
-    assert!(
-        output.status.success(),
-        "the loop failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    took
+        .env("API", server.api_root());
+    run_measured(command, &fleet.scratch).unwrap_or_else(|said| panic!("the loop failed: {said}"))
 }
 
 /// API requests and git's smart-HTTP requests in the server's record since the last reset.
@@ -187,13 +246,18 @@ fn bench_change_requests() {
 
     let (mut ours, mut theirs, mut requests) = (Vec::new(), Vec::new(), Vec::new());
     let mut loop_git = Vec::new();
+    let (mut our_cpu, mut their_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         reset(&fleet, &server, &names);
-        ours.push(run_git_batch(&fleet));
+        let (took, cpu) = timed(|| run_git_batch(&fleet));
+        ours.push(took.wall);
+        our_cpu.push((took.own, cpu));
         assert_all_opened(&server, &names, "git-batch");
         requests.push(requests_seen(&server));
         reset(&fleet, &server, &names);
-        theirs.push(run_loop(&fleet, &server, &license));
+        let (took, cpu) = timed(|| run_loop(&fleet, &server, &license));
+        theirs.push(took.wall);
+        their_cpu.push((took.own, cpu));
         assert_all_opened(&server, &names, "the loop");
         loop_git.push(requests_seen(&server).1);
     }
@@ -233,6 +297,19 @@ fn bench_change_requests() {
     println!(
         "  ratio (b)/(a)               : {:>8.2}x (goal: at least 2x)",
         theirs.as_secs_f64() / ours.as_secs_f64()
+    );
+    let cpu = |runs: &[(Duration, Duration)]| {
+        let mut own: Vec<Duration> = runs.iter().map(|run| run.0).collect();
+        let mut all: Vec<Duration> = runs.iter().map(|run| run.1).collect();
+        (
+            median(&mut own).as_secs_f64(),
+            median(&mut all).as_secs_f64(),
+        )
+    };
+    let ((our_own, our_all), (their_own, their_all)) = (cpu(&our_cpu), cpu(&their_cpu));
+    println!(
+        "  processor time (a), (b)      : {our_own:>8.2} s, {their_own:.2} s (with the server's: \
+         {our_all:.2} s, {their_all:.2} s)"
     );
     println!(
         "  API requests per repository : {:>8.2} (goal: at most 3)",

@@ -553,3 +553,32 @@ fn a_repository_with_many_packs_is_read_right() {
     assert_eq!(names(&document).len(), 1);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+#[test]
+fn head_commits_read_short_or_replaced_match_git_status_porcelain_v2() {
+    let fleet = Fleet::new();
+    for name in ["packed", "replaced", "staged after repack"] {
+        fleet.add_repo(name);
+        fleet.commit_file(name, "second.txt", "second\n", "a second commit");
+    }
+    let git = |name: &str, args: &[&str]| fleet.git(&fleet.path(name), args);
+    // HEAD's commit in a pack, the upstream one commit behind it (its ahead/behind walked).
+    git("packed", &["repack", "-a", "-d", "-q"]);
+    git("packed", &["prune-packed"]);
+    // git reads HEAD's commit as its replacement: its tree lacks second.txt, which is then staged
+    // although the index's cached tree is HEAD's own (a short cut that ignored the replacement
+    // would count nothing staged).
+    let head = git("replaced", &["rev-parse", "HEAD"]);
+    let parent = git("replaced", &["rev-parse", "HEAD~1"]);
+    git("replaced", &["replace", head.trim(), parent.trim()]);
+    // A staged change after the commits were packed: the index's cached tree is stale.
+    git("staged after repack", &["repack", "-a", "-d", "-q"]);
+    fleet.write("staged after repack", "third.txt", "third\n");
+    git("staged after repack", &["add", "third.txt"]);
+    let (document, mismatches) = compare_with_git(&fleet);
+    assert_eq!(names(&document).len(), 3);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    let staged = |name: &str| repo(&document, name)["staged"].as_u64();
+    assert_eq!(staged("replaced"), Some(1), "{document}");
+    assert_eq!(staged("staged after repack"), Some(1), "{document}");
+}

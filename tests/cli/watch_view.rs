@@ -234,6 +234,67 @@ fn ctrl_c_quits_too_and_quiet_shows_only_what_needs_attention() {
     tmux.wait_for("the exit code", |screen| screen.contains("watch exited 0"));
 }
 
+/// A terminal that goes away under the view (its window closed; here its tmux server killed)
+/// ends git-batch: before, the view gave up but waited for its key reader, which spun on the
+/// dead terminal's end-of-file forever, at most of a core.
+#[test]
+fn the_view_ends_when_its_terminal_goes_away() {
+    let fleet = three_repositories();
+    let Some(tmux) = Tmux::start(&fleet, 100, 20) else {
+        return;
+    };
+    tmux.watch("");
+    let shell: u32 = tmux
+        .run(&["display", "-p", "-t", "view", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("the pane's process id");
+    let watch = children_of(shell)
+        .into_iter()
+        .find(|pid| command_of(*pid).is_some_and(|command| command.contains("watch")))
+        .expect("git-batch watch runs in the pane's shell");
+    tmux.run(&["kill-server"]);
+    let start = Instant::now();
+    while command_of(watch).is_some() {
+        assert!(
+            start.elapsed() < SCREEN_LIMIT,
+            "git batch watch (process {watch}) still runs {SCREEN_LIMIT:?} after its terminal went away"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The processes whose parent is `pid` (from /proc).
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc") {
+        let Some(child) = entry
+            .ok()
+            .and_then(|entry| entry.file_name().to_str()?.parse().ok())
+        else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        // pid (comm) state ppid …: the command may hold spaces and parentheses.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        if after.split_whitespace().nth(1) == Some(&pid.to_string()) {
+            children.push(child);
+        }
+    }
+    children
+}
+
+/// The command line of a live process `pid`; `None` once it has ended (a zombie included).
+fn command_of(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
+    if state == "Z" || state == "X" {
+        return None;
+    }
+    let command = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(String::from_utf8_lossy(&command).replace('\0', " "))
+}
+
 /// `f` reads the fleet again (and, with the engine, fetches): a file written since shows.
 #[test]
 fn f_brings_a_change_into_its_row() {

@@ -388,22 +388,9 @@ fn commit_and_push(
 ) -> Result<String, Retry> {
     let failed = |message: String| Retry::Stop((Outcome::Failed, message));
     let parent = target.parent();
-    let base_tree = opened
-        .find_commit(parent)
-        .and_then(|commit| commit.tree_id())
-        .map_err(|err| failed(format!("cannot read {parent}: {err}")))?
-        .detach();
-    let files: Vec<TreeFile<'_>> = stored
-        .iter()
-        .map(|change| TreeFile {
-            path: change.path.as_bstr(),
-            content: change.content.as_deref(),
-            executable: change.executable,
-        })
-        .collect();
     // Blobs, trees and the commit stay in memory, written as one pack before the branch moves.
     let staged = git::pack::staging(opened);
-    let tree = off_tree::tree_with(&staged, base_tree, &files).map_err(failed)?;
+    let (base_tree, tree) = trees(&staged, parent, stored).map_err(failed)?;
     if tree == base_tree {
         // Cleaned as git stores them, the files are what the tree holds already.
         details.set_files(Vec::new());
@@ -458,6 +445,30 @@ fn commit_and_push(
              back)"
         ))),
     }
+}
+
+/// The tree of `parent` and that tree with the `stored` changes written in (the same when the
+/// files are what it holds already).
+fn trees(
+    opened: &gix::Repository,
+    parent: gix::ObjectId,
+    stored: &[StoredChange],
+) -> Result<(gix::ObjectId, gix::ObjectId), String> {
+    let base_tree = opened
+        .find_commit(parent)
+        .and_then(|commit| commit.tree_id())
+        .map_err(|err| format!("cannot read {parent}: {err}"))?
+        .detach();
+    let files: Vec<TreeFile<'_>> = stored
+        .iter()
+        .map(|change| TreeFile {
+            path: change.path.as_bstr(),
+            content: change.content.as_deref(),
+            executable: change.executable,
+        })
+        .collect();
+    let tree = off_tree::tree_with(opened, base_tree, &files)?;
+    Ok((base_tree, tree))
 }
 
 /// With `--pr`, after the push: opens (or finds) the branch's change request and adds it to

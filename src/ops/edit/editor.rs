@@ -43,21 +43,7 @@ impl Editor<'_> {
     ) -> Result<String, String> {
         let count = self.changes.len();
         let files = format!("{count} {}", plural(count, "file", "files"));
-        self.details.written = self
-            .changes
-            .iter()
-            .map(|change| {
-                FileRecord::of_path(
-                    &change.path,
-                    change.old.is_none(),
-                    change.new.as_ref().and_then(|new| {
-                        gix::objs::compute_hash(hash, gix::objs::Kind::Blob, new)
-                            .ok()
-                            .map(|id| id.to_string())
-                    }),
-                )
-            })
-            .collect();
+        self.details.written = file_records(self.changes, hash);
         self.begin(started)?;
         let made_dirs = write_all(self.snapshot, self.changes).inspect_err(|_| {
             self.details.written.clear();
@@ -65,64 +51,78 @@ impl Editor<'_> {
         if !self.options.commit {
             return Ok(format!("changed {files} (not committed)"));
         }
-        let committed = self.commit();
-        if let Err(failure) = &committed {
-            let put_back = put_back(self.snapshot, self.changes, made_dirs);
-            let created: Vec<&Change> = self.changes.iter().filter(|c| c.old.is_none()).collect();
-            let unstaged = if created.is_empty() {
-                Ok(())
-            } else {
-                // `git add` put them in the index; take them out again.
-                let mut args = os_args(&["--literal-pathspecs", "reset", "-q", "--"]);
-                args.extend(created.iter().map(|c| os_path(&c.path)));
-                // Its own time: the failure may have been the --timeout running out.
-                Git::new(self.git.dir(), CLEANUP_GRACE).check(&args)
-            };
-            self.details.written.clear();
-            return Err(match (put_back, unstaged) {
-                (Ok(()), Ok(())) => format!("{failure}; the files are as they were"),
-                (Ok(()), Err(err)) => format!(
-                    "{failure}; the files are put back, but {}",
-                    still_staged(&created, &err)
-                ),
-                (Err(err), Ok(())) => format!("{failure}; putting the files back failed: {err}"),
-                (Err(err), Err(again)) => format!(
-                    "{failure}; putting the files back failed: {err}; and {}",
-                    still_staged(&created, &again)
-                ),
-            });
-        }
-        self.details.commit = match committed {
+        self.details.commit = match self.commit() {
             Ok(Committed::InProcess { id, .. }) => Some(id),
             // The commit git just made (HEAD may already be one made on top of it).
             Ok(Committed::ByGit(printed)) => {
                 crate::ops::sync::commit_made(self.git.dir(), &printed.stdout)
             }
-            Err(_) => None,
+            Err(failure) => return Err(self.undo_writes(&failure, made_dirs)),
         };
-        let mut message = format!("committed {files}");
-        if let Some(tracking) = tracking {
-            let host = crate::ops::sync::host_of(tracking);
-            let tip = self.details.commit.as_deref().unwrap_or("HEAD");
-            match crate::ops::sync::push_commit(self.git, tracking, gate, &host, tip) {
-                pushed @ PushResult::Pushed { updated } => {
-                    self.details.pushed = updated;
-                    message.push_str(&format!(", {pushed}"));
-                }
-                refused => {
-                    let failure = match refused {
-                        PushResult::Rejected => {
-                            format!("{REJECTED}; `git batch sync --pull` rebases and pushes it")
-                        }
-                        other => other.to_string(),
-                    };
-                    return Err(format!(
-                        "{message}, but {failure}; the commit stays local (undo takes it back)"
-                    ));
-                }
+        let message = format!("committed {files}");
+        match tracking {
+            Some(tracking) => self.push(tracking, gate, message),
+            None => Ok(message),
+        }
+    }
+
+    /// After a failed commit: the files put back as they were, those the run created taken out
+    /// of the index again, and nothing recorded as written. Says `failure` and how the clean-up
+    /// went.
+    fn undo_writes(&mut self, failure: &str, made_dirs: Vec<PathBuf>) -> String {
+        let put_back = put_back(self.snapshot, self.changes, made_dirs);
+        let created: Vec<&Change> = self.changes.iter().filter(|c| c.old.is_none()).collect();
+        let unstaged = if created.is_empty() {
+            Ok(())
+        } else {
+            // `git add` put them in the index; take them out again.
+            let mut args = os_args(&["--literal-pathspecs", "reset", "-q", "--"]);
+            args.extend(created.iter().map(|c| os_path(&c.path)));
+            // Its own time: the failure may have been the --timeout running out.
+            Git::new(self.git.dir(), CLEANUP_GRACE).check(&args)
+        };
+        self.details.written.clear();
+        match (put_back, unstaged) {
+            (Ok(()), Ok(())) => format!("{failure}; the files are as they were"),
+            (Ok(()), Err(err)) => format!(
+                "{failure}; the files are put back, but {}",
+                still_staged(&created, &err)
+            ),
+            (Err(err), Ok(())) => format!("{failure}; putting the files back failed: {err}"),
+            (Err(err), Err(again)) => format!(
+                "{failure}; putting the files back failed: {err}; and {}",
+                still_staged(&created, &again)
+            ),
+        }
+    }
+
+    /// Pushes the run's commit to `tracking`'s remote. `Ok` is `message` with what the push did;
+    /// `Err` says why it was refused, and that the commit stays local.
+    fn push(
+        &mut self,
+        tracking: &Tracking,
+        gate: &HostGate,
+        message: String,
+    ) -> Result<String, String> {
+        let host = crate::ops::sync::host_of(tracking);
+        let tip = self.details.commit.as_deref().unwrap_or("HEAD");
+        match crate::ops::sync::push_commit(self.git, tracking, gate, &host, tip) {
+            pushed @ PushResult::Pushed { updated } => {
+                self.details.pushed = updated;
+                Ok(format!("{message}, {pushed}"))
+            }
+            refused => {
+                let failure = match refused {
+                    PushResult::Rejected => {
+                        format!("{REJECTED}; `git batch sync --pull` rebases and pushes it")
+                    }
+                    other => other.to_string(),
+                };
+                Err(format!(
+                    "{message}, but {failure}; the commit stays local (undo takes it back)"
+                ))
             }
         }
-        Ok(message)
     }
 
     /// Before the first write: with a commit to make, the backup ref (HEAD) and the index ref
@@ -241,6 +241,25 @@ impl Editor<'_> {
 
 /// What to say when `git reset` could not take the files a failed run created back out of the
 /// index: they are still staged as new, and the command that unstages them.
+/// The files about to be written as the journal records them: each path, whether the run
+/// creates it, and the blob id of its new content (`None` for a file the run deletes).
+fn file_records(changes: &[Change], hash: gix::hash::Kind) -> Vec<FileRecord> {
+    changes
+        .iter()
+        .map(|change| {
+            FileRecord::of_path(
+                &change.path,
+                change.old.is_none(),
+                change.new.as_ref().and_then(|new| {
+                    gix::objs::compute_hash(hash, gix::objs::Kind::Blob, new)
+                        .ok()
+                        .map(|id| id.to_string())
+                }),
+            )
+        })
+        .collect()
+}
+
 fn still_staged(created: &[&Change], err: &GitError) -> String {
     let names: Vec<String> = created
         .iter()

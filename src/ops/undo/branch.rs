@@ -5,6 +5,8 @@
 //! checkout back on the branch it was on, the run's changes uncommitted again. The base branch
 //! is never touched.
 
+use std::borrow::Cow;
+
 use crate::git::GitError;
 use crate::ops::edit::target::host_of_remote;
 use crate::outcome::{ChangeBranch, Details, Outcome, PrRecord, RepoChanges, RepoReport};
@@ -44,103 +46,27 @@ pub(super) fn undo_branch(
     gate: &HostGate,
     session: Option<&Session>,
 ) -> RepoReport {
-    let name = change.name.as_str();
-    let recovered;
-    let mut committed = true;
-    let change = if change.commit.is_some() {
-        change
-    } else {
-        match recover(ctx, entry, change) {
-            Recovered::Found(found, made) => {
-                recovered = found;
-                committed = made;
-                &recovered
-            }
-            Recovered::Nothing => {
-                return RepoReport::new(
-                    ctx.repo,
-                    Outcome::Unchanged,
-                    format!("the run made no commit on {name} here"),
-                );
-            }
-            Recovered::Skip(reason) => return ctx.skip(reason),
-        }
+    let (change, committed) = match recorded_or_recovered(ctx, entry, change) {
+        Ok(found) => found,
+        Err(report) => return *report,
     };
-    // What the record cannot know: whether a push it did not see end reached the remote.
-    let mut on_remote = RemoteCheck::Recorded;
-    let asked;
-    let change = if change.pushed || !committed || !entry.started {
-        change
-    } else {
-        on_remote = remote_check(ctx, change, gate);
-        match &on_remote {
-            RemoteCheck::Unreachable(reason) => return ctx.skip(reason.clone()),
-            RemoteCheck::Landed => {
-                asked = ChangeBranch {
-                    pushed: true,
-                    ..change.clone()
-                };
-                &asked
-            }
-            RemoteCheck::Recorded | RemoteCheck::Absent | RemoteCheck::Elsewhere(_) => change,
-        }
+    let (change, on_remote) = match with_push_settled(ctx, entry, change, committed, gate) {
+        Ok(settled) => settled,
+        Err(reason) => return ctx.skip(reason),
     };
+    let change = change.as_ref();
     let commit = change.commit.as_deref().unwrap_or_default();
-    let local = read_ref(ctx, &format!("refs/heads/{name}"));
-    let checked_out = ctx
-        .opened
-        .head_name()
-        .ok()
-        .flatten()
-        .map(|full| full.shorten().to_string());
-    if let Err(reason) = local_ready(
-        entry,
-        change,
-        commit,
-        local.as_deref(),
-        checked_out.as_deref(),
-    ) {
+    if let Err(reason) = ready_to_undo(ctx, entry, change, commit) {
         return ctx.skip(reason);
     }
-    // `sync --branch` moves HEAD and reads the staging area back: not while a git holds the
-    // index (a git killed with the run can leave `index.lock`), nor mid-rebase. Checked before
-    // anything changes, the remote included, so that the next undo starts from the same place.
-    if change.checked_out_before.is_some() {
-        if let Some(reason) = crate::ops::safety::check(&ctx.opened, true) {
-            return ctx.skip(reason.to_string());
-        }
-    }
     if ctx.options.dry_run {
-        let mut said = would(change);
-        if let Some(pr) = &entry.pr {
-            said = format!("would close {}, {said}", pr.url);
-        }
-        return ctx.would(said);
+        return ctx.would(would(entry, change));
     }
-    let mut done = Vec::new();
-    if let Some(pr) = &entry.pr {
-        match close_change_request(session, pr) {
-            Ok(said) => done.push(said),
-            Err(reason) => return ctx.skip(reason),
-        }
-    }
-    match unrecorded_change_request(ctx, entry, change, session) {
-        Ok(said) => done.extend(said),
+    let mut done = match close_and_take_off(ctx, entry, change, commit, gate, session) {
+        Ok(done) => done,
         Err(reason) => return ctx.skip(reason),
-    }
-    if change.pushed {
-        match take_off_remote(ctx, change, commit, gate) {
-            Ok(said) => done.push(said),
-            Err(reason) => return ctx.skip(reason),
-        }
-    }
-    let local_done = match &change.checked_out_before {
-        Some(from) => {
-            checkout_back(ctx, entry, from).and_then(|()| local_back(ctx, change, commit))
-        }
-        None => local_back(ctx, change, commit),
     };
-    match local_done {
+    match undo_locally(ctx, entry, change, commit) {
         Ok(said) => done.push(said),
         Err(failure) => {
             done.push(failure);
@@ -152,6 +78,123 @@ pub(super) fn undo_branch(
     }
     let refs_left = ctx.drop_refs();
     report(ctx, change, Outcome::Changed, done.join("; ") + &refs_left)
+}
+
+/// The branch change to undo and whether the run made its commit: the record's own when it
+/// holds the commit, else what the repository shows a run cut short before recording it did.
+/// `Err` is the report to give instead: the run made no commit, or why the repository is skipped.
+fn recorded_or_recovered<'a>(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    change: &'a ChangeBranch,
+) -> Result<(Cow<'a, ChangeBranch>, bool), Box<RepoReport>> {
+    if change.commit.is_some() {
+        return Ok((Cow::Borrowed(change), true));
+    }
+    match recover(ctx, entry, change) {
+        Recovered::Found(found, made) => Ok((Cow::Owned(found), made)),
+        Recovered::Nothing => Err(Box::new(RepoReport::new(
+            ctx.repo,
+            Outcome::Unchanged,
+            format!("the run made no commit on {} here", change.name),
+        ))),
+        Recovered::Skip(reason) => Err(Box::new(ctx.skip(reason))),
+    }
+}
+
+/// What the record cannot know: whether a push it did not see end reached the remote. Gives
+/// the change marked pushed when it did, with what the remote showed (`Recorded` when the record
+/// is enough); `Err` is why the repository is skipped (the remote cannot be reached).
+fn with_push_settled<'a>(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    change: Cow<'a, ChangeBranch>,
+    committed: bool,
+    gate: &HostGate,
+) -> Result<(Cow<'a, ChangeBranch>, RemoteCheck), String> {
+    if change.pushed || !committed || !entry.started {
+        return Ok((change, RemoteCheck::Recorded));
+    }
+    match remote_check(ctx, &change, gate) {
+        RemoteCheck::Unreachable(reason) => Err(reason),
+        RemoteCheck::Landed => {
+            let asked = ChangeBranch {
+                pushed: true,
+                ..change.into_owned()
+            };
+            Ok((Cow::Owned(asked), RemoteCheck::Landed))
+        }
+        on_remote => Ok((change, on_remote)),
+    }
+}
+
+/// Whether undo may begin: the repository is where the run left it and, for `sync --branch`,
+/// free to move HEAD. `Err` is why not; nothing has changed yet.
+fn ready_to_undo(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    change: &ChangeBranch,
+    commit: &str,
+) -> Result<(), String> {
+    let local = read_ref(ctx, &format!("refs/heads/{}", change.name));
+    let checked_out = ctx
+        .opened
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|full| full.shorten().to_string());
+    local_ready(
+        entry,
+        change,
+        commit,
+        local.as_deref(),
+        checked_out.as_deref(),
+    )?;
+    // `sync --branch` moves HEAD and reads the staging area back: not while a git holds the
+    // index (a git killed with the run can leave `index.lock`), nor mid-rebase. Checked before
+    // anything changes, the remote included, so that the next undo starts from the same place.
+    if change.checked_out_before.is_some() {
+        if let Some(reason) = crate::ops::safety::check(&ctx.opened, true) {
+            return Err(reason.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// The forge and remote half: the change request closed (the recorded one, then one a run cut
+/// short opened without recording it), then the branch taken off the remote if it got there.
+/// `Ok` says what was done; `Err` is why the repository is left as it is from there on.
+fn close_and_take_off(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    change: &ChangeBranch,
+    commit: &str,
+    gate: &HostGate,
+    session: Option<&Session>,
+) -> Result<Vec<String>, String> {
+    let mut done = Vec::new();
+    if let Some(pr) = &entry.pr {
+        done.push(close_change_request(session, pr)?);
+    }
+    done.extend(unrecorded_change_request(ctx, entry, change, session)?);
+    if change.pushed {
+        done.push(take_off_remote(ctx, change, commit, gate)?);
+    }
+    Ok(done)
+}
+
+/// The local half: for `sync --branch` the checkout back on the branch it was on, then the local
+/// branch deleted or put back. `Ok` says what was done; `Err` what failed.
+fn undo_locally(
+    ctx: &Ctx<'_>,
+    entry: &RepoRecord,
+    change: &ChangeBranch,
+    commit: &str,
+) -> Result<String, String> {
+    if let Some(from) = &change.checked_out_before {
+        checkout_back(ctx, entry, from)?;
+    }
+    local_back(ctx, change, commit)
 }
 
 fn report(ctx: &Ctx<'_>, change: &ChangeBranch, outcome: Outcome, message: String) -> RepoReport {
@@ -209,9 +252,13 @@ fn local_ready(
     Ok(())
 }
 
-fn would(change: &ChangeBranch) -> String {
+/// What a dry run of the undo would do, in the order it would do it.
+fn would(entry: &RepoRecord, change: &ChangeBranch) -> String {
     let name = &change.name;
     let mut parts = Vec::new();
+    if let Some(pr) = &entry.pr {
+        parts.push(format!("would close {}", pr.url));
+    }
     if change.pushed {
         parts.push(match &change.remote_before {
             None => format!("would delete {name} on {}", change.remote),

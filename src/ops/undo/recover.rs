@@ -41,6 +41,8 @@ pub(super) fn effective_record(
     }
 }
 
+/// What the run did in this repository: its record when the run settled it, else rebuilt from
+/// the refs the run saved and where HEAD is now. `None` when there is nothing to undo.
 fn rebuild(
     opened: &gix::Repository,
     git: &Git<'_>,
@@ -54,16 +56,10 @@ fn rebuild(
     if record.changed() && !cut_short {
         return Ok(Some(record.clone()));
     }
-    let read_ref = |prefix: &str| -> Option<String> {
-        let mut found = opened
-            .find_reference(run_ref(prefix, run_id, opened).as_str())
-            .ok()?;
-        found.peel_to_id().ok().map(|id| id.to_string())
-    };
     // A content run with nothing to commit (`--no-commit`) keeps no refs: its record says where
     // HEAD was, and which files it was about to write.
     let writing = cut_short && job.content && !record.files.is_empty();
-    let before = match read_ref(BACKUP_REF_PREFIX) {
+    let before = match saved_ref(opened, BACKUP_REF_PREFIX, run_id) {
         Some(before) => before,
         None => match record.head_before.clone().filter(|_| writing) {
             Some(before) => before,
@@ -75,7 +71,8 @@ fn rebuild(
         .unwrap_or_default();
     let mut rebuilt = record.clone();
     rebuilt.head_before = Some(before.clone());
-    rebuilt.index_tree = read_ref(INDEX_REF_PREFIX).or_else(|| record.index_tree.clone());
+    rebuilt.index_tree =
+        saved_ref(opened, INDEX_REF_PREFIX, run_id).or_else(|| record.index_tree.clone());
     if rebuilt.branch.is_none() {
         rebuilt.branch = opened
             .head_name()
@@ -101,8 +98,31 @@ fn rebuild(
         rebuilt.commit = None;
         return Ok(Some(rebuilt));
     }
+    with_commit(opened, git, job, run_id, rebuilt, &before, head)
+}
+
+/// The commit `run_id` saved under `prefix` in `opened` (the backup of HEAD, the index's tree).
+fn saved_ref(opened: &gix::Repository, prefix: &str, run_id: &str) -> Option<String> {
+    let mut found = opened
+        .find_reference(run_ref(prefix, run_id, opened).as_str())
+        .ok()?;
+    found.peel_to_id().ok().map(|id| id.to_string())
+}
+
+/// `rebuilt` for a run that committed: HEAD (`head`) must be one commit past `before`, the run's
+/// commit; a run cut short may have pushed it; a content run's files are those it holds. `Err`
+/// when HEAD is anything else, since what the run did can then not be told.
+fn with_commit(
+    opened: &gix::Repository,
+    git: &Git<'_>,
+    job: &Job,
+    run_id: &str,
+    mut rebuilt: RepoRecord,
+    before: &str,
+    head: String,
+) -> Result<Option<RepoRecord>, String> {
     let parent = git.read(&["rev-parse", "--verify", "-q", &format!("{head}^")]);
-    if parent.as_deref().ok() != Some(before.as_str()) {
+    if parent.as_deref().ok() != Some(before) {
         return Err(format!(
             "the record of this repository does not say what the run did, and HEAD ({}) is \
              not one commit past where the run found it ({}): undo by hand",
@@ -114,11 +134,11 @@ fn rebuild(
     rebuilt.commit = Some(head.clone());
     // The run may have pushed its commit before it was cut short, or its `git push` may have
     // finished after it: only the remote can say, and what it holds is taken back by a revert.
-    if cut_short && !rebuilt.pushed {
+    if job.record.started && !rebuilt.pushed {
         rebuilt.pushed = reached_remote(opened, git, &head)?;
     }
     if job.content && rebuilt.files.is_empty() {
-        rebuilt.files = committed_files(git, &before, &head)?;
+        rebuilt.files = committed_files(git, before, &head)?;
     }
     Ok(Some(rebuilt))
 }
