@@ -129,6 +129,13 @@ fn an_in_process_commit_adds_one_pack_and_no_loose_object() {
     assert!(verified.contains(&format!("{id} commit")), "{verified}");
     assert!(verified.contains("non delta: 7 objects"), "{verified}");
     assert_eq!(git(&dir, &["rev-parse", "HEAD"]).trim(), id.to_string());
+    // `status` reads HEAD's tree straight from the pack index.
+    let repo = crate::git::open(&dir).expect("open");
+    let tree = crate::git::commit_tree::tree_of_commit(&repo, &id).expect("read from the pack");
+    assert_eq!(
+        git(&dir, &["rev-parse", "HEAD^{tree}"]).trim(),
+        tree.to_string()
+    );
     assert_eq!(
         git(&dir, &["show", "HEAD:src/deep/mod.rs"]),
         "// Apache-2.0 \n"
