@@ -406,13 +406,40 @@ fn finish(
     let mut time = gix::date::parse::TimeBuf::default();
     let committer = plan.committer.to_ref(&mut time);
     repo.edit_references_as(Some(edit), Some(committer))
-        .map_err(|err| {
-            format!(
+        .map_err(|err| match ref_lock_left(repo) {
+            Some(lock) => format!(
+                "{} present: another git process is changing refs here, or one was killed \
+                 (remove the lock once no git runs); nothing committed ({err})",
+                lock.display()
+            ),
+            None => format!(
                 "HEAD moved while the run was working here (a commit made meanwhile?); nothing \
                  committed ({err})"
-            )
+            ),
         })?;
     Ok(Made::Committed { id, files })
+}
+
+/// The lock file of HEAD or of the branch it names, when one is there: what a git (or a
+/// git-batch) killed while moving a ref leaves behind, and what makes a ref update fail.
+fn ref_lock_left(repo: &gix::Repository) -> Option<std::path::PathBuf> {
+    let head = repo.git_dir().join("HEAD.lock");
+    let branch = repo.head_name().ok().flatten().and_then(|name| {
+        let mut path = repo
+            .common_dir()
+            .join(gix::path::from_bstr(name.as_bstr()).ok()?);
+        path.as_mut_os_string().push(".lock");
+        Some(path)
+    });
+    [Some(head), branch]
+        .into_iter()
+        .flatten()
+        .find(|path| path.exists())
+        .map(|path| {
+            path.strip_prefix(repo.git_dir())
+                .unwrap_or(&path)
+                .to_path_buf()
+        })
 }
 
 /// How many files differ between two trees (either may be absent), as paths: a renamed file

@@ -336,6 +336,16 @@ mod kill {
         let head_before = record["head_before"].as_str().expect("head_before");
         let saved = fleet.git(&dir, &["rev-parse", &backup]);
         assert_eq!(saved.trim(), head_before, "{name}: the backup ref");
+        // A kill inside a ref or index update leaves that lock behind; with nothing running any
+        // more, removing it is what git's own message tells the user to do.
+        let branch = fleet.git(&dir, &["symbolic-ref", "HEAD"]);
+        for lock in [
+            "HEAD".to_owned(),
+            "index".to_owned(),
+            branch.trim().to_owned(),
+        ] {
+            let _ = fs::remove_file(dir.join(".git").join(format!("{lock}.lock")));
+        }
         fleet.git(&dir, &["reset", "-q", "--soft", &backup]);
         fleet.git(&dir, &["read-tree", &index]);
         for file in record["files"].as_array().into_iter().flatten() {
@@ -497,4 +507,54 @@ fn a_license_commit_past_the_timeout_is_stopped_and_everything_put_back() {
     assert!(message.contains("the files are as they were"), "{message}");
     assert!(!fleet.path("slow").join(".git/index.lock").exists());
     assert_eq!(UserState::of(&fleet, "slow"), before);
+}
+
+/// A branch's lock file left by a git (or a git-batch) killed while moving the ref makes the
+/// commit fail: the repository is reported with the lock named, not as "HEAD moved", its files
+/// are put back, and the lock, which only the user can judge, is left where it is.
+#[test]
+fn a_ref_lock_left_by_a_killed_git_is_named_and_nothing_is_changed() {
+    use crate::observe::UserState;
+    let fleet = Fleet::new();
+    crate::license::repo_with(
+        &fleet,
+        "locked",
+        &[
+            ("LICENSE", crate::license::MIT_LICENSE.as_bytes()),
+            ("a.rs", b"// SPDX-License-Identifier: MIT\n"),
+        ],
+    );
+    let dir = fleet.path("locked");
+    let branch = fleet.git(&dir, &["symbolic-ref", "HEAD"]);
+    let lock = dir.join(".git").join(format!("{}.lock", branch.trim()));
+    fs::write(&lock, "").expect("a lock left behind");
+    let before = UserState::of(&fleet, "locked");
+
+    let output = fleet
+        .cmd()
+        .args([
+            "--format",
+            "json",
+            "license-update",
+            "--old",
+            "MIT",
+            "--new",
+            "Apache-2.0",
+        ])
+        .output()
+        .expect("run git-batch");
+
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let document: Value = serde_json::from_slice(&output.stdout).expect("the JSON document");
+    let entry = crate::fixture::repo(&document, "locked");
+    assert_eq!(entry["outcome"], "failed");
+    let message = entry["message"].as_str().expect("a message");
+    assert!(
+        message.contains(&format!("{}.lock present", branch.trim())),
+        "{message}"
+    );
+    assert!(!message.contains("HEAD moved"), "{message}");
+    assert!(message.contains("the files are as they were"), "{message}");
+    assert_eq!(UserState::of(&fleet, "locked"), before);
+    assert!(lock.exists(), "the lock is the user's to remove");
 }
