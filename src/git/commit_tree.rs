@@ -197,26 +197,10 @@ fn parse_tree_line(data: &[u8]) -> Option<ObjectId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
 
+    /// git's output, trimmed (an id, mostly).
     fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "A")
-            .env("GIT_AUTHOR_EMAIL", "a@example.com")
-            .env("GIT_COMMITTER_NAME", "C")
-            .env("GIT_COMMITTER_EMAIL", "c@example.com")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-        String::from_utf8(out.stdout)
-            .expect("utf-8")
-            .trim()
-            .to_owned()
+        crate::git::testing::git(dir, args).trim().to_owned()
     }
 
     fn repository_with_commits(n: usize) -> (tempfile::TempDir, Vec<String>) {

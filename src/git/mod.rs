@@ -15,6 +15,8 @@ mod read;
 pub mod refs;
 pub mod remote;
 pub mod run;
+#[cfg(test)]
+pub(crate) mod testing;
 mod thread_dir;
 pub mod watched;
 

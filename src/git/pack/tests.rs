@@ -10,22 +10,7 @@ use gix::bstr::BStr;
 
 use super::{PACK_FROM, in_pack_order, pack_data, persist, staging};
 use crate::git::commit::{Made, Written, commit_files, plan};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::git::testing::git;
 
 /// A repository with one commit (made by git) of a few files in folders.
 fn repository() -> (tempfile::TempDir, PathBuf) {

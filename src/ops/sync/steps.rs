@@ -401,27 +401,8 @@ pub(super) fn short_ref(name: &str) -> &str {
 mod tests {
     use super::{conflicts_in, files_changed, links_added, nested_repositories_added};
     use crate::git::Git;
+    use crate::git::testing::git;
     use std::path::Path;
-    use std::process::Command;
-
-    /// git in `dir`, sealed from the user's configuration; panics when it fails.
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Jane Doe",
-                "-c",
-                "user.email=jane@example.com",
-            ])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
 
     /// A repository of its own at `dir`, with one commit.
     fn nested(dir: &Path) {
