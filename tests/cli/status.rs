@@ -4,6 +4,8 @@
 //! not depend on the number of workers.
 
 use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -182,6 +184,8 @@ fn edge_states() -> Fleet {
         "submodule moved",
         "shallow",
         "stash conflict",
+        "split index",
+        "racy change",
     ] {
         fleet.add_repo(name);
     }
@@ -306,6 +310,11 @@ fn edge_states() -> Fleet {
     ];
     fleet.git(&fleet.root, &clone);
     git("shallow", &["branch", "-q", "-u", "origin/other"]);
+    // A split index: the entries live in a shared index file that the index names.
+    git("split index", &["update-index", "--split-index"]);
+    fleet.make_dirty("split index");
+    fleet.stage("split index");
+    racy_change(&fleet, "racy change");
     fleet.add_worktree("mode change", "worktree");
     fleet.make_dirty("worktree");
     fleet.add_unborn("empty clone");
@@ -327,11 +336,38 @@ fn edge_states() -> Fleet {
     fleet
 }
 
+/// A tracked file changed without a trace in its stat data: same size, modification time put
+/// back, and (with `core.trustctime` off) no ctime to compare. Only the index's own modification
+/// time, no earlier than the file's, tells that the entry's stat data cannot be trusted ("racy
+/// git"), and the file must be compared by content.
+fn racy_change(fleet: &Fleet, name: &str) {
+    let dir = fleet.path(name);
+    let set_mtime = |path: &Path, when: SystemTime| {
+        let handle = fs::File::options()
+            .write(true)
+            .open(path)
+            .expect("open for its time");
+        handle.set_modified(when).expect("set the mtime");
+    };
+    fleet.git(&dir, &["config", "core.trustctime", "false"]);
+    // Older than the index written next, so that git records the entry as it is (an entry as
+    // new as the index would be written with its size zeroed, and never match its file).
+    let written = SystemTime::now() - Duration::from_secs(60);
+    let file = dir.join("racy.txt");
+    fleet.write(name, "racy.txt", "before\n");
+    set_mtime(&file, written);
+    fleet.git(&dir, &["add", "racy.txt"]);
+    fleet.git(&dir, &["commit", "-q", "-m", "add racy.txt"]);
+    fs::write(&file, "after!\n").expect("change racy.txt, same size");
+    set_mtime(&file, written);
+    set_mtime(&dir.join(".git/index"), written);
+}
+
 #[test]
 fn rarer_states_match_git_status_porcelain_v2() {
     let fleet = edge_states();
     let (document, mismatches) = compare_with_git(&fleet);
-    assert_eq!(names(&document).len(), 20);
+    assert_eq!(names(&document).len(), 22);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     let git = |name: &str| fleet.porcelain(name);
     assert_eq!(git("ignored").untracked, 0, "the oracle ignores them too");
@@ -350,6 +386,9 @@ fn rarer_states_match_git_status_porcelain_v2() {
     let shallow = git("shallow");
     assert_eq!((shallow.ahead, shallow.behind), (1, 1), "{shallow:?}");
     assert_eq!(git("stash conflict").conflicted, 1);
+    let split = git("split index");
+    assert_eq!((split.staged, split.unstaged), (1, 1), "{split:?}");
+    assert_eq!(git("racy change").unstaged, 1, "seen by content");
 }
 
 /// Ignore rules that the untracked scan must apply folder by folder, an index that carries
