@@ -11,7 +11,6 @@ use std::sync::atomic::AtomicBool;
 
 use gix::bstr::BStr;
 use gix::status::plumbing::index_as_worktree::EntryStatus;
-use gix::status::plumbing::index_as_worktree_with_renames::{Entry, VisitEntry};
 
 use super::{ReadError, disable_filter_drivers};
 
@@ -155,28 +154,10 @@ fn index_worktree(
     index: &gix::index::State,
     dirwalk: Option<gix::dirwalk::Options>,
 ) -> Result<Counter, ReadError> {
-    let mut counter = Counter::default();
-    let options = gix::status::index_worktree::Options {
-        sorting: None,
-        dirwalk_options: dirwalk,
-        rewrites: None,
-        thread_limit: None,
-    };
-    let interrupt = AtomicBool::new(false);
-    // Submodules are left out here (their entries are reported unchanged) and looked at apart:
-    // gix would open each with its own configuration (and the user's), filter drivers included,
-    // and run them.
-    repo.index_worktree_status(
-        index,
-        None::<&BStr>,
-        &mut counter,
-        gix::status::plumbing::index_as_worktree::traits::FastEq,
-        NoSubmodules,
-        &mut gix::progress::Discard,
-        &interrupt,
-        options,
-    )
-    .map_err(|err| ReadError::from_gix("cannot compute status", err))?;
+    let mut counter = compare_tracked(repo, index)?;
+    if let Some(options) = dirwalk {
+        counter.untracked = walk_untracked(repo, index, options)?;
+    }
     Ok(counter)
 }
 
@@ -188,21 +169,16 @@ fn split_index_and_walk(
     index: &gix::index::State,
     dirwalk: Option<gix::dirwalk::Options>,
 ) -> Result<Counter, ReadError> {
-    let Some(workdir) = repo.workdir() else {
+    let (Some(workdir), Some(options)) = (repo.workdir(), dirwalk) else {
         return index_worktree(repo, index, dirwalk);
     };
     let workdir = workdir.to_owned();
     std::thread::scope(|scope| {
         let walker = scope.spawn(move || -> Result<u64, ReadError> {
             let repo = super::read::open(&workdir)?;
-            let mut untracked = Untracked(0);
-            let interrupt = AtomicBool::new(false);
-            let options = dirwalk.expect("only split with a walk to make");
-            repo.dirwalk(index, None::<&BStr>, &interrupt, options, &mut untracked)
-                .map_err(|err| ReadError::from_gix("cannot compute status", err))?;
-            Ok(untracked.0)
+            walk_untracked(&repo, index, options)
         });
-        let mut counter = index_worktree(repo, index, None)?;
+        let mut counter = compare_tracked(repo, index)?;
         counter.untracked = walker
             .join()
             .map_err(|panic| ReadError::new(crate::pool::panic_message(&*panic)))??;
@@ -210,7 +186,141 @@ fn split_index_and_walk(
     })
 }
 
-/// Counts the untracked paths a directory walk reports, as [`Counter`] does.
+fn status_err(err: impl std::fmt::Display) -> ReadError {
+    ReadError::from_gix("cannot compute status", err)
+}
+
+/// Compares each index entry with its file in the working tree, as `git status` does: by stat
+/// data, and by content (through the repository's attributes and `text`/`eol` conversions, its
+/// filter drivers removed) when the stat data cannot tell.
+///
+/// gix's lower-level comparison is called directly rather than `index_worktree_status`, which
+/// also sets up the diff machinery for rename tracking and a channel between the comparison and
+/// the directory walk, unused here.
+fn compare_tracked(
+    repo: &gix::Repository,
+    index: &gix::index::State,
+) -> Result<Counter, ReadError> {
+    use gix::status::plumbing::index_as_worktree::{Context, Options, traits::FastEq};
+    use gix::worktree::stack::state::attributes::Source;
+    let mut counter = Counter::default();
+    let Some(workdir) = repo.workdir() else {
+        return Ok(counter);
+    };
+    let attributes = repo
+        .attributes_only(index, Source::WorktreeThenIdMapping)
+        .map_err(status_err)?
+        .detach();
+    let (filter, stack) = gix::filter::Pipeline::new(repo, attributes)
+        .map_err(status_err)?
+        .into_parts();
+    let objects = repo.objects.clone().into_arc().map_err(status_err)?;
+    let interrupt = AtomicBool::new(false);
+    let context = Context {
+        pathspec: no_pathspec(repo, index)?,
+        stack,
+        filter,
+        should_interrupt: &interrupt,
+    };
+    let options = Options {
+        fs: repo.filesystem_options().map_err(status_err)?,
+        thread_limit: None,
+        stat: repo.stat_options().map_err(status_err)?,
+        fscache: false,
+    };
+    // Submodules are left out here (their entries are reported unchanged) and looked at apart:
+    // gix would open each with its own configuration (and the user's), filter drivers included,
+    // and run them.
+    gix::status::plumbing::index_as_worktree(
+        index,
+        workdir,
+        &mut counter,
+        FastEq,
+        NoSubmodules,
+        objects,
+        &mut gix::progress::Discard,
+        context,
+        options,
+    )
+    .map_err(status_err)?;
+    Ok(counter)
+}
+
+/// The pathspec of a status of the whole working tree: none.
+fn no_pathspec(
+    repo: &gix::Repository,
+    index: &gix::index::State,
+) -> Result<gix::pathspec::Search, ReadError> {
+    use gix::worktree::stack::state::attributes::Source;
+    let pathspec = repo
+        .pathspec(
+            false,
+            None::<&str>,
+            true,
+            index,
+            Source::WorktreeThenIdMapping,
+        )
+        .map_err(status_err)?;
+    Ok(pathspec.into_parts().0)
+}
+
+/// Counts the untracked paths of the working tree as `git status` shows them, with the walk
+/// `options` asks for.
+///
+/// gix's directory walk is called directly, telling it that the top of the working tree is this
+/// repository's own: asked through `Repository::dirwalk`, it would first find that out by
+/// reading `.git` again as a possible nested repository and resolving its real path, a twentieth
+/// of a small repository's status. Where the git folder is not `.git` at the top of the working
+/// tree (`core.worktree`, a linked worktree), gix's own call does it.
+fn walk_untracked(
+    repo: &gix::Repository,
+    index: &gix::index::State,
+    options: gix::dirwalk::Options,
+) -> Result<u64, ReadError> {
+    use gix::worktree::stack::state::ignore::Source;
+    let mut untracked = Untracked(0);
+    let interrupt = AtomicBool::new(false);
+    let Some(workdir) = repo.workdir() else {
+        return Ok(0);
+    };
+    if repo.git_dir() != workdir.join(gix::discover::DOT_GIT_DIR) {
+        repo.dirwalk(index, None::<&BStr>, &interrupt, options, &mut untracked)
+            .map_err(status_err)?;
+        return Ok(untracked.0);
+    }
+    let mut excludes = repo
+        .excludes(index, None, Source::WorktreeThenIdMappingIfNotSkipped)
+        .map_err(status_err)?;
+    let mut pathspec = no_pathspec(repo, index)?;
+    let git_dir_realpath = gix::path::realpath_opts(
+        repo.git_dir(),
+        repo.current_dir(),
+        gix::path::realpath::MAX_SYMLINKS,
+    )
+    .map_err(status_err)?;
+    let ignore_case = repo.filesystem_options().map_err(status_err)?.ignore_case;
+    let icase_lookup = ignore_case.then(|| index.prepare_icase_backing());
+    let own_root = std::collections::BTreeSet::from([gix::bstr::BString::default()]);
+    let mut walk_options = gix::dir::walk::Options::from(options);
+    walk_options.worktree_relative_worktree_dirs = Some(&own_root);
+    let context = gix::dir::walk::Context {
+        should_interrupt: Some(&interrupt),
+        git_dir_realpath: &git_dir_realpath,
+        current_dir: repo.current_dir(),
+        index,
+        ignore_case_index_lookup: icase_lookup.as_ref(),
+        pathspec: &mut pathspec,
+        // Only a pathspec with attributes asks: there is none.
+        pathspec_attributes: &mut |_, _, _, _| false,
+        excludes: Some(&mut excludes),
+        objects: &repo.objects,
+        explicit_traversal_root: Some(workdir),
+    };
+    gix::dir::walk(workdir, context, walk_options, &mut untracked).map_err(status_err)?;
+    Ok(untracked.0)
+}
+
+/// Counts the untracked paths a directory walk reports.
 struct Untracked(u64);
 
 impl gix::dir::walk::Delegate for Untracked {
@@ -249,25 +359,23 @@ struct Counter {
     untracked: u64,
 }
 
-impl<'index> VisitEntry<'index> for Counter {
+impl<'index> gix::status::plumbing::index_as_worktree::VisitEntry<'index> for Counter {
     type ContentChange = ();
     type SubmoduleStatus = ();
 
-    fn visit_entry(&mut self, entry: Entry<'index, (), ()>) {
-        match entry {
-            Entry::Modification { status, .. } => match status {
-                // One item per conflicted path, whatever stages it has.
-                EntryStatus::Conflict { .. } => self.conflicted += 1,
-                EntryStatus::Change(_) | EntryStatus::IntentToAdd => self.unstaged += 1,
-                EntryStatus::NeedsUpdate(_) => {}
-            },
-            Entry::DirectoryContents { entry, .. } => {
-                if entry.status == gix::dir::entry::Status::Untracked {
-                    self.untracked += 1;
-                }
-            }
-            // Rename tracking between index and worktree is off above.
-            Entry::Rewrite { .. } => self.unstaged += 1,
+    fn visit_entry(
+        &mut self,
+        _entries: &'index [gix::index::Entry],
+        _entry: &'index gix::index::Entry,
+        _entry_index: usize,
+        _rela_path: &'index BStr,
+        status: EntryStatus<(), ()>,
+    ) {
+        match status {
+            // One item per conflicted path, whatever stages it has.
+            EntryStatus::Conflict { .. } => self.conflicted += 1,
+            EntryStatus::Change(_) | EntryStatus::IntentToAdd => self.unstaged += 1,
+            EntryStatus::NeedsUpdate(_) => {}
         }
     }
 }
