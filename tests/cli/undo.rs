@@ -238,6 +238,58 @@ fn a_pushed_sync_is_undone_only_with_push_by_a_revert_never_by_force() {
     assert!(!UserState::of(&fleet, "pushed").is_dirty());
 }
 
+/// `undo --push` pushed its revert, but git refused to move the branch here (a ref lock left by
+/// a killed git): once the lock is gone, the next `undo --push` brings that revert in, and does
+/// not try a second revert that the remote would refuse.
+#[test]
+fn a_revert_pushed_but_not_brought_in_is_brought_in_by_the_next_undo() {
+    let fleet = Fleet::new();
+    fleet.add_repo("locked");
+    let original = fleet.head("locked");
+    fleet.make_dirty("locked");
+    fleet.json_exit(&["sync"], 0);
+    let synced = fleet.remote_head("locked");
+    let lock = fleet.path("locked").join(".git/refs/heads/main.lock");
+    fs::write(&lock, "").expect("leave a ref lock");
+
+    let undo = fleet.json_exit(&["undo", "--push"], 1);
+    assert_eq!(outcome(&undo, "locked"), "failed", "{undo:#}");
+    let revert = fleet.remote_head("locked");
+    assert_ne!(revert, synced, "the revert was pushed");
+    assert!(
+        message(&undo, "locked").contains("git merge --ff-only"),
+        "{undo:#}"
+    );
+    assert_eq!(fleet.head("locked"), synced, "the branch did not move");
+
+    fs::remove_file(&lock).expect("remove the lock");
+    let plain = fleet.json_exit(&["undo"], 0);
+    assert_eq!(outcome(&plain, "locked"), "skipped", "{plain:#}");
+    assert!(
+        message(&plain, "locked").contains("pushed by an earlier undo"),
+        "{plain:#}"
+    );
+    let dry = fleet.json_exit(&["undo", "--push", "-n"], 0);
+    assert!(
+        message(&dry, "locked").contains("would bring in"),
+        "{dry:#}"
+    );
+    assert_eq!(fleet.head("locked"), synced, "a dry run changes nothing");
+    let undo = fleet.json_exit(&["undo", "--push"], 0);
+    assert_eq!(outcome(&undo, "locked"), "changed", "{undo:#}");
+    assert!(message(&undo, "locked").contains("brought in"), "{undo:#}");
+    assert_eq!(fleet.head("locked"), revert);
+    assert_eq!(fleet.remote_head("locked"), revert, "no second revert");
+    let tree = |rev: &str| {
+        fleet.git(
+            &fleet.path("locked"),
+            &["rev-parse", &format!("{rev}^{{tree}}")],
+        )
+    };
+    assert_eq!(tree("HEAD"), tree(&original), "the change is taken back");
+    assert!(!UserState::of(&fleet, "locked").is_dirty(), "files updated");
+}
+
 #[test]
 fn undo_after_a_pull_takes_the_upstream_changes_back_out() {
     let fleet = Fleet::new();

@@ -138,11 +138,24 @@ pub(super) fn undo_pushed(ctx: &Ctx<'_>, pushed: &Pushed, gate: &HostGate) -> Re
     let commit = &pushed.commit;
     let what = &pushed.what;
     if !ctx.options.push {
-        return ctx.skip(format!(
-            "{what} is on the remote: `git batch undo --push {}` reverts it there with a new \
-             commit",
-            ctx.options.run_id
-        ));
+        let head = ctx.git.read(&["rev-parse", "HEAD"]).unwrap_or_default();
+        let pushed_revert = git::tracking_of_head(&ctx.opened)
+            .ok()
+            .flatten()
+            .and_then(|tracking| revert_on_remote(ctx, commit, &head, &tracking));
+        return ctx.skip(match pushed_revert {
+            Some(revert) => format!(
+                "{what} is reverted on the remote by {}, pushed by an earlier undo: `git batch \
+                 undo --push {}` brings it in here",
+                short(&revert),
+                ctx.options.run_id
+            ),
+            None => format!(
+                "{what} is on the remote: `git batch undo --push {}` reverts it there with a new \
+                 commit",
+                ctx.options.run_id
+            ),
+        });
     }
     let tracking = match git::tracking_of_head(&ctx.opened) {
         Ok(Some(tracking)) => tracking,
@@ -156,10 +169,13 @@ pub(super) fn undo_pushed(ctx: &Ctx<'_>, pushed: &Pushed, gate: &HostGate) -> Re
     if let Err(reason) = paths_free(ctx, &parent, commit) {
         return ctx.skip(reason);
     }
+    let head = ctx.git.read(&["rev-parse", "HEAD"]).unwrap_or_default();
+    if let Some(revert) = revert_on_remote(ctx, commit, &head, &tracking) {
+        return bring_in_revert(ctx, what, commit, &revert, &head);
+    }
     if ctx.options.dry_run {
         return ctx.would(format!("would revert {what} with a new commit and push it"));
     }
-    let head = ctx.git.read(&["rev-parse", "HEAD"]).unwrap_or_default();
     match revert_and_push(ctx, commit, &parent, &head, &tracking, gate) {
         Ok(message) => ctx.done(Outcome::Changed, message),
         Err(failure) => ctx.done(Outcome::Failed, failure),
@@ -246,6 +262,88 @@ fn paths_free(ctx: &Ctx<'_>, parent: &str, commit: &str) -> Result<(), String> {
         short(commit),
         if busy.len() == 1 { "it" } else { "them" }
     ))
+}
+
+/// The revert of `commit` that an earlier `undo --push` pushed without bringing it in here (git
+/// refused to move HEAD: a ref lock left by a killed git, say): the commit right on top of `head`
+/// in the upstream's history, as last fetched or pushed, with git's revert message for `commit`.
+fn revert_on_remote(
+    ctx: &Ctx<'_>,
+    commit: &str,
+    head: &str,
+    tracking: &git::Tracking,
+) -> Option<String> {
+    let upstream = tracking.tracking_ref.as_deref()?;
+    let range = format!("{head}..{upstream}");
+    let out = ctx
+        .git
+        .run(&[
+            "log",
+            "-z",
+            "--first-parent",
+            "--reverse",
+            "--format=%H%x1f%P%x1f%B",
+            &range,
+        ])
+        .ok()?
+        .stdout;
+    let first = out.split('\0').next()?;
+    let mut fields = first.splitn(3, '\u{1f}');
+    let (id, parents, message) = (fields.next()?, fields.next()?, fields.next()?);
+    let reverts = format!("This reverts commit {commit}.");
+    (parents.trim() == head && message.lines().any(|line| line.trim() == reverts))
+        .then(|| id.trim().to_owned())
+}
+
+/// Brings in `revert`, the revert of `commit` already on the remote, as the undo that pushed it
+/// would have: the branch moved to it and the paths it changed updated (they were checked to
+/// hold no uncommitted work).
+fn bring_in_revert(
+    ctx: &Ctx<'_>,
+    what: &str,
+    commit: &str,
+    revert: &str,
+    head: &str,
+) -> RepoReport {
+    if ctx.options.dry_run {
+        return ctx.would(format!(
+            "would bring in {}, which reverts {what} and is on the remote already",
+            short(revert)
+        ));
+    }
+    if let Err(err) = ctx.move_branch(revert, head) {
+        return ctx.done(
+            Outcome::Failed,
+            format!(
+                "{} on the remote reverts {}, but {err}: `git merge --ff-only {}` brings it in",
+                short(revert),
+                short(commit),
+                short(revert)
+            ),
+        );
+    }
+    if let Err(err) = update_paths(ctx, head, revert) {
+        return ctx.done(
+            Outcome::Failed,
+            format!(
+                "brought in {}, which reverts {}, but updating the files failed ({err}): `git \
+                 checkout {} -- FILES` finishes it",
+                short(revert),
+                short(commit),
+                short(revert)
+            ),
+        );
+    }
+    ctx.done(
+        Outcome::Changed,
+        format!(
+            "brought in {}, which reverts {} and was pushed by an earlier undo; its changes \
+             remain in history (git cherry-pick -n {} brings them back)",
+            short(revert),
+            short(commit),
+            short(commit)
+        ),
+    )
 }
 
 /// Reverts `commit` (whose only parent is `parent`) on top of `head` with a new commit, pushes
