@@ -266,7 +266,7 @@ fn a_revert_pushed_but_not_brought_in_is_brought_in_by_the_next_undo() {
     let plain = fleet.json_exit(&["undo"], 0);
     assert_eq!(outcome(&plain, "locked"), "skipped", "{plain:#}");
     assert!(
-        message(&plain, "locked").contains("pushed by an earlier undo"),
+        message(&plain, "locked").contains("reverted on the remote already"),
         "{plain:#}"
     );
     let dry = fleet.json_exit(&["undo", "--push", "-n"], 0);

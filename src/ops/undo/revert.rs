@@ -145,8 +145,8 @@ pub(super) fn undo_pushed(ctx: &Ctx<'_>, pushed: &Pushed, gate: &HostGate) -> Re
             .and_then(|tracking| revert_on_remote(ctx, commit, &head, &tracking));
         return ctx.skip(match pushed_revert {
             Some(revert) => format!(
-                "{what} is reverted on the remote by {}, pushed by an earlier undo: `git batch \
-                 undo --push {}` brings it in here",
+                "{what} is reverted on the remote already, by {} (an earlier undo pushed it, or \
+                 someone did by hand): `git batch undo --push {}` brings it in here",
                 short(&revert),
                 ctx.options.run_id
             ),
@@ -337,7 +337,7 @@ fn bring_in_revert(
     ctx.done(
         Outcome::Changed,
         format!(
-            "brought in {}, which reverts {} and was pushed by an earlier undo; its changes \
+            "brought in {}, which reverts {} and was on the remote already; its changes \
              remain in history (git cherry-pick -n {} brings them back)",
             short(revert),
             short(commit),
