@@ -12,6 +12,7 @@ use std::process::Command;
 use gix::bstr::BStr;
 
 use super::{Made, Written, commit_files, commit_index, plan, ready::strip_space};
+use crate::git::testing::written;
 
 const DATES: [(&str, &str); 2] = [
     ("GIT_AUTHOR_DATE", "1767225600 +0100"),
@@ -353,14 +354,7 @@ fn commit_files_both(pair: &Pair, files: &[(&str, Option<&str>)], only: bool) ->
     let repo = pair.open();
     let head = repo.head_id().ok().map(|id| id.detach());
     let plan = pair.plan(&repo, "edit").expect("eligible");
-    let written: Vec<Written<'_>> = files
-        .iter()
-        .map(|(path, content)| Written {
-            path: BStr::new(path.as_bytes()),
-            content: content.map(str::as_bytes),
-        })
-        .collect();
-    commit_files(&repo, &plan, head, &written).expect("committed")
+    commit_files(&repo, &plan, head, &written(files)).expect("committed")
 }
 
 #[test]

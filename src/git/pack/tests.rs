@@ -6,11 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gix::bstr::BStr;
-
 use super::{PACK_FROM, in_pack_order, pack_data, persist, staging};
-use crate::git::commit::{Made, Written, commit_files, plan};
-use crate::git::testing::git;
+use crate::git::commit::{Made, commit_files, plan};
+use crate::git::testing::{git, written};
 
 /// A repository with one commit (made by git) of a few files in folders.
 fn repository() -> (tempfile::TempDir, PathBuf) {
@@ -59,14 +57,7 @@ fn commit(dir: &Path, files: &[(&str, Option<&str>)]) -> Made {
     let repo = crate::git::open(dir).expect("open");
     let head = repo.head_id().ok().map(|id| id.detach());
     let plan = plan(&repo, "relicense", &|_: &str| None).expect("eligible");
-    let written: Vec<Written<'_>> = files
-        .iter()
-        .map(|(path, content)| Written {
-            path: BStr::new(path.as_bytes()),
-            content: content.map(str::as_bytes),
-        })
-        .collect();
-    commit_files(&repo, &plan, head, &written).expect("committed")
+    commit_files(&repo, &plan, head, &written(files)).expect("committed")
 }
 
 fn assert_git_finds_nothing_wrong(dir: &Path) {
